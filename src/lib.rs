@@ -1,0 +1,21 @@
+//! tokenplan — plans token-based engineering software licensing.
+//!
+//! The engine, in the order data flows through it:
+//! - [`ingest`] reads what was really used (session CSV, FlexNet debug logs,
+//!   Token Flex exports, user directory, current assignments) into a
+//!   [`usage::Usage`]: interned names and compact [`usage::Session`]s, plus a
+//!   [`ingest::Report`] of every problem, `file:line: message`.
+//! - [`scenario`] is what the user assumes: catalog, charging rules and rates,
+//!   prices, contract, forecast, as a versioned RON file.
+//! - [`meter`] replays sessions under the vendors' charging rules into
+//!   [`meter::Metered`] charges per (user, product, local date).
+//!
+//! The engine never names the GUI toolkit: the GUI and the CLI are two thin
+//! faces on it.
+
+pub mod ingest;
+pub mod meter;
+pub mod progress;
+pub mod scenario;
+pub mod time;
+pub mod usage;

@@ -1,0 +1,9 @@
+//! Integration tests: one binary, a module per area.
+
+mod cli;
+mod ingest;
+mod ledger;
+mod meter;
+mod plan;
+mod real_logs;
+mod scenario;
