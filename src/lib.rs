@@ -14,7 +14,10 @@
 //! faces on it.
 
 pub mod ingest;
+pub mod ledger;
 pub mod meter;
+pub mod monitor;
+pub mod plan;
 pub mod progress;
 pub mod scenario;
 pub mod time;

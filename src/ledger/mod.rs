@@ -1,1 +1,1 @@
-//! placeholder
+//! Token ledger and pool sizing (SPEC §5).

@@ -1,1 +1,1 @@
-//! placeholder
+//! The best mix: forecast, crossover and the optimiser (SPEC §4).

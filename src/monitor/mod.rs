@@ -1,0 +1,1 @@
+//! Monitoring over history (SPEC §6).
