@@ -40,6 +40,88 @@ pub struct Scenario {
     /// Department → tokens per year (virtual pools).
     #[serde(default)]
     pub budgets: BTreeMap<String, Decimal>,
+    /// Limits the optimiser must honour (optional).
+    #[serde(default)]
+    pub constraints: Constraints,
+    /// Pool-sizing settings (optional).
+    #[serde(default)]
+    pub sizing: Sizing,
+}
+
+/// Limits the best-mix optimiser must honour (SPEC §4).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename = "Constraints", default)]
+pub struct Constraints {
+    /// Subscription code → minimum seats.
+    pub min_seats: BTreeMap<String, u32>,
+    /// Subscription code → maximum seats.
+    pub max_seats: BTreeMap<String, u32>,
+    /// User → the subscription codes that user must hold (empty: tokens only).
+    pub pinned: BTreeMap<String, Vec<String>>,
+    /// Keep a user's current plan unless the move saves at least this much a year.
+    pub switching_threshold: Decimal,
+}
+
+/// Pool-sizing settings (SPEC §5).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename = "Sizing", default)]
+pub struct Sizing {
+    /// Monte Carlo trials.
+    pub trials: u32,
+    /// Seed of the simulation.
+    pub seed: u64,
+    /// Highest acceptable probability of any overage or unserved demand.
+    pub risk_limit: Decimal,
+    /// Target share of denied checkouts for `Concurrent` pools.
+    pub target_denial_rate: Decimal,
+    /// Daily consumption that raises an alert in the burn view.
+    pub alert_tokens_per_day: Option<Decimal>,
+}
+
+impl Default for Sizing {
+    fn default() -> Self {
+        Sizing {
+            trials: 2000,
+            seed: 1,
+            risk_limit: Decimal::new(5, 2),
+            target_denial_rate: Decimal::new(1, 2),
+            alert_tokens_per_day: None,
+        }
+    }
+}
+
+impl Scenario {
+    /// The server's zone.
+    ///
+    /// # Errors
+    /// When `server_time_zone` is not an IANA zone name.
+    pub fn server_tz(&self) -> Result<chrono_tz::Tz, String> {
+        parse_tz(&self.server_time_zone)
+    }
+}
+
+/// Parses an IANA zone name.
+///
+/// # Errors
+/// A message naming the bad zone.
+pub fn parse_tz(name: &str) -> Result<chrono_tz::Tz, String> {
+    name.parse::<chrono_tz::Tz>()
+        .map_err(|_| format!("`{name}` is not an IANA time zone name (e.g. America/New_York)"))
+}
+
+impl Product {
+    /// The rate in force on `date`: the last rate whose `from` is on or
+    /// before it (the first rate when `date` is before all of them, so a
+    /// history older than the rate table is still priced).
+    pub fn rate_on(&self, date: NaiveDate) -> Decimal {
+        let mut rate = self.rates.first().map(|r| r.tokens).unwrap_or_default();
+        for r in &self.rates {
+            if r.from <= date {
+                rate = r.tokens;
+            }
+        }
+        rate
+    }
 }
 
 /// One product of the catalog.
