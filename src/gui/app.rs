@@ -1,0 +1,663 @@
+//! The [`App`]: dispatch only. `logic()` polls the background jobs, starts
+//! metering when an input changed and rebuilds derived data; `ui()` draws
+//! the views from cached data and then applies the [`Command`]s they
+//! emitted (file dialogs, file I/O, job starts).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::command::{Command, Commands, JobKind};
+use super::derived::{Charges, DataSummary, ScenarioCheck};
+use super::engine;
+use super::jobs::JobSlot;
+use super::notify::{Level, Notification, Notifications};
+use super::prefs::{Prefs, STORAGE_KEY, Theme, View};
+use super::views::{self, frame};
+use super::workspace::{Origin, Workspace};
+use crate::ingest::{ImportOptions, Report};
+use crate::meter::Metered;
+use crate::scenario::Scenario;
+use crate::usage::Usage;
+
+/// How the app starts.
+#[derive(Clone, Debug, Default)]
+pub struct AppOptions {
+    /// Input files to import; the bundled sample data when empty.
+    pub files: Vec<PathBuf>,
+    /// Scenario file to load; the sample scenario when `None`.
+    pub scenario: Option<PathBuf>,
+    /// Read and write preferences in eframe's storage (off in tests, so runs
+    /// repeat whatever was saved before).
+    pub use_storage: bool,
+}
+
+/// Which scenario a load job brings.
+enum ScenarioSource {
+    /// The bundled sample scenario.
+    Sample,
+    /// This file.
+    File(PathBuf),
+    /// The one being edited (kept as it is).
+    Current(Box<Scenario>),
+}
+
+/// What an import job produced.
+pub struct ImportOutcome {
+    /// A scenario loaded with the data (at start), or why it failed.
+    pub scenario: Option<Result<(Scenario, Option<PathBuf>), String>>,
+    /// The new usage with its reports and origin; `None` when nothing new
+    /// was imported (the previous data stays).
+    pub usage: Option<(Usage, Vec<Report>, Origin)>,
+    /// Files that could not be imported at all, with the cause.
+    pub failures: Vec<String>,
+}
+
+/// What a metering job produced: the engine's result and the charts and
+/// tables derived from it (built on the worker, not in a frame).
+pub type MeterOutcome = Result<(Metered, Charges), String>;
+
+/// The desktop app.
+pub struct App {
+    prefs: Prefs,
+    use_storage: bool,
+    ws: Workspace,
+    // Derived data, each with the revision it was built from.
+    charges: Option<(u64, Charges)>,
+    data: DataSummary,
+    data_rev: Option<u64>,
+    check: ScenarioCheck,
+    check_rev: Option<u64>,
+    // Runtime.
+    import: JobSlot<ImportOutcome>,
+    meter: JobSlot<MeterOutcome>,
+    /// The input revision the last metering job was started for.
+    meter_requested: Option<u64>,
+    notes: Notifications,
+    cmds: Commands,
+    theme_applied: Option<Theme>,
+}
+
+impl App {
+    /// Creates the app and starts loading its data in the background.
+    pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
+        let prefs = match (options.use_storage, cc.storage) {
+            (true, Some(storage)) => eframe::get_value(storage, STORAGE_KEY).unwrap_or_default(),
+            _ => Prefs::default(),
+        };
+        let mut app = App {
+            prefs,
+            use_storage: options.use_storage,
+            ws: Workspace::default(),
+            charges: None,
+            data: DataSummary::default(),
+            data_rev: None,
+            check: ScenarioCheck::default(),
+            check_rev: None,
+            import: JobSlot::default(),
+            meter: JobSlot::default(),
+            meter_requested: None,
+            notes: Notifications::default(),
+            cmds: Commands::default(),
+            theme_applied: None,
+        };
+        let scenario = options
+            .scenario
+            .map_or(ScenarioSource::Sample, ScenarioSource::File);
+        app.start_load(&cc.egui_ctx, options.files, scenario);
+        app
+    }
+
+    /// The domain state.
+    pub fn workspace(&self) -> &Workspace {
+        &self.ws
+    }
+
+    /// The charges shown, when metering has run.
+    pub fn charges(&self) -> Option<&Charges> {
+        self.charges.as_ref().map(|(_, c)| c)
+    }
+
+    /// The notifications shown.
+    pub fn notifications(&self) -> &[Notification] {
+        self.notes.items()
+    }
+
+    /// True while a background job runs or metering is due.
+    pub fn is_busy(&self) -> bool {
+        self.import.is_running() || self.meter.is_running() || self.metering_due()
+    }
+
+    /// The preferences.
+    pub fn prefs(&self) -> &Prefs {
+        &self.prefs
+    }
+
+    /// Loads data and a scenario together, in the background: at start, and
+    /// when going back to the sample data.
+    fn start_load(&mut self, ctx: &egui::Context, files: Vec<PathBuf>, scenario: ScenarioSource) {
+        let work = move |_: &super::jobs::JobProgress| {
+            let (loaded, keep) = match scenario {
+                ScenarioSource::File(path) => (
+                    Some(engine::load_scenario(&path).map(|s| (s, Some(path)))),
+                    None,
+                ),
+                ScenarioSource::Sample => {
+                    (Some(engine::sample_scenario().map(|s| (s, None))), None)
+                }
+                ScenarioSource::Current(s) => (None, Some(*s)),
+            };
+            let in_force = keep.as_ref().or(loaded
+                .as_ref()
+                .and_then(|l| l.as_ref().ok())
+                .map(|(s, _)| s));
+            let mut failures = Vec::new();
+            let usage = match in_force {
+                None => None,
+                Some(s) if files.is_empty() => {
+                    let (usage, reports) = engine::sample_usage(s);
+                    Some((usage, reports, Origin::Sample))
+                }
+                Some(s) => import_into(
+                    Usage::default(),
+                    Vec::new(),
+                    Vec::new(),
+                    &files,
+                    &import_options(Some(s)),
+                    &mut failures,
+                ),
+            };
+            ImportOutcome {
+                scenario: loaded,
+                usage,
+                failures,
+            }
+        };
+        if let Err(e) = self
+            .import
+            .start(ctx, "Loading data", self.ws.usage_rev, work)
+        {
+            self.notes.push(
+                Level::Error,
+                format!("Cannot start loading: {}", engine::error_chain(&e)),
+            );
+        }
+    }
+
+    /// Imports `paths` on top of what is loaded (replacing the sample data).
+    fn start_import(&mut self, ctx: &egui::Context, paths: Vec<PathBuf>) {
+        if paths.is_empty() {
+            return;
+        }
+        for p in &paths {
+            Prefs::remember(&mut self.prefs.recent_files, p);
+        }
+        let (base, reports, files) = match &self.ws.origin {
+            Origin::Sample => (Usage::default(), Vec::new(), Vec::new()),
+            Origin::Files(files) => (
+                (*self.ws.usage).clone(),
+                self.ws.reports.clone(),
+                files.clone(),
+            ),
+        };
+        let options = import_options(self.ws.scenario.as_ref());
+        let work = move |_: &super::jobs::JobProgress| {
+            let mut failures = Vec::new();
+            let usage = import_into(base, reports, files, &paths, &options, &mut failures);
+            ImportOutcome {
+                scenario: None,
+                usage,
+                failures,
+            }
+        };
+        // A running import is cancelled by the new one; its files are lost,
+        // so say so rather than drop them silently.
+        if self.import.is_running() {
+            self.notes.push(
+                Level::Warning,
+                "An import was still running; it was cancelled by the new one.",
+            );
+        }
+        if let Err(e) = self
+            .import
+            .start(ctx, "Importing files", self.ws.usage_rev, work)
+        {
+            self.notes.push(
+                Level::Error,
+                format!("Cannot start the import: {}", engine::error_chain(&e)),
+            );
+        }
+    }
+
+    fn metering_due(&self) -> bool {
+        self.ws.scenario.is_some()
+            && self.check_rev == Some(self.ws.scenario_rev)
+            && self.check.is_ok()
+            && !self.import.is_running()
+            && self.meter_requested != Some(self.ws.input_rev())
+    }
+
+    fn start_meter(&mut self, ctx: &egui::Context) {
+        let Some(scenario) = self.ws.scenario.clone() else {
+            return;
+        };
+        let rev = self.ws.input_rev();
+        self.meter_requested = Some(rev);
+        let usage = Arc::clone(&self.ws.usage);
+        let work = move |progress: &super::jobs::JobProgress| {
+            let metered = engine::meter(&usage, &scenario, progress)?;
+            let charges = Charges::build(&metered, Some(&scenario));
+            Ok((metered, charges))
+        };
+        if let Err(e) = self.meter.start(ctx, "Metering", rev, work) {
+            self.notes.push(
+                Level::Error,
+                format!("Cannot start metering: {}", engine::error_chain(&e)),
+            );
+        }
+    }
+
+    fn poll_jobs(&mut self) {
+        if let Some(done) = self.import.take_finished() {
+            match done {
+                Ok((_, outcome)) => self.apply_import(outcome),
+                Err(message) => self.notes.push(Level::Error, message),
+            }
+        }
+        if let Some(done) = self.meter.take_finished() {
+            match done {
+                // Inputs changed while it ran: a newer job follows; drop this one.
+                Ok((rev, _)) if rev != self.ws.input_rev() => {}
+                Ok((rev, Ok((metered, charges)))) => {
+                    self.ws.metered = Some((rev, Arc::new(metered)));
+                    self.charges = Some((rev, charges));
+                }
+                Ok((_, Err(message))) => self
+                    .notes
+                    .push(Level::Error, format!("Metering failed: {message}")),
+                Err(message) => self.notes.push(Level::Error, message),
+            }
+        }
+    }
+
+    fn apply_import(&mut self, outcome: ImportOutcome) {
+        match outcome.scenario {
+            Some(Ok((scenario, path))) => {
+                if let Some(p) = &path {
+                    Prefs::remember(&mut self.prefs.recent_scenarios, p);
+                }
+                self.ws.set_scenario(scenario, path);
+            }
+            Some(Err(message)) => self
+                .notes
+                .push(Level::Error, format!("Scenario not loaded: {message}")),
+            None => {}
+        }
+        for failure in outcome.failures {
+            self.notes.push(
+                Level::Error,
+                format!("Not imported (the data loaded before is kept): {failure}"),
+            );
+        }
+        if let Some((usage, reports, origin)) = outcome.usage {
+            let known = self.ws.reports.len();
+            let new_reports = match origin {
+                Origin::Files(_) if matches!(self.ws.origin, Origin::Files(_)) => {
+                    reports.get(known..).unwrap_or_default()
+                }
+                _ => &reports[..],
+            };
+            for r in new_reports.iter().filter(|r| r.has_errors()) {
+                self.notes.push(Level::Warning, problem_summary(r));
+            }
+            self.ws.set_usage(Arc::new(usage), reports, origin);
+        }
+    }
+
+    /// Rebuilds what depends on a changed input.
+    fn refresh_derived(&mut self, ctx: &egui::Context) {
+        if self.data_rev != Some(self.ws.usage_rev) {
+            self.data = DataSummary::build(&self.ws.reports, &self.ws.usage, &self.data.filter);
+            self.data_rev = Some(self.ws.usage_rev);
+        }
+        if self.check_rev != Some(self.ws.scenario_rev) {
+            self.check = match &self.ws.scenario {
+                Some(s) => ScenarioCheck::build(s),
+                None => ScenarioCheck::default(),
+            };
+            self.check_rev = Some(self.ws.scenario_rev);
+        }
+        if self.metering_due() {
+            self.start_meter(ctx);
+        }
+    }
+
+    fn apply_theme(&mut self, ctx: &egui::Context) {
+        if self.theme_applied != Some(self.prefs.theme) {
+            ctx.set_theme(match self.prefs.theme {
+                Theme::System => egui::ThemePreference::System,
+                Theme::Light => egui::ThemePreference::Light,
+                Theme::Dark => egui::ThemePreference::Dark,
+            });
+            self.theme_applied = Some(self.prefs.theme);
+        }
+    }
+
+    fn handle_input(&mut self, ctx: &egui::Context) {
+        let (open, save, dropped) = ctx.input_mut(|i| {
+            let open = i.consume_shortcut(&frame::OPEN);
+            let save = i.consume_shortcut(&frame::SAVE);
+            let dropped: Vec<PathBuf> = i
+                .raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .collect();
+            (open, save, dropped)
+        });
+        if open {
+            self.cmds.push(Command::OpenFilesDialog);
+        }
+        if save {
+            self.cmds.push(Command::SaveScenario);
+        }
+        if !dropped.is_empty() {
+            self.cmds.push(Command::ImportFiles(dropped));
+        }
+    }
+
+    /// Applies the commands of the frame.
+    fn apply_commands(&mut self, ctx: &egui::Context) {
+        for command in self.cmds.take() {
+            self.apply(ctx, command);
+        }
+    }
+
+    fn apply(&mut self, ctx: &egui::Context, command: Command) {
+        match command {
+            Command::OpenFilesDialog => {
+                let picked = rfd::FileDialog::new()
+                    .set_title("Open usage files")
+                    .add_filter("Usage files", &["csv", "tsv", "txt", "log"])
+                    .add_filter("All files", &["*"])
+                    .pick_files();
+                if let Some(paths) = picked {
+                    self.start_import(ctx, paths);
+                }
+            }
+            Command::ImportFiles(paths) => self.start_import(ctx, paths),
+            Command::LoadSample => {
+                let scenario = self
+                    .ws
+                    .scenario
+                    .clone()
+                    .map_or(ScenarioSource::Sample, |s| {
+                        ScenarioSource::Current(Box::new(s))
+                    });
+                self.start_load(ctx, Vec::new(), scenario);
+            }
+            Command::OpenScenarioDialog => {
+                if let Some(path) = scenario_dialog().pick_file() {
+                    self.load_scenario(&path);
+                }
+            }
+            Command::LoadScenario(path) => self.load_scenario(&path),
+            Command::SaveScenario => match self.ws.scenario_path.clone() {
+                Some(path) => self.save_scenario(&path),
+                None => self.apply(ctx, Command::SaveScenarioAs),
+            },
+            Command::SaveScenarioAs => {
+                if self.ws.scenario.is_some()
+                    && let Some(path) = scenario_dialog().set_file_name("scenario.ron").save_file()
+                {
+                    self.save_scenario(&path);
+                }
+            }
+            Command::ScenarioEdited => self.ws.scenario_edited(),
+            Command::CancelJob(JobKind::Import) => {
+                self.import.cancel();
+                self.notes.push(
+                    Level::Info,
+                    "Import cancelled; the data loaded before is kept.",
+                );
+            }
+            Command::CancelJob(JobKind::Meter) => {
+                self.meter.cancel();
+                self.notes.push(
+                    Level::Info,
+                    "Metering cancelled; the charges shown are from before. Edit the scenario or use Recompute to run it again.",
+                );
+            }
+            Command::Remeter => self.meter_requested = None,
+            Command::ShowView(view) => self.prefs.view = view,
+            Command::FilterProblems(filter) => self.data.set_filter(&filter),
+            Command::Dismiss(id) => self.notes.dismiss(id),
+            Command::SetTheme(theme) => self.prefs.theme = theme,
+            Command::ClearRecent => {
+                self.prefs.recent_files.clear();
+                self.prefs.recent_scenarios.clear();
+            }
+        }
+    }
+
+    fn load_scenario(&mut self, path: &Path) {
+        match engine::load_scenario(path) {
+            Ok(scenario) => {
+                Prefs::remember(&mut self.prefs.recent_scenarios, path);
+                self.ws.set_scenario(scenario, Some(path.to_path_buf()));
+            }
+            Err(message) => self.notes.push(
+                Level::Error,
+                format!("Scenario not loaded (the current one is kept): {message}"),
+            ),
+        }
+    }
+
+    fn save_scenario(&mut self, path: &Path) {
+        let Some(scenario) = &self.ws.scenario else {
+            return;
+        };
+        match engine::save_scenario(scenario, path) {
+            Ok(()) => {
+                Prefs::remember(&mut self.prefs.recent_scenarios, path);
+                self.ws.scenario_path = Some(path.to_path_buf());
+                self.notes
+                    .push(Level::Info, format!("Scenario saved to {}", path.display()));
+            }
+            Err(message) => self
+                .notes
+                .push(Level::Error, format!("Scenario not saved: {message}")),
+        }
+    }
+
+    fn status(&self) -> frame::Status {
+        let mut jobs = Vec::new();
+        for (kind, job) in [
+            (
+                JobKind::Import,
+                self.import
+                    .running()
+                    .map(|j| (j.label().to_owned(), j.fraction())),
+            ),
+            (
+                JobKind::Meter,
+                self.meter
+                    .running()
+                    .map(|j| (j.label().to_owned(), j.fraction())),
+            ),
+        ] {
+            if let Some((label, fraction)) = job {
+                jobs.push(frame::JobStatus {
+                    kind,
+                    label,
+                    fraction,
+                });
+            }
+        }
+        frame::Status {
+            jobs,
+            sessions: self.data.sessions,
+            users: self.data.users,
+            total_tokens: self.charges().map(|c| c.total_tokens),
+            stale: self.is_stale(),
+        }
+    }
+
+    fn is_stale(&self) -> bool {
+        self.charges.as_ref().map(|(rev, _)| *rev) != Some(self.ws.input_rev())
+    }
+}
+
+/// Import options for files read under `scenario`: timestamps without an
+/// offset are in its server zone.
+fn import_options(scenario: Option<&Scenario>) -> ImportOptions {
+    let mut options = ImportOptions::default();
+    if let Some(tz) = scenario.and_then(|s| s.server_tz().ok()) {
+        options.time_zone = tz;
+    }
+    options
+}
+
+/// Imports each of `paths` into `usage` on its own: a file that fails
+/// leaves `usage` as it was and is listed in `failures`. `None` when no
+/// file was imported.
+fn import_into(
+    mut usage: Usage,
+    mut reports: Vec<Report>,
+    mut files: Vec<PathBuf>,
+    paths: &[PathBuf],
+    options: &ImportOptions,
+    failures: &mut Vec<String>,
+) -> Option<(Usage, Vec<Report>, Origin)> {
+    let mut imported = false;
+    for path in paths {
+        // Import into a copy so a file that fails half-way adds nothing.
+        let mut scratch = usage.clone();
+        match engine::import_file(path, &mut scratch, options) {
+            Ok(report) if report.fatal => failures.push(problem_summary(&report)),
+            Ok(report) => {
+                usage = scratch;
+                reports.push(report);
+                files.push(path.clone());
+                imported = true;
+            }
+            Err(message) => failures.push(message),
+        }
+    }
+    imported.then_some((usage, reports, Origin::Files(files)))
+}
+
+/// One line about a report's problems: the file, how many, the first one.
+fn problem_summary(r: &Report) -> String {
+    let n = r.problems.len() as u64 + r.problems_not_kept;
+    let first = r
+        .problems
+        .first()
+        .map_or_else(String::new, |p| format!("; first: {p}"));
+    if r.fatal {
+        format!("{}: could not be read{first}", r.file)
+    } else {
+        format!(
+            "{}: {n} problem(s), {} line(s) skipped (see the Data view){first}",
+            r.file,
+            r.lines_skipped()
+        )
+    }
+}
+
+/// The scenario file dialog.
+fn scenario_dialog() -> rfd::FileDialog {
+    rfd::FileDialog::new()
+        .set_title("Scenario")
+        .add_filter("Scenario (RON)", &["ron"])
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.apply_theme(ctx);
+        self.handle_input(ctx);
+        self.poll_jobs();
+        self.refresh_derived(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let status = self.status();
+        let App {
+            prefs,
+            ws,
+            charges,
+            data,
+            check,
+            notes,
+            cmds,
+            ..
+        } = self;
+        egui::Panel::top("menu").show(ui, |ui| views::menu_bar_ui(ui, prefs, cmds));
+        egui::Panel::bottom("status").show(ui, |ui| views::status_bar_ui(ui, &status, cmds));
+        if !notes.items().is_empty() {
+            egui::Panel::bottom("notifications")
+                .show(ui, |ui| views::notifications_ui(ui, notes.items(), cmds));
+        }
+        let nav = egui::Panel::left("nav")
+            .resizable(true)
+            .default_size(prefs.nav_width_pt)
+            .show(ui, |ui| views::nav_ui(ui, prefs.view, cmds));
+        prefs.nav_width_pt = nav.response.rect.width();
+        let charges_shown = charges.as_ref().map(|(_, c)| c);
+        let stale = status.stale;
+        egui::CentralPanel::default().show(ui, |ui| match prefs.view {
+            View::Data => {
+                egui::ScrollArea::vertical()
+                    .id_salt("data_view")
+                    .show(ui, |ui| {
+                        views::data_ui(ui, &ws.reports, &ws.origin, data, charges_shown, cmds);
+                    });
+            }
+            View::Charges => {
+                egui::ScrollArea::vertical()
+                    .id_salt("charges_view")
+                    .show(ui, |ui| {
+                        views::charges_ui(ui, charges_shown, stale, check.is_ok(), cmds);
+                    });
+            }
+            View::Scenario => match &mut ws.scenario {
+                Some(scenario) => {
+                    views::scenario_ui(ui, scenario, check, ws.scenario_path.as_deref(), cmds)
+                }
+                None => {
+                    ui.label("No scenario loaded yet.");
+                }
+            },
+            View::Crossover => views::crossover_ui(ui),
+            View::Mix => views::mix_ui(ui),
+            View::Pool => views::pool_ui(ui),
+        });
+        if ui.ctx().input(|i| !i.raw.hovered_files.is_empty()) {
+            drop_overlay_ui(ui);
+        }
+        let ctx = ui.ctx().clone();
+        self.apply_commands(&ctx);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if self.use_storage {
+            eframe::set_value(storage, STORAGE_KEY, &self.prefs);
+        }
+    }
+}
+
+/// Darkens the window while files are dragged over it.
+fn drop_overlay_ui(ui: &egui::Ui) {
+    let rect = ui.ctx().content_rect();
+    let painter = ui.ctx().layer_painter(egui::LayerId::new(
+        egui::Order::Foreground,
+        egui::Id::unique("drop"),
+    ));
+    painter.rect_filled(rect, 0.0, egui::Color32::from_black_alpha(160));
+    painter.text(
+        rect.center(),
+        egui::Align2::CENTER_CENTER,
+        "Drop files to import them",
+        egui::FontId::proportional(24.0),
+        egui::Color32::WHITE,
+    );
+}

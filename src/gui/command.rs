@@ -1,0 +1,68 @@
+//! What the views ask for: [`Command`]s collected during a frame and applied
+//! by the app after it, so that file dialogs, file I/O and job starts never
+//! run inside drawing code.
+
+use std::path::PathBuf;
+
+use super::prefs::{Theme, View};
+
+/// One request from the UI, applied after the frame.
+#[must_use]
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Ask for input files with a dialog, then import them.
+    OpenFilesDialog,
+    /// Import these files, keeping what is already loaded.
+    ImportFiles(Vec<PathBuf>),
+    /// Go back to the bundled sample data.
+    LoadSample,
+    /// Ask for a scenario file with a dialog, then load it.
+    OpenScenarioDialog,
+    /// Load this scenario file.
+    LoadScenario(PathBuf),
+    /// Save the scenario to its file (asks for one when it has none).
+    SaveScenario,
+    /// Ask for a file name, then save the scenario there.
+    SaveScenarioAs,
+    /// The scenario was edited in place: validate and re-meter.
+    ScenarioEdited,
+    /// Run metering again on the same inputs.
+    Remeter,
+    /// Cancel the running job of this kind.
+    CancelJob(JobKind),
+    /// Show this view.
+    ShowView(View),
+    /// Filter the problem table by this text.
+    FilterProblems(String),
+    /// Forget one notification.
+    Dismiss(u64),
+    /// Use this colour theme.
+    SetTheme(Theme),
+    /// Forget the recent-files lists.
+    ClearRecent,
+}
+
+/// The kinds of background job; one of each runs at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobKind {
+    /// Reading input files.
+    Import,
+    /// Replaying sessions under the charging rules.
+    Meter,
+}
+
+/// The commands of one frame.
+#[derive(Default)]
+pub struct Commands(Vec<Command>);
+
+impl Commands {
+    /// Queues `command`.
+    pub fn push(&mut self, command: Command) {
+        self.0.push(command);
+    }
+
+    /// Takes every queued command, in the order queued.
+    pub fn take(&mut self) -> Vec<Command> {
+        std::mem::take(&mut self.0)
+    }
+}

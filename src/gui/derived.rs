@@ -1,0 +1,303 @@
+//! Derived data the views draw: plot points, sorted tables, totals and
+//! validation messages, rebuilt in `logic()` only when the input revision
+//! they come from changes — never per frame.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use egui_plot::PlotPoint;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::engine::{self, FieldProblem};
+use crate::ingest::Report;
+use crate::meter::Metered;
+use crate::scenario::{Rule, Scenario};
+use crate::time::date_of_day;
+use crate::usage::Usage;
+
+/// One date of the tokens-per-day chart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DayRow {
+    /// Local date of the charges.
+    pub date: NaiveDate,
+    /// Tokens charged that date.
+    pub tokens: Decimal,
+    /// Charges that date.
+    pub charges: u64,
+    /// Users charged that date.
+    pub users: u64,
+}
+
+/// One row of the per-product totals table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductRow {
+    /// Product code.
+    pub code: String,
+    /// Display name from the scenario.
+    pub name: String,
+    /// Charging rule name.
+    pub rule: String,
+    /// Users with at least one charge.
+    pub users: u64,
+    /// Charges.
+    pub charges: u64,
+    /// Tokens.
+    pub tokens: Decimal,
+}
+
+/// What the Charges view and the status bar show.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Charges {
+    /// Tokens per day, x = day number since 1970-01-01, y = tokens.
+    pub day_points: Vec<PlotPoint>,
+    /// The same days with exact figures, same order as `day_points`.
+    pub days: Vec<DayRow>,
+    /// Per-product totals in scenario code order.
+    pub products: Vec<ProductRow>,
+    /// Tokens in all.
+    pub total_tokens: Decimal,
+    /// Charges in all.
+    pub total_charges: u64,
+    /// Users with at least one charge.
+    pub users: u64,
+    /// Features matching no product, with their session counts, most first.
+    pub unmapped: Vec<(String, u64)>,
+    /// Sessions under their rule's grace.
+    pub free_sessions: u64,
+}
+
+impl Charges {
+    /// Aggregates a metering result.
+    pub fn build(metered: &Metered, scenario: Option<&Scenario>) -> Charges {
+        let mut by_day: BTreeMap<i32, (Decimal, u64, u64)> = BTreeMap::new();
+        let mut by_product: Vec<(BTreeSet<u32>, u64, Decimal)> =
+            vec![(BTreeSet::new(), 0, Decimal::ZERO); metered.products.len()];
+        let mut users = BTreeSet::new();
+        for pair in &metered.pairs {
+            users.insert(pair.user);
+            if let Some(p) = by_product.get_mut(usize::from(pair.product)) {
+                p.0.insert(pair.user);
+                p.1 += pair.charges();
+                p.2 += pair.tokens();
+            }
+            for d in &pair.days {
+                let e = by_day.entry(d.day).or_default();
+                e.0 += d.tokens;
+                e.1 += u64::from(d.charges);
+                // A pair has each date once, so this counts distinct users
+                // only per product; the hover says "user-products".
+                e.2 += 1;
+            }
+        }
+        let days: Vec<DayRow> = by_day
+            .iter()
+            .map(|(&day, &(tokens, charges, users))| DayRow {
+                date: date_of_day(day),
+                tokens,
+                charges,
+                users,
+            })
+            .collect();
+        let day_points = by_day
+            .iter()
+            .map(|(&day, (tokens, _, _))| {
+                PlotPoint::new(f64::from(day), tokens.to_f64().unwrap_or(0.0))
+            })
+            .collect();
+        let products: Vec<ProductRow> = metered
+            .products
+            .iter()
+            .zip(by_product)
+            .map(|(code, (users, charges, tokens))| {
+                let product = scenario.and_then(|s| s.products.get(code));
+                ProductRow {
+                    code: code.clone(),
+                    name: product.map(|p| p.name.clone()).unwrap_or_default(),
+                    rule: product
+                        .map(|p| rule_name(&p.rule).to_owned())
+                        .unwrap_or_default(),
+                    users: users.len() as u64,
+                    charges,
+                    tokens,
+                }
+            })
+            .collect();
+        let mut unmapped: Vec<(String, u64)> = metered
+            .unmapped
+            .iter()
+            .map(|(f, n)| (f.clone(), *n))
+            .collect();
+        unmapped.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Charges {
+            day_points,
+            total_tokens: days.iter().map(|d| d.tokens).sum(),
+            total_charges: days.iter().map(|d| d.charges).sum(),
+            days,
+            products,
+            users: users.len() as u64,
+            unmapped,
+            free_sessions: metered.free_sessions,
+        }
+    }
+}
+
+/// The name of `rule` as a scenario file writes it.
+pub fn rule_name(rule: &Rule) -> &'static str {
+    match rule {
+        Rule::CalendarDay { .. } => "CalendarDay",
+        Rule::Rolling24h { .. } => "Rolling24h",
+        Rule::Concurrent { .. } => "Concurrent",
+        Rule::DailyPeak { .. } => "DailyPeak",
+        Rule::Hourly { .. } => "Hourly",
+    }
+}
+
+/// What the Data view shows about the imported sources.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DataSummary {
+    /// Every problem of every report, `file:line: message`, in import order.
+    pub problems: Vec<String>,
+    /// Problems counted but not kept in full, over all reports.
+    pub problems_not_kept: u64,
+    /// Indices into `problems` that match the filter.
+    pub filtered: Vec<usize>,
+    /// The filter text (case-insensitive substring).
+    pub filter: String,
+    /// Sessions, users, features, hosts in the usage.
+    pub sessions: u64,
+    /// Users.
+    pub users: u64,
+    /// Distinct features as spelled in the sources.
+    pub features: u64,
+}
+
+impl DataSummary {
+    /// Summarises the reports and the usage they built.
+    pub fn build(reports: &[Report], usage: &Usage, filter: &str) -> DataSummary {
+        let mut s = DataSummary {
+            problems: reports
+                .iter()
+                .flat_map(|r| r.problems.iter().map(ToString::to_string))
+                .collect(),
+            problems_not_kept: reports.iter().map(|r| r.problems_not_kept).sum(),
+            sessions: usage.sessions.len() as u64,
+            users: usage.users.len() as u64,
+            features: usage.features.len() as u64,
+            ..DataSummary::default()
+        };
+        s.set_filter(filter);
+        s
+    }
+
+    /// Re-filters the problems.
+    pub fn set_filter(&mut self, filter: &str) {
+        self.filter = filter.to_owned();
+        let needle = filter.trim().to_lowercase();
+        self.filtered = self
+            .problems
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| needle.is_empty() || p.to_lowercase().contains(&needle))
+            .map(|(i, _)| i)
+            .collect();
+    }
+}
+
+/// Validation messages of the scenario by field path.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScenarioCheck {
+    /// Every problem, in the engine's order.
+    pub problems: Vec<FieldProblem>,
+    /// Messages by field path.
+    pub by_field: BTreeMap<String, Vec<String>>,
+}
+
+impl ScenarioCheck {
+    /// Validates `scenario`.
+    pub fn build(scenario: &Scenario) -> ScenarioCheck {
+        let problems = engine::scenario_problems(scenario);
+        let mut by_field: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for p in &problems {
+            by_field
+                .entry(p.field.clone())
+                .or_default()
+                .push(p.message.clone());
+        }
+        ScenarioCheck { problems, by_field }
+    }
+
+    /// Messages about exactly `field`.
+    pub fn at(&self, field: &str) -> &[String] {
+        self.by_field.get(field).map_or(&[], Vec::as_slice)
+    }
+
+    /// True when the scenario can be metered.
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meter::{DayCharge, PairCharges};
+
+    #[test]
+    fn charges_add_up_by_day_and_product() {
+        let day = |day, tokens| DayCharge {
+            day,
+            charges: 1,
+            tokens: Decimal::from(tokens),
+        };
+        let metered = Metered {
+            products: vec!["ACD".into(), "RVT".into()],
+            pairs: vec![
+                PairCharges {
+                    user: 0,
+                    product: 0,
+                    days: vec![day(20_000, 6), day(20_001, 6)],
+                },
+                PairCharges {
+                    user: 1,
+                    product: 1,
+                    days: vec![day(20_001, 10)],
+                },
+            ],
+            unmapped: BTreeMap::from([("X".into(), 2), ("Y".into(), 5)]),
+            free_sessions: 3,
+        };
+        let c = Charges::build(&metered, None);
+        assert_eq!(c.total_tokens, Decimal::from(22));
+        assert_eq!(c.total_charges, 3);
+        assert_eq!(c.users, 2);
+        assert_eq!(
+            c.day_points,
+            vec![
+                PlotPoint::new(20_000.0, 6.0),
+                PlotPoint::new(20_001.0, 16.0)
+            ]
+        );
+        assert_eq!(
+            c.days[1].date,
+            NaiveDate::from_ymd_opt(2024, 10, 5).unwrap()
+        );
+        assert_eq!(c.days[1].tokens, Decimal::from(16));
+        assert_eq!(c.products[0].tokens, Decimal::from(12));
+        assert_eq!(c.products[0].charges, 2);
+        assert_eq!(c.products[1].users, 1);
+        assert_eq!(c.unmapped, vec![("Y".into(), 5), ("X".into(), 2)]);
+    }
+
+    #[test]
+    fn problem_filter_is_case_insensitive() {
+        let mut r = Report::new("a.csv");
+        r.skip(3, "bad", "End before start");
+        r.skip(9, "bad", "empty user");
+        let mut s = DataSummary::build(&[r], &Usage::default(), "");
+        assert_eq!(s.filtered, vec![0, 1]);
+        s.set_filter("END");
+        assert_eq!(s.filtered, vec![0]);
+        assert_eq!(s.problems[0], "a.csv:3: End before start");
+    }
+}

@@ -1,0 +1,143 @@
+//! Preferences persisted with eframe's storage between runs: recent files,
+//! theme, the last view and panel sizes. Domain data is never stored here.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Key of [`Prefs`] in eframe's storage.
+pub const STORAGE_KEY: &str = "tokenplan.prefs";
+
+/// Most entries kept in each recent-files list.
+pub const MAX_RECENT: usize = 10;
+
+/// The views of the side navigation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum View {
+    /// Loaded sources and their problems.
+    #[default]
+    Data,
+    /// Metered charges.
+    Charges,
+    /// The scenario editor.
+    Scenario,
+    /// Subscription vs tokens crossover.
+    Crossover,
+    /// The recommended mix.
+    Mix,
+    /// Token pool sizing.
+    Pool,
+}
+
+impl View {
+    /// Every view, in navigation order.
+    pub const ALL: [View; 6] = [
+        View::Data,
+        View::Charges,
+        View::Scenario,
+        View::Crossover,
+        View::Mix,
+        View::Pool,
+    ];
+
+    /// The navigation label.
+    pub fn label(self) -> &'static str {
+        match self {
+            View::Data => "Data",
+            View::Charges => "Charges",
+            View::Scenario => "Scenario",
+            View::Crossover => "Crossover",
+            View::Mix => "Mix",
+            View::Pool => "Pool",
+        }
+    }
+}
+
+/// The colour theme.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Theme {
+    /// Follow the system.
+    #[default]
+    System,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
+/// Everything remembered between runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    /// Input files opened lately, newest first.
+    pub recent_files: Vec<PathBuf>,
+    /// Scenario files opened or saved lately, newest first.
+    pub recent_scenarios: Vec<PathBuf>,
+    /// Colour theme.
+    pub theme: Theme,
+    /// The view shown last.
+    pub view: View,
+    /// Width of the navigation panel, points.
+    pub nav_width_pt: f32,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Prefs {
+            recent_files: Vec::new(),
+            recent_scenarios: Vec::new(),
+            theme: Theme::System,
+            view: View::Data,
+            nav_width_pt: 140.0,
+        }
+    }
+}
+
+impl Prefs {
+    /// Puts `path` first in `list`, without duplicates, at most [`MAX_RECENT`].
+    pub fn remember(list: &mut Vec<PathBuf>, path: &Path) {
+        list.retain(|p| p != path);
+        list.insert(0, path.to_path_buf());
+        list.truncate(MAX_RECENT);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_list_is_newest_first_unique_and_bounded() {
+        let mut list = Vec::new();
+        for i in 0..12 {
+            Prefs::remember(&mut list, Path::new(&format!("f{i}.csv")));
+        }
+        Prefs::remember(&mut list, Path::new("f5.csv"));
+        assert_eq!(list.len(), MAX_RECENT);
+        assert_eq!(list[0], PathBuf::from("f5.csv"));
+        assert_eq!(list[1], PathBuf::from("f11.csv"));
+        assert_eq!(
+            list.iter()
+                .filter(|p| p.as_path() == Path::new("f5.csv"))
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn prefs_round_trip_through_ron() {
+        let mut prefs = Prefs {
+            theme: Theme::Dark,
+            view: View::Charges,
+            ..Prefs::default()
+        };
+        Prefs::remember(&mut prefs.recent_files, Path::new("/data/usage.csv"));
+        let text = ron::ser::to_string(&prefs).unwrap();
+        let back: Prefs = ron::from_str(&text).unwrap();
+        assert_eq!(back, prefs);
+        // Older stored prefs lacking fields still load.
+        let old: Prefs = ron::from_str("(theme: Light)").unwrap();
+        assert_eq!(old.theme, Theme::Light);
+        assert_eq!(old.view, View::Data);
+    }
+}

@@ -1,0 +1,147 @@
+//! The Data view: each loaded source with what its import did (lines read,
+//! used, skipped by reason, counts), every problem `file:line: message` in a
+//! filterable table, and the features no product maps.
+
+use egui::{RichText, Ui};
+
+use crate::gui::command::{Command, Commands};
+use crate::gui::derived::{Charges, DataSummary};
+use crate::gui::fmt;
+use crate::gui::workspace::Origin;
+use crate::ingest::Report;
+
+/// Row height of the problem table, points.
+const ROW_HEIGHT_PT: f32 = 18.0;
+
+/// Draws the Data view.
+pub fn data_ui(
+    ui: &mut Ui,
+    reports: &[Report],
+    origin: &Origin,
+    summary: &DataSummary,
+    charges: Option<&Charges>,
+    cmds: &mut Commands,
+) {
+    ui.heading("Loaded sources");
+    let from = match origin {
+        Origin::Sample => "the bundled sample data".to_owned(),
+        Origin::Files(files) => format!("{} file(s)", files.len()),
+    };
+    ui.label(format!(
+        "{} sessions, {} users, {} features from {from}.",
+        fmt::count(summary.sessions),
+        fmt::count(summary.users),
+        fmt::count(summary.features)
+    ));
+    sources_ui(ui, reports);
+
+    ui.add_space(8.0);
+    unmapped_ui(ui, charges);
+
+    ui.add_space(8.0);
+    problems_ui(ui, summary, cmds);
+}
+
+fn sources_ui(ui: &mut Ui, reports: &[Report]) {
+    egui::Grid::new("sources")
+        .striped(true)
+        .num_columns(6)
+        .show(ui, |ui| {
+            for h in ["File", "Kind", "Lines read", "Used", "Skipped", "Counts"] {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            for r in reports {
+                let file = ui.label(&r.file);
+                if r.fatal {
+                    file.on_hover_text("could not be read at all");
+                }
+                ui.label(r.kind.map_or("?", |k| k.as_str()));
+                ui.label(fmt::count(r.lines_read));
+                ui.label(fmt::count(r.lines_used));
+                let skipped = ui.label(fmt::count(r.lines_skipped()));
+                if !r.skipped.is_empty() {
+                    let why: Vec<String> = r
+                        .skipped
+                        .iter()
+                        .map(|(reason, n)| format!("{}: {reason}", fmt::count(*n)))
+                        .collect();
+                    skipped.on_hover_text(format!("Skipped lines by reason:\n{}", why.join("\n")));
+                }
+                let counts: Vec<String> = r
+                    .counts
+                    .iter()
+                    .map(|(what, n)| format!("{what} {}", fmt::count(*n)))
+                    .collect();
+                ui.label(counts.join(", "));
+                ui.end_row();
+            }
+        });
+    for r in reports.iter().filter(|r| !r.skipped.is_empty()) {
+        ui.collapsing(format!("Skipped lines of {}", r.file), |ui| {
+            for (reason, n) in &r.skipped {
+                ui.label(format!("{}  {reason}", fmt::count(*n)));
+            }
+        });
+    }
+}
+
+fn unmapped_ui(ui: &mut Ui, charges: Option<&Charges>) {
+    ui.heading("Unmapped features");
+    let Some(charges) = charges else {
+        ui.weak("Known once metering has run.");
+        return;
+    };
+    if charges.unmapped.is_empty() {
+        ui.label("Every feature maps to a product of the scenario.");
+        return;
+    }
+    ui.label("These features match no product pattern and are not charged; map them in the Scenario view.");
+    egui::Grid::new("unmapped").striped(true).show(ui, |ui| {
+        ui.label(RichText::new("Feature").strong());
+        ui.label(RichText::new("Sessions").strong());
+        ui.end_row();
+        for (feature, sessions) in &charges.unmapped {
+            ui.label(feature);
+            ui.label(fmt::count(*sessions));
+            ui.end_row();
+        }
+    });
+}
+
+fn problems_ui(ui: &mut Ui, summary: &DataSummary, cmds: &mut Commands) {
+    ui.heading(format!(
+        "Problems ({})",
+        fmt::count(summary.problems.len() as u64)
+    ));
+    if summary.problems_not_kept > 0 {
+        ui.label(format!(
+            "{} more problems were counted but not kept in full.",
+            fmt::count(summary.problems_not_kept)
+        ));
+    }
+    let mut filter = summary.filter.clone();
+    ui.horizontal(|ui| {
+        let label = ui.label("Filter problems");
+        let edit =
+            ui.add(egui::TextEdit::singleline(&mut filter).hint_text("file, line or message"));
+        if edit.labelled_by(label.id).changed() {
+            cmds.push(Command::FilterProblems(filter));
+        }
+        ui.label(format!(
+            "{} shown",
+            fmt::count(summary.filtered.len() as u64)
+        ));
+    });
+    egui::ScrollArea::vertical()
+        .id_salt("problems")
+        .max_height(ui.available_height().max(120.0))
+        .auto_shrink([false, true])
+        .show_rows(ui, ROW_HEIGHT_PT, summary.filtered.len(), |ui, rows| {
+            for &i in summary.filtered.get(rows).unwrap_or_default() {
+                if let Some(p) = summary.problems.get(i) {
+                    ui.label(RichText::new(p).monospace());
+                }
+            }
+        });
+}

@@ -1,0 +1,236 @@
+//! The desktop app driven as a person would, through egui_kittest: find
+//! widgets by role and label, click, type, drop files, and wait for the
+//! background jobs with [`step_until`].
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use rust_decimal::Decimal;
+use tokenplan::gui::{App, AppOptions, engine, fmt};
+use tokenplan::progress::NoProgress;
+
+/// A file dropped onto the window.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn drop_file(h: &mut Harness<'_, App>, name: &str) {
+    h.input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(data(name))));
+}
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/gui")
+        .join(name)
+}
+
+/// The one harness factory: a window-sized app, preferences not read or
+/// written (`use_storage: false`), so every run starts the same.
+fn harness_with(options: AppOptions) -> Harness<'static, App> {
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 1000.0))
+        .build_eframe(move |cc| App::new(cc, options))
+}
+
+fn harness() -> Harness<'static, App> {
+    harness_with(AppOptions::default())
+}
+
+/// Steps frames until `done` holds. `Harness::run` would panic while a
+/// progress bar keeps asking for repaints; the deadline only guards against
+/// a hang, it measures nothing.
+fn step_until(h: &mut Harness<'_, App>, what: &str, done: impl Fn(&App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        h.step();
+        if done(h.state()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // Let the frame after the result settle (layout passes, no job left).
+    h.run();
+}
+
+fn wait_idle(h: &mut Harness<'_, App>) {
+    step_until(h, "the jobs to finish", |app| {
+        !app.is_busy() && app.charges().is_some()
+    });
+}
+
+fn total_label(total: Decimal) -> String {
+    format!("Total: {} tokens", fmt::decimal(total))
+}
+
+fn open_view(h: &mut Harness<'_, App>, tab: &str) {
+    h.get_by_role_and_label(Role::Button, tab).click();
+    h.run();
+}
+
+#[test]
+fn starts_with_the_sample_metered_and_shows_the_engine_total() {
+    let mut h = harness();
+    wait_idle(&mut h);
+
+    let scenario = engine::sample_scenario().unwrap();
+    let (usage, _) = engine::sample_usage(&scenario);
+    let metered = engine::meter(&usage, &scenario, &NoProgress).unwrap();
+    let total: Decimal = metered.pairs.iter().map(|p| p.tokens()).sum();
+    assert!(total > Decimal::ZERO);
+
+    assert_eq!(h.state().charges().unwrap().total_tokens, total);
+    h.get_by_label(&total_label(total));
+    // No click was needed: the Data view lists the sample's source.
+    h.get_by_label("Loaded sources");
+    assert_eq!(
+        h.state().workspace().usage.sessions.len(),
+        usage.sessions.len()
+    );
+}
+
+#[test]
+fn every_view_opens_with_its_main_content() {
+    let mut h = harness();
+    wait_idle(&mut h);
+    open_view(&mut h, "Charges");
+    h.get_by_label("Per product");
+    // The chart's legend entry is a checkbox named after the series.
+    h.get_by_role_and_label(Role::CheckBox, tokenplan::gui::charts::daily::SERIES);
+    open_view(&mut h, "Scenario");
+    h.get_by_label("Server time zone");
+    open_view(&mut h, "Crossover");
+    h.get_by_label_contains("Waiting for the engine: the crossover");
+    open_view(&mut h, "Mix");
+    h.get_by_label_contains("Waiting for the engine: the best-mix");
+    open_view(&mut h, "Pool");
+    h.get_by_label_contains("Waiting for the engine: the token ledger");
+    open_view(&mut h, "Data");
+    h.get_by_label("Filter problems");
+}
+
+#[test]
+fn a_corrupt_file_is_reported_by_file_and_line_and_earlier_data_stays() {
+    let mut h = harness_with(AppOptions {
+        files: vec![data("good_sessions.csv")],
+        scenario: Some(data("scenario.ron")),
+        use_storage: false,
+    });
+    wait_idle(&mut h);
+    // alice: ACD on 2025-03-03 and 03-04 (6 each); bob: RVT on 03-03 (10).
+    let before = Decimal::from(22);
+    assert_eq!(h.state().charges().unwrap().total_tokens, before);
+    h.get_by_label(&total_label(before));
+
+    // A file of nothing readable: an error naming it, nothing changes.
+    let usage_rev = h.state().workspace().usage_rev;
+    drop_file(&mut h, "unreadable.bin");
+    step_until(&mut h, "the failed import", |app| {
+        app.notifications()
+            .iter()
+            .any(|n| n.text.contains("unreadable.bin"))
+    });
+    assert_eq!(
+        h.state().workspace().usage_rev,
+        usage_rev,
+        "the usage was kept"
+    );
+    h.get_by_label(&total_label(before));
+    h.get_by_label_contains("unreadable.bin");
+
+    // A file with bad rows: its problems named by file and line, its good
+    // row added to what was loaded before.
+    drop_file(&mut h, "corrupt_sessions.csv");
+    step_until(&mut h, "the import with problems", |app| {
+        app.workspace().usage_rev > usage_rev
+            && !app.is_busy()
+            && app.charges().is_some_and(|c| c.total_tokens != before)
+    });
+    let notes: Vec<&str> = h
+        .state()
+        .notifications()
+        .iter()
+        .map(|n| n.text.as_str())
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("corrupt_sessions.csv:3:")),
+        "a notification names the file and line: {notes:?}"
+    );
+    // carol's one good row: ACD on 2025-03-05.
+    let after = Decimal::from(28);
+    assert_eq!(h.state().charges().unwrap().total_tokens, after);
+    h.get_by_label(&total_label(after));
+    // The problem table lists both bad rows (the first is in the
+    // notification too).
+    assert!(
+        h.query_all_by_label_contains("corrupt_sessions.csv:3:")
+            .count()
+            >= 2
+    );
+    assert_eq!(
+        h.query_all_by_label_contains("corrupt_sessions.csv:4:")
+            .count(),
+        1
+    );
+    assert_eq!(h.state().workspace().usage.sessions.len(), 4);
+}
+
+#[test]
+fn a_scenario_edit_is_validated_in_place_and_re_metered() {
+    let mut h = harness_with(AppOptions {
+        files: vec![data("good_sessions.csv")],
+        scenario: Some(data("scenario.ron")),
+        use_storage: false,
+    });
+    wait_idle(&mut h);
+    open_view(&mut h, "Scenario");
+
+    // A bad zone: the message shows next to the field, charges are kept.
+    let zone = h.get_by_label("Server time zone");
+    zone.click();
+    zone.type_text("x");
+    h.run();
+    // In the list of problems and again under the field itself.
+    assert!(h.query_all_by_label_contains("America/New_Yorkx").count() >= 2);
+    let rev = h.state().workspace().scenario_rev;
+    assert!(rev > 1, "the edit bumped the scenario revision");
+    assert_eq!(h.state().charges().unwrap().total_tokens, Decimal::from(22));
+
+    // Fix it, then raise ACD's rate from 6 to 7: metering runs again.
+    h.key_press(egui::Key::Backspace);
+    h.run();
+    let rate = h.get_all_by_label("Rate 1 tokens").next().unwrap();
+    rate.click();
+    h.key_press(egui::Key::Backspace);
+    rate.type_text("7");
+    step_until(&mut h, "metering after the edit", |app| {
+        app.charges()
+            .is_some_and(|c| c.total_tokens == Decimal::from(24))
+            && !app.is_busy()
+    });
+    h.get_by_label(&total_label(Decimal::from(24)));
+}
+
+#[test]
+fn every_input_of_every_view_has_a_label() {
+    let mut h = harness();
+    wait_idle(&mut h);
+    for tab in ["Data", "Charges", "Scenario", "Crossover", "Mix", "Pool"] {
+        open_view(&mut h, tab);
+        h.check_accessibility();
+    }
+}
