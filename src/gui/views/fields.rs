@@ -35,7 +35,7 @@ impl<'a> Form<'a> {
     /// The validation messages of `path`, in red.
     pub fn errors(&self, ui: &mut Ui, path: &str) {
         for message in self.check.at(path) {
-            ui.label(RichText::new(format!("⚠ {message}")).color(error_color(ui)));
+            ui.label(RichText::new(message.clone()).color(error_color(ui)));
         }
     }
 
@@ -47,9 +47,12 @@ impl<'a> Form<'a> {
         add: impl FnOnce(&mut Ui) -> Response,
     ) -> Response {
         let response = ui
-            .horizontal(|ui| {
-                let l = ui.label(label);
-                add(ui).labelled_by(l.id)
+            .scope_builder(stable_ids(path), |ui| {
+                ui.horizontal(|ui| {
+                    let l = ui.label(label);
+                    add(ui).labelled_by(l.id)
+                })
+                .inner
             })
             .inner;
         if response.changed() {
@@ -101,7 +104,7 @@ impl<'a> Form<'a> {
         });
         if bad {
             ui.label(
-                RichText::new("⚠ not a decimal number; the last valid value is used")
+                RichText::new("not a decimal number; the last valid value is used")
                     .color(error_color(ui)),
             );
         }
@@ -130,7 +133,7 @@ impl<'a> Form<'a> {
         });
         if bad {
             ui.label(
-                RichText::new("⚠ not a date (YYYY-MM-DD); the last valid value is used")
+                RichText::new("not a date (YYYY-MM-DD); the last valid value is used")
                     .color(error_color(ui)),
             );
         }
@@ -180,25 +183,28 @@ impl<'a> Form<'a> {
         path: &str,
     ) {
         let response = ui
-            .horizontal(|ui| {
-                let mut set = value.is_some();
-                let check = ui.checkbox(&mut set, label);
-                let mut changed = check.changed();
-                if changed {
-                    *value = set.then_some(0);
-                }
-                match value {
-                    Some(v) => {
-                        changed |= ui
-                            .add(egui::DragValue::new(v).speed(1.0))
-                            .labelled_by(check.id)
-                            .changed();
+            .scope_builder(stable_ids(path), |ui| {
+                ui.horizontal(|ui| {
+                    let mut set = value.is_some();
+                    let check = ui.checkbox(&mut set, label);
+                    let mut changed = check.changed();
+                    if changed {
+                        *value = set.then_some(0);
                     }
-                    None => {
-                        ui.weak(default_note);
+                    match value {
+                        Some(v) => {
+                            changed |= ui
+                                .add(egui::DragValue::new(v).speed(1.0))
+                                .labelled_by(check.id)
+                                .changed();
+                        }
+                        None => {
+                            ui.weak(default_note);
+                        }
                     }
-                }
-                changed
+                    changed
+                })
+                .inner
             })
             .inner;
         self.changed |= response;
@@ -215,25 +221,28 @@ impl<'a> Form<'a> {
         path: &str,
     ) {
         let response = ui
-            .horizontal(|ui| {
-                let mut set = value.is_some();
-                let check = ui.checkbox(&mut set, label);
-                let mut changed = check.changed();
-                if changed {
-                    *value = set.then(String::new);
-                }
-                match value {
-                    Some(v) => {
-                        changed |= ui
-                            .add(egui::TextEdit::singleline(v).desired_width(INPUT_WIDTH_PT))
-                            .labelled_by(check.id)
-                            .changed();
+            .scope_builder(stable_ids(path), |ui| {
+                ui.horizontal(|ui| {
+                    let mut set = value.is_some();
+                    let check = ui.checkbox(&mut set, label);
+                    let mut changed = check.changed();
+                    if changed {
+                        *value = set.then(String::new);
                     }
-                    None => {
-                        ui.weak(default_note);
+                    match value {
+                        Some(v) => {
+                            changed |= ui
+                                .add(egui::TextEdit::singleline(v).desired_width(INPUT_WIDTH_PT))
+                                .labelled_by(check.id)
+                                .changed();
+                        }
+                        None => {
+                            ui.weak(default_note);
+                        }
                     }
-                }
-                changed
+                    changed
+                })
+                .inner
             })
             .inner;
         self.changed |= response;
@@ -299,6 +308,13 @@ fn parsed_text<T: Clone + PartialEq + Send + Sync + 'static>(
         None => None,
     };
     (response, result)
+}
+
+/// A child `Ui` whose widget ids come from the field path, not from the
+/// count of widgets drawn before it: a validation message appearing above
+/// a field must not take the keyboard focus away from it.
+fn stable_ids(path: &str) -> egui::UiBuilder {
+    egui::UiBuilder::new().scope_id(egui::Id::unique(("tokenplan-field-ui", path)))
 }
 
 /// The colour of validation messages.

@@ -173,15 +173,15 @@ pub fn status_bar_ui(ui: &mut Ui, status: &Status, cmds: &mut Commands) {
 pub fn notifications_ui(ui: &mut Ui, items: &[Notification], cmds: &mut Commands) {
     for n in items {
         let (icon, color) = match n.level {
-            Level::Info => ("ℹ", ui.visuals().text_color()),
-            Level::Warning => ("⚠", ui.visuals().warn_fg_color),
-            Level::Error => ("⛔", ui.visuals().error_fg_color),
+            Level::Info => ("Note:", ui.visuals().text_color()),
+            Level::Warning => ("Warning:", ui.visuals().warn_fg_color),
+            Level::Error => ("Error:", ui.visuals().error_fg_color),
         };
         ui.horizontal(|ui| {
             if ui.small_button("Dismiss").clicked() {
                 cmds.push(Command::Dismiss(n.id));
             }
-            ui.label(RichText::new(icon).color(color));
+            ui.label(RichText::new(icon).strong().color(color));
             ui.add(egui::Label::new(RichText::new(&n.text).color(color)).wrap());
         });
     }

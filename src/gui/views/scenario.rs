@@ -164,8 +164,12 @@ fn new_key_ui(ui: &mut Ui, label: &str, button: &str, salt: &str) -> Option<Stri
     let mut added = None;
     ui.horizontal(|ui| {
         let l = ui.label(label);
-        ui.add(egui::TextEdit::singleline(&mut text).desired_width(120.0))
-            .labelled_by(l.id);
+        ui.add(
+            egui::TextEdit::singleline(&mut text)
+                .id(egui::Id::unique(("tokenplan-new-key-edit", salt)))
+                .desired_width(120.0),
+        )
+        .labelled_by(l.id);
         let key = text.trim().to_owned();
         if ui
             .add_enabled(!key.is_empty(), egui::Button::new(button))
