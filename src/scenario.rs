@@ -1,9 +1,16 @@
 //! The scenario: everything a user assumes (catalog, charging rules and
 //! rates, prices, contract, forecast), saved and loaded as versioned RON.
 //!
-//! [`Scenario`] is the file's model; [`Scenario::from_ron`] parses and
-//! validates it, [`Scenario::to_ron`] writes it back so that a saved file
-//! loads identical.
+//! [`Scenario`] is the file's model. [`Scenario::from_ron`] (and
+//! [`Scenario::load`] for a file) parses it with RON's `implicit_some`
+//! extension and validates it, so every later stage can trust the values;
+//! [`Scenario::to_ron`] writes it back so that a saved file loads identical,
+//! and [`Scenario::save`] writes it atomically. [`ScenarioError`] says where
+//! each problem is: file, line and column for syntax, a field path such as
+//! `products.ACD.rates[0].tokens` for values.
+//!
+//! [`Rule`] has hand-written serde impls: a bare `CalendarDay` means every
+//! parameter at its default, which a derived impl refuses.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -145,7 +152,7 @@ pub struct Product {
 /// A charging rule and its parameters (SPEC §2). Every parameter is
 /// optional; `None` means the rule's default. Written `CalendarDay`,
 /// `CalendarDay(time_zone: "UTC")`, `Concurrent(pool: "TLSTOK")`...: a bare
-/// name means every parameter at its default (see `rule_serde`).
+/// name means every parameter at its default.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rule {
     /// `rate` tokens per distinct (user, product, local date) used.

@@ -991,3 +991,72 @@ proptest! {
         prop_assert_eq!(back.to_ron(), text);
     }
 }
+
+/// `*` matches any run of characters, case-insensitive, whole name — the
+/// catalog's pattern rule (SPEC §3), enough to check the sample's patterns.
+fn glob(pattern: &str, name: &str) -> bool {
+    fn go(p: &[u8], n: &[u8]) -> bool {
+        match p.split_first() {
+            None => n.is_empty(),
+            Some((b'*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
+            Some((c, rest)) => n
+                .split_first()
+                .is_some_and(|(d, tail)| c == d && go(rest, tail)),
+        }
+    }
+    go(
+        pattern.to_ascii_uppercase().as_bytes(),
+        name.to_ascii_uppercase().as_bytes(),
+    )
+}
+
+#[test]
+fn sample_feature_patterns_map_each_demo_feature_to_one_product() {
+    let s = Scenario::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/scenario.ron"))
+        .unwrap();
+    let owners = |feature: &str| -> Vec<&str> {
+        s.products
+            .iter()
+            .filter(|(_, p)| p.features.iter().any(|pat| glob(pat, feature)))
+            .map(|(code, _)| code.as_str())
+            .collect()
+    };
+    // Product codes of sessions.csv, the feature names gen_usage.py writes to
+    // adskflex.log, and Autodesk feature names of the real logs.
+    for (feature, product) in [
+        ("ACD", "ACD"),
+        ("ACDMEP", "ACDMEP"),
+        ("C3D", "C3D"),
+        ("INV", "INV"),
+        ("MAX", "MAX"),
+        ("NAVMAN", "NAVMAN"),
+        ("RVT", "RVT"),
+        ("87545ACD_T_F", "ACD"),
+        ("87560ACDMEP_T_F", "ACDMEP"),
+        ("87547C3D_T_F", "C3D"),
+        ("87580INVPROSA_T_F", "INV"),
+        ("87556MAX_T_F", "MAX"),
+        ("87553NAVMAN_T_F", "NAVMAN"),
+        ("87558RVT_T_F", "RVT"),
+        ("64300ACD_F", "ACD"),
+        ("85730ACD_2012_0F", "ACD"),
+        ("87545acd_2022_0f", "ACD"),
+        ("64801INVPROSA_F", "INV"),
+        ("87537INVPROSA_2022_0F", "INV"),
+        ("85950RVT_F", "RVT"),
+        ("87561RVT_2022_0F", "RVT"),
+        ("64900CIV3D_F", "C3D"),
+        ("87556CIV3D_2022_0F", "C3D"),
+    ] {
+        assert_eq!(owners(feature), [product], "{feature}");
+    }
+    // Not products of the demo: left unmapped, not swallowed by a neighbour.
+    for feature in ["65400MAP_F", "86815AECCOL_T_F", "87570RVTLT_T_F"] {
+        assert!(
+            owners(feature).is_empty(),
+            "{feature}: {:?}",
+            owners(feature)
+        );
+    }
+    assert!(glob("*ACD_20*_0F", "85730ACD_2012_0F") && !glob("*ACD_T_F", "87560ACDMEP_T_F"));
+}
