@@ -519,12 +519,15 @@ fn check_version(version: Option<u32>) -> Result<(), ScenarioError> {
     }
 }
 
-/// `dir/.name.tmp-PID`: in the same directory, so the rename is atomic.
+/// `dir/.name.PID-N.tmp`: in the same directory, so the rename is atomic,
+/// and unique per save, so two saves at once never share a temporary file.
 fn temp_path(path: &Path) -> PathBuf {
+    static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let name = path
         .file_name()
         .map_or_else(|| "scenario".into(), |n| n.to_string_lossy().into_owned());
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+    path.with_file_name(format!(".{name}.{}-{n}.tmp", std::process::id()))
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -1126,4 +1129,44 @@ struct ConcurrentParams {
 #[serde(deny_unknown_fields)]
 struct ZoneParams {
     time_zone: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temp_file_is_a_fresh_sibling() {
+        let a = temp_path(Path::new("/data/plans/fy27.ron"));
+        let b = temp_path(Path::new("/data/plans/fy27.ron"));
+        assert_eq!(a.parent(), Some(Path::new("/data/plans")));
+        assert_ne!(a, b);
+        let name = a.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with(".fy27.ron.") && name.ends_with(".tmp"),
+            "{name}"
+        );
+        // A bare file name stays in the current directory.
+        assert_eq!(temp_path(Path::new("s.ron")).parent(), Some(Path::new("")));
+    }
+
+    #[test]
+    fn versions() {
+        assert!(check_version(Some(VERSION)).is_ok());
+        let newer = check_version(Some(VERSION + 1)).unwrap_err().to_string();
+        assert!(newer.contains("written by a newer tokenplan"), "{newer}");
+        assert!(check_version(None).is_err());
+        assert!(check_version(Some(0)).is_err());
+    }
+
+    #[test]
+    fn rule_names_round_trip() {
+        for name in RULE_NAMES {
+            assert_eq!(Rule::bare(name).unwrap().name(), name);
+        }
+        assert_eq!(
+            Rule::bare("Daily").unwrap_err(),
+            "unknown rule `Daily`; the rules are CalendarDay, Rolling24h, Concurrent, DailyPeak, Hourly"
+        );
+    }
 }

@@ -690,6 +690,27 @@ fn failed_save_names_the_file_and_leaves_nothing_behind() {
         "{err}"
     );
     assert!(dir_entries(&dir).is_empty());
+
+    // The temporary file is written but cannot replace a directory: it is
+    // removed again and the directory is left as it was.
+    let blocked = dir.join("plan.ron");
+    std::fs::create_dir(&blocked).unwrap();
+    let err = Scenario::from_ron(&spec_text())
+        .unwrap()
+        .save(&blocked)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ScenarioError::Io {
+                action: "write",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(dir_entries(&dir), ["plan.ron"]);
+    assert!(blocked.is_dir());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
