@@ -1455,6 +1455,26 @@ mod tests {
     }
 
     #[test]
+    fn a_running_anchor_that_disagrees_resyncs_and_says_so() {
+        // Over a day with no line at all: the rule cannot see it, the next
+        // TIMESTAMP (or SLOG Time:) puts the clock right.
+        let (u, r) = import(concat!(
+            " 9:00:00 (lmgrd) TIMESTAMP 3/1/2024\n",
+            " 9:10:00 (vd) OUT: \"F\" a@h\n",
+            "10:00:00 (vd) (@vd-SLOG@) Time: Sun Mar 03 2024 10:00:00 EST\n",
+            "10:05:00 (vd) IN: \"F\" a@h\n",
+        ));
+        let s = sessions(&u);
+        assert_eq!(
+            (s[0].3.as_str(), s[0].4.as_str()),
+            ("2024-03-01T14:10:00Z", "2024-03-03T15:05:00Z")
+        );
+        assert_eq!(count(&r, counts::DATE_RESYNCS), 1);
+        assert_eq!(r.problems[0].line, 3);
+        assert_eq!(r.lines_used, 4);
+    }
+
+    #[test]
     fn an_in_without_out_is_reported_not_invented() {
         let (u, r) = import(concat!(
             " 9:00:00 (lmgrd) TIMESTAMP 3/1/2024\n",
