@@ -708,6 +708,7 @@ pub fn size(
         tick(chunk.len());
     }
 
+    progress.report(total_units, total_units);
     let n = Decimal::from(options.trials);
     let results: Vec<PlanResult> = plans
         .iter()
