@@ -8,6 +8,13 @@
 //! overage or unserved demand ([`SizeReport`], the `size --format json`
 //! output).
 //!
+//! **Plans.** By default a 6 × 5 grid around the simulated mean annual
+//! demand `M` (annual 0 to 1.5 `M`, contract 0 to 1.5 `M` × years, three
+//! significant figures), then a pattern search: the neighbours of the best
+//! plan overall, the best mix, the best annual-only and the best
+//! contract-only plan, the step halving each round ([`Grid::Auto`]). Every
+//! plan evaluated is reported, sorted by quantities.
+//!
 //! **Demand paths.** Each trial fills the term with whole weeks of history:
 //! blocks of 7 consecutive history days, drawn uniformly among the blocks
 //! that start on the contract start's weekday, so every simulated Monday is
@@ -76,6 +83,8 @@ const MAX_MILLI_SUM: i64 = 100_000_000_000_000_000; // 1e17
 const CHUNK: usize = 256;
 /// Plans evaluated between progress reports (each runs every trial).
 const PLAN_CHUNK: usize = 8;
+/// Most plans one round of refinement adds.
+const REFINE_PLANS: usize = 20;
 /// Most trials a run accepts (keeps every sum of costs within `Decimal`).
 const MAX_TRIALS: u32 = 1_000_000;
 
@@ -111,18 +120,28 @@ pub enum Grid {
         contract_levels: u32,
         /// Largest quantity as a multiple of the demand it covers.
         max_fraction: Decimal,
+        /// Rounds of refinement after the grid: each round evaluates the
+        /// neighbours of the best plan overall, the best mix (both
+        /// quantities ± a sub-step), the best annual-only and the best
+        /// contract-only plan (their own quantity ± a sub-step), the
+        /// sub-step halving from half a grid step each round (a pattern
+        /// search; 0: the grid alone).
+        refine: u32,
     },
     /// Exactly these plans, in this order.
     Plans(Vec<PurchasePlan>),
 }
 
 impl Default for Grid {
-    /// 6 annual × 5 contract quantities, up to 1.5 × demand: 30 plans.
+    /// 6 annual × 5 contract quantities, up to 1.5 × demand (30 plans),
+    /// then 6 rounds of refinement (down to 1/64 of a grid step, about
+    /// 0.5% of the demand; at most 20 plans a round).
     fn default() -> Self {
         Grid::Auto {
             annual_levels: 6,
             contract_levels: 5,
             max_fraction: Decimal::new(15, 1),
+            refine: 6,
         }
     }
 }
@@ -619,8 +638,12 @@ pub fn size(
         Grid::Auto {
             annual_levels,
             contract_levels,
+            refine,
             ..
-        } => (*annual_levels as usize) * (*contract_levels as usize),
+        } => {
+            (*annual_levels as usize) * (*contract_levels as usize)
+                + REFINE_PLANS * (*refine as usize)
+        }
         Grid::Plans(p) => p.len(),
     };
     let total_units = (trials + plan_count_hint) as u64;
@@ -654,27 +677,28 @@ pub fn size(
 
     let demand_sum: i128 = year_totals.iter().map(|&v| i128::from(v)).sum();
     let mean_year_milli = demand_sum / (trials * years) as i128;
-    let plans = match &options.grid {
+    let (mut plans, second_pass) = match &options.grid {
         Grid::Plans(p) if p.is_empty() => {
             return Err(SizingError::Options("no plans to evaluate".into()));
         }
-        Grid::Plans(p) => p.clone(),
+        Grid::Plans(p) => (p.clone(), None),
         Grid::Auto {
             annual_levels,
             contract_levels,
             max_fraction,
-        } => auto_grid(
-            mean_year_milli,
-            years,
-            *annual_levels,
-            *contract_levels,
-            *max_fraction,
-        )?,
+            refine,
+        } => {
+            let grid = auto_grid(
+                mean_year_milli,
+                years,
+                *annual_levels,
+                *contract_levels,
+                *max_fraction,
+            )?;
+            let plans = grid.plans.clone();
+            (plans, (*refine > 0).then_some((grid, *refine)))
+        }
     };
-    let fast: Vec<FastPlan> = plans
-        .iter()
-        .map(|p| FastPlan::new(p, &term, &scenario.token_price, contract.discount_rate))
-        .collect::<Result<_, _>>()?;
 
     // Evaluation: every plan against every trial, in plan order.
     let evaluate = |plan: &FastPlan| -> Stats {
@@ -695,26 +719,48 @@ pub fn size(
         stats.percentiles = [10, 50, 90].map(|q| nearest_rank(&costs, q));
         stats
     };
-    let mut stats: Vec<Stats> = Vec::with_capacity(fast.len());
-    for chunk in fast.chunks(PLAN_CHUNK) {
-        if progress.is_cancelled() {
-            return Err(SizingError::Cancelled);
+    let evaluate_all = |plans: &[PurchasePlan]| -> Result<Vec<(FastPlan, Stats)>, SizingError> {
+        let fast: Vec<FastPlan> = plans
+            .iter()
+            .map(|p| FastPlan::new(p, &term, &scenario.token_price, contract.discount_rate))
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(fast.len());
+        for chunk in fast.chunks(PLAN_CHUNK) {
+            if progress.is_cancelled() {
+                return Err(SizingError::Cancelled);
+            }
+            let stats: Vec<Stats> = if options.parallel {
+                chunk.par_iter().map(evaluate).collect()
+            } else {
+                chunk.iter().map(evaluate).collect()
+            };
+            out.extend(chunk.iter().cloned().zip(stats));
+            tick(chunk.len());
         }
-        if options.parallel {
-            stats.extend(chunk.par_iter().map(evaluate).collect::<Vec<_>>());
-        } else {
-            stats.extend(chunk.iter().map(evaluate));
+        Ok(out)
+    };
+    let mut evaluated = evaluate_all(&plans)?;
+    if let Some((grid, rounds)) = second_pass {
+        for round in 1..=rounds.min(30) {
+            let extra = grid.refine(&plans, &evaluated, years, 1 << round);
+            if extra.is_empty() {
+                break;
+            }
+            evaluated.extend(evaluate_all(&extra)?);
+            plans.extend(extra);
         }
-        tick(chunk.len());
+        let mut both: Vec<(PurchasePlan, (FastPlan, Stats))> =
+            plans.into_iter().zip(evaluated).collect();
+        both.sort_by_key(|(p, _)| *p);
+        (plans, evaluated) = both.into_iter().unzip();
     }
 
     progress.report(total_units, total_units);
     let n = Decimal::from(options.trials);
     let results: Vec<PlanResult> = plans
         .iter()
-        .zip(&fast)
-        .zip(&stats)
-        .map(|((plan, fp), s)| PlanResult {
+        .zip(&evaluated)
+        .map(|(plan, (fp, s))| PlanResult {
             annual_tokens_per_year: plan.annual_tokens_per_year,
             contract_tokens: plan.contract_tokens,
             purchase_cost: money(fp.purchase_pv.iter().sum()),
@@ -729,35 +775,17 @@ pub fn size(
         })
         .collect();
 
-    // Rank on the exact sums (same trial count for every plan), ties to
-    // fewer tokens over the term, then to the earlier plan.
-    let key = |i: usize| {
-        let p = &plans[i];
-        (
-            stats[i].cost_sum,
-            p.annual_tokens_per_year * Decimal::from(years) + p.contract_tokens,
-            i,
-        )
+    let best = |filter: &dyn Fn(&PurchasePlan, &Stats) -> bool| {
+        best_index(&plans, &evaluated, years, filter)
     };
-    let best = |filter: &dyn Fn(usize) -> bool| {
-        (0..plans.len())
-            .filter(|&i| filter(i))
-            .min_by_key(|&i| key(i))
-    };
-    let recommended = best(&|_| true).unwrap_or(0);
-    let within = |i: usize| Decimal::from(stats[i].short_trials) <= options.risk_limit * n;
-    let zero = |d: Decimal| d.is_zero();
+    let recommended = best(&|_, _| true).unwrap_or(0);
+    let limit = options.risk_limit * n;
     let side_by_side = SideBySide {
-        annual_only: best(&|i| {
-            !zero(plans[i].annual_tokens_per_year) && zero(plans[i].contract_tokens)
-        }),
-        contract_only: best(&|i| {
-            zero(plans[i].annual_tokens_per_year) && !zero(plans[i].contract_tokens)
-        }),
-        best_mix: best(&|i| {
-            !zero(plans[i].annual_tokens_per_year) && !zero(plans[i].contract_tokens)
-        }),
+        annual_only: best(&|p, _| Kind::of(p) == Kind::AnnualOnly),
+        contract_only: best(&|p, _| Kind::of(p) == Kind::ContractOnly),
+        best_mix: best(&|p, _| Kind::of(p) == Kind::Mix),
     };
+    let recommended_within_risk = best(&|_, s| Decimal::from(s.short_trials) <= limit);
     Ok(SizeReport {
         trials: options.trials,
         seed: options.seed,
@@ -770,7 +798,7 @@ pub fn size(
         ),
         plans: results,
         recommended,
-        recommended_within_risk: best(&within),
+        recommended_within_risk,
         side_by_side,
     })
 }
@@ -814,6 +842,126 @@ fn tokens_mean(milli_sum: i128, trials: u32) -> Decimal {
     fixed(sum / Decimal::from(trials), 2)
 }
 
+/// What a plan buys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Nothing,
+    AnnualOnly,
+    ContractOnly,
+    Mix,
+}
+
+impl Kind {
+    fn of(p: &PurchasePlan) -> Kind {
+        match (
+            p.annual_tokens_per_year.is_zero(),
+            p.contract_tokens.is_zero(),
+        ) {
+            (true, true) => Kind::Nothing,
+            (false, true) => Kind::AnnualOnly,
+            (true, false) => Kind::ContractOnly,
+            (false, false) => Kind::Mix,
+        }
+    }
+}
+
+/// The cheapest plan that `filter` accepts. Ranks on the exact cost sums
+/// (every plan has the same trials), ties to fewer tokens over the term,
+/// then to the earlier plan.
+fn best_index(
+    plans: &[PurchasePlan],
+    evaluated: &[(FastPlan, Stats)],
+    years: usize,
+    filter: &dyn Fn(&PurchasePlan, &Stats) -> bool,
+) -> Option<usize> {
+    plans
+        .iter()
+        .zip(evaluated)
+        .enumerate()
+        .filter(|(_, (p, (_, s)))| filter(p, s))
+        .min_by_key(|(i, (p, (_, s)))| {
+            (
+                s.cost_sum,
+                p.annual_tokens_per_year * Decimal::from(years) + p.contract_tokens,
+                *i,
+            )
+        })
+        .map(|(i, _)| i)
+}
+
+/// The automatic grid and what its second pass needs.
+#[derive(Clone, Debug)]
+struct AutoGrid {
+    plans: Vec<PurchasePlan>,
+    annual_step: Decimal,
+    contract_step: Decimal,
+    /// Quantities are multiples of this.
+    unit: Decimal,
+}
+
+impl AutoGrid {
+    /// Plans not yet in `plans` one sub-step (`1/divisor` of a grid step,
+    /// rounded to the grid's unit) from the best plan overall and the best
+    /// mix (both quantities varied), the best annual-only and the best
+    /// contract-only plan (their own quantity varied).
+    fn refine(
+        &self,
+        plans: &[PurchasePlan],
+        evaluated: &[(FastPlan, Stats)],
+        years: usize,
+        divisor: u32,
+    ) -> Vec<PurchasePlan> {
+        // A sub-step below the unit would give quantities the grid does not
+        // round to: stop there.
+        let sub = |step: Decimal| {
+            (step / Decimal::from(divisor) / self.unit)
+                .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+                * self.unit
+        };
+        let (a_sub, c_sub) = (sub(self.annual_step), sub(self.contract_step));
+        let reach = 1;
+        let have: BTreeSet<PurchasePlan> = plans.iter().copied().collect();
+        let mut new = BTreeSet::new();
+        let searches: [(Option<Kind>, bool, bool); 4] = [
+            (None, true, true),
+            (Some(Kind::Mix), true, true),
+            (Some(Kind::AnnualOnly), true, false),
+            (Some(Kind::ContractOnly), false, true),
+        ];
+        for (kind, vary_a, vary_c) in searches {
+            let filter = |p: &PurchasePlan, _: &Stats| kind.is_none_or(|k| Kind::of(p) == k);
+            let Some(p) = best_index(plans, evaluated, years, &filter).and_then(|i| plans.get(i))
+            else {
+                continue;
+            };
+            let span = |vary: bool, sub: Decimal| {
+                if vary && !sub.is_zero() {
+                    -reach..=reach
+                } else {
+                    0..=0
+                }
+            };
+            for da in span(vary_a, a_sub) {
+                for dc in span(vary_c, c_sub) {
+                    let a = p.annual_tokens_per_year + a_sub * Decimal::from(da);
+                    let c = p.contract_tokens + c_sub * Decimal::from(dc);
+                    if a.is_sign_negative() || c.is_sign_negative() {
+                        continue;
+                    }
+                    let plan = PurchasePlan {
+                        annual_tokens_per_year: a.normalize(),
+                        contract_tokens: c.normalize(),
+                    };
+                    if !have.contains(&plan) {
+                        new.insert(plan);
+                    }
+                }
+            }
+        }
+        new.into_iter().collect()
+    }
+}
+
 /// The automatic plan grid (see [`Grid::Auto`]), sorted by annual then
 /// contract quantity, without duplicates.
 fn auto_grid(
@@ -822,7 +970,7 @@ fn auto_grid(
     annual_levels: u32,
     contract_levels: u32,
     max_fraction: Decimal,
-) -> Result<Vec<PurchasePlan>, SizingError> {
+) -> Result<AutoGrid, SizingError> {
     if annual_levels == 0 || contract_levels == 0 || annual_levels * contract_levels > 10_000 {
         return Err(SizingError::Options(format!(
             "grid of {annual_levels} × {contract_levels} plans: each must be at least 1, \
@@ -841,17 +989,31 @@ fn auto_grid(
     let unit = Decimal::from(10_i64.pow(digits.saturating_sub(3).min(15)));
     let level = |i: u32, levels: u32, base: Decimal| {
         let raw = base * max_fraction * Decimal::from(i) / Decimal::from((levels - 1).max(1));
-        (raw / unit).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero) * unit
+        ((raw / unit).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero) * unit)
+            .normalize()
     };
     let term_demand = mean * Decimal::from(years);
     let mut set = BTreeSet::new();
     for i in 0..annual_levels {
         for j in 0..contract_levels {
             set.insert(PurchasePlan {
-                annual_tokens_per_year: level(i, annual_levels, mean).normalize(),
-                contract_tokens: level(j, contract_levels, term_demand).normalize(),
+                annual_tokens_per_year: level(i, annual_levels, mean),
+                contract_tokens: level(j, contract_levels, term_demand),
             });
         }
     }
-    Ok(set.into_iter().collect())
+    Ok(AutoGrid {
+        plans: set.into_iter().collect(),
+        annual_step: if annual_levels > 1 {
+            level(1, annual_levels, mean)
+        } else {
+            Decimal::ZERO
+        },
+        contract_step: if contract_levels > 1 {
+            level(1, contract_levels, term_demand)
+        } else {
+            Decimal::ZERO
+        },
+        unit,
+    })
 }

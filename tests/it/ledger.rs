@@ -574,8 +574,13 @@ fn same_seed_same_bytes_serial_equals_parallel() {
     let other = default_run(true, 10);
     assert_ne!(a.plans, other.plans);
 
-    // 6 × 5 grid around the mean, money as strings with two places.
-    assert_eq!(a.plans.len(), 30);
+    // 6 × 5 grid around the mean plus refinement, sorted by quantities;
+    // money as strings with two places.
+    assert!(a.plans.len() > 30 && a.plans.len() <= 30 + 6 * 20);
+    assert!(a.plans.windows(2).all(|w| {
+        (w[0].annual_tokens_per_year, w[0].contract_tokens)
+            < (w[1].annual_tokens_per_year, w[1].contract_tokens)
+    }));
     assert_eq!(a.plans[0].annual_tokens_per_year, d("0"));
     assert_eq!(a.plans[0].contract_tokens, d("0"));
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -632,7 +637,7 @@ fn sizing_reports_progress_and_can_be_cancelled() {
     };
     let p = Count(AtomicU64::new(0), false);
     size(&h, &s, &options, &p).unwrap();
-    assert_eq!(p.0.load(Ordering::Relaxed), 1030);
+    assert_eq!(p.0.load(Ordering::Relaxed), 1000 + 30 + 6 * 20);
     let cancel = Count(AtomicU64::new(0), true);
     assert_eq!(size(&h, &s, &options, &cancel), Err(SizingError::Cancelled));
 }
@@ -640,4 +645,58 @@ fn sizing_reports_progress_and_can_be_cancelled() {
 #[test]
 fn discounting_uses_whole_contract_years() {
     assert_eq!(present_value(d("1259.712"), d("0.08"), 3), d("1000"));
+}
+
+#[test]
+fn refinement_keeps_the_grid_and_only_improves() {
+    let h = iid_history(4);
+    let s = scenario(
+        contract("2027-01-04", 3, Overdraft::Unlimited, "0.08"),
+        spec_tiers(),
+        "0.05",
+    );
+    let run = |refine| {
+        let options = SizingOptions {
+            trials: 400,
+            grid: Grid::Auto {
+                annual_levels: 6,
+                contract_levels: 5,
+                max_fraction: d("1.5"),
+                refine,
+            },
+            ..SizingOptions::from_scenario(&s)
+        };
+        size(&h, &s, &options, &NoProgress).unwrap()
+    };
+    let coarse = run(0);
+    let fine = run(6);
+    assert_eq!(coarse.plans.len(), 30);
+    // Mean demand ≈ 100 × 365 × 1.05..1.16 ≈ 40,300: quantities are whole
+    // hundreds (three significant figures), the annual step 0.3 × mean.
+    let m = coarse.mean_annual_demand;
+    assert!(m > d("39000") && m < d("42000"), "{m}");
+    let step = coarse.plans[5].annual_tokens_per_year;
+    assert_eq!(coarse.plans[5].contract_tokens, d("0"));
+    assert_eq!(step % d("100"), d("0"));
+    assert!((step - m * d("0.3")).abs() <= d("50"), "{step} vs {m}");
+    // Every grid plan keeps its figures (same trials) in the refined run.
+    for p in &coarse.plans {
+        assert!(fine.plans.contains(p), "{p:?}");
+    }
+    let best = |r: &tokenplan::ledger::SizeReport| r.plans[r.recommended].expected_cost;
+    assert!(best(&fine) <= best(&coarse));
+    for (c, f) in [
+        (
+            coarse.side_by_side.annual_only,
+            fine.side_by_side.annual_only,
+        ),
+        (
+            coarse.side_by_side.contract_only,
+            fine.side_by_side.contract_only,
+        ),
+        (coarse.side_by_side.best_mix, fine.side_by_side.best_mix),
+    ] {
+        let (c, f) = (c.unwrap(), f.unwrap());
+        assert!(fine.plans[f].expected_cost <= coarse.plans[c].expected_cost);
+    }
 }
