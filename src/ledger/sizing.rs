@@ -15,7 +15,9 @@
 //! contract-only plan, the step halving each round ([`Grid::Auto`]). Every
 //! plan evaluated is reported, sorted by quantities.
 //!
-//! **Demand paths.** Each trial fills the term with whole weeks of history:
+//! **Demand paths.** The history is the last `forecast.history_days` days
+//! of the daily series (all of it when shorter, or when the setting is 0).
+//! Each trial fills the term with whole weeks of history:
 //! blocks of 7 consecutive history days, drawn uniformly among the blocks
 //! that start on the contract start's weekday, so every simulated Monday is
 //! a historical Monday and weekly rhythm and holidays inside a week
@@ -971,7 +973,10 @@ fn auto_grid(
     contract_levels: u32,
     max_fraction: Decimal,
 ) -> Result<AutoGrid, SizingError> {
-    if annual_levels == 0 || contract_levels == 0 || annual_levels * contract_levels > 10_000 {
+    if annual_levels == 0
+        || contract_levels == 0
+        || u64::from(annual_levels) * u64::from(contract_levels) > 10_000
+    {
         return Err(SizingError::Options(format!(
             "grid of {annual_levels} × {contract_levels} plans: each must be at least 1, \
              and 10,000 plans at most"

@@ -700,3 +700,60 @@ fn refinement_keeps_the_grid_and_only_improves() {
         assert!(fine.plans[f].expected_cost <= coarse.plans[c].expected_cost);
     }
 }
+
+#[test]
+fn sizing_rejects_unusable_settings() {
+    let h = iid_history(2);
+    let s = scenario(
+        contract("2027-01-04", 1, Overdraft::Unlimited, "0.08"),
+        spec_tiers(),
+        "0",
+    );
+    let base = SizingOptions::from_scenario(&s);
+    let bad = |options: SizingOptions| size(&h, &s, &options, &NoProgress).unwrap_err();
+    assert!(matches!(
+        bad(SizingOptions {
+            trials: 0,
+            ..base.clone()
+        }),
+        SizingError::Options(_)
+    ));
+    assert!(matches!(
+        bad(SizingOptions {
+            grid: Grid::Auto {
+                annual_levels: 100_000,
+                contract_levels: 100_000,
+                max_fraction: d("1.5"),
+                refine: 0
+            },
+            ..base.clone()
+        }),
+        SizingError::Options(_)
+    ));
+    assert!(matches!(
+        bad(SizingOptions {
+            grid: Grid::Plans(vec![]),
+            ..base.clone()
+        }),
+        SizingError::Options(_)
+    ));
+    let fractional = PurchasePlan {
+        annual_tokens_per_year: d("1.0005"),
+        contract_tokens: d("0"),
+    };
+    assert!(matches!(
+        bad(SizingOptions {
+            grid: Grid::Plans(vec![fractional]),
+            ..base.clone()
+        }),
+        SizingError::Options(_)
+    ));
+    let mut negative_growth = s.clone();
+    negative_growth.forecast.growth_per_year = d("-1");
+    assert!(size(&h, &negative_growth, &base, &NoProgress).is_err());
+    let negative_day = vec![(date("2026-01-01"), d("-1"))];
+    assert!(matches!(
+        size(&negative_day, &s, &base, &NoProgress).unwrap_err(),
+        SizingError::History(_)
+    ));
+}
