@@ -174,4 +174,3 @@ pub enum ImportError {
         reason: String,
     },
 }
-

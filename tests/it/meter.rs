@@ -1,1 +1,580 @@
-//! Integration tests: meter.
+//! Integration tests: meter — the charging rules of SPEC §2 on hand-built
+//! usage, with hand-computed answers.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+
+use tokenplan::meter::{Catalog, DayCharge, MeterError, Metered, meter};
+use tokenplan::progress::{NoProgress, Progress};
+use tokenplan::scenario::{
+    Contract, Forecast, Overdraft, Product, Rate, Rule, Scenario, TokenPrice,
+};
+use tokenplan::time::{date_of_day, day_of_date, local_to_utc};
+use tokenplan::usage::{Session, Usage};
+
+const NY: &str = "America/New_York";
+
+fn dec(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn day(s: &str) -> i32 {
+    day_of_date(date(s))
+}
+
+/// Unix seconds of local wall time `"YYYY-MM-DD HH:MM:SS"` in `zone`.
+fn local(zone: &str, s: &str) -> i64 {
+    let tz: Tz = zone.parse().unwrap();
+    let t = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+    local_to_utc(tz, t)
+}
+
+fn product(rule: Rule, rates: &[(&str, &str)], features: &[&str]) -> Product {
+    Product {
+        name: "p".into(),
+        rule,
+        rates: rates
+            .iter()
+            .map(|(from, tokens)| Rate {
+                from: date(from),
+                tokens: dec(tokens),
+            })
+            .collect(),
+        features: features.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn calendar_day() -> Rule {
+    Rule::CalendarDay {
+        time_zone: None,
+        grace_minutes: None,
+    }
+}
+
+fn scenario(server: &str, products: Vec<(&str, Product)>) -> Scenario {
+    Scenario {
+        version: 1,
+        name: "test".into(),
+        currency: "USD".into(),
+        server_time_zone: server.into(),
+        products: products
+            .into_iter()
+            .map(|(c, p)| (c.to_string(), p))
+            .collect(),
+        subscriptions: BTreeMap::new(),
+        token_price: TokenPrice::Flat(dec("3")),
+        contract: Contract {
+            start: date("2027-01-01"),
+            years: 1,
+            overage_price: dec("3.6"),
+            overdraft: Overdraft::Unlimited,
+            discount_rate: dec("0"),
+        },
+        forecast: Forecast {
+            history_days: 365,
+            growth_per_year: dec("0"),
+        },
+        budgets: BTreeMap::new(),
+        constraints: Default::default(),
+        sizing: Default::default(),
+    }
+}
+
+/// One product `ACD` under `rule` at 6 tokens, features `*ACD*`.
+fn acd(server: &str, rule: Rule) -> Scenario {
+    scenario(
+        server,
+        vec![("ACD", product(rule, &[("2020-01-01", "6")], &["*ACD*"]))],
+    )
+}
+
+/// Builds usage from (user, feature, host, start, seconds).
+fn usage(rows: &[(&str, &str, &str, i64, i64)]) -> Usage {
+    let mut u = Usage::default();
+    for &(user, feature, host, start, dur) in rows {
+        let s = Session {
+            start: start as u32,
+            dur: dur as u32,
+            user: u.users.intern(user),
+            feature: u.features.intern(feature),
+            host: u.hosts.intern(host),
+            draw: 0,
+            flags: 0,
+        };
+        u.sessions.push(s);
+    }
+    u
+}
+
+fn run(u: &Usage, sc: &Scenario) -> Metered {
+    meter(u, sc, &NoProgress).unwrap()
+}
+
+/// (user display name, product code, date, charges, tokens) of every row.
+fn rows(m: &Metered, u: &Usage) -> Vec<(String, String, String, u32, Decimal)> {
+    m.pairs
+        .iter()
+        .flat_map(|p| {
+            p.days.iter().map(move |d: &DayCharge| {
+                (
+                    u.users.name(p.user).to_string(),
+                    m.product_code(p.product).to_string(),
+                    date_of_day(d.day).to_string(),
+                    d.charges,
+                    d.tokens,
+                )
+            })
+        })
+        .collect()
+}
+
+fn dates(m: &Metered) -> Vec<String> {
+    m.pairs
+        .iter()
+        .flat_map(|p| p.days.iter().map(|d| date_of_day(d.day).to_string()))
+        .collect()
+}
+
+const H: i64 = 3600;
+
+// ---------------------------------------------------------------- CalendarDay
+
+#[test]
+fn singapore_user_on_new_york_server_one_day_costs_two_charges() {
+    // Mon 2024-06-03 09:00–18:00 Singapore = Sun 21:00 – Mon 06:00 New York (EDT).
+    let start = local("Asia/Singapore", "2024-06-03 09:00:00");
+    let u = usage(&[("wei", "ACD", "sg1", start, 9 * H)]);
+    let m = run(&u, &acd(NY, calendar_day()));
+    assert_eq!(dates(&m), vec!["2024-06-02", "2024-06-03"]);
+    assert_eq!(m.total().charges, 2);
+    assert_eq!(m.total().tokens, dec("12"));
+}
+
+#[test]
+fn singapore_user_on_new_york_server_week_costs_six_charges() {
+    let days = ["03", "04", "05", "06", "07"];
+    let rows: Vec<_> = days
+        .iter()
+        .map(|d| {
+            let s = local("Asia/Singapore", &format!("2024-06-{d} 09:00:00"));
+            ("wei", "ACD", "sg1", s, 9 * H)
+        })
+        .collect();
+    let u = usage(&rows);
+    let m = run(&u, &acd(NY, calendar_day()));
+    assert_eq!(
+        dates(&m),
+        vec![
+            "2024-06-02",
+            "2024-06-03",
+            "2024-06-04",
+            "2024-06-05",
+            "2024-06-06",
+            "2024-06-07"
+        ]
+    );
+    assert_eq!(m.total().charges, 6);
+    assert_eq!(m.total().tokens, dec("36"));
+    // The same week on a Singapore server: five.
+    let m = run(&u, &acd("Asia/Singapore", calendar_day()));
+    assert_eq!(m.total().charges, 5);
+}
+
+#[test]
+fn session_ending_exactly_at_midnight_touches_one_date() {
+    let start = local(NY, "2024-06-03 22:00:00");
+    let u = usage(&[("ann", "ACD", "h", start, 2 * H)]);
+    let m = run(&u, &acd(NY, calendar_day()));
+    assert_eq!(dates(&m), vec!["2024-06-03"]);
+    // One second more reaches the next date.
+    let u = usage(&[("ann", "ACD", "h", start, 2 * H + 1)]);
+    assert_eq!(
+        dates(&run(&u, &acd(NY, calendar_day()))),
+        vec!["2024-06-03", "2024-06-04"]
+    );
+}
+
+#[test]
+fn zero_length_session_counts_for_its_start_date() {
+    let at = local(NY, "2024-06-04 00:00:00");
+    let u = usage(&[("ann", "ACD", "h", at, 0)]);
+    let m = run(&u, &acd(NY, calendar_day()));
+    assert_eq!(dates(&m), vec!["2024-06-04"]);
+    assert_eq!(m.free_sessions, 0);
+}
+
+#[test]
+fn calendar_day_grace_frees_short_sessions() {
+    let rule = Rule::CalendarDay {
+        time_zone: None,
+        grace_minutes: Some(5),
+    };
+    let t = local(NY, "2024-06-04 10:00:00");
+    let u = usage(&[
+        ("ann", "ACD", "h", t, 4 * 60 + 59),
+        ("bob", "ACD", "h", t, 5 * 60),
+    ]);
+    let m = run(&u, &acd(NY, rule));
+    assert_eq!(m.free_sessions, 1);
+    assert_eq!(rows(&m, &u).len(), 1);
+    assert_eq!(rows(&m, &u)[0].0, "bob");
+}
+
+#[test]
+fn user_names_are_case_insensitive_first_spelling_shown() {
+    let t = local(NY, "2024-06-04 10:00:00");
+    let u = usage(&[
+        ("UPM", "ACD", "h1", t, H),
+        ("upm", "ACD", "h1", t + 2 * H, H),
+        (" Upm ", "ACD", "h1", t + 4 * H, H),
+    ]);
+    assert_eq!(u.users.len(), 1);
+    let m = run(&u, &acd(NY, calendar_day()));
+    assert_eq!(
+        rows(&m, &u),
+        vec![("UPM".into(), "ACD".into(), "2024-06-04".into(), 1, dec("6"))]
+    );
+}
+
+#[test]
+fn two_hosts_and_versions_on_one_day_cost_one_charge() {
+    let t = local(NY, "2024-06-04 10:00:00");
+    let u = usage(&[
+        ("ann", "64300ACD_F", "h1", t, H),
+        ("ann", "85730ACD_2012_0F", "h1", t, H),
+        ("ann", "ACD", "h2", t + 3 * H, H),
+    ]);
+    let m = run(&u, &acd(NY, calendar_day()));
+    assert_eq!(m.total().charges, 1);
+    assert_eq!(m.total().tokens, dec("6"));
+}
+
+#[test]
+fn different_products_cost_separately_and_sort_by_user_then_code() {
+    let sc = scenario(
+        NY,
+        vec![
+            (
+                "ACD",
+                product(calendar_day(), &[("2020-01-01", "6")], &["*ACD*"]),
+            ),
+            (
+                "RVT",
+                product(calendar_day(), &[("2020-01-01", "10")], &["*RVT*"]),
+            ),
+        ],
+    );
+    let t = local(NY, "2024-06-04 10:00:00");
+    let u = usage(&[
+        ("zed", "RVT", "h", t, H),
+        ("amy", "RVT", "h", t, H),
+        ("amy", "ACD", "h", t, H),
+    ]);
+    let m = run(&u, &sc);
+    let r: Vec<_> = rows(&m, &u)
+        .into_iter()
+        .map(|(u, p, _, c, t)| (u, p, c, t))
+        .collect();
+    assert_eq!(
+        r,
+        vec![
+            ("amy".into(), "ACD".into(), 1, dec("6")),
+            ("amy".into(), "RVT".into(), 1, dec("10")),
+            ("zed".into(), "RVT".into(), 1, dec("10")),
+        ]
+    );
+    let by_product: Vec<_> = m
+        .by_product()
+        .into_iter()
+        .map(|(p, t)| (m.product_code(p).to_string(), t.charges, t.tokens))
+        .collect();
+    assert_eq!(
+        by_product,
+        vec![("ACD".into(), 1, dec("6")), ("RVT".into(), 2, dec("20"))]
+    );
+    let by_user: Vec<_> = m
+        .by_user()
+        .into_iter()
+        .map(|(id, t)| (u.users.name(id).to_string(), t.charges, t.tokens))
+        .collect();
+    assert_eq!(
+        by_user,
+        vec![("amy".into(), 2, dec("16")), ("zed".into(), 1, dec("10"))]
+    );
+    let by_day: Vec<_> = m.by_day().into_iter().map(|(d, t)| (d, t.tokens)).collect();
+    assert_eq!(by_day, vec![(day("2024-06-04"), dec("26"))]);
+}
+
+#[test]
+fn rate_change_applies_from_its_date() {
+    let sc = scenario(
+        NY,
+        vec![(
+            "ACD",
+            product(
+                calendar_day(),
+                &[("2020-01-01", "6"), ("2024-06-01", "7.5")],
+                &[],
+            ),
+        )],
+    );
+    let u = usage(&[
+        ("ann", "ACD", "h", local(NY, "2024-05-30 10:00:00"), H),
+        ("ann", "ACD", "h", local(NY, "2024-05-31 23:00:00"), 2 * H),
+        ("ann", "ACD", "h", local(NY, "2024-06-03 10:00:00"), H),
+    ]);
+    let m = run(&u, &sc);
+    let r: Vec<_> = rows(&m, &u)
+        .into_iter()
+        .map(|(_, _, d, _, t)| (d, t))
+        .collect();
+    assert_eq!(
+        r,
+        vec![
+            ("2024-05-30".into(), dec("6")),
+            ("2024-05-31".into(), dec("6")),
+            ("2024-06-01".into(), dec("7.5")),
+            ("2024-06-03".into(), dec("7.5")),
+        ]
+    );
+    assert_eq!(m.total().tokens, dec("27"));
+}
+
+#[test]
+fn dates_across_both_new_york_dst_changes() {
+    // Each user has one session; the dates are New York's.
+    let u = usage(&[
+        // 2024-03-10: 00:30 EST and 23:30 EDT are both on the 10th.
+        ("a", "ACD", "h", local(NY, "2024-03-10 00:30:00"), 20 * 60),
+        ("b", "ACD", "h", local(NY, "2024-03-10 23:30:00"), 20 * 60),
+        // 01:30 EST to 03:30 EDT is one real hour, on the 10th only.
+        ("c", "ACD", "h", local(NY, "2024-03-10 01:30:00"), H),
+        // 2024-11-03: 00:30 EDT and 23:30 EST are both on the 3rd.
+        ("d", "ACD", "h", local(NY, "2024-11-03 00:30:00"), 20 * 60),
+        ("e", "ACD", "h", local(NY, "2024-11-03 23:30:00"), 20 * 60),
+        // 23:30 on the 2nd (EDT) for one hour crosses into the 3rd.
+        ("f", "ACD", "h", local(NY, "2024-11-02 23:30:00"), H),
+        // 23:30 on the 3rd (EST) for 40 minutes crosses into the 4th.
+        ("g", "ACD", "h", local(NY, "2024-11-03 23:30:00"), 40 * 60),
+    ]);
+    let m = run(&u, &acd(NY, calendar_day()));
+    let r: Vec<_> = rows(&m, &u)
+        .into_iter()
+        .map(|(u, _, d, _, _)| (u, d))
+        .collect();
+    let expect: Vec<(String, String)> = [
+        ("a", "2024-03-10"),
+        ("b", "2024-03-10"),
+        ("c", "2024-03-10"),
+        ("d", "2024-11-03"),
+        ("e", "2024-11-03"),
+        ("f", "2024-11-02"),
+        ("f", "2024-11-03"),
+        ("g", "2024-11-03"),
+        ("g", "2024-11-04"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(r, expect);
+}
+
+#[test]
+fn calendar_day_in_the_rules_own_zone() {
+    let rule = Rule::CalendarDay {
+        time_zone: Some("UTC".into()),
+        grace_minutes: None,
+    };
+    // 22:00–23:00 New York (EDT) = 02:00–03:00 UTC next day.
+    let u = usage(&[("ann", "ACD", "h", local(NY, "2024-06-03 22:00:00"), H)]);
+    let m = run(&u, &acd(NY, rule));
+    assert_eq!(dates(&m), vec!["2024-06-04"]);
+    assert_eq!(m.rules[0].time_zone, "UTC");
+}
+
+#[test]
+fn unmapped_features_are_counted_not_charged() {
+    let t = local(NY, "2024-06-04 10:00:00");
+    let u = usage(&[
+        ("ann", "MAYA_F", "h", t, H),
+        ("bob", "MAYA_F", "h", t, H),
+        ("bob", "ZZZ", "h", t, H),
+        ("bob", "ACD", "h", t, H),
+    ]);
+    let m = run(&u, &acd(NY, calendar_day()));
+    assert_eq!(
+        m.unmapped,
+        BTreeMap::from([("MAYA_F".to_string(), 2), ("ZZZ".to_string(), 1)])
+    );
+    assert_eq!(m.total().charges, 1);
+}
+
+#[test]
+fn bad_zone_names_are_errors() {
+    let u = usage(&[]);
+    let err = meter(&u, &acd("Mars/Olympus", calendar_day()), &NoProgress).unwrap_err();
+    assert!(matches!(err, MeterError::BadZone { ref field, .. } if field == "server_time_zone"));
+    let rule = Rule::CalendarDay {
+        time_zone: Some("EST5".into()),
+        grace_minutes: None,
+    };
+    let err = meter(&u, &acd(NY, rule), &NoProgress).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "products.ACD.rule.time_zone: `EST5` is not an IANA time zone name (e.g. America/New_York)"
+    );
+}
+
+struct Cancel;
+impl Progress for Cancel {
+    fn report(&self, _: u64, _: u64) {}
+    fn is_cancelled(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn cancelled_metering_stops_with_an_error() {
+    let u = usage(&[("ann", "ACD", "h", 1_700_000_000, H)]);
+    assert_eq!(
+        meter(&u, &acd(NY, calendar_day()), &Cancel).unwrap_err(),
+        MeterError::Cancelled
+    );
+}
+
+// -------------------------------------------------------------------- catalog
+
+fn catalog_of(products: Vec<(&str, &[&str])>, features: &[&str]) -> Vec<Option<String>> {
+    let sc = scenario(
+        NY,
+        products
+            .into_iter()
+            .map(|(c, pats)| (c, product(calendar_day(), &[("2020-01-01", "1")], pats)))
+            .collect(),
+    );
+    let u = usage(
+        &features
+            .iter()
+            .map(|f| ("u", *f, "h", 0i64, 0i64))
+            .collect::<Vec<_>>(),
+    );
+    let cat = Catalog::build(&u.features, &sc);
+    let codes: Vec<&String> = sc.products.keys().collect();
+    features
+        .iter()
+        .map(|f| {
+            let id = u.features.get(f).unwrap();
+            cat.product_of(id).map(|p| codes[p as usize].clone())
+        })
+        .collect()
+}
+
+#[test]
+fn catalog_wildcards_are_case_insensitive() {
+    let got = catalog_of(
+        vec![("ACD", &["*acd*"]), ("C3D", &["*C3D*", "*CIV3D*"])],
+        &["64300ACD_F", "85730acd_2012_0F", "Civ3D_2024", "RVT"],
+    );
+    assert_eq!(
+        got,
+        vec![
+            Some("ACD".into()),
+            Some("ACD".into()),
+            Some("C3D".into()),
+            None
+        ]
+    );
+}
+
+#[test]
+fn catalog_exact_code_wins_over_patterns() {
+    // `acdlt` matches ACD's pattern but is ACDLT's own code.
+    let got = catalog_of(
+        vec![("ACD", &["*ACD*"]), ("ACDLT", &["LT_*"])],
+        &["acdlt", "LT_2024", "ACDLT_2024"],
+    );
+    assert_eq!(
+        got,
+        vec![
+            Some("ACDLT".into()),
+            Some("ACDLT".into()),
+            Some("ACD".into())
+        ]
+    );
+}
+
+#[test]
+fn catalog_most_specific_pattern_wins_and_ambiguity_is_recorded() {
+    let sc = scenario(
+        NY,
+        vec![
+            (
+                "ACD",
+                product(calendar_day(), &[("2020-01-01", "6")], &["*ACD*"]),
+            ),
+            (
+                "ACDMEP",
+                product(calendar_day(), &[("2020-01-01", "8")], &["*ACDMEP*"]),
+            ),
+            (
+                "X",
+                product(calendar_day(), &[("2020-01-01", "1")], &["*_F"]),
+            ),
+        ],
+    );
+    let u = usage(&[
+        ("ann", "64300ACDMEP_T", "h", 1_700_000_000, H),
+        ("ann", "64300ACD_T", "h", 1_700_000_000, H),
+        ("bob", "64300QQ_F", "h", 1_700_000_000, H),
+    ]);
+    let m = run(&u, &sc);
+    let r: Vec<_> = rows(&m, &u)
+        .into_iter()
+        .map(|(u, p, _, _, t)| (u, p, t))
+        .collect();
+    assert_eq!(
+        r,
+        vec![
+            ("ann".into(), "ACD".into(), dec("6")),
+            ("ann".into(), "ACDMEP".into(), dec("8")),
+            ("bob".into(), "X".into(), dec("1")),
+        ]
+    );
+    assert_eq!(m.ambiguities.len(), 1);
+    let a = &m.ambiguities[0];
+    assert_eq!(a.feature, "64300ACDMEP_T");
+    assert_eq!(a.chosen, "ACDMEP");
+    assert_eq!(a.candidates, vec!["ACD".to_string(), "ACDMEP".to_string()]);
+    assert!(!a.tied);
+}
+
+#[test]
+fn catalog_tie_goes_to_first_code_and_is_flagged() {
+    let sc = scenario(
+        NY,
+        vec![
+            (
+                "BBB",
+                product(calendar_day(), &[("2020-01-01", "1")], &["*Y*"]),
+            ),
+            (
+                "AAA",
+                product(calendar_day(), &[("2020-01-01", "1")], &["*X*"]),
+            ),
+        ],
+    );
+    let u = usage(&[("ann", "XY", "h", 0, 0)]);
+    let cat = Catalog::build(&u.features, &sc);
+    assert_eq!(cat.product_of(0), Some(0)); // AAA, first in code order
+    assert_eq!(cat.ambiguities.len(), 1);
+    assert!(cat.ambiguities[0].tied);
+    assert_eq!(cat.ambiguities[0].chosen, "AAA");
+}
