@@ -401,7 +401,7 @@ pub fn meter(
         })?;
         if matches!(rule.kind, RuleKind::Concurrent | RuleKind::DailyPeak) {
             for r in &product.rates {
-                if !r.tokens.fract().is_zero() || concurrent::whole_draw(r.tokens).is_none() {
+                if concurrent::whole_draw(r.tokens).is_none() {
                     return Err(MeterError::FractionalPoolRate {
                         product: code.clone(),
                         rate: r.tokens,

@@ -578,3 +578,363 @@ fn catalog_tie_goes_to_first_code_and_is_flagged() {
     assert!(cat.ambiguities[0].tied);
     assert_eq!(cat.ambiguities[0].chosen, "AAA");
 }
+
+// ------------------------------------------------------------------ Rolling24h
+
+fn rolling() -> Rule {
+    Rule::Rolling24h {
+        grace_minutes: None,
+    }
+}
+
+#[test]
+fn rolling24h_autodesk_two_days_two_charges() {
+    // Mon 2024-06-03 08:00–17:00 and Tue 07:00–12:00 → Mon 08:00 and Tue 08:00.
+    let u = usage(&[
+        ("ann", "ACD", "h", local(NY, "2024-06-03 08:00:00"), 9 * H),
+        ("ann", "ACD", "h", local(NY, "2024-06-04 07:00:00"), 5 * H),
+    ]);
+    let m = run(&u, &acd(NY, rolling()));
+    assert_eq!(
+        rows(&m, &u),
+        vec![
+            ("ann".into(), "ACD".into(), "2024-06-03".into(), 1, dec("6")),
+            ("ann".into(), "ACD".into(), "2024-06-04".into(), 1, dec("6")),
+        ]
+    );
+}
+
+#[test]
+fn rolling24h_autodesk_overnight_one_charge() {
+    // Mon 19:00 – Tue 17:00 → one charge, Monday.
+    let u = usage(&[("ann", "ACD", "h", local(NY, "2024-06-03 19:00:00"), 22 * H)]);
+    let m = run(&u, &acd(NY, rolling()));
+    assert_eq!(
+        rows(&m, &u),
+        vec![("ann".into(), "ACD".into(), "2024-06-03".into(), 1, dec("6"))]
+    );
+}
+
+#[test]
+fn rolling24h_five_minute_grace() {
+    let t = local(NY, "2024-06-03 10:00:00");
+    let u = usage(&[
+        ("ann", "ACD", "h", t, 4 * 60 + 59),
+        ("bob", "ACD", "h", t, 5 * 60),
+    ]);
+    let m = run(&u, &acd(NY, rolling()));
+    assert_eq!(m.free_sessions, 1);
+    assert_eq!(
+        rows(&m, &u),
+        vec![("bob".into(), "ACD".into(), "2024-06-03".into(), 1, dec("6"))]
+    );
+    // grace 0: both charged.
+    let m = run(
+        &u,
+        &acd(
+            NY,
+            Rule::Rolling24h {
+                grace_minutes: Some(0),
+            },
+        ),
+    );
+    assert_eq!((m.free_sessions, m.total().charges), (0, 2));
+}
+
+// ------------------------------------------------------------------ Concurrent
+
+use tokenplan::meter::{PoolSession, PoolTimeline, RuleKind, replay_pool};
+
+fn ps(start: i64, end: i64, user: u32, host: u32, draw: u32) -> PoolSession {
+    PoolSession {
+        start,
+        end,
+        user,
+        host,
+        product: 0,
+        draw,
+    }
+}
+
+#[test]
+fn concurrent_denies_checkouts_beyond_the_pool_size() {
+    let s = [
+        ps(0, 100, 1, 1, 1),
+        ps(10, 100, 2, 2, 1),
+        ps(20, 3620, 3, 3, 1), // denied at size 2: holds nothing
+        ps(30, 100, 4, 4, 2),  // denied at size 2
+        ps(100, 200, 3, 3, 1), // the two leave at 100 first: admitted
+    ];
+    let r = replay_pool(&s, Some(2));
+    assert_eq!(r.peak, 2);
+    assert_eq!(r.checkouts, 5);
+    assert_eq!(r.denied_checkouts, 2);
+    assert_eq!(r.denied_users, 2);
+    // 1 × 3600 s + 2 × 70 s = 3740 token-seconds.
+    assert_eq!(r.denied_token_hours, dec("1.038889"));
+    let unlimited = replay_pool(&s, None);
+    assert_eq!(
+        (
+            unlimited.peak,
+            unlimited.peak_at,
+            unlimited.denied_checkouts
+        ),
+        (5, Some(30), 0)
+    );
+    let t = PoolTimeline::new(&s);
+    let curve: Vec<u64> = t
+        .denial_curve(&[1, 2, 3, 4, 5])
+        .iter()
+        .map(|r| r.denied_checkouts)
+        .collect();
+    assert_eq!(curve, vec![3, 2, 1, 1, 0]);
+}
+
+#[test]
+fn concurrent_checkins_come_before_checkouts_at_the_same_instant() {
+    let s = [ps(0, 10, 1, 1, 2), ps(10, 20, 2, 2, 2)];
+    let r = replay_pool(&s, Some(2));
+    assert_eq!((r.peak, r.denied_checkouts), (2, 0));
+    assert_eq!(replay_pool(&s, None).peak, 2);
+}
+
+#[test]
+fn concurrent_same_user_at_host_draws_once() {
+    let same_host = [ps(0, 10, 1, 1, 3), ps(5, 15, 1, 1, 3)];
+    assert_eq!(replay_pool(&same_host, None).peak, 3);
+    assert_eq!(replay_pool(&same_host, Some(3)).denied_checkouts, 0);
+    // Still held after the first checkin: a third user is refused at 12.
+    let mut s = same_host.to_vec();
+    s.push(ps(12, 13, 2, 2, 1));
+    assert_eq!(replay_pool(&s, Some(3)).denied_checkouts, 1);
+    let two_hosts = [ps(0, 10, 1, 1, 3), ps(5, 15, 1, 2, 3)];
+    assert_eq!(replay_pool(&two_hosts, None).peak, 6);
+}
+
+fn concurrent(pool: Option<&str>, linger: Option<u32>) -> Rule {
+    Rule::Concurrent {
+        pool: pool.map(String::from),
+        linger_minutes: linger,
+    }
+}
+
+#[test]
+fn concurrent_linger_keeps_the_checkout_held() {
+    let u = usage(&[
+        ("ann", "ACD", "h1", local(NY, "2024-06-03 09:00:00"), H),
+        ("bob", "ACD", "h2", local(NY, "2024-06-03 10:15:00"), H),
+    ]);
+    let m = run(&u, &acd(NY, concurrent(None, None)));
+    assert_eq!((m.pools[0].peak, m.pools[0].name.as_str()), (6, "ACD"));
+    let m = run(&u, &acd(NY, concurrent(None, Some(30))));
+    assert_eq!(m.pools[0].peak, 12);
+    assert_eq!(m.pools[0].peak_at, Some(local(NY, "2024-06-03 10:15:00")));
+    assert_eq!(m.pools[0].sessions[0].end, local(NY, "2024-06-03 10:30:00"));
+    assert_eq!(m.pools[0].daily_peaks, vec![(day("2024-06-03"), 12)]);
+}
+
+#[test]
+fn concurrent_shared_pool_across_two_products() {
+    let sc = scenario(
+        NY,
+        vec![
+            (
+                "DOORS",
+                product(
+                    concurrent(Some("TLSTOK"), None),
+                    &[("2020-01-01", "3")],
+                    &["DOORS*"],
+                ),
+            ),
+            (
+                "EWM",
+                product(
+                    concurrent(Some("TLSTOK"), None),
+                    &[("2020-01-01", "2")],
+                    &["EWM*"],
+                ),
+            ),
+            (
+                "SOLO",
+                product(concurrent(None, None), &[("2020-01-01", "1")], &["SOLO"]),
+            ),
+        ],
+    );
+    let t = local(NY, "2024-06-03 09:00:00");
+    let mut u = usage(&[
+        ("ann", "DOORS", "h1", t, 2 * H),
+        ("bob", "EWM", "h2", t + H, 2 * H),
+        ("ann", "EWM", "h1", t + H, 30 * 60), // same user and host, other product: draws
+        ("cy", "SOLO", "h3", t, H),
+    ]);
+    // A checkout whose source gave its own count (the log's `(5 licenses)`).
+    let s = Session {
+        start: (t + 5 * H) as u32,
+        dur: 600,
+        user: u.users.intern("cy"),
+        feature: u.features.intern("DOORS"),
+        host: u.hosts.intern("h3"),
+        draw: 5,
+        flags: 0,
+    };
+    u.sessions.push(s);
+    let m = run(&u, &sc);
+    assert_eq!(m.pools.len(), 2);
+    let tls = m.pools.iter().find(|p| p.name == "TLSTOK").unwrap();
+    assert_eq!(tls.rule, RuleKind::Concurrent);
+    assert_eq!(tls.products, vec![0, 1]);
+    assert_eq!(tls.peak, 7); // 3 + 2 + 2 at 10:00
+    assert_eq!(tls.peak_at, Some(t + H));
+    assert_eq!(tls.sessions.len(), 4);
+    assert_eq!(m.pools.iter().find(|p| p.name == "SOLO").unwrap().peak, 1);
+    // Per-user rows: each user's own peak that day.
+    let r: Vec<_> = rows(&m, &u)
+        .into_iter()
+        .map(|(u, p, _, c, t)| (u, p, c, t))
+        .collect();
+    assert_eq!(
+        r,
+        vec![
+            ("ann".into(), "DOORS".into(), 1, dec("3")),
+            ("ann".into(), "EWM".into(), 1, dec("2")),
+            ("bob".into(), "EWM".into(), 1, dec("2")),
+            ("cy".into(), "DOORS".into(), 1, dec("5")),
+            ("cy".into(), "SOLO".into(), 1, dec("1")),
+        ]
+    );
+}
+
+#[test]
+fn pool_rates_must_be_whole() {
+    let sc = scenario(
+        NY,
+        vec![(
+            "P",
+            product(concurrent(None, None), &[("2020-01-01", "1.5")], &[]),
+        )],
+    );
+    let err = meter(&usage(&[]), &sc, &NoProgress).unwrap_err();
+    assert!(matches!(err, MeterError::FractionalPoolRate { ref product, .. } if product == "P"));
+}
+
+// ------------------------------------------------------------------- DailyPeak
+
+#[test]
+fn daily_peak_per_calendar_day() {
+    let sc = acd(NY, Rule::DailyPeak { time_zone: None });
+    let u = usage(&[
+        // Mon: 2 at once.
+        ("a", "ACD", "h", local(NY, "2024-06-03 09:00:00"), 3 * H),
+        ("b", "ACD", "h", local(NY, "2024-06-03 10:00:00"), H),
+        // Tue 22:00 – Wed 02:00: 1 on Tue, and Wed with d's 01:00–03:00: 2.
+        ("c", "ACD", "h", local(NY, "2024-06-04 22:00:00"), 4 * H),
+        ("d", "ACD", "h", local(NY, "2024-06-05 01:00:00"), 2 * H),
+        // Thu: a session spanning all of Thu and ending Fri 00:00 exactly.
+        ("e", "ACD", "h", local(NY, "2024-06-05 23:00:00"), 25 * H),
+    ]);
+    let m = run(&u, &sc);
+    let pool = &m.pools[0];
+    assert_eq!(pool.rule, RuleKind::DailyPeak);
+    // Rate 6 per seat: draws are 6 each.
+    assert_eq!(
+        pool.daily_peaks,
+        vec![
+            (day("2024-06-03"), 12),
+            (day("2024-06-04"), 6),
+            (day("2024-06-05"), 12),
+            (day("2024-06-06"), 6),
+        ]
+    );
+    assert_eq!(pool.peak_days_total(), 36);
+    assert_eq!(pool.peak, 12);
+    assert_eq!(pool.peak_at, Some(local(NY, "2024-06-03 10:00:00")));
+    // Per user: c holds on Tue and Wed, e on Wed and Thu.
+    let r: Vec<_> = rows(&m, &u)
+        .into_iter()
+        .map(|(u, _, d, _, t)| (u, d, t))
+        .collect();
+    assert_eq!(r.len(), 7);
+    assert_eq!(r[2], ("c".into(), "2024-06-04".into(), dec("6")));
+    assert_eq!(r[3], ("c".into(), "2024-06-05".into(), dec("6")));
+    assert_eq!(r[6], ("e".into(), "2024-06-06".into(), dec("6")));
+}
+
+// ---------------------------------------------------------------------- Hourly
+
+#[test]
+fn hourly_pro_rata_split_at_midnight() {
+    let sc = scenario(
+        NY,
+        vec![(
+            "ACD",
+            product(
+                Rule::Hourly { time_zone: None },
+                &[("2020-01-01", "10")],
+                &[],
+            ),
+        )],
+    );
+    let u = usage(&[
+        (
+            "ann",
+            "ACD",
+            "h",
+            local(NY, "2024-06-03 23:00:00"),
+            2 * H + 30 * 60,
+        ),
+        ("bob", "ACD", "h", local(NY, "2024-06-03 10:00:00"), 7),
+    ]);
+    let m = run(&u, &sc);
+    assert_eq!(
+        rows(&m, &u),
+        vec![
+            (
+                "ann".into(),
+                "ACD".into(),
+                "2024-06-03".into(),
+                1,
+                dec("10")
+            ),
+            (
+                "ann".into(),
+                "ACD".into(),
+                "2024-06-04".into(),
+                1,
+                dec("15")
+            ),
+            (
+                "bob".into(),
+                "ACD".into(),
+                "2024-06-03".into(),
+                1,
+                dec("0.019444")
+            ),
+        ]
+    );
+}
+
+#[test]
+fn hourly_overlapping_sessions_count_once() {
+    let sc = scenario(
+        NY,
+        vec![(
+            "ACD",
+            product(
+                Rule::Hourly { time_zone: None },
+                &[("2020-01-01", "2.5")],
+                &[],
+            ),
+        )],
+    );
+    let t = local(NY, "2024-06-03 09:00:00");
+    let u = usage(&[
+        ("ann", "ACD", "h1", t, 2 * H),
+        ("ann", "ACD", "h2", t + H, 2 * H),
+        ("ann", "ACD", "h2", t + 90 * 60, 10 * 60),
+        ("ann", "ACD", "h1", t + 5 * H, 15 * 60),
+    ]);
+    let m = run(&u, &sc);
+    // 09:00–12:00 and 14:00–14:15 = 3.25 h × 2.5.
+    assert_eq!(m.total().tokens, dec("8.125"));
+    assert_eq!(m.total().charges, 1);
+}
