@@ -938,3 +938,212 @@ fn hourly_overlapping_sessions_count_once() {
     assert_eq!(m.total().tokens, dec("8.125"));
     assert_eq!(m.total().charges, 1);
 }
+
+// ------------------------------------------------------------------ properties
+
+use chrono::TimeZone;
+use proptest::prelude::*;
+
+/// Every rule at once, with a rate change and an unmapped feature.
+fn all_rules() -> Scenario {
+    scenario(
+        NY,
+        vec![
+            (
+                "ACD",
+                product(
+                    calendar_day(),
+                    &[("2020-01-01", "6"), ("2024-03-09", "7")],
+                    &["*ACD*"],
+                ),
+            ),
+            (
+                "UTC",
+                product(
+                    Rule::CalendarDay {
+                        time_zone: Some("UTC".into()),
+                        grace_minutes: Some(5),
+                    },
+                    &[("2020-01-01", "1")],
+                    &["UTCF*"],
+                ),
+            ),
+            ("RL", product(rolling(), &[("2020-01-01", "4")], &[])),
+            (
+                "DOORS",
+                product(
+                    concurrent(Some("TLSTOK"), Some(10)),
+                    &[("2020-01-01", "3")],
+                    &[],
+                ),
+            ),
+            (
+                "EWM",
+                product(
+                    concurrent(Some("TLSTOK"), None),
+                    &[("2020-01-01", "2")],
+                    &[],
+                ),
+            ),
+            (
+                "PK",
+                product(
+                    Rule::DailyPeak { time_zone: None },
+                    &[("2020-01-01", "1")],
+                    &[],
+                ),
+            ),
+            (
+                "HR",
+                product(
+                    Rule::Hourly { time_zone: None },
+                    &[("2020-01-01", "2.5")],
+                    &[],
+                ),
+            ),
+        ],
+    )
+}
+
+const FEATURES: [&str; 9] = [
+    "ACD",
+    "64300acd_f",
+    "UTCF1",
+    "RL",
+    "DOORS",
+    "EWM",
+    "PK",
+    "HR",
+    "MAYA",
+];
+const USERS: [&str; 5] = ["ann", "Bob", "cy", "dee", "ed"];
+/// 2024-03-01 00:00 UTC.
+const BASE: i64 = 1_709_251_200;
+
+/// (user, feature, host, start offset, duration, draw)
+type Row = (usize, usize, usize, i64, i64, u16);
+
+fn row(days: i64) -> impl Strategy<Value = Row> {
+    // Whole hours often, so that sessions start and end exactly at midnights.
+    let dur = prop_oneof![
+        Just(0i64),
+        0i64..600,
+        0i64..12 * 3600,
+        0i64..3 * 86_400,
+        (0i64..72).prop_map(|h| h * 3600),
+    ];
+    let start = prop_oneof![0..days * 86_400, (0..days * 24).prop_map(|h| h * 3600)];
+    (
+        0..USERS.len(),
+        0..FEATURES.len(),
+        0..3usize,
+        start,
+        dur,
+        0u16..3,
+    )
+}
+
+/// Usage with every name interned first, so ids don't depend on row order;
+/// the rows split into segments at `splits`.
+fn usage_of(rows: &[Row], splits: &[usize]) -> Usage {
+    let mut u = Usage::default();
+    for n in USERS {
+        u.users.intern(n);
+    }
+    for f in FEATURES {
+        u.features.intern(f);
+    }
+    for h in ["h0", "h1", "h2"] {
+        u.hosts.intern(h);
+    }
+    let sessions: Vec<Session> = rows
+        .iter()
+        .map(|&(user, feature, host, start, dur, draw)| Session {
+            start: (BASE + start) as u32,
+            dur: dur as u32,
+            user: user as u32,
+            feature: feature as u32,
+            host: host as u32,
+            draw,
+            flags: 0,
+        })
+        .collect();
+    let mut from = 0;
+    for &s in splits.iter().chain(std::iter::once(&sessions.len())) {
+        let s = s.clamp(from, sessions.len());
+        u.sessions.push_segment(sessions[from..s].to_vec());
+        from = s;
+    }
+    u
+}
+
+/// CalendarDay by the book: every candidate date of every session against
+/// the zone's midnights, straight from chrono-tz.
+fn naive_calendar_day(rows: &[Row], tz: Tz, p: &Product) -> BTreeMap<(usize, NaiveDate), Decimal> {
+    let midnight = |d: NaiveDate| {
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap())
+            .earliest()
+            .unwrap()
+            .timestamp()
+    };
+    let mut out = BTreeMap::new();
+    for &(user, _, _, off, dur, _) in rows {
+        let (start, end) = (BASE + off, BASE + off + dur);
+        let first = tz.timestamp_opt(start, 0).unwrap().date_naive();
+        let last = tz.timestamp_opt(end, 0).unwrap().date_naive();
+        let mut d = first.pred_opt().unwrap();
+        while d <= last.succ_opt().unwrap() {
+            let next = d.succ_opt().unwrap();
+            let overlaps = start < midnight(next) && end > midnight(d);
+            if overlaps || (dur == 0 && d == first) {
+                out.insert((user, d), p.rate_on(d));
+            }
+            d = next;
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn meter_ignores_session_order(
+        (rows, shuffled) in prop::collection::vec(row(20), 0..80)
+            .prop_flat_map(|v| (Just(v.clone()), Just(v).prop_shuffle()))
+    ) {
+        let sc = all_rules();
+        let a = run(&usage_of(&rows, &[]), &sc);
+        let b = run(&usage_of(&shuffled, &[]), &sc);
+        prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn meter_ignores_segments(
+        rows in prop::collection::vec(row(20), 0..80),
+        split in 0usize..80,
+    ) {
+        let sc = all_rules();
+        let a = run(&usage_of(&rows, &[]), &sc);
+        let b = run(&usage_of(&rows, &[split]), &sc);
+        prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn calendar_day_equals_naive_reference_across_dst(
+        rows in prop::collection::vec(row(280), 0..60),
+    ) {
+        // Only ACD (features 0 and 1) under CalendarDay in New York.
+        let rows: Vec<Row> = rows.into_iter().map(|mut r| { r.1 %= 2; r }).collect();
+        let sc = all_rules();
+        let m = run(&usage_of(&rows, &[rows.len() / 2]), &sc);
+        let got: BTreeMap<(usize, NaiveDate), Decimal> = m
+            .pairs
+            .iter()
+            .flat_map(|p| p.days.iter().map(move |d| ((p.user as usize, date_of_day(d.day)), d.tokens)))
+            .collect();
+        let want = naive_calendar_day(&rows, NY.parse().unwrap(), &sc.products["ACD"]);
+        prop_assert_eq!(got, want);
+        prop_assert_eq!(m.total().charges as usize, m.pairs.iter().map(|p| p.days.len()).sum::<usize>());
+    }
+}
