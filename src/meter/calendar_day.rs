@@ -242,8 +242,92 @@ impl PairTable {
     }
 }
 
+/// Largest day matrix per thread, in words (64 MiB).
+const MATRIX_LIMIT: usize = 1 << 23;
+
+/// The day sets of all (user, `CalendarDay` product) pairs as one matrix of
+/// `u64` words, `words` per pair, days from `base`: one memory access per
+/// session.
+struct DayMatrix {
+    base: i32,
+    words: usize,
+    ncal: usize,
+    users: usize,
+    data: Vec<u64>,
+}
+
+impl DayMatrix {
+    /// A matrix for days `first..=last`, unless it would be too big.
+    fn new(users: usize, ncal: usize, first: i32, last: i32) -> Option<DayMatrix> {
+        let base = first.div_euclid(64) * 64;
+        let words = usize::try_from((last - base) / 64 + 1).ok()?;
+        let cells = users.checked_mul(ncal)?.checked_mul(words)?;
+        (cells > 0 && cells <= MATRIX_LIMIT).then(|| DayMatrix {
+            base,
+            words,
+            ncal,
+            users,
+            data: vec![0; cells],
+        })
+    }
+
+    /// Adds days `d0..=d1` to the pair; false when the matrix can't hold them.
+    #[inline]
+    fn set_range(&mut self, user: UserId, cal: u32, d0: i32, d1: i32) -> bool {
+        let u = user as usize;
+        if u >= self.users || d0 < self.base || d1 < d0 {
+            return false;
+        }
+        let (o0, o1) = ((d0 - self.base) as usize, (d1 - self.base) as usize);
+        if o1 / 64 >= self.words {
+            return false;
+        }
+        let row = (u * self.ncal + cal as usize) * self.words;
+        if o0 == o1 {
+            if let Some(w) = self.data.get_mut(row + o0 / 64) {
+                *w |= 1u64 << (o0 % 64);
+            }
+        } else {
+            for o in o0..=o1 {
+                if let Some(w) = self.data.get_mut(row + o / 64) {
+                    *w |= 1u64 << (o % 64);
+                }
+            }
+        }
+        true
+    }
+
+    fn merge(&mut self, other: &DayMatrix) {
+        for (a, b) in self.data.iter_mut().zip(&other.data) {
+            *a |= *b;
+        }
+    }
+
+    /// Moves every non-empty row into `table`.
+    fn drain_into(self, table: &mut PairTable) {
+        if self.words == 0 {
+            return;
+        }
+        for (i, row) in self.data.chunks_exact(self.words).enumerate() {
+            if row.iter().all(|&w| w == 0) {
+                continue;
+            }
+            let user = (i / self.ncal) as UserId;
+            let cal = (i % self.ncal) as u32;
+            let bits = DayBits {
+                base: self.base,
+                words: row.to_vec(),
+            };
+            table.slot(user, cal).union(&bits);
+        }
+    }
+}
+
 /// One thread's findings.
 struct Local {
+    /// The days of most pairs; `None` when users × products × history is too big.
+    matrix: Option<DayMatrix>,
+    /// Pairs the matrix can't hold.
     table: PairTable,
     others: Vec<Vec<Session>>,
     unmapped: Vec<u64>,
@@ -304,6 +388,23 @@ pub(crate) fn scan(
         }
     }
 
+    // The span of all sessions, two days wider than any zone's dates.
+    let (lo, hi) = usage
+        .sessions
+        .segments()
+        .par_iter()
+        .map(|seg| {
+            seg.iter().fold((i64::MAX, i64::MIN), |(lo, hi), s| {
+                (lo.min(s.start_secs()), hi.max(s.end_secs()))
+            })
+        })
+        .reduce(|| (i64::MAX, i64::MIN), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+    let span = (lo <= hi).then(|| {
+        let first = (lo.div_euclid(86_400) - 2) as i32;
+        let last = (hi.div_euclid(86_400) + 2) as i32;
+        (first, last)
+    });
+
     let total = usage.sessions.len() as u64;
     let done = AtomicU64::new(0);
     let cancelled = AtomicBool::new(false);
@@ -314,6 +415,9 @@ pub(crate) fn scan(
         .map(|group| {
             let mut mappers = mappers.clone();
             let mut local = Local {
+                matrix: span.and_then(|(first, last)| {
+                    DayMatrix::new(usage.users.len(), cal.len(), first, last)
+                }),
                 table: PairTable::new(usage.users.len(), cal.len()),
                 others: vec![Vec::new(); plans.len()],
                 unmapped: vec![0; nfeatures],
@@ -345,6 +449,9 @@ pub(crate) fn scan(
         });
     };
     for l in locals {
+        if let (Some(a), Some(b)) = (acc.matrix.as_mut(), l.matrix.as_ref()) {
+            a.merge(b);
+        }
         acc.table.merge(l.table);
         for (dst, src) in acc.others.iter_mut().zip(l.others) {
             dst.extend(src);
@@ -355,7 +462,10 @@ pub(crate) fn scan(
         acc.free += l.free;
     }
 
-    let table = acc.table;
+    let mut table = acc.table;
+    if let Some(m) = acc.matrix {
+        m.drain_into(&mut table);
+    }
     let pairs: Vec<PairCharges> = table
         .keys
         .par_iter()
@@ -414,7 +524,13 @@ fn scan_piece(
                 } else {
                     m.day(s.end_secs() - 1)
                 };
-                local.table.slot(s.user, c).set_range(d0, d1);
+                let in_matrix = local
+                    .matrix
+                    .as_mut()
+                    .is_some_and(|m| m.set_range(s.user, c, d0, d1));
+                if !in_matrix {
+                    local.table.slot(s.user, c).set_range(d0, d1);
+                }
             }
             Some(&Route::Other(p)) => {
                 if let Some(v) = local.others.get_mut(usize::from(p)) {
