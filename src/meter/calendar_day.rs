@@ -242,8 +242,9 @@ impl PairTable {
     }
 }
 
-/// Largest day matrix per thread, in words (64 MiB).
-const MATRIX_LIMIT: usize = 1 << 23;
+/// Largest day matrix per thread, in words (64 MiB); beyond it pairs go to a
+/// [`PairTable`].
+pub(crate) const MATRIX_LIMIT: usize = 1 << 23;
 
 /// The day sets of all (user, `CalendarDay` product) pairs as one matrix of
 /// `u64` words, `words` per pair, days from `base`: one memory access per
@@ -258,11 +259,11 @@ struct DayMatrix {
 
 impl DayMatrix {
     /// A matrix for days `first..=last`, unless it would be too big.
-    fn new(users: usize, ncal: usize, first: i32, last: i32) -> Option<DayMatrix> {
+    fn new(users: usize, ncal: usize, first: i32, last: i32, limit: usize) -> Option<DayMatrix> {
         let base = first.div_euclid(64) * 64;
         let words = usize::try_from((last - base) / 64 + 1).ok()?;
         let cells = users.checked_mul(ncal)?.checked_mul(words)?;
-        (cells > 0 && cells <= MATRIX_LIMIT).then(|| DayMatrix {
+        (cells > 0 && cells <= limit).then(|| DayMatrix {
             base,
             words,
             ncal,
@@ -341,6 +342,7 @@ pub(crate) fn scan(
     catalog: &Catalog,
     plans: &[ProductPlan<'_>],
     progress: &dyn Progress,
+    matrix_limit: usize,
 ) -> Result<Scan, MeterError> {
     let mut zones: Vec<chrono_tz::Tz> = Vec::new();
     let mut cal: Vec<CalProduct> = Vec::new();
@@ -416,7 +418,7 @@ pub(crate) fn scan(
             let mut mappers = mappers.clone();
             let mut local = Local {
                 matrix: span.and_then(|(first, last)| {
-                    DayMatrix::new(usage.users.len(), cal.len(), first, last)
+                    DayMatrix::new(usage.users.len(), cal.len(), first, last, matrix_limit)
                 }),
                 table: PairTable::new(usage.users.len(), cal.len()),
                 others: vec![Vec::new(); plans.len()],

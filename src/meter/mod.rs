@@ -388,6 +388,17 @@ pub fn meter(
     scenario: &Scenario,
     progress: &dyn Progress,
 ) -> Result<Metered, MeterError> {
+    meter_tuned(usage, scenario, progress, calendar_day::MATRIX_LIMIT)
+}
+
+/// [`meter`] with the `CalendarDay` day matrix limited to `matrix_limit`
+/// words per thread (0: the hash-table path only), for tests.
+fn meter_tuned(
+    usage: &Usage,
+    scenario: &Scenario,
+    progress: &dyn Progress,
+    matrix_limit: usize,
+) -> Result<Metered, MeterError> {
     parse_tz(&scenario.server_time_zone).map_err(|message| MeterError::BadZone {
         field: "server_time_zone".into(),
         message,
@@ -420,7 +431,7 @@ pub fn meter(
     }
     let catalog = Catalog::build(&usage.features, scenario);
 
-    let scan = calendar_day::scan(usage, &catalog, &plans, progress)?;
+    let scan = calendar_day::scan(usage, &catalog, &plans, progress, matrix_limit)?;
     let mut free_sessions = scan.free_sessions;
     let mut pairs = scan.pairs;
     let mut pools = Vec::new();
@@ -501,4 +512,140 @@ fn sort_pairs(pairs: &mut [PairCharges], usage: &Usage) {
         (r, p.user, p.product)
     };
     pairs.sort_unstable_by_key(key);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::NoProgress;
+    use crate::scenario::{Contract, Forecast, Overdraft, Rate, TokenPrice};
+    use chrono::NaiveDate;
+
+    fn scenario() -> Scenario {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let product = |zone: Option<&str>, pat: &str| Product {
+            name: pat.into(),
+            rule: Rule::CalendarDay {
+                time_zone: zone.map(String::from),
+                grace_minutes: None,
+            },
+            rates: vec![
+                Rate {
+                    from: date(2020, 1, 1),
+                    tokens: Decimal::new(6, 0),
+                },
+                Rate {
+                    from: date(2024, 7, 1),
+                    tokens: Decimal::new(75, 1),
+                },
+            ],
+            features: vec![pat.into()],
+        };
+        Scenario {
+            version: 1,
+            name: "t".into(),
+            currency: "USD".into(),
+            server_time_zone: "America/New_York".into(),
+            products: BTreeMap::from([
+                ("A".to_string(), product(None, "A*")),
+                ("B".to_string(), product(Some("Asia/Kolkata"), "B*")),
+            ]),
+            subscriptions: BTreeMap::new(),
+            token_price: TokenPrice::Flat(Decimal::ONE),
+            contract: Contract {
+                start: date(2027, 1, 1),
+                years: 1,
+                overage_price: Decimal::ONE,
+                overdraft: Overdraft::Unlimited,
+                discount_rate: Decimal::ZERO,
+            },
+            forecast: Forecast {
+                history_days: 365,
+                growth_per_year: Decimal::ZERO,
+            },
+            budgets: BTreeMap::new(),
+            constraints: Default::default(),
+            sizing: Default::default(),
+        }
+    }
+
+    #[test]
+    fn matrix_and_hash_table_paths_agree() {
+        let mut u = Usage::default();
+        let users: Vec<UserId> = (0..40).map(|i| u.users.intern(&format!("u{i}"))).collect();
+        let feats = [
+            u.features.intern("A1"),
+            u.features.intern("B1"),
+            u.features.intern("C1"),
+        ];
+        let mut x: u64 = 88172645463325252;
+        let mut segs = vec![Vec::new(), Vec::new(), Vec::new()];
+        for i in 0..6000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            segs[i % 3].push(Session {
+                // 400 days from 2024-01-01 UTC, several 64-day words.
+                start: 1_704_067_200 + (x % (400 * 86_400)) as u32,
+                dur: ((x >> 33) % (50 * 3600)) as u32,
+                user: users[((x >> 45) % 40) as usize],
+                feature: feats[((x >> 55) % 3) as usize],
+                host: 0,
+                draw: 0,
+                flags: 0,
+            });
+        }
+        for s in segs {
+            u.sessions.push_segment(s);
+        }
+        let sc = scenario();
+        let matrix = meter_tuned(&u, &sc, &NoProgress, calendar_day::MATRIX_LIMIT).unwrap();
+        let table = meter_tuned(&u, &sc, &NoProgress, 0).unwrap();
+        assert_eq!(matrix, table);
+        assert!(matrix.unmapped.get("C1").copied().unwrap_or(0) > 1500);
+        assert_eq!(matrix.pairs.len(), 80);
+        // Every date's tokens is the rate in force that date.
+        let switch = crate::time::day_of_date(NaiveDate::from_ymd_opt(2024, 7, 1).unwrap());
+        for p in &matrix.pairs {
+            for d in &p.days {
+                let want = if d.day < switch {
+                    Decimal::new(6, 0)
+                } else {
+                    Decimal::new(75, 1)
+                };
+                assert_eq!((d.charges, d.tokens), (1, want));
+            }
+        }
+    }
+
+    #[test]
+    fn rate_table_equals_rate_on() {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        // Unsorted and duplicated dates: rate_on takes the last listed.
+        let p = Product {
+            name: "p".into(),
+            rule: Rule::Hourly { time_zone: None },
+            rates: vec![
+                Rate {
+                    from: date(2024, 3, 1),
+                    tokens: Decimal::new(3, 0),
+                },
+                Rate {
+                    from: date(2023, 1, 1),
+                    tokens: Decimal::new(1, 0),
+                },
+                Rate {
+                    from: date(2024, 3, 1),
+                    tokens: Decimal::new(4, 0),
+                },
+            ],
+            features: vec![],
+        };
+        let t = RateTable::new(&p);
+        let mut d = date(2022, 12, 1);
+        while d < date(2024, 6, 1) {
+            assert_eq!(t.at(crate::time::day_of_date(d)), p.rate_on(d), "{d}");
+            d = d.succ_opt().unwrap();
+        }
+    }
 }
