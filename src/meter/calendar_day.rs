@@ -32,6 +32,8 @@ use crate::usage::{Session, Usage, UserId};
 const PIECE: usize = 1 << 18;
 /// Largest users × `CalendarDay` products indexed densely (4 bytes each).
 const DENSE_LIMIT: usize = 1 << 22;
+/// One session in this many sets the day matrix's span.
+const SAMPLE: usize = 256;
 /// An empty dense slot.
 const NONE: u32 = u32::MAX;
 
@@ -390,20 +392,20 @@ pub(crate) fn scan(
         }
     }
 
-    // The span of all sessions, two days wider than any zone's dates.
+    // The matrix's span of days from a sample of the sessions, a week wider
+    // on each side (two days already cover any zone's offset): reading all
+    // of them would cost more than the few outliers, which go to the table.
     let (lo, hi) = usage
         .sessions
         .segments()
-        .par_iter()
-        .map(|seg| {
-            seg.iter().fold((i64::MAX, i64::MIN), |(lo, hi), s| {
-                (lo.min(s.start_secs()), hi.max(s.end_secs()))
-            })
-        })
-        .reduce(|| (i64::MAX, i64::MIN), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+        .iter()
+        .flat_map(|seg| seg.iter().step_by(SAMPLE).chain(seg.last()))
+        .fold((i64::MAX, i64::MIN), |(lo, hi), s| {
+            (lo.min(s.start_secs()), hi.max(s.end_secs()))
+        });
     let span = (lo <= hi).then(|| {
-        let first = (lo.div_euclid(86_400) - 2) as i32;
-        let last = (hi.div_euclid(86_400) + 2) as i32;
+        let first = (lo.div_euclid(86_400) - 9) as i32;
+        let last = (hi.div_euclid(86_400) + 9) as i32;
         (first, last)
     });
 
@@ -475,14 +477,12 @@ pub(crate) fn scan(
         .filter_map(|(&(user, c), bits)| {
             let cp = cal.get(c as usize)?;
             let rates = &plans.get(usize::from(cp.product))?.rates;
-            let days: Vec<DayCharge> = bits
-                .days()
-                .map(|day| DayCharge {
-                    day,
-                    charges: 1,
-                    tokens: rates.at(day),
-                })
-                .collect();
+            let mut days = Vec::with_capacity(bits.len());
+            days.extend(bits.days().map(|day| DayCharge {
+                day,
+                charges: 1,
+                tokens: rates.at(day),
+            }));
             (!days.is_empty()).then_some(PairCharges {
                 user,
                 product: cp.product,

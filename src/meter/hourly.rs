@@ -4,7 +4,8 @@
 //! Hours used are the union of one user's sessions of the product, so
 //! overlapping sessions (two hosts, two versions) count once. The union is
 //! split at local midnights (the rule's zone) and each date costs
-//! `rate × seconds / 3600` at the rate in force that date.
+//! `rate × seconds / 3600` at the rate in force that date. A zero-length
+//! session uses no time and costs nothing. There is no grace.
 //!
 //! Rounding: `rate × seconds / 3600` is computed in `Decimal` and kept
 //! exactly when it has at most 6 decimal places (10 tokens an hour for 90
