@@ -14,7 +14,7 @@
 //! 0.019444), so every row shown is exactly what is added up and a total is
 //! off the unrounded sum by less than 0.0000005 per row.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -46,13 +46,20 @@ pub fn union(sorted: &[(i64, i64)]) -> Vec<(i64, i64)> {
     out
 }
 
-/// Seconds of the disjoint `intervals` per local date.
-pub fn seconds_per_day(intervals: &[(i64, i64)], mapper: &mut DayMapper) -> BTreeMap<i32, i64> {
+/// Seconds of the disjoint `intervals` per local date; `midnights` caches
+/// the zone's midnights (local day → UTC instant) across calls.
+pub fn seconds_per_day(
+    intervals: &[(i64, i64)],
+    mapper: &mut DayMapper,
+    midnights: &mut HashMap<i32, i64>,
+) -> BTreeMap<i32, i64> {
     let mut per_day: BTreeMap<i32, i64> = BTreeMap::new();
     for &(mut a, b) in intervals {
         while a < b {
             let d = mapper.day(a);
-            let next = mapper.midnight(d + 1);
+            let next = *midnights
+                .entry(d + 1)
+                .or_insert_with(|| mapper.midnight(d + 1));
             // Guard against a zone whose next midnight is not later.
             let cut = if next > a { b.min(next) } else { b };
             *per_day.entry(d).or_default() += cut - a;
@@ -74,13 +81,14 @@ pub(crate) fn meter_product(
         .collect();
     all.sort_unstable();
     let mut mapper = DayMapper::new(plan.tz);
+    let mut midnights = HashMap::new();
     let mut pairs = Vec::new();
     for group in all.chunk_by(|a, b| a.0 == b.0) {
         let Some(&(user, _, _)) = group.first() else {
             continue;
         };
         let intervals: Vec<(i64, i64)> = group.iter().map(|&(_, s, e)| (s, e)).collect();
-        let days: Vec<DayCharge> = seconds_per_day(&union(&intervals), &mut mapper)
+        let days: Vec<DayCharge> = seconds_per_day(&union(&intervals), &mut mapper, &mut midnights)
             .into_iter()
             .filter(|&(_, secs)| secs > 0)
             .map(|(day, secs)| DayCharge {
@@ -111,6 +119,28 @@ mod tests {
             union(&[(0, 10), (5, 20), (20, 25), (30, 40), (32, 35)]),
             vec![(0, 25), (30, 40)]
         );
+    }
+
+    #[test]
+    fn dst_days_have_their_real_length() {
+        let tz = chrono_tz::America::New_York;
+        let mut m = DayMapper::new(tz);
+        let mut cache = HashMap::new();
+        let day =
+            |y, mo, d| crate::time::day_of_date(chrono::NaiveDate::from_ymd_opt(y, mo, d).unwrap());
+        let (d2, d3, d4) = (day(2024, 11, 2), day(2024, 11, 3), day(2024, 11, 4));
+        // From 2 Nov 12:00 to 4 Nov 06:00, local: 12 h, 25 h, 6 h.
+        let a = crate::time::local_midnight(tz, d2) + 12 * 3600;
+        let b = crate::time::local_midnight(tz, d4) + 6 * 3600;
+        let got = seconds_per_day(&[(a, b)], &mut m, &mut cache);
+        let want = BTreeMap::from([(d2, 12 * 3600), (d3, 25 * 3600), (d4, 6 * 3600)]);
+        assert_eq!(got, want);
+        // The spring-forward day has 23 hours.
+        let d10 = day(2024, 3, 10);
+        let m10 = crate::time::local_midnight(tz, d10);
+        let m11 = crate::time::local_midnight(tz, d10 + 1);
+        let got = seconds_per_day(&[(m10, m11)], &mut m, &mut cache);
+        assert_eq!(got, BTreeMap::from([(d10, 23 * 3600)]));
     }
 
     #[test]
