@@ -1147,3 +1147,46 @@ proptest! {
         prop_assert_eq!(m.total().charges as usize, m.pairs.iter().map(|p| p.days.len()).sum::<usize>());
     }
 }
+
+#[test]
+fn rolling24h_two_charges_open_on_the_25_hour_day() {
+    // 00:10 EDT on 2024-11-03 plus 24 h is 23:10 EST the same date; the
+    // session still runs then, so the second charge opens on the 3rd too.
+    let start = local(NY, "2024-11-03 00:10:00");
+    let end = local(NY, "2024-11-04 01:00:00");
+    let u = usage(&[("ann", "ACD", "h", start, end - start)]);
+    let m = run(&u, &acd(NY, rolling()));
+    assert_eq!(
+        rows(&m, &u),
+        vec![(
+            "ann".into(),
+            "ACD".into(),
+            "2024-11-03".into(),
+            2,
+            dec("12")
+        )]
+    );
+}
+
+#[test]
+fn progress_reaches_the_session_count() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    struct Last(AtomicU64, AtomicU64);
+    impl Progress for Last {
+        fn report(&self, done: u64, total: u64) {
+            self.0.fetch_max(done, Ordering::Relaxed);
+            self.1.store(total, Ordering::Relaxed);
+        }
+    }
+    let rows: Vec<_> = (0..1000)
+        .map(|i| ("ann", "ACD", "h", 1_700_000_000 + i * 600, 300))
+        .collect();
+    let u = usage(&rows);
+    let p = Last(AtomicU64::new(0), AtomicU64::new(0));
+    let m = meter(&u, &acd(NY, calendar_day()), &p).unwrap();
+    assert_eq!(p.0.load(Ordering::Relaxed), 1000);
+    assert_eq!(p.1.load(Ordering::Relaxed), 1000);
+    // 1000 sessions 10 minutes apart from 2023-11-14 17:13 New York to
+    // 2023-11-21 15:43: eight dates.
+    assert_eq!(m.total().charges, 8);
+}
