@@ -70,10 +70,7 @@ pub fn local_to_utc(tz: Tz, local: NaiveDateTime) -> i64 {
 
 /// The first UTC instant of local date `day` in `tz`.
 pub fn local_midnight(tz: Tz, day: i32) -> i64 {
-    local_to_utc(
-        tz,
-        date_of_day(day).and_hms_opt(0, 0, 0).unwrap_or_default(),
-    )
+    local_to_utc(tz, date_of_day(day).and_hms_opt(0, 0, 0).unwrap_or_default())
 }
 
 /// Maps UTC instants to local day numbers in one zone, with a per-UTC-day
@@ -147,29 +144,14 @@ mod tests {
     fn new_york_days_across_both_dst_changes() {
         let mut m = DayMapper::new(chrono_tz::America::New_York);
         // 2024-03-10 06:59:59Z is 01:59:59 EST; 07:00Z is 03:00 EDT.
-        assert_eq!(
-            date_of_day(m.day(secs("2024-03-10T06:59:59Z"))).to_string(),
-            "2024-03-10"
-        );
+        assert_eq!(date_of_day(m.day(secs("2024-03-10T06:59:59Z"))).to_string(), "2024-03-10");
         assert_eq!(m.offset(secs("2024-03-10T06:59:59Z")), -5 * 3600);
         assert_eq!(m.offset(secs("2024-03-10T07:00:00Z")), -4 * 3600);
         // Local midnight before and after fall-back.
-        assert_eq!(
-            date_of_day(m.day(secs("2024-11-03T03:59:59Z"))).to_string(),
-            "2024-11-02"
-        );
-        assert_eq!(
-            date_of_day(m.day(secs("2024-11-03T04:00:00Z"))).to_string(),
-            "2024-11-03"
-        );
-        assert_eq!(
-            date_of_day(m.day(secs("2024-11-04T04:59:59Z"))).to_string(),
-            "2024-11-03"
-        );
-        assert_eq!(
-            date_of_day(m.day(secs("2024-11-04T05:00:00Z"))).to_string(),
-            "2024-11-04"
-        );
+        assert_eq!(date_of_day(m.day(secs("2024-11-03T03:59:59Z"))).to_string(), "2024-11-02");
+        assert_eq!(date_of_day(m.day(secs("2024-11-03T04:00:00Z"))).to_string(), "2024-11-03");
+        assert_eq!(date_of_day(m.day(secs("2024-11-04T04:59:59Z"))).to_string(), "2024-11-03");
+        assert_eq!(date_of_day(m.day(secs("2024-11-04T05:00:00Z"))).to_string(), "2024-11-04");
     }
 
     #[test]
@@ -178,16 +160,10 @@ mod tests {
         let d = day_of_date(NaiveDate::from_ymd_opt(2024, 11, 4).unwrap());
         assert_eq!(local_midnight(tz, d), secs("2024-11-04T05:00:00Z"));
         // 02:30 on 2024-03-10 does not exist in New York: 03:00 EDT.
-        let gap = NaiveDate::from_ymd_opt(2024, 3, 10)
-            .unwrap()
-            .and_hms_opt(2, 30, 0)
-            .unwrap();
+        let gap = NaiveDate::from_ymd_opt(2024, 3, 10).unwrap().and_hms_opt(2, 30, 0).unwrap();
         assert_eq!(local_to_utc(tz, gap), secs("2024-03-10T07:00:00Z"));
         // 01:30 on 2024-11-03 happens twice: the earlier one (EDT).
-        let amb = NaiveDate::from_ymd_opt(2024, 11, 3)
-            .unwrap()
-            .and_hms_opt(1, 30, 0)
-            .unwrap();
+        let amb = NaiveDate::from_ymd_opt(2024, 11, 3).unwrap().and_hms_opt(1, 30, 0).unwrap();
         assert_eq!(local_to_utc(tz, amb), secs("2024-11-03T05:30:00Z"));
     }
 

@@ -174,3 +174,4 @@ pub enum ImportError {
         reason: String,
     },
 }
+
