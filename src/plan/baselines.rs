@@ -1,6 +1,7 @@
 //! The baselines a recommendation is compared with (SPEC §4): all tokens,
 //! all subscriptions, and the current assignments.
 
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use super::input::{PlanInput, UserInput, bits, tie_order};
@@ -56,7 +57,7 @@ pub fn baselines(input: &PlanInput, schedule: &Schedule) -> Baselines {
 /// The cheapest candidate covering every coverable product of `u`. Some
 /// candidate always does: a cheapest cover is never dominated.
 fn full_cover(input: &PlanInput, u: &UserInput, all_covers: u128) -> u32 {
-    let used = u.demand.iter().fold(0u128, |m, d| m | (1u128 << d.product));
+    let used = super::input::used_products(u);
     let want = used & all_covers;
     u.candidates
         .iter()
@@ -65,20 +66,18 @@ fn full_cover(input: &PlanInput, u: &UserInput, all_covers: u128) -> u32 {
         .map_or(0, |c| c.mask)
 }
 
-fn baseline(input: &PlanInput, schedule: &Schedule, plan: impl Fn(&UserInput) -> u32) -> Baseline {
-    let mut seats = vec![0u32; input.subscriptions.len()];
-    let (mut s, mut t) = (Decimal::ZERO, Decimal::ZERO);
+fn baseline(
+    input: &PlanInput,
+    schedule: &Schedule,
+    plan: impl Fn(&UserInput) -> u32 + Sync,
+) -> Baseline {
     let picks: Vec<Pick> = input
         .users
-        .iter()
+        .par_iter()
+        .with_min_len(256)
         .map(|u| {
             let mask = plan(u);
             let (subscription_cost, tokens) = input.plan_parts(u, mask);
-            for i in bits(mask) {
-                seats[i] += 1;
-            }
-            s += subscription_cost;
-            t += tokens;
             Pick {
                 mask,
                 subscription_cost,
@@ -86,6 +85,15 @@ fn baseline(input: &PlanInput, schedule: &Schedule, plan: impl Fn(&UserInput) ->
             }
         })
         .collect();
+    let mut seats = vec![0u32; input.subscriptions.len()];
+    let (mut s, mut t) = (Decimal::ZERO, Decimal::ZERO);
+    for p in &picks {
+        for i in bits(p.mask) {
+            seats[i] += 1;
+        }
+        s += p.subscription_cost;
+        t += p.tokens;
+    }
     let purchase = schedule.cost_of_need(t);
     Baseline {
         picks,

@@ -57,7 +57,7 @@ pub fn cost_curve(input: &PlanInput, rec: &Recommendation, s: usize) -> Option<C
         let without = best(input, u, p, |m| m & bit == 0, None);
         total_s += without.subscription_cost;
         total_t += without.tokens;
-        let used = u.demand.iter().fold(0u128, |m, d| m | (1u128 << d.product));
+        let used = super::input::used_products(u);
         if sub.covers & used == 0 {
             continue;
         }

@@ -4,9 +4,10 @@
 //! (user, product), the charges and tokens of the history window scaled to
 //! a year and grown by the scenario's growth rate.
 
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
-use crate::meter::{Metered, ProductIdx};
+use crate::meter::{DayCharge, Metered, ProductIdx};
 use crate::scenario;
 use crate::usage::UserId;
 
@@ -50,14 +51,19 @@ pub struct Forecast {
 /// multiplied by 365 / window days × (1 + growth); the division is done last
 /// so a whole-year window with no growth forecasts its counts exactly.
 pub fn forecast(metered: &Metered, settings: &scenario::Forecast) -> Forecast {
+    // Days are ascending per pair: its span is its first and last charged day.
+    let charged = |d: &&DayCharge| d.charges > 0 || !d.tokens.is_zero();
     let span = metered
         .pairs
         .iter()
-        .flat_map(|p| p.days.iter())
-        .filter(|d| d.charges > 0 || !d.tokens.is_zero())
-        .fold(None, |acc: Option<(i32, i32)>, d| match acc {
-            None => Some((d.day, d.day)),
-            Some((a, b)) => Some((a.min(d.day), b.max(d.day))),
+        .filter_map(|p| {
+            let first = p.days.iter().find(charged)?;
+            let last = p.days.iter().rfind(charged)?;
+            Some((first.day, last.day))
+        })
+        .fold(None, |acc: Option<(i32, i32)>, (a, b)| match acc {
+            None => Some((a, b)),
+            Some((x, y)) => Some((x.min(a), y.max(b))),
         });
     let Some((first, last)) = span else {
         return Forecast::default();
@@ -70,25 +76,29 @@ pub fn forecast(metered: &Metered, settings: &scenario::Forecast) -> Forecast {
     let numerator = Decimal::from(365) * (Decimal::ONE + settings.growth_per_year);
     let denominator = Decimal::from(window_days);
     let scale = numerator / denominator;
-    let mut pairs = Vec::new();
-    for pair in &metered.pairs {
-        let (mut charges, mut tokens) = (0u64, Decimal::ZERO);
-        for d in pair.days.iter().filter(|d| d.day >= window_start) {
-            charges += u64::from(d.charges);
-            tokens += d.tokens;
-        }
-        if charges == 0 && tokens.is_zero() {
-            continue;
-        }
-        pairs.push(PairForecast {
-            user: pair.user,
-            product: pair.product,
-            window_charges: charges,
-            window_tokens: tokens,
-            days: Decimal::from(charges) * numerator / denominator,
-            tokens: tokens * numerator / denominator,
-        });
-    }
+    let pairs: Vec<PairForecast> = metered
+        .pairs
+        .par_iter()
+        .with_min_len(256)
+        .filter_map(|pair| {
+            // Days are ascending: the window is a suffix.
+            let from = pair.days.partition_point(|d| d.day < window_start);
+            let window = pair.days.get(from..).unwrap_or_default();
+            let charges: u64 = window.iter().map(|d| u64::from(d.charges)).sum();
+            let tokens = sum_tokens(window);
+            if charges == 0 && tokens.is_zero() {
+                return None;
+            }
+            Some(PairForecast {
+                user: pair.user,
+                product: pair.product,
+                window_charges: charges,
+                window_tokens: tokens,
+                days: Decimal::from(charges) * numerator / denominator,
+                tokens: tokens * numerator / denominator,
+            })
+        })
+        .collect();
     Forecast {
         window_start: Some(window_start),
         window_end: Some(last),
@@ -96,4 +106,23 @@ pub fn forecast(metered: &Metered, settings: &scenario::Forecast) -> Forecast {
         scale,
         pairs,
     }
+}
+
+/// Sum of the days' tokens, exact. Day tokens of one pair almost always
+/// share one scale (the rate's), so their mantissas are added as integers;
+/// anything else falls back to decimal addition.
+fn sum_tokens(days: &[DayCharge]) -> Decimal {
+    let Some(first) = days.first() else {
+        return Decimal::ZERO;
+    };
+    let scale = first.tokens.scale();
+    let mut sum: i128 = 0;
+    for d in days {
+        if d.tokens.scale() != scale {
+            return days.iter().map(|d| d.tokens).sum();
+        }
+        sum += d.tokens.mantissa();
+    }
+    Decimal::try_from_i128_with_scale(sum, scale)
+        .unwrap_or_else(|_| days.iter().map(|d| d.tokens).sum())
 }

@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::meter::{Metered, ProductIdx};
@@ -82,6 +83,10 @@ pub struct UserInput {
 }
 
 impl UserInput {
+    /// Number of candidate plans kept for this user.
+    pub fn candidates_len(&self) -> usize {
+        self.candidates.len()
+    }
     /// Forecast tokens of all the user's products.
     pub fn total_tokens(&self) -> Decimal {
         self.demand.iter().map(|d| d.tokens).sum()
@@ -258,17 +263,20 @@ impl PlanInput {
 
         let limits = resolve_limits(scenario, &subscriptions, &by_user)?;
 
+        // Users share few distinct product sets: candidate plans are found
+        // once per set, then costed per user in parallel.
         let mut memo: HashMap<u128, Vec<MaskCandidate>> = HashMap::new();
         let mut users: Vec<UserInput> = by_user.into_values().collect();
         for u in &mut users {
             u.demand.sort_by_key(|d| d.product);
-            let used: u128 = u.demand.iter().fold(0, |m, d| m | (1u128 << d.product));
-            let cands = match memo.get(&used) {
-                Some(c) => c,
-                None => {
-                    let c = candidate_masks(&subscriptions, used)?;
-                    memo.entry(used).or_insert(c)
-                }
+            let used = used_products(u);
+            if let std::collections::hash_map::Entry::Vacant(slot) = memo.entry(used) {
+                slot.insert(candidate_masks(&subscriptions, used)?);
+            }
+        }
+        users.par_iter_mut().with_min_len(256).for_each(|u| {
+            let Some(cands) = memo.get(&used_products(u)) else {
+                return;
             };
             u.candidates = cands
                 .iter()
@@ -283,7 +291,7 @@ impl PlanInput {
                         .sum(),
                 })
                 .collect();
-        }
+        });
         users.sort_by(|a, b| a.name.cmp(&b.name).then(a.user.cmp(&b.user)));
 
         Ok(PlanInput {
@@ -332,7 +340,15 @@ impl PlanInput {
 
 /// Indices of the set bits of `mask`, ascending.
 pub fn bits(mask: u32) -> impl Iterator<Item = usize> {
-    (0..32usize).filter(move |i| mask & (1 << i) != 0)
+    let mut rest = mask;
+    std::iter::from_fn(move || {
+        if rest == 0 {
+            return None;
+        }
+        let i = rest.trailing_zeros() as usize;
+        rest &= rest - 1;
+        Some(i)
+    })
 }
 
 /// Tie-break order between plans of equal cost: fewer subscriptions first,
@@ -342,6 +358,11 @@ pub fn tie_order(a: u32, b: u32) -> std::cmp::Ordering {
     a.count_ones()
         .cmp(&b.count_ones())
         .then_with(|| bits(a).cmp(bits(b)))
+}
+
+/// The products a user has demand for, as a bitmask.
+pub fn used_products(u: &UserInput) -> u128 {
+    u.demand.iter().fold(0, |m, d| m | (1u128 << d.product))
 }
 
 fn display_name(usage: &Usage, user: UserId) -> String {

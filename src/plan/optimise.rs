@@ -442,6 +442,12 @@ fn greedy(
 
 /// Single-user moves to any candidate while one lowers the exact total;
 /// returns the total reached.
+///
+/// Each round first scans every user in parallel against the current
+/// totals for a move that would lower the total, then applies moves
+/// sequentially in user order, each re-checked against the totals as they
+/// stand (so the result does not depend on thread timing). Most rounds find
+/// nothing, which the parallel scan settles quickly.
 fn local_search(
     input: &PlanInput,
     st: &mut State,
@@ -450,35 +456,47 @@ fn local_search(
 ) -> Decimal {
     let mut cost = st.subscription_cost + schedule.cost_of_need(st.tokens).cost;
     for _ in 0..LOCAL_PASSES {
+        let (s0, t0, c0) = (st.subscription_cost, st.tokens, cost);
+        let picks = &st.picks;
+        let promising: Vec<usize> = (0..input.users.len())
+            .into_par_iter()
+            .with_min_len(256)
+            .filter(|&i| {
+                !locked[i]
+                    && input.users[i]
+                        .candidates
+                        .iter()
+                        .any(|c| improves(schedule, s0, t0, c0, picks[i], c.price, c.uncovered))
+            })
+            .collect();
         let mut improved = false;
-        for (i, (u, &lock)) in input.users.iter().zip(locked).enumerate() {
-            if lock {
-                continue;
-            }
-            for c in &u.candidates {
+        for i in promising {
+            for c in &input.users[i].candidates {
                 let now = st.picks[i];
-                if c.mask == now.mask {
+                if c.mask == now.mask
+                    || !improves(
+                        schedule,
+                        st.subscription_cost,
+                        st.tokens,
+                        cost,
+                        now,
+                        c.price,
+                        c.uncovered,
+                    )
+                    || !move_allowed(&input.limits, &st.seats, now.mask, c.mask)
+                {
                     continue;
                 }
-                let s = st.subscription_cost - now.subscription_cost + c.price;
-                let t = st.tokens - now.tokens + c.uncovered;
-                // The token cost is monotone: more of both never helps.
-                if s >= st.subscription_cost && t >= st.tokens {
-                    continue;
-                }
-                let new = s + schedule.cost_of_need(t).cost;
-                if new < cost && move_allowed(&input.limits, &st.seats, now.mask, c.mask) {
-                    st.apply(
-                        i,
-                        Pick {
-                            mask: c.mask,
-                            subscription_cost: c.price,
-                            tokens: c.uncovered,
-                        },
-                    );
-                    cost = new;
-                    improved = true;
-                }
+                st.apply(
+                    i,
+                    Pick {
+                        mask: c.mask,
+                        subscription_cost: c.price,
+                        tokens: c.uncovered,
+                    },
+                );
+                cost = st.subscription_cost + schedule.cost_of_need(st.tokens).cost;
+                improved = true;
             }
         }
         if !improved {
@@ -486,6 +504,26 @@ fn local_search(
         }
     }
     cost
+}
+
+/// True when replacing pick `now` by a plan of price `price` leaving
+/// `tokens` lowers the exact total `cost` of totals (`s`, `t`).
+fn improves(
+    schedule: &Schedule,
+    s: Decimal,
+    t: Decimal,
+    cost: Decimal,
+    now: Pick,
+    price: Decimal,
+    tokens: Decimal,
+) -> bool {
+    let ds = price - now.subscription_cost;
+    let dt = tokens - now.tokens;
+    // The token cost is monotone: more of both never helps.
+    if ds >= Decimal::ZERO && dt >= Decimal::ZERO {
+        return false;
+    }
+    s + ds + schedule.cost_of_need(t + dt).cost < cost
 }
 
 /// Exact search for small instances: users with a choice are combined one

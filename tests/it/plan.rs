@@ -708,6 +708,7 @@ fn build(c: &Case) -> (Metered, Usage, Scenario) {
                 user: ui as u32,
                 product: pi as u16,
                 days: (0..n)
+                    .rev()
                     .map(|k| DayCharge {
                         day: 364 - k as i32,
                         charges: 1,
