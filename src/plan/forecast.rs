@@ -48,8 +48,9 @@ pub struct Forecast {
 /// The data span runs from the first to the last day with any charge in the
 /// whole history; the window is its last `history_days` days (the whole
 /// span when shorter). Each pair's charges and tokens in the window are
-/// multiplied by 365 / window days × (1 + growth); the division is done last
-/// so a whole-year window with no growth forecasts its counts exactly.
+/// multiplied by 365 × (1 + growth) / window days, computed once: exact
+/// whenever that factor is a terminating decimal (any whole-year window),
+/// otherwise to rust_decimal's 28 significant digits.
 pub fn forecast(metered: &Metered, settings: &scenario::Forecast) -> Forecast {
     // Days are ascending per pair: its span is its first and last charged day.
     let charged = |d: &&DayCharge| d.charges > 0 || !d.tokens.is_zero();
@@ -81,9 +82,19 @@ pub fn forecast(metered: &Metered, settings: &scenario::Forecast) -> Forecast {
         .par_iter()
         .with_min_len(256)
         .filter_map(|pair| {
-            // Days are ascending: the window is a suffix.
-            let from = pair.days.partition_point(|d| d.day < window_start);
-            let window = pair.days.get(from..).unwrap_or_default();
+            // Days are ascending: the window is a suffix, found walking back
+            // from the end (sequential reads; a binary search over tens of
+            // thousands of separate vectors is all cache misses).
+            let inside = pair
+                .days
+                .iter()
+                .rev()
+                .take_while(|d| d.day >= window_start)
+                .count();
+            let window = pair
+                .days
+                .get(pair.days.len() - inside..)
+                .unwrap_or_default();
             let charges: u64 = window.iter().map(|d| u64::from(d.charges)).sum();
             let tokens = sum_tokens(window);
             if charges == 0 && tokens.is_zero() {
@@ -94,8 +105,8 @@ pub fn forecast(metered: &Metered, settings: &scenario::Forecast) -> Forecast {
                 product: pair.product,
                 window_charges: charges,
                 window_tokens: tokens,
-                days: Decimal::from(charges) * numerator / denominator,
-                tokens: tokens * numerator / denominator,
+                days: Decimal::from(charges) * scale,
+                tokens: tokens * scale,
             })
         })
         .collect();

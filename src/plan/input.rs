@@ -135,6 +135,9 @@ pub struct PlanInput {
     pub cover_rates: Vec<(usize, String, Decimal)>,
     /// Things in the inputs that were ignored, as messages.
     pub warnings: Vec<String>,
+    /// The largest forecast tokens of any one user: the most one user's
+    /// move can change the total by.
+    pub max_user_tokens: Decimal,
 }
 
 impl PlanInput {
@@ -293,6 +296,11 @@ impl PlanInput {
                 .collect();
         });
         users.sort_by(|a, b| a.name.cmp(&b.name).then(a.user.cmp(&b.user)));
+        let max_user_tokens = users
+            .iter()
+            .map(UserInput::total_tokens)
+            .max()
+            .unwrap_or_default();
 
         Ok(PlanInput {
             products,
@@ -304,6 +312,7 @@ impl PlanInput {
             token_price: scenario.token_price.clone(),
             cover_rates,
             warnings,
+            max_user_tokens,
         })
     }
 

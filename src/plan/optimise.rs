@@ -129,31 +129,33 @@ pub fn optimise_default(input: &PlanInput) -> Result<Recommendation, PlanError> 
 pub fn optimise(input: &PlanInput, price: &TokenPrice) -> Result<Recommendation, PlanError> {
     let schedule = Schedule::new(price)?;
     let locked = locked_users(input);
-    let mut best: Option<(State, Decimal)> = None;
+    let mut best: Option<(State, Decimal, Decimal)> = None;
     for p in schedule.prices() {
         let mut st = State::choose(input, p);
         enforce_seats(input, &mut st, p)?;
         let cost = st.subscription_cost + schedule.cost_of_need(st.tokens).cost;
         let better = match &best {
             None => true,
-            Some((b, bc)) => {
+            Some((b, bc, _)) => {
                 cost < *bc || (cost == *bc && st.seats.iter().sum::<u32>() < b.seats.iter().sum())
             }
         };
         if better {
-            best = Some((st, cost));
+            best = Some((st, cost, p));
         }
     }
-    let Some((mut st, mut cost)) = best else {
+    let Some((mut st, mut cost, chosen_at)) = best else {
         return Err(PlanError::Price("token price has no tiers".into()));
     };
     let mut method = Method::PerUser;
     if !schedule.is_linear() {
         method = Method::PerTier;
-        let searched = local_search(input, &mut st, &schedule, &locked);
-        if searched < cost {
-            cost = searched;
-            method = Method::LocalSearch;
+        if !settled(input, &st, &schedule, chosen_at) {
+            let searched = local_search(input, &mut st, &schedule, &locked);
+            if searched < cost {
+                cost = searched;
+                method = Method::LocalSearch;
+            }
         }
         if !input.limits.has_seat_limits()
             && let Some((masks, exact)) = exact_search(input, &st, &schedule, &locked)
@@ -438,6 +440,23 @@ fn greedy(
         }
         st.apply(i, alt);
     }
+}
+
+/// True when no single-user move can lower the exact total, so the local
+/// search can be skipped: every free user took their cheapest plan at
+/// price `p` (no seat limit moved anyone), and around the total need the
+/// token cost is linear with slope `p` for further than any one user's
+/// tokens reach. A move then changes the total by its own cost change at
+/// `p`, which is never negative.
+fn settled(input: &PlanInput, st: &State, schedule: &Schedule, p: Decimal) -> bool {
+    if input.limits.has_seat_limits() {
+        return false;
+    }
+    let Some((lo, hi, slope)) = schedule.linear_piece(st.tokens) else {
+        return false;
+    };
+    let reach = input.max_user_tokens;
+    slope == p && st.tokens - reach >= lo && hi.is_none_or(|h| st.tokens + reach < h)
 }
 
 /// Single-user moves to any candidate while one lowers the exact total;

@@ -173,4 +173,38 @@ impl Schedule {
         }
         best
     }
+
+    /// The interval `[lo, hi]` around `need` on which
+    /// [`Schedule::cost_of_need`] is exactly `slope × tokens`-linear, with
+    /// that slope; `None` when `need` is raised to a floor (buying up).
+    /// `hi` is `None` when the piece runs on without end.
+    pub fn linear_piece(&self, need: Decimal) -> Option<(Decimal, Option<Decimal>, Decimal)> {
+        let first = self.brackets[0].floor;
+        if need < first {
+            return None;
+        }
+        let b = self.bracket_of(need);
+        let slope = self.brackets[b].price;
+        let lo = self.brackets[b].floor;
+        let mut hi = self.brackets.get(b + 1).map(|n| n.floor);
+        if self.mode == TierMode::AllUnits {
+            // Beyond where a higher floor's price undercuts the need's own
+            // cost, buying up takes over.
+            let cheapest_up = self.brackets[b + 1..]
+                .iter()
+                .map(|t| t.price * t.floor)
+                .min();
+            if let Some(k) = cheapest_up {
+                if slope * need > k {
+                    return None;
+                }
+                if !slope.is_zero() {
+                    let limit = k / slope;
+                    hi = Some(hi.map_or(limit, |h| h.min(limit)));
+                }
+            }
+        }
+        // The next bracket starts at `hi`: keep the piece strictly below it.
+        Some((lo, hi, slope))
+    }
 }
