@@ -14,8 +14,9 @@
 //! 3. The plan is costed exactly: prices + [`Schedule::cost_of_need`] of the
 //!    total tokens (buying up to a tier's floor when that is cheaper). The
 //!    cheapest tier's plan wins: the per-tier evaluation of SPEC §4.
-//! 4. With tiers, single-user moves are tried while they lower the exact
-//!    total (local search), and on small unconstrained instances an exact
+//! 4. With tiers, from each tier's plan single-user moves are tried while
+//!    they lower the exact total (local search; skipped where provably
+//!    useless). On small unconstrained instances an exact
 //!    search over the Pareto frontier of (subscription cost, tokens) replaces
 //!    the result when it is cheaper. Neither can make the result worse.
 //!
@@ -129,11 +130,25 @@ pub fn optimise_default(input: &PlanInput) -> Result<Recommendation, PlanError> 
 pub fn optimise(input: &PlanInput, price: &TokenPrice) -> Result<Recommendation, PlanError> {
     let schedule = Schedule::new(price)?;
     let locked = locked_users(input);
-    let mut best: Option<(State, Decimal, Decimal)> = None;
-    for p in schedule.prices() {
+    let linear = schedule.is_linear();
+    // (plan, exact cost, found by local search)
+    let mut best: Option<(State, Decimal, bool)> = None;
+    for (_, p) in schedule.tier_prices() {
         let mut st = State::choose(input, p);
         enforce_seats(input, &mut st, p)?;
-        let cost = st.subscription_cost + schedule.cost_of_need(st.tokens).cost;
+        let mut cost = st.subscription_cost + schedule.cost_of_need(st.tokens).cost;
+        let mut searched = false;
+        // A plan whose need reaches a cheaper bracket is left to that
+        // bracket's own run; one that already sits inside a linear piece at
+        // its own price cannot be improved by a single move.
+        let reached = schedule.brackets[schedule.bracket_of(st.tokens)].price;
+        if !linear && reached >= p && !settled(input, &st, &schedule, p) {
+            let c = local_search(input, &mut st, &schedule, &locked);
+            if c < cost {
+                cost = c;
+                searched = true;
+            }
+        }
         let better = match &best {
             None => true,
             Some((b, bc, _)) => {
@@ -141,29 +156,24 @@ pub fn optimise(input: &PlanInput, price: &TokenPrice) -> Result<Recommendation,
             }
         };
         if better {
-            best = Some((st, cost, p));
+            best = Some((st, cost, searched));
         }
     }
-    let Some((mut st, mut cost, chosen_at)) = best else {
+    let Some((mut st, cost, searched)) = best else {
         return Err(PlanError::Price("token price has no tiers".into()));
     };
-    let mut method = Method::PerUser;
-    if !schedule.is_linear() {
-        method = Method::PerTier;
-        if !settled(input, &st, &schedule, chosen_at) {
-            let searched = local_search(input, &mut st, &schedule, &locked);
-            if searched < cost {
-                cost = searched;
-                method = Method::LocalSearch;
-            }
-        }
-        if !input.limits.has_seat_limits()
-            && let Some((masks, exact)) = exact_search(input, &st, &schedule, &locked)
-            && exact < cost
-        {
-            st = State::from_masks(input, &masks);
-            method = Method::ExactSearch;
-        }
+    let mut method = match (linear, searched) {
+        (true, _) => Method::PerUser,
+        (false, false) => Method::PerTier,
+        (false, true) => Method::LocalSearch,
+    };
+    if !linear
+        && !input.limits.has_seat_limits()
+        && let Some((masks, exact)) = exact_search(input, &st, &schedule, &locked)
+        && exact < cost
+    {
+        st = State::from_masks(input, &masks);
+        method = Method::ExactSearch;
     }
     Ok(st.finish(schedule, method))
 }

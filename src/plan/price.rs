@@ -105,12 +105,13 @@ impl Schedule {
         self.brackets.len() == 1 && self.brackets[0].floor.is_zero()
     }
 
-    /// The distinct bracket prices, in bracket order.
-    pub fn prices(&self) -> Vec<Decimal> {
-        let mut out: Vec<Decimal> = Vec::with_capacity(self.brackets.len());
-        for b in &self.brackets {
-            if !out.contains(&b.price) {
-                out.push(b.price);
+    /// (bracket index, price) of each bracket whose price no earlier
+    /// bracket has: the prices worth optimising at.
+    pub fn tier_prices(&self) -> Vec<(usize, Decimal)> {
+        let mut out: Vec<(usize, Decimal)> = Vec::with_capacity(self.brackets.len());
+        for (i, b) in self.brackets.iter().enumerate() {
+            if !out.iter().any(|(_, p)| *p == b.price) {
+                out.push((i, b.price));
             }
         }
         out

@@ -600,6 +600,61 @@ fn all_units_tiers_buy_up_to_a_cheaper_floor() {
 }
 
 #[test]
+fn local_search_starts_from_every_tier_plan() {
+    // 60 light users (2 days × 6 = 12 tokens, seat $30) and 10 heavy ones
+    // (100 tokens, seat $150); tokens $3, or $2 each from 1000 tokens.
+    // Tier 1's plan (everyone subscribed) costs 3300 and no single move
+    // helps it; from tier 2's plan (light users on tokens, 720 tokens bought
+    // up to 1000) moving three heavy users reaches 1020 tokens: 7 × 150 +
+    // 1020 × 2 = 3090, the optimum. 70 users: beyond the exact search.
+    let tiers = TokenPrice::Tiers {
+        mode: TierMode::AllUnits,
+        tiers: vec![
+            Tier {
+                from: 0,
+                price: d("3"),
+            },
+            Tier {
+                from: 1000,
+                price: d("2"),
+            },
+        ],
+    };
+    let sc = scenario(
+        &[("L", "6"), ("H", "50")],
+        &[("LS", "30", &["L"]), ("HS", "150", &["H"])],
+        tiers,
+    );
+    let names: Vec<String> = (0..70).map(|i| format!("u{i:02}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let rows: Vec<(u32, u16, u32, &str)> = (0..70u32)
+        .map(|i| {
+            if i < 60 {
+                (i, 0, 2, "6")
+            } else {
+                (i, 1, 2, "50")
+            }
+        })
+        .collect();
+    let mut m = metered(&["L", "H"], &rows);
+    // Anchor the window with a free charge on day 0.
+    m.pairs[0].days.insert(
+        0,
+        DayCharge {
+            day: 0,
+            charges: 1,
+            tokens: Decimal::ZERO,
+        },
+    );
+    let input = PlanInput::new(&m, &usage(&refs), &sc).unwrap();
+    let rec = optimise_default(&input).unwrap();
+    assert_eq!(rec.method, Method::LocalSearch);
+    assert_eq!(rec.total_cost, d("3090"));
+    assert_eq!(rec.seats, vec![7, 0], "HS, LS in code order");
+    assert_eq!(rec.purchase.tokens, d("1020"));
+}
+
+#[test]
 fn cost_curve_marks_the_optimum_at_the_recommended_seats() {
     let sc = scenario(&[("ACD", "6")], &[("ACD", "2030", &["ACD"])], flat("3"));
     let mut m = metered(
