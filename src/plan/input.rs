@@ -218,6 +218,13 @@ impl PlanInput {
             candidates: Vec::new(),
         };
         for p in &fc.pairs {
+            if usize::from(p.product) >= products.len() {
+                warnings.push(format!(
+                    "charges of user #{} for product index {}, which the metering did not list; ignored",
+                    p.user, p.product
+                ));
+                continue;
+            }
             by_user
                 .entry(p.user)
                 .or_insert_with(|| blank(p.user))

@@ -141,7 +141,7 @@ pub fn optimise(input: &PlanInput, price: &TokenPrice) -> Result<Recommendation,
         // A plan whose need reaches a cheaper bracket is left to that
         // bracket's own run; one that already sits inside a linear piece at
         // its own price cannot be improved by a single move.
-        let reached = schedule.brackets[schedule.bracket_of(st.tokens)].price;
+        let reached = schedule.price_of_bracket(schedule.bracket_of(st.tokens));
         if !linear && reached >= p && !settled(input, &st, &schedule, p) {
             let c = local_search(input, &mut st, &schedule, &locked);
             if c < cost {

@@ -25,10 +25,8 @@ pub struct Bracket {
 /// minimum purchase (usually 0).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Schedule {
-    /// How brackets price tokens (a flat price is `AllUnits` with one bracket).
-    pub mode: TierMode,
-    /// Brackets by strictly ascending floor; never empty.
-    pub brackets: Vec<Bracket>,
+    mode: TierMode,
+    brackets: Vec<Bracket>,
 }
 
 /// A purchase of tokens under a [`Schedule`].
@@ -86,6 +84,24 @@ impl Schedule {
             )));
         }
         Ok(Schedule { mode, brackets })
+    }
+
+    /// How brackets price tokens (a flat price is `AllUnits` with one bracket).
+    pub fn mode(&self) -> TierMode {
+        self.mode
+    }
+
+    /// Brackets by strictly ascending floor; never empty.
+    pub fn brackets(&self) -> &[Bracket] {
+        &self.brackets
+    }
+
+    /// The price of bracket `i` (the last bracket's beyond the end).
+    pub fn price_of_bracket(&self, i: usize) -> Decimal {
+        self.brackets
+            .get(i)
+            .or(self.brackets.last())
+            .map_or(Decimal::ZERO, |b| b.price)
     }
 
     /// A single price for every token.

@@ -652,6 +652,17 @@ fn local_search_starts_from_every_tier_plan() {
     assert_eq!(rec.total_cost, d("3090"));
     assert_eq!(rec.seats, vec![7, 0], "HS, LS in code order");
     assert_eq!(rec.purchase.tokens, d("1020"));
+
+    // At most 5 heavy seats: tier 2's plan moves the 5 heavy users who lose
+    // least to tokens (all equal: first by name), 720 + 500 = 1220 tokens at
+    // $2 + 5 × 150 = 3190, which no allowed single move improves.
+    let mut sc = sc;
+    sc.constraints.max_seats.insert("HS".into(), 5);
+    let input = PlanInput::new(&m, &usage(&refs), &sc).unwrap();
+    let rec = optimise_default(&input).unwrap();
+    assert_eq!(rec.seats, vec![5, 0]);
+    assert_eq!(rec.total_cost, d("3190"));
+    assert_eq!(rec.purchase.tokens, d("1220"));
 }
 
 #[test]
