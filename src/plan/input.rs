@@ -3,7 +3,7 @@
 //! Built once per (history, scenario) by [`PlanInput::new`]: the forecast,
 //! subscriptions as bitmasks, constraints resolved to indices, and per user
 //! the compact demand list and the candidate plans worth considering. A
-//! token-price change then only re-runs [`optimise`](super::optimise), which
+//! token-price change then only re-runs [`optimise()`](super::optimise()), which
 //! touches nothing but these lists.
 
 use std::collections::{BTreeMap, HashMap};
@@ -128,7 +128,7 @@ pub struct PlanInput {
     pub limits: Limits,
     /// True when current assignments were given (the "current" baseline).
     pub has_assignments: bool,
-    /// The scenario's token price (the default for [`optimise`](super::optimise)).
+    /// The scenario's token price (the default for [`optimise()`](super::optimise())).
     pub token_price: TokenPrice,
     /// Per subscription × covered product: (subscription index, product
     /// code, rate in force at the contract start) — the crossover table.

@@ -2,10 +2,10 @@
 //!
 //! Data flows as:
 //! - [`PlanInput::new`] forecasts next year's demand from a
-//!   [`Metered`](crate::meter::Metered) history ([`forecast()`]) and
+//!   [`Metered`] history ([`forecast()`]) and
 //!   precomputes, per user, the compact (product, forecast tokens) list and
 //!   the candidate plans worth considering — once per history and scenario.
-//! - [`optimise`] picks every user's plan at a token price (flat or tiers)
+//! - [`optimise()`] picks every user's plan at a token price (flat or tiers)
 //!   under the scenario's constraints: a [`Recommendation`]. It is cheap, so
 //!   the GUI re-runs it whenever the price moves.
 //! - [`baselines()`] costs all-tokens, all-subscriptions and the current
@@ -57,7 +57,7 @@ pub enum PlanError {
 /// report, baselines included: what `recommend` prints.
 ///
 /// # Errors
-/// As [`PlanInput::new`] and [`optimise`].
+/// As [`PlanInput::new`] and [`optimise()`].
 pub fn recommend(
     metered: &Metered,
     usage: &Usage,

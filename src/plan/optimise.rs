@@ -1,6 +1,6 @@
 //! The per-user best-mix optimiser (SPEC §4).
 //!
-//! [`optimise`] chooses every user's plan (a set of subscriptions, possibly
+//! [`optimise()`] chooses every user's plan (a set of subscriptions, possibly
 //! none) so that subscription prices plus the cost of the tokens left to buy
 //! is least:
 //!
@@ -10,7 +10,8 @@
 //!    take their pin; with current assignments and a switching threshold, a
 //!    user keeps the current plan unless the best plan saves at least the
 //!    threshold at p.
-//! 2. Seat limits are enforced greedily at p (see [`enforce_seats`]).
+//! 2. Seat limits are enforced greedily at p (least loss first; see
+//!    `enforce_seats`).
 //! 3. The plan is costed exactly: prices + [`Schedule::cost_of_need`] of the
 //!    total tokens (buying up to a tier's floor when that is cheaper). The
 //!    cheapest tier's plan wins: the per-tier evaluation of SPEC §4.
@@ -117,7 +118,7 @@ impl Recommendation {
 /// Optimises at the scenario's own token price.
 ///
 /// # Errors
-/// As [`optimise`].
+/// As [`optimise()`].
 pub fn optimise_default(input: &PlanInput) -> Result<Recommendation, PlanError> {
     optimise(input, &input.token_price)
 }
