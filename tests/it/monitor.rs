@@ -1,0 +1,429 @@
+//! Integration tests: monitoring views and what-ifs (SPEC §6, §7 `audit`),
+//! every expected figure computed by hand in the comments.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use tokenplan::meter::{DayCharge, Metered, PairCharges};
+use tokenplan::monitor::budgets::{UNASSIGNED, budget_period, budgets};
+use tokenplan::monitor::burn::{burn, daily_series, run_out_date, trailing_mean};
+use tokenplan::monitor::double_dip::double_dips;
+use tokenplan::monitor::vendor_audit::{Side, vendor_audit};
+use tokenplan::monitor::{ChargeRow, Source, charge_rows};
+use tokenplan::scenario::Scenario;
+use tokenplan::time::day_of_date;
+use tokenplan::usage::{DirectoryEntry, Usage, VendorCharge};
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn date(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn spec_scenario() -> Scenario {
+    Scenario::from_ron(include_str!("../data/spec_example.ron")).unwrap()
+}
+
+fn row(usage: &mut Usage, user: &str, product: &str, on: &str, tokens: &str) -> ChargeRow {
+    ChargeRow {
+        user: usage.users.intern(user),
+        product: product.into(),
+        date: date(on),
+        tokens: d(tokens),
+        source: Source::Replay,
+    }
+}
+
+/// 2025-05-01 ..= 2025-06-10: 20 tokens a day, except 640 on June 5 and
+/// nothing on June 8.
+fn constructed_series() -> BTreeMap<NaiveDate, Decimal> {
+    let mut s = BTreeMap::new();
+    let mut day = date("2025-05-01");
+    while day <= date("2025-06-10") {
+        match day.to_string().as_str() {
+            "2025-06-05" => s.insert(day, d("640")),
+            "2025-06-08" => None,
+            _ => s.insert(day, d("20")),
+        };
+        day = day.succ_opt().unwrap();
+    }
+    s
+}
+
+#[test]
+fn burn_averages_month_to_date_projection_and_alerts() {
+    let s = constructed_series();
+    let today = date("2025-06-10");
+    let b = burn(&s, today, Some(d("500")), Some(d("1000")));
+    // May 1 ..= June 10, June 8 included at 0.
+    assert_eq!(b.days.len(), 41);
+    let june8 = b
+        .days
+        .iter()
+        .find(|x| x.date == date("2025-06-08"))
+        .unwrap();
+    assert_eq!(june8.tokens, Decimal::ZERO);
+    // 30 days May 12 ..= June 10: 28 × 20 + 640 + 0 = 1200 → 40 a day.
+    assert_eq!(b.daily_rate, d("40"));
+    // 7 days June 4 ..= 10: 20+640+20+20+0+20+20 = 740 → 105.714… → 105.71.
+    let last = b.days.last().unwrap();
+    assert_eq!(last.avg_7d, d("105.71"));
+    assert_eq!(last.avg_30d, d("40"));
+    // June 1 ..= 10: 8 × 20 + 640 = 800.
+    assert_eq!(b.month_to_date, d("800"));
+    // 20 days left in June: 800 + 40 × 20 = 1600.
+    assert_eq!(b.days_left_in_month, 20);
+    assert_eq!(b.projected_month, d("1600"));
+    // 1000 ÷ 40 = 25 days after June 10.
+    assert_eq!(b.run_out, Some(date("2025-07-05")));
+    assert_eq!(b.days_over_alert, vec![date("2025-06-05")]);
+    // Strictly above: the 20-token days are not over an alert of 20.
+    let b20 = burn(&s, today, Some(d("20")), None);
+    assert_eq!(b20.days_over_alert, vec![date("2025-06-05")]);
+    assert_eq!(b20.run_out, None);
+    // The first days are not diluted by days before the data: May 3 is the
+    // mean of 3 days.
+    assert_eq!(trailing_mean(&s, date("2025-05-03"), 7), d("20"));
+    let may3 = b
+        .days
+        .iter()
+        .find(|x| x.date == date("2025-05-03"))
+        .unwrap();
+    assert_eq!((may3.avg_7d, may3.avg_30d), (d("20"), d("20")));
+}
+
+#[test]
+fn run_out_rounds_up_to_whole_days() {
+    let today = date("2025-06-10");
+    // ⌈1001 ÷ 40⌉ = 26.
+    assert_eq!(
+        run_out_date(d("1001"), d("40"), today),
+        Some(date("2025-07-06"))
+    );
+    assert_eq!(run_out_date(d("0"), d("40"), today), Some(today));
+    assert_eq!(run_out_date(d("-5"), d("40"), today), Some(today));
+    assert_eq!(run_out_date(d("100"), d("0"), today), None);
+}
+
+#[test]
+fn projection_at_month_end_and_series_start() {
+    // Three days of data ending on the month's last day: nothing left to project.
+    let s: BTreeMap<NaiveDate, Decimal> = [
+        (date("2025-01-29"), d("3")),
+        (date("2025-01-30"), d("6")),
+        (date("2025-01-31"), d("9")),
+    ]
+    .into_iter()
+    .collect();
+    let b = burn(&s, date("2025-01-31"), None, None);
+    assert_eq!(b.days_left_in_month, 0);
+    assert_eq!(b.month_to_date, d("18"));
+    assert_eq!(b.projected_month, d("18"));
+    // As of January 30: MTD 9, mean of 2 days 4.5, one day left → 13.5.
+    let b = burn(&s, date("2025-01-30"), None, None);
+    assert_eq!(b.projected_month, d("13.5"));
+    assert_eq!(b.days.len(), 3);
+}
+
+#[test]
+fn budget_year_follows_contract_anniversary() {
+    let start = date("2027-01-01");
+    assert_eq!(
+        budget_period(start, date("2025-06-10")),
+        (date("2025-01-01"), date("2025-12-31"))
+    );
+    let april = date("2026-04-01");
+    assert_eq!(
+        budget_period(april, date("2025-03-31")),
+        (date("2024-04-01"), date("2025-03-31"))
+    );
+    assert_eq!(
+        budget_period(april, date("2025-04-01")),
+        (date("2025-04-01"), date("2026-03-31"))
+    );
+}
+
+#[test]
+fn budget_pools_burn_and_run_out() {
+    let mut scenario = spec_scenario();
+    scenario.budgets = [
+        ("Civil".to_string(), d("1000")),
+        ("Architecture".into(), d("5000")),
+    ]
+    .into_iter()
+    .collect();
+    let mut usage = Usage::default();
+    let mut rows = Vec::new();
+    // alice (civil): 10 a day May 12 ..= June 10, and 50 on 2024-12-31
+    // (before the budget year).
+    let mut day = date("2025-05-12");
+    while day <= date("2025-06-10") {
+        rows.push(row(&mut usage, "alice", "ACD", &day.to_string(), "10"));
+        day = day.succ_opt().unwrap();
+    }
+    rows.push(row(&mut usage, "alice", "ACD", "2024-12-31", "50"));
+    rows.push(row(&mut usage, "bob", "RVT", "2025-06-10", "60"));
+    rows.push(row(&mut usage, "carol", "ACD", "2025-06-09", "7"));
+    rows.push(row(&mut usage, "dave", "C3D", "2025-06-09", "5"));
+    let dept = |name: &str| DirectoryEntry {
+        department: name.into(),
+        ..DirectoryEntry::default()
+    };
+    for (user, department) in [
+        ("alice", " civil "),
+        ("bob", "Architecture"),
+        ("dave", "Mech"),
+    ] {
+        let id = usage.users.intern(user);
+        usage.directory.insert(id, dept(department));
+    }
+    let pools = budgets(&rows, &usage, &scenario, date("2025-06-10"));
+    let names: Vec<&str> = pools.iter().map(|p| p.department.as_str()).collect();
+    assert_eq!(names, ["Architecture", "Civil", "Mech", UNASSIGNED]);
+
+    // bob alone since June 10: rate 60 a day (one day of data); 5000 − 60 =
+    // 4940 left, ⌈4940 ÷ 60⌉ = 83 days → September 1. June 10 → Dec 31 is
+    // 204 days: 60 + 60 × 204 = 12300.
+    let arch = &pools[0];
+    assert_eq!(arch.allocation, Some(d("5000")));
+    assert_eq!(arch.consumed, d("60"));
+    assert_eq!(arch.remaining, Some(d("4940")));
+    assert_eq!(arch.daily_rate, d("60"));
+    assert_eq!(arch.run_out, Some(date("2025-09-01")));
+    assert_eq!(arch.projected_period_total, d("12300"));
+    assert!(arch.runs_out_in_period);
+
+    // alice: 30 × 10 = 300 consumed in 2025 (the 50 of 2024 is not), rate
+    // 10, 700 left → 70 days → August 19; 300 + 10 × 204 = 2340.
+    let civil = &pools[1];
+    assert_eq!((civil.users, civil.consumed), (1, d("300")));
+    assert_eq!(civil.remaining, Some(d("700")));
+    assert_eq!(civil.daily_rate, d("10"));
+    assert_eq!(civil.run_out, Some(date("2025-08-19")));
+    assert_eq!(civil.projected_period_total, d("2340"));
+
+    let mech = &pools[2];
+    assert_eq!(
+        (mech.allocation, mech.consumed, mech.run_out),
+        (None, d("5"), None)
+    );
+    let unassigned = &pools[3];
+    assert_eq!((unassigned.users, unassigned.consumed), (1, d("7")));
+    assert_eq!(unassigned.allocation, None);
+}
+
+#[test]
+fn double_dip_with_assignments() {
+    let scenario = spec_scenario();
+    let mut usage = Usage::default();
+    let rows = vec![
+        row(&mut usage, "alice", "ACD", "2025-06-01", "6"),
+        row(&mut usage, "alice", "RVT", "2025-06-02", "10"),
+        row(&mut usage, "bob", "ACD", "2025-06-01", "6"),
+        row(&mut usage, "bob", "RVT", "2025-06-01", "10"),
+        row(&mut usage, "carol", "ACD", "2025-06-01", "6"),
+    ];
+    let alice = usage.users.intern("Alice");
+    let bob = usage.users.intern("bob");
+    usage.assignments = vec![
+        (alice, "aec".into()),
+        (alice, "ACD".into()),
+        (bob, "ACD".into()),
+        (bob, "XYZ".into()),
+    ];
+    let dd = double_dips(&rows, &usage, &scenario, d("3.00"));
+    let got: Vec<(&str, &str, String, &str)> = dd
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.user.as_str(),
+                r.product.as_str(),
+                r.date.to_string(),
+                r.subscription.as_str(),
+            )
+        })
+        .collect();
+    // alice's AutoCAD is covered by both: the first code, ACD, is named.
+    // bob's Revit is not covered by his AutoCAD seat; carol holds nothing.
+    assert_eq!(
+        got,
+        [
+            ("alice", "ACD", "2025-06-01".to_string(), "ACD"),
+            ("alice", "RVT", "2025-06-02".to_string(), "AEC"),
+            ("bob", "ACD", "2025-06-01".to_string(), "ACD"),
+        ]
+    );
+    // 6 + 10 + 6 = 22 tokens at 3.00.
+    assert_eq!(dd.tokens, d("22"));
+    assert_eq!(dd.cost.to_string(), "66.00");
+    assert_eq!(dd.rows[1].cost.to_string(), "30.00");
+    assert_eq!(dd.unknown_subscriptions.get("XYZ"), Some(&1));
+}
+
+/// Replay: alice ACD June 1, 2, 5 (6 each), bob ACD June 2 (12), carol RVT
+/// June 2 (10). Vendor: alice ACD June 1 (6), June 2 (3 + 3), June 3 (6);
+/// bob ACD June 2 (6); bob XYZ June 1 (2).
+fn audit_fixture() -> (Usage, Metered) {
+    let mut usage = Usage::default();
+    let alice = usage.users.intern("alice");
+    let bob = usage.users.intern("bob");
+    let carol = usage.users.intern("carol");
+    let acd = usage.features.intern("acd");
+    let xyz = usage.features.intern("XYZ");
+    let vc = |user, product, on: &str, tokens: &str| VendorCharge {
+        date: date(on),
+        user,
+        product,
+        tokens: d(tokens),
+        hours: None,
+        host: None,
+    };
+    usage.vendor_charges = vec![
+        vc(alice, acd, "2025-06-01", "6"),
+        vc(alice, acd, "2025-06-02", "3"),
+        vc(alice, acd, "2025-06-02", "3"),
+        vc(alice, acd, "2025-06-03", "6"),
+        vc(bob, acd, "2025-06-02", "6"),
+        vc(bob, xyz, "2025-06-01", "2"),
+    ];
+    let day = |on: &str, tokens: &str| DayCharge {
+        day: day_of_date(date(on)),
+        charges: 1,
+        tokens: d(tokens),
+    };
+    let metered = Metered {
+        products: vec!["ACD".into(), "C3D".into(), "RVT".into()],
+        pairs: vec![
+            PairCharges {
+                user: alice,
+                product: 0,
+                days: vec![
+                    day("2025-06-01", "6"),
+                    day("2025-06-02", "6"),
+                    day("2025-06-05", "6"),
+                ],
+            },
+            PairCharges {
+                user: bob,
+                product: 0,
+                days: vec![day("2025-06-02", "12")],
+            },
+            PairCharges {
+                user: carol,
+                product: 2,
+                days: vec![day("2025-06-02", "10")],
+            },
+        ],
+        ..Metered::default()
+    };
+    (usage, metered)
+}
+
+#[test]
+fn vendor_audit_lists_every_disagreement() {
+    let (usage, metered) = audit_fixture();
+    let a = vendor_audit(&usage, &metered).unwrap();
+    assert_eq!((a.first, a.last), (date("2025-06-01"), date("2025-06-03")));
+    // Keys: alice ACD 1, 2 (agree), 3; bob ACD 2; bob XYZ 1; carol RVT 2.
+    // alice's June 5 is outside the export's period.
+    assert_eq!((a.compared, a.agreeing), (6, 2));
+    assert_eq!(a.vendor_tokens, d("26"));
+    assert_eq!(a.replay_tokens, d("34"));
+    let got: Vec<_> = a
+        .diffs
+        .iter()
+        .map(|x| {
+            (
+                x.user.as_str(),
+                x.product.as_str(),
+                x.date.to_string(),
+                x.vendor_tokens,
+                x.replay_tokens,
+                x.difference,
+                x.missing,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "alice",
+                "ACD",
+                "2025-06-03".into(),
+                Some(d("6")),
+                None,
+                d("6"),
+                Some(Side::Replay)
+            ),
+            (
+                "bob",
+                "ACD",
+                "2025-06-02".into(),
+                Some(d("6")),
+                Some(d("12")),
+                d("-6"),
+                None
+            ),
+            (
+                "bob",
+                "XYZ",
+                "2025-06-01".into(),
+                Some(d("2")),
+                None,
+                d("2"),
+                Some(Side::Replay)
+            ),
+            (
+                "carol",
+                "RVT",
+                "2025-06-02".into(),
+                None,
+                Some(d("10")),
+                d("-10"),
+                Some(Side::Vendor)
+            ),
+        ]
+    );
+    assert_eq!(a.unmatched_codes.get("XYZ"), Some(&1));
+    assert_eq!(a.unmatched_codes.len(), 1);
+    assert!(vendor_audit(&Usage::default(), &metered).is_none());
+}
+
+#[test]
+fn vendor_charges_replace_the_replay_of_their_products_in_their_period() {
+    let (usage, metered) = audit_fixture();
+    let rows = charge_rows(&usage, &metered);
+    let got: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                usage.users.name(r.user),
+                r.product.as_str(),
+                r.date.to_string(),
+                r.tokens,
+                r.source,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("alice", "ACD", "2025-06-01".into(), d("6"), Source::Vendor),
+            ("alice", "ACD", "2025-06-02".into(), d("6"), Source::Vendor),
+            ("alice", "ACD", "2025-06-03".into(), d("6"), Source::Vendor),
+            // Outside the export's period: the replay stays.
+            ("alice", "ACD", "2025-06-05".into(), d("6"), Source::Replay),
+            ("bob", "ACD", "2025-06-02".into(), d("6"), Source::Vendor),
+            ("bob", "XYZ", "2025-06-01".into(), d("2"), Source::Vendor),
+            // Revit is not in the export: the replay stays.
+            ("carol", "RVT", "2025-06-02".into(), d("10"), Source::Replay),
+        ]
+    );
+    let series = daily_series(&rows);
+    assert_eq!(series.get(&date("2025-06-02")), Some(&d("22")));
+}
