@@ -47,10 +47,12 @@ pub struct BurnDay {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Burn {
     /// Every date from the series' first to its last (or today, if later),
-    /// days without charges included as 0.
+    /// days without charges included as 0. Not serialised: the audit
+    /// report carries them as its `burn` list.
+    #[serde(skip)]
     pub days: Vec<BurnDay>,
-    /// The date the figures are as of.
-    pub today: NaiveDate,
+    /// The date the figures are as of (none: no charge at all).
+    pub today: Option<NaiveDate>,
     /// Tokens from the 1st of today's month to today.
     pub month_to_date: Decimal,
     /// 30-day trailing mean on today (exact, not rounded).
@@ -67,6 +69,24 @@ pub struct Burn {
     pub balance: Option<Decimal>,
     /// When `balance` runs out at the daily rate (none: never, or no balance).
     pub run_out: Option<NaiveDate>,
+}
+
+impl Burn {
+    /// The burn of an empty history.
+    pub fn empty(alert: Option<Decimal>, balance: Option<Decimal>) -> Burn {
+        Burn {
+            days: Vec::new(),
+            today: None,
+            month_to_date: Decimal::ZERO,
+            daily_rate: Decimal::ZERO,
+            days_left_in_month: 0,
+            projected_month: Decimal::ZERO,
+            alert_tokens_per_day: alert,
+            days_over_alert: Vec::new(),
+            balance,
+            run_out: None,
+        }
+    }
 }
 
 /// Tokens per date, summed over users and products.
@@ -161,7 +181,7 @@ pub fn burn(
         .collect();
     Burn {
         days,
-        today,
+        today: Some(today),
         month_to_date: plain(month_to_date),
         daily_rate,
         days_left_in_month,

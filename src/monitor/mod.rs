@@ -20,9 +20,12 @@
 //! of the replay where the vendor reported them. [`audit`] runs every view
 //! and returns one serialisable [`AuditReport`].
 
+pub mod boundary;
 pub mod budgets;
 pub mod burn;
 pub mod double_dip;
+pub mod idle;
+pub mod shadow;
 pub mod vendor_audit;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,10 +34,216 @@ use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use crate::meter::Metered;
+use crate::meter::{MeterError, Metered};
+use crate::progress::Progress;
 use crate::scenario::{Scenario, TokenPrice};
 use crate::time::date_of_day;
-use crate::usage::{Usage, UserId};
+use crate::usage::{Sessions, Usage, UserId};
+
+use boundary::{BoundaryCharge, GroupTotal, RegionalWhatIf, ZoneWhatIf};
+use budgets::BudgetPool;
+use burn::{Burn, BurnDay};
+use double_dip::DoubleDip;
+use idle::{HarvestPolicy, IdleWhatIf};
+use shadow::ShadowRow;
+use vendor_audit::VendorAudit;
+
+/// What [`audit`] is asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditOptions {
+    /// The date the figures are as of; `None`: the last charged date of the
+    /// history (never the clock, so runs repeat).
+    pub today: Option<NaiveDate>,
+    /// Tokens left at the end of today, for the burn's run-out date.
+    pub balance: Option<Decimal>,
+    /// Daily tokens above which a date is flagged; `None`: the scenario's
+    /// `sizing.alert_tokens_per_day`.
+    pub alert_tokens_per_day: Option<Decimal>,
+    /// Other server zones to try.
+    pub server_zones: Vec<String>,
+    /// Office → zone of its own server, for the per-region what-if (empty:
+    /// not run).
+    pub office_zones: BTreeMap<String, String>,
+    /// Harvest policies to replay, each on its own.
+    pub harvest: Vec<HarvestPolicy>,
+}
+
+impl Default for AuditOptions {
+    /// As of the last charged date; no balance; the scenario's alert; no
+    /// other zone; three harvest policies, each alone: idle reclaims 60
+    /// minutes earlier (FlexNet's usual `TIMEOUT` of 3600 s), sessions
+    /// capped at 12 hours, sessions closed at local 23:59.
+    fn default() -> Self {
+        AuditOptions {
+            today: None,
+            balance: None,
+            alert_tokens_per_day: None,
+            server_zones: Vec::new(),
+            office_zones: BTreeMap::new(),
+            harvest: vec![
+                HarvestPolicy {
+                    idle_minutes: Some(60),
+                    ..HarvestPolicy::default()
+                },
+                HarvestPolicy {
+                    cap_hours: Some(12),
+                    ..HarvestPolicy::default()
+                },
+                HarvestPolicy {
+                    close_at_2359: true,
+                    ..HarvestPolicy::default()
+                },
+            ],
+        }
+    }
+}
+
+/// Day-boundary totals and what-ifs (the charges themselves are
+/// [`AuditReport::day_boundary`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DayBoundarySummary {
+    /// Boundary charges.
+    pub charges: u64,
+    /// Their tokens.
+    pub tokens: Decimal,
+    /// Their cost, two decimal places.
+    pub cost: Decimal,
+    /// Per user, by name.
+    pub per_user: Vec<GroupTotal>,
+    /// Per office, by name.
+    pub per_office: Vec<GroupTotal>,
+    /// The server in each zone of [`AuditOptions::server_zones`].
+    pub server_zones: Vec<ZoneWhatIf>,
+    /// One server per region, when offices were mapped to zones.
+    pub regional: Option<RegionalWhatIf>,
+}
+
+/// Double-dip totals (the charges themselves are [`AuditReport::double_dip`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DoubleDipSummary {
+    /// Tokens in all.
+    pub tokens: Decimal,
+    /// Their cost, two decimal places.
+    pub cost: Decimal,
+    /// Assigned subscription codes the scenario lacks, with their seats.
+    pub unknown_subscriptions: BTreeMap<String, u64>,
+}
+
+/// Everything `tokenplan audit` shows (SPEC §6, §7): JSON with money as
+/// decimal strings with two places and tokens as plain decimal strings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditReport {
+    /// The date the figures are as of.
+    pub today: Option<NaiveDate>,
+    /// The scenario's currency.
+    pub currency: String,
+    /// Base token price every cost here is at, two decimal places.
+    pub token_price: Decimal,
+    /// Tokens per day, with trailing means.
+    pub burn: Vec<BurnDay>,
+    /// Month-to-date, projection, run-out, days over the alert.
+    pub burn_summary: Burn,
+    /// Virtual pools per department.
+    pub budgets: Vec<BudgetPool>,
+    /// Charges caused only by a session crossing the charge boundary.
+    pub day_boundary: Vec<BoundaryCharge>,
+    /// Their totals per user and office, and the zone what-ifs.
+    pub day_boundary_summary: DayBoundarySummary,
+    /// Token charges on days the user held a covering subscription.
+    pub double_dip: Vec<DoubleDip>,
+    /// Their totals.
+    pub double_dip_summary: DoubleDipSummary,
+    /// The history under every rule.
+    pub shadow_bill: Vec<ShadowRow>,
+    /// The harvest policies replayed.
+    pub idle: Vec<IdleWhatIf>,
+    /// The vendor's export against the replay, when there is one.
+    pub vendor_audit: Option<VendorAudit>,
+}
+
+/// Every monitoring view and what-if of `usage` under `scenario`;
+/// `baseline` is `meter(usage, scenario)`, passed in because the caller
+/// has usually metered already.
+///
+/// # Errors
+/// What [`meter`](crate::meter::meter) returns when a what-if re-meters
+/// (a zone that is not IANA, cancellation).
+pub fn audit(
+    usage: &Usage,
+    scenario: &Scenario,
+    baseline: &Metered,
+    options: &AuditOptions,
+    progress: &dyn Progress,
+) -> Result<AuditReport, MeterError> {
+    let price = base_token_price(scenario);
+    let rows = charge_rows(usage, baseline);
+    let series = burn::daily_series(&rows);
+    let today = options.today.or_else(|| series.keys().next_back().copied());
+    let alert = options
+        .alert_tokens_per_day
+        .or(scenario.sizing.alert_tokens_per_day);
+    let mut burn_summary = match today {
+        Some(t) => burn::burn(&series, t, alert, options.balance),
+        None => burn::Burn::empty(alert, options.balance),
+    };
+    let burn_days = std::mem::take(&mut burn_summary.days);
+    let pools = today.map_or_else(Vec::new, |t| budgets::budgets(&rows, usage, scenario, t));
+
+    let boundary = boundary::boundary_audit(usage, scenario, baseline, price);
+    let mut server_zones = Vec::with_capacity(options.server_zones.len());
+    for zone in &options.server_zones {
+        server_zones.push(boundary::server_zone_what_if(
+            usage, scenario, baseline, zone, price, progress,
+        )?);
+    }
+    let regional = if options.office_zones.is_empty() {
+        None
+    } else {
+        Some(boundary::regional_what_if(
+            usage,
+            scenario,
+            baseline,
+            &options.office_zones,
+            price,
+            progress,
+        )?)
+    };
+    let dips = double_dip::double_dips(&rows, usage, scenario, price);
+    let shadow_bill = shadow::shadow_bill(usage, scenario, price, progress)?;
+    let mut idle = Vec::with_capacity(options.harvest.len());
+    for policy in &options.harvest {
+        idle.push(idle::idle_what_if(
+            usage, scenario, baseline, policy, price, progress,
+        )?);
+    }
+    Ok(AuditReport {
+        today,
+        currency: scenario.currency.clone(),
+        token_price: money(price),
+        burn: burn_days,
+        burn_summary,
+        budgets: pools,
+        day_boundary_summary: DayBoundarySummary {
+            charges: boundary.charges.len() as u64,
+            tokens: boundary.tokens,
+            cost: boundary.cost,
+            per_user: boundary.per_user,
+            per_office: boundary.per_office,
+            server_zones,
+            regional,
+        },
+        day_boundary: boundary.charges,
+        double_dip_summary: DoubleDipSummary {
+            tokens: dips.tokens,
+            cost: dips.cost,
+            unknown_subscriptions: dips.unknown_subscriptions,
+        },
+        double_dip: dips.rows,
+        shadow_bill,
+        idle,
+        vendor_audit: vendor_audit::vendor_audit(usage, baseline),
+    })
+}
 
 /// Where a [`ChargeRow`] comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -190,4 +399,23 @@ pub(crate) fn round2(d: Decimal) -> Decimal {
 /// The code of product `idx` (empty when out of range).
 pub(crate) fn product_code(metered: &Metered, idx: crate::meter::ProductIdx) -> &str {
     metered.products.get(usize::from(idx)).map_or("", |s| s)
+}
+
+/// Tokens of every (user, product) row of `metered`.
+pub(crate) fn total_tokens(metered: &Metered) -> Decimal {
+    metered.pairs.iter().map(|p| p.tokens()).sum()
+}
+
+/// A usage with the same users, features, hosts and directory as `usage`
+/// but other sessions: what a what-if re-meters.
+pub(crate) fn with_sessions(usage: &Usage, sessions: Sessions) -> Usage {
+    Usage {
+        users: usage.users.clone(),
+        features: usage.features.clone(),
+        hosts: usage.hosts.clone(),
+        sessions,
+        directory: usage.directory.clone(),
+        assignments: usage.assignments.clone(),
+        ..Usage::default()
+    }
 }

@@ -427,3 +427,422 @@ fn vendor_charges_replace_the_replay_of_their_products_in_their_period() {
     let series = daily_series(&rows);
     assert_eq!(series.get(&date("2025-06-02")), Some(&d("22")));
 }
+
+// ---------------------------------------------------------------------------
+// What-ifs that re-meter
+
+use tokenplan::meter::meter;
+use tokenplan::monitor::boundary::{boundary_audit, regional_what_if, server_zone_what_if};
+use tokenplan::monitor::idle::{HarvestPolicy, idle_what_if};
+use tokenplan::monitor::shadow::shadow_bill;
+use tokenplan::monitor::{AuditOptions, audit};
+use tokenplan::progress::NoProgress;
+use tokenplan::usage::{Session, flags};
+
+fn instant(s: &str) -> u32 {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .unwrap()
+        .timestamp()
+        .try_into()
+        .unwrap()
+}
+
+fn session(usage: &mut Usage, user: &str, feature: &str, start: &str, end: &str) {
+    let (start, end) = (instant(start), instant(end));
+    usage.sessions.push(Session {
+        start,
+        dur: end - start,
+        user: usage.users.intern(user),
+        feature: usage.features.intern(feature),
+        host: usage.hosts.intern("ws1"),
+        draw: 0,
+        flags: 0,
+    });
+}
+
+fn place(usage: &mut Usage, user: &str, location: &str, time_zone: &str) {
+    let id = usage.users.intern(user);
+    usage.directory.insert(
+        id,
+        DirectoryEntry {
+            location: location.into(),
+            time_zone: time_zone.into(),
+            ..DirectoryEntry::default()
+        },
+    );
+}
+
+/// SPEC §2's worked example: a Singapore user works 09:00–18:00 Singapore
+/// time Monday to Friday (2025-06-09 ..= 13) against a New York server.
+fn singapore_week() -> Usage {
+    let mut usage = Usage::default();
+    for day in 9..=13 {
+        session(
+            &mut usage,
+            "Wei",
+            "ACD",
+            &format!("2025-06-{day:02}T09:00:00+08:00"),
+            &format!("2025-06-{day:02}T18:00:00+08:00"),
+        );
+    }
+    place(&mut usage, "wei", "Singapore", "Asia/Singapore");
+    usage
+}
+
+#[test]
+fn singapore_week_has_one_boundary_charge_that_a_singapore_server_removes() {
+    let scenario = spec_scenario();
+    let usage = singapore_week();
+    let base = meter(&usage, &scenario, &NoProgress).unwrap();
+    // 09:00–18:00 SGT = 21:00–06:00 New York (EDT): Sunday to Friday.
+    assert_eq!(base.pairs.len(), 1);
+    assert_eq!(base.pairs[0].charges(), 6);
+    let b = boundary_audit(&usage, &scenario, &base, d("3.00"));
+    // Sessions start on Sun, Mon, Tue, Wed, Thu New York time: Friday's
+    // charge is caused only by Thursday evening's session crossing midnight.
+    assert_eq!(b.charges.len(), 1);
+    let c = &b.charges[0];
+    assert_eq!(
+        (
+            c.user.as_str(),
+            c.product.as_str(),
+            c.date,
+            c.tokens,
+            c.office.as_str()
+        ),
+        ("Wei", "ACD", date("2025-06-13"), d("6"), "Singapore")
+    );
+    assert_eq!(c.cost.to_string(), "18.00");
+    assert_eq!(b.per_office.len(), 1);
+    assert_eq!(
+        (b.per_office[0].charges, b.per_office[0].tokens),
+        (1, d("6"))
+    );
+
+    let moved = server_zone_what_if(
+        &usage,
+        &scenario,
+        &base,
+        "Asia/Singapore",
+        d("3.00"),
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(moved.tokens, d("30"));
+    assert_eq!(moved.boundary_charges, 0);
+    assert_eq!(moved.saving_tokens, d("6"));
+    assert_eq!(moved.saving.to_string(), "18.00");
+    assert!(
+        server_zone_what_if(
+            &usage,
+            &scenario,
+            &base,
+            "Mars/Olympus",
+            d("3"),
+            &NoProgress
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn per_region_servers_meter_each_office_in_its_zone() {
+    let scenario = spec_scenario();
+    let mut usage = singapore_week();
+    // A New York user's day stays one charge on the New York server.
+    session(
+        &mut usage,
+        "ann",
+        "ACD",
+        "2025-06-09T09:00:00-04:00",
+        "2025-06-09T17:00:00-04:00",
+    );
+    place(&mut usage, "ann", "New York", "America/New_York");
+    let base = meter(&usage, &scenario, &NoProgress).unwrap();
+    let offices: BTreeMap<String, String> =
+        [("singapore".to_string(), "Asia/Singapore".to_string())]
+            .into_iter()
+            .collect();
+    let r = regional_what_if(&usage, &scenario, &base, &offices, d("3.00"), &NoProgress).unwrap();
+    // Baseline 6 + 1 charges = 42 tokens; regional 5 + 1 = 36.
+    assert_eq!(r.tokens, d("36"));
+    assert_eq!(r.saving_tokens, d("6"));
+    assert_eq!(r.saving.to_string(), "18.00");
+    assert_eq!(r.boundary_charges, 0);
+    let servers: Vec<_> = r
+        .servers
+        .iter()
+        .map(|s| (s.time_zone.as_str(), s.offices.clone(), s.users, s.tokens))
+        .collect();
+    assert_eq!(
+        servers,
+        [
+            ("America/New_York", vec!["New York".to_string()], 1, d("6")),
+            ("Asia/Singapore", vec!["Singapore".to_string()], 1, d("30")),
+        ]
+    );
+}
+
+/// A session left open from Friday 17:00 to Monday 09:00, New York.
+fn weekend_session() -> Usage {
+    let mut usage = Usage::default();
+    session(
+        &mut usage,
+        "bob",
+        "ACD",
+        "2025-06-13T17:00:00-04:00",
+        "2025-06-16T09:00:00-04:00",
+    );
+    usage
+}
+
+#[test]
+fn weekend_session_costs_three_extra_days_that_closing_at_2359_saves() {
+    let scenario = spec_scenario();
+    let usage = weekend_session();
+    let base = meter(&usage, &scenario, &NoProgress).unwrap();
+    // It touches Fri, Sat, Sun, Mon: 4 charges = 24 tokens, against 1
+    // charge (6 tokens) for the same work closed on Friday: 3 extra days.
+    assert_eq!(base.pairs[0].charges(), 4);
+    let friday_only = {
+        let mut u = Usage::default();
+        session(
+            &mut u,
+            "bob",
+            "ACD",
+            "2025-06-13T09:00:00-04:00",
+            "2025-06-13T17:00:00-04:00",
+        );
+        meter(&u, &scenario, &NoProgress).unwrap()
+    };
+    assert_eq!(friday_only.pairs[0].charges(), 1);
+    // The boundary audit names exactly those three days.
+    let b = boundary_audit(&usage, &scenario, &base, d("3.00"));
+    let dates: Vec<NaiveDate> = b.charges.iter().map(|c| c.date).collect();
+    assert_eq!(
+        dates,
+        [date("2025-06-14"), date("2025-06-15"), date("2025-06-16")]
+    );
+
+    let policy = HarvestPolicy {
+        close_at_2359: true,
+        ..HarvestPolicy::default()
+    };
+    let w = idle_what_if(&usage, &scenario, &base, &policy, d("3.00"), &NoProgress).unwrap();
+    assert_eq!(
+        (w.tokens_before, w.tokens_after, w.tokens_saved),
+        (d("24"), d("6"), d("18"))
+    );
+    assert_eq!(w.saving.to_string(), "54.00");
+    assert_eq!(w.sessions_shortened, 1);
+    // Fri 23:59 to Mon 09:00 = 57 h 01 min cut.
+    assert_eq!(w.hours_cut.to_string(), "57.02");
+    assert_eq!(w.per_user.len(), 1);
+    assert_eq!(
+        (w.per_user[0].user.as_str(), w.per_user[0].tokens_saved),
+        ("bob", d("18"))
+    );
+
+    // A 12-hour cap ends it Saturday 05:00: Fri + Sat, 12 tokens saved.
+    let cap = HarvestPolicy {
+        cap_hours: Some(12),
+        ..HarvestPolicy::default()
+    };
+    let w = idle_what_if(&usage, &scenario, &base, &cap, d("3.00"), &NoProgress).unwrap();
+    assert_eq!(w.tokens_saved, d("12"));
+    // Not an idle reclaim: the idle policy leaves it alone.
+    let idle = HarvestPolicy {
+        idle_minutes: Some(60),
+        ..HarvestPolicy::default()
+    };
+    let w = idle_what_if(&usage, &scenario, &base, &idle, d("3.00"), &NoProgress).unwrap();
+    assert_eq!((w.sessions_shortened, w.tokens_saved), (0, d("0")));
+    assert!(w.per_user.is_empty());
+}
+
+#[test]
+fn closing_at_2359_follows_the_users_own_zone() {
+    let scenario = spec_scenario();
+    let mut usage = weekend_session();
+    // Bob is in Singapore: Fri 17:00 New York is Sat 05:00 there; his
+    // 23:59 is Sat 11:59 New York, so Fri and Sat are still charged.
+    place(&mut usage, "bob", "Singapore", "Asia/Singapore");
+    let base = meter(&usage, &scenario, &NoProgress).unwrap();
+    let policy = HarvestPolicy {
+        close_at_2359: true,
+        ..HarvestPolicy::default()
+    };
+    let w = idle_what_if(&usage, &scenario, &base, &policy, d("3.00"), &NoProgress).unwrap();
+    assert_eq!((w.tokens_after, w.tokens_saved), (d("12"), d("12")));
+}
+
+#[test]
+fn idle_reclaims_end_earlier_but_never_before_their_start() {
+    let scenario = spec_scenario();
+    let mut usage = Usage::default();
+    // Reclaimed at 00:30 after an hour idle: the work ended 23:30, Monday.
+    session(
+        &mut usage,
+        "eve",
+        "ACD",
+        "2025-06-09T20:00:00-04:00",
+        "2025-06-10T00:30:00-04:00",
+    );
+    // Reclaimed 40 minutes after checkout: shortened to zero length, still
+    // charged on its start date.
+    session(
+        &mut usage,
+        "eve",
+        "RVT",
+        "2025-06-11T23:50:00-04:00",
+        "2025-06-12T00:30:00-04:00",
+    );
+    for s in usage.sessions.segments_mut().iter_mut().flatten() {
+        s.flags = flags::INACTIVE;
+    }
+    let base = meter(&usage, &scenario, &NoProgress).unwrap();
+    // ACD Mon + Tue = 12, RVT Wed + Thu = 20.
+    assert_eq!(
+        base.pairs.iter().map(|p| p.tokens()).sum::<Decimal>(),
+        d("32")
+    );
+    let policy = HarvestPolicy {
+        idle_minutes: Some(60),
+        ..HarvestPolicy::default()
+    };
+    let w = idle_what_if(&usage, &scenario, &base, &policy, d("3.00"), &NoProgress).unwrap();
+    // ACD Mon only (6), RVT Wed only (10).
+    assert_eq!((w.tokens_after, w.tokens_saved), (d("16"), d("16")));
+    assert_eq!(w.sessions_shortened, 2);
+    // 60 + 40 minutes cut.
+    assert_eq!(w.hours_cut.to_string(), "1.67");
+}
+
+#[test]
+fn shadow_bill_of_a_small_history_under_every_rule() {
+    let mut scenario = spec_scenario();
+    scenario.server_time_zone = "UTC".into();
+    let mut usage = Usage::default();
+    // Autodesk's Rolling24h example for alice; bob overlaps her Monday
+    // morning and works across Monday midnight.
+    session(
+        &mut usage,
+        "alice",
+        "ACD",
+        "2025-06-02T08:00:00Z",
+        "2025-06-02T17:00:00Z",
+    );
+    session(
+        &mut usage,
+        "alice",
+        "ACD",
+        "2025-06-03T07:00:00Z",
+        "2025-06-03T12:00:00Z",
+    );
+    session(
+        &mut usage,
+        "bob",
+        "ACD",
+        "2025-06-02T10:00:00Z",
+        "2025-06-02T11:30:00Z",
+    );
+    session(
+        &mut usage,
+        "bob",
+        "ACD",
+        "2025-06-02T23:00:00Z",
+        "2025-06-03T01:00:00Z",
+    );
+    let rows = shadow_bill(&usage, &scenario, d("3.00"), &NoProgress).unwrap();
+    let got: Vec<_> = rows
+        .iter()
+        .map(|r| (r.rule.as_str(), r.tokens, r.cost.to_string(), r.current))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            // alice Mon, Tue + bob Mon, Tue = 4 × 6.
+            ("CalendarDay", d("24"), "72.00".to_string(), true),
+            // alice Mon 08:00 and Tue 08:00 (still working when the window
+            // ends); bob Mon 10:00 covers his late session: 3 × 6.
+            ("Rolling24h", d("18"), "54.00".to_string(), false),
+            // Both hold 6 tokens from 10:00 to 11:30 Monday: a pool of 12.
+            ("Concurrent", d("12"), "36.00".to_string(), false),
+            // Monday's peak 12, Tuesday's 6 (never both at once).
+            ("DailyPeak", d("18"), "54.00".to_string(), false),
+            // alice 9 + 5 h, bob 1.5 + 2 h = 17.5 h × 6.
+            ("Hourly", d("105"), "315.00".to_string(), false),
+        ]
+    );
+    assert_eq!(rows[0].charges, 4);
+    assert_eq!(rows[1].charges, 3);
+}
+
+#[test]
+fn shadow_bill_reports_a_rule_that_cannot_apply() {
+    let mut scenario = spec_scenario();
+    for p in scenario.products.values_mut() {
+        p.rates[0].tokens = d("2.5");
+    }
+    let mut usage = Usage::default();
+    session(
+        &mut usage,
+        "alice",
+        "ACD",
+        "2025-06-02T08:00:00Z",
+        "2025-06-02T10:00:00Z",
+    );
+    let rows = shadow_bill(&usage, &scenario, d("3.00"), &NoProgress).unwrap();
+    assert_eq!(rows[0].tokens, d("2.5"));
+    assert!(rows[2].error.as_deref().unwrap().contains("whole number"));
+    assert!(rows[3].error.is_some());
+    // Hourly: 2 h × 2.5.
+    assert_eq!(rows[4].tokens, d("5"));
+}
+
+#[test]
+fn audit_json_has_the_fields_of_spec_7() {
+    let scenario = spec_scenario();
+    let mut usage = singapore_week();
+    let wei = usage.users.intern("wei");
+    usage.assignments.push((wei, "AEC".into()));
+    let base = meter(&usage, &scenario, &NoProgress).unwrap();
+    let options = AuditOptions {
+        server_zones: vec!["Asia/Singapore".into()],
+        ..AuditOptions::default()
+    };
+    let report = audit(&usage, &scenario, &base, &options, &NoProgress).unwrap();
+    let json: serde_json::Value = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["token_price"], "3.00");
+    assert_eq!(json["today"], "2025-06-13");
+    let boundary = &json["day_boundary"];
+    assert_eq!(boundary.as_array().unwrap().len(), 1);
+    assert_eq!(boundary[0]["user"], "Wei");
+    assert_eq!(boundary[0]["product"], "ACD");
+    assert_eq!(boundary[0]["date"], "2025-06-13");
+    assert_eq!(boundary[0]["tokens"], "6");
+    assert_eq!(boundary[0]["cost"], "18.00");
+    assert_eq!(
+        json["day_boundary_summary"]["server_zones"][0]["saving"],
+        "18.00"
+    );
+    // Every one of the 6 charges is covered by the AEC seat.
+    let dips = json["double_dip"].as_array().unwrap();
+    assert_eq!(dips.len(), 6);
+    assert_eq!(dips[0]["subscription"], "AEC");
+    assert_eq!(dips[0]["date"], "2025-06-08");
+    assert_eq!(json["double_dip_summary"]["cost"], "108.00");
+    let shadow = json["shadow_bill"].as_array().unwrap();
+    assert_eq!(shadow.len(), 5);
+    assert_eq!(shadow[0]["rule"], "CalendarDay");
+    assert_eq!(shadow[0]["tokens"], "36");
+    assert_eq!(shadow[0]["cost"], "108.00");
+    // Burn: June 8 ..= 13, 6 tokens a day.
+    let burn = json["burn"].as_array().unwrap();
+    assert_eq!(burn.len(), 6);
+    assert_eq!(burn[0]["date"], "2025-06-08");
+    assert_eq!(burn[0]["tokens"], "6");
+    assert_eq!(json["burn_summary"]["month_to_date"], "36");
+    assert_eq!(json["idle"].as_array().unwrap().len(), 3);
+    assert!(json["vendor_audit"].is_null());
+}
