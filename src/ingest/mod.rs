@@ -9,6 +9,8 @@ use std::fmt;
 
 use chrono_tz::Tz;
 
+pub mod flexlog;
+
 /// The kinds of input file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SourceKind {
