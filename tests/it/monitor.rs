@@ -846,3 +846,104 @@ fn audit_json_has_the_fields_of_spec_7() {
     assert_eq!(json["idle"].as_array().unwrap().len(), 3);
     assert!(json["vendor_audit"].is_null());
 }
+
+// ---------------------------------------------------------------------------
+// A real log
+
+/// The real-logs folder: `TOKENPLAN_REAL_LOGS` (must exist when set), else
+/// `<manifest>/../shared/real-logs` when present, else `None` after saying
+/// the test is skipped.
+fn real_logs() -> Option<std::path::PathBuf> {
+    if let Some(p) = std::env::var_os("TOKENPLAN_REAL_LOGS") {
+        let p = std::path::PathBuf::from(p);
+        assert!(
+            p.is_dir(),
+            "TOKENPLAN_REAL_LOGS={} is not a folder",
+            p.display()
+        );
+        return Some(p);
+    }
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/real-logs");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        println!("skipped: real logs not found at {}", p.display());
+        None
+    }
+}
+
+/// `adskflex_sample.log` (Autodesk, `INACTIVITY TIMEOUT set to 3600
+/// seconds`, line 68; server in Europe/Madrid). Of its 124 idle reclaims
+/// only two fall between 00:00 and 01:00, so only they can lose a
+/// CalendarDay charge when the session ends 60 minutes earlier:
+/// - user054: OUT 2016-04-14 22:51:13 (line 6202), reclaimed 2016-04-15
+///   00:57:53 (line 6204): the work ended 23:57:53 on the 14th. user054 has
+///   no other session until the 25th (line 9802): the 15th's AutoCAD charge
+///   (6 tokens) goes.
+/// - USER053: OUT 2016-04-26 23:20:16 (line 10428), reclaimed 2016-04-27
+///   00:36:12 (line 10430): ended 23:36:12 on the 26th, no other session
+///   until the 29th (line 11207): the 27th's charge goes.
+#[test]
+fn idle_reclaims_of_the_autodesk_sample_log_save_two_charges() {
+    let Some(dir) = real_logs() else { return };
+    let path = dir.join("flexlm-license-elk/adskflex_sample.log");
+    let file = std::fs::File::open(&path).unwrap();
+    let options = tokenplan::ingest::ImportOptions {
+        time_zone: chrono_tz::Europe::Madrid,
+        ..tokenplan::ingest::ImportOptions::default()
+    };
+    let mut usage = Usage::default();
+    tokenplan::ingest::flexlog::read_debug_log(
+        "adskflex_sample.log",
+        std::io::BufReader::new(file),
+        &options,
+        &mut usage,
+    );
+    let inactive = usage
+        .sessions
+        .iter()
+        .filter(|s| s.flags & flags::INACTIVE != 0)
+        .count();
+    assert_eq!(inactive, 248, "one flagged session per (INACTIVE) line");
+    let mut scenario = spec_scenario();
+    scenario.server_time_zone = "Europe/Madrid".into();
+    let base = meter(&usage, &scenario, &NoProgress).unwrap();
+    let charged = |user: &str, on: &str| {
+        let id = usage.users.get(user).unwrap();
+        base.pairs
+            .iter()
+            .filter(|p| p.user == id)
+            .flat_map(|p| &p.days)
+            .any(|x| x.day == day_of_date(date(on)))
+    };
+    assert!(charged("user054", "2016-04-15"));
+    assert!(charged("USER053", "2016-04-27"));
+
+    let policy = HarvestPolicy {
+        idle_minutes: Some(60),
+        ..HarvestPolicy::default()
+    };
+    let w = idle_what_if(&usage, &scenario, &base, &policy, d("3.00"), &NoProgress).unwrap();
+    assert_eq!(w.sessions_shortened, 248);
+    // 60 minutes each, except that a reclaimed session shorter than that
+    // (as the importer paired it) ends at its start: never before it.
+    let cut: u64 = usage
+        .sessions
+        .iter()
+        .filter(|s| s.flags & flags::INACTIVE != 0)
+        .map(|s| u64::from(s.dur.min(3600)))
+        .sum();
+    assert!(cut < 248 * 3600);
+    assert_eq!(
+        w.hours_cut,
+        tokenplan::monitor::money(Decimal::from(cut) / Decimal::from(3600))
+    );
+    let per_user: Vec<_> = w
+        .per_user
+        .iter()
+        .map(|u| (u.user.as_str(), u.tokens_saved))
+        .collect();
+    assert_eq!(per_user, [("USER053", d("6")), ("user054", d("6"))]);
+    assert_eq!(w.tokens_saved, d("12"));
+    assert_eq!(w.saving.to_string(), "36.00");
+}
