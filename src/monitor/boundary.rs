@@ -279,10 +279,15 @@ pub fn regional_what_if(
     price: Decimal,
     progress: &dyn Progress,
 ) -> Result<RegionalWhatIf, MeterError> {
-    let by_office: BTreeMap<String, String> = office_zones
-        .iter()
-        .map(|(office, zone)| (office.trim().to_lowercase(), zone.trim().to_string()))
-        .collect();
+    let mut by_office: BTreeMap<String, String> = BTreeMap::new();
+    for (office, zone) in office_zones {
+        let zone = zone.trim();
+        parse_tz(zone).map_err(|message| MeterError::BadZone {
+            field: format!("office_zones.{office}"),
+            message,
+        })?;
+        by_office.insert(office.trim().to_lowercase(), zone.to_string());
+    }
     let zone_of = |user: UserId| -> String {
         usage
             .directory

@@ -947,3 +947,60 @@ fn idle_reclaims_of_the_autodesk_sample_log_save_two_charges() {
     assert_eq!(w.tokens_saved, d("12"));
     assert_eq!(w.saving.to_string(), "36.00");
 }
+
+#[test]
+fn a_bad_office_zone_is_named() {
+    let scenario = spec_scenario();
+    let usage = singapore_week();
+    let base = meter(&usage, &scenario, &NoProgress).unwrap();
+    let offices: BTreeMap<String, String> =
+        [("Singapore".to_string(), "Asia/Singapur".to_string())]
+            .into_iter()
+            .collect();
+    let e = regional_what_if(&usage, &scenario, &base, &offices, d("3"), &NoProgress).unwrap_err();
+    assert!(e.to_string().starts_with("office_zones.Singapore: "), "{e}");
+}
+
+mod harvest_properties {
+    use super::*;
+    use proptest::prelude::*;
+    use tokenplan::monitor::idle::harvest;
+
+    proptest! {
+        /// Whatever the policy, a harvested session never grows, never ends
+        /// before it starts, and the CalendarDay bill never rises.
+        #[test]
+        fn harvest_only_shortens(
+            raw in proptest::collection::vec((0u32..20 * 86_400, 0u32..4 * 86_400, 0u8..3, any::<bool>()), 1..30),
+            idle in proptest::option::of(0u32..600),
+            cap in proptest::option::of(0u32..48),
+            close in any::<bool>(),
+        ) {
+            let scenario = spec_scenario();
+            let mut usage = Usage::default();
+            let base_t = instant("2025-03-01T00:00:00Z");
+            for (start, dur, user, inactive) in raw {
+                usage.sessions.push(Session {
+                    start: base_t + start,
+                    dur,
+                    user: usage.users.intern(&format!("u{user}")),
+                    feature: usage.features.intern("ACD"),
+                    host: 0,
+                    draw: 0,
+                    flags: if inactive { flags::INACTIVE } else { 0 },
+                });
+            }
+            let policy = HarvestPolicy { idle_minutes: idle, cap_hours: cap, close_at_2359: close };
+            let h = harvest(&usage, chrono_tz::America::New_York, &policy);
+            prop_assert_eq!(h.sessions.len(), usage.sessions.len());
+            for (a, b) in usage.sessions.iter().zip(h.sessions.iter()) {
+                prop_assert_eq!(a.start, b.start);
+                prop_assert!(b.dur <= a.dur);
+            }
+            let base = meter(&usage, &scenario, &NoProgress).unwrap();
+            let w = idle_what_if(&usage, &scenario, &base, &policy, d("3"), &NoProgress).unwrap();
+            prop_assert!(w.tokens_saved >= Decimal::ZERO);
+            prop_assert!(w.per_user.iter().all(|u| u.tokens_saved > Decimal::ZERO));
+        }
+    }
+}
