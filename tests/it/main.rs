@@ -4,6 +4,7 @@ mod cli;
 mod ingest;
 mod ledger;
 mod meter;
+mod monitor;
 mod plan;
 mod real_logs;
 mod scenario;
