@@ -53,12 +53,13 @@ pub struct PoolDenials {
     pub size: u32,
     /// Checkouts refused.
     pub denied_checkouts: u64,
-    /// Draw × hours (linger included) of the refused checkouts, 6 places.
+    /// Draw × hours (linger included) of the refused checkouts, at most 6
+    /// places, trailing zeros dropped.
     pub denied_token_hours: Decimal,
     /// Distinct users with at least one refused checkout.
     pub denied_users: u64,
-    /// `denied_checkouts` ÷ all checkouts, 6 places (0 when the pool has no
-    /// checkouts).
+    /// `denied_checkouts` ÷ all checkouts, at most 6 places, trailing zeros
+    /// dropped (0 when the pool has no checkouts).
     pub denial_rate: Decimal,
 }
 
@@ -107,7 +108,7 @@ pub fn size_pools(
                 .map(|r| PoolDenials {
                     size: r.size.unwrap_or(u32::MAX),
                     denied_checkouts: r.denied_checkouts,
-                    denied_token_hours: r.denied_token_hours,
+                    denied_token_hours: r.denied_token_hours.normalize(),
                     denied_users: r.denied_users,
                     denial_rate: rate(r),
                 })
@@ -200,13 +201,15 @@ fn meets(r: &PoolReplay, target: Decimal) -> bool {
     }
 }
 
-/// Denied checkouts ÷ checkouts, [`RATE_DP`] places (0 without checkouts).
+/// Denied checkouts ÷ checkouts, at most [`RATE_DP`] places, normalised so
+/// the JSON is `"0.4"`, not `"0.40"` (0 without checkouts).
 fn rate(r: &PoolReplay) -> Decimal {
     if r.checkouts == 0 {
         return Decimal::ZERO;
     }
     (Decimal::from(r.denied_checkouts) / Decimal::from(r.checkouts))
         .round_dp_with_strategy(RATE_DP, RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
 }
 
 #[cfg(test)]
