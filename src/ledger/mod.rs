@@ -7,6 +7,9 @@
 //!   (per-day balances for the chart, expiry events, per-year summaries).
 //! - [`sizing`]: the Monte Carlo that answers "how many tokens, of which
 //!   kind": [`size`] → [`SizeReport`] (`tokenplan size --format json`).
+//! - [`pools`]: sizing `Concurrent` pools, [`size_pools`] →
+//!   [`PoolSizing`] (denials per pool size, the size meeting a target
+//!   denial rate), the `pools` of [`SizeReport`].
 //! - [`rng`]: the seeded per-trial generator that keeps sizing reproducible.
 //!
 //! [`daily_demand`] turns metered charges into the daily token demand
@@ -14,6 +17,7 @@
 
 pub mod book;
 pub mod lots;
+pub mod pools;
 pub mod rng;
 pub mod sizing;
 
@@ -24,6 +28,7 @@ use rust_decimal::Decimal;
 
 pub use book::{DayRow, ExpiryEvent, LedgerRun, LedgerTotals, YearSummary, run_ledger};
 pub use lots::{LedgerError, Lot, LotKind, PurchasePlan, Term, present_value, tokens_cost};
+pub use pools::{PoolDenials, PoolSizing, size_pools};
 pub use sizing::{Grid, PlanResult, SideBySide, SizeReport, SizingError, SizingOptions, size};
 
 use crate::meter::Metered;

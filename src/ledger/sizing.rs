@@ -219,8 +219,9 @@ pub struct SideBySide {
     pub best_mix: Option<usize>,
 }
 
-/// The result of [`size`]: `tokenplan size --format json` (without the
-/// `Concurrent` pools, which come from metering).
+/// The result of [`size`]: `tokenplan size --format json`. [`size`] leaves
+/// `pools` empty: the `Concurrent` pools come from metering, and the caller
+/// fills them with [`size_pools`](super::size_pools).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SizeReport {
     /// Trials simulated.
@@ -245,6 +246,8 @@ pub struct SizeReport {
     pub recommended_within_risk: Option<usize>,
     /// Annual-only, contract-only and mixed plans side by side.
     pub side_by_side: SideBySide,
+    /// Every `Concurrent` pool sized, by pool name (empty from [`size`]).
+    pub pools: Vec<super::PoolSizing>,
 }
 
 /// Daily demand history prepared for resampling over one contract term.
@@ -802,6 +805,7 @@ pub fn size(
         recommended,
         recommended_within_risk,
         side_by_side,
+        pools: Vec::new(),
     })
 }
 

@@ -6,8 +6,9 @@
 //! rule names the same `pool` share it. [`PoolTimeline`] sorts a pool's
 //! events once — checkins before checkouts at the same instant — and
 //! [`PoolTimeline::replay`] replays them in O(n) at any pool size:
-//! - the same user@host holding the same product twice draws once (the
-//!   larger of the two draws while both are open);
+//! - the same user@host holding the same product twice draws once: the
+//!   largest draw among its open checkouts, so when the larger one checks
+//!   in the holder falls back to the draw of the one still open;
 //! - with a pool of size N, a checkout that would take the draw above N is
 //!   denied and holds nothing (its checkin is ignored);
 //! - a zero-length hold (checkin at the checkout instant, no linger) is
@@ -159,8 +160,9 @@ impl PoolTimeline {
 
     /// The replay; `observe(t, draw)` after all events of each instant.
     fn run(&self, size: Option<u32>, mut observe: impl FnMut(i64, u32)) -> PoolReplay {
-        let mut open = vec![0u32; self.holders];
-        let mut held = vec![0u64; self.holders];
+        // Per holder, the draws of its admitted open checkouts, ascending:
+        // it holds the last (largest). Usually one or two entries.
+        let mut open: Vec<Vec<u32>> = vec![Vec::new(); self.holders];
         let mut admitted = vec![false; self.sessions.len()];
         let limit = size.map(u64::from);
         let mut cur: u64 = 0;
@@ -182,24 +184,23 @@ impl PoolTimeline {
                 let (Some(s), Some(&k)) = (self.sessions.get(idx), self.holder.get(idx)) else {
                     continue;
                 };
-                let k = k as usize;
+                let Some(draws) = open.get_mut(k as usize) else {
+                    continue;
+                };
+                let held = u64::from(draws.last().copied().unwrap_or(0));
                 if code & CHECKOUT == 0 {
-                    if admitted.get(idx) == Some(&true) {
-                        open[k] -= 1;
-                        if open[k] == 0 {
-                            cur -= held[k];
-                            held[k] = 0;
-                        }
+                    if admitted.get(idx) == Some(&true)
+                        && let Ok(pos) = draws.binary_search(&s.draw)
+                    {
+                        draws.remove(pos);
+                        let now = u64::from(draws.last().copied().unwrap_or(0));
+                        cur -= held - now;
                     }
                     continue;
                 }
                 out.checkouts += 1;
                 let draw = u64::from(s.draw);
-                let extra = if open[k] > 0 {
-                    draw.saturating_sub(held[k])
-                } else {
-                    draw
-                };
+                let extra = draw.saturating_sub(held);
                 if limit.is_some_and(|n| cur + extra > n) {
                     out.denied_checkouts += 1;
                     denied_token_secs += u128::from(draw) * (s.end - s.start).max(0) as u128;
@@ -210,8 +211,8 @@ impl PoolTimeline {
                     continue;
                 }
                 admitted[idx] = true;
-                open[k] += 1;
-                held[k] += extra;
+                let pos = draws.partition_point(|&d| d <= s.draw);
+                draws.insert(pos, s.draw);
                 cur += extra;
                 if cur > peak {
                     peak = cur;
@@ -356,6 +357,33 @@ mod tests {
         assert_eq!(whole_draw(Decimal::from_str("3.5").unwrap()), None);
         assert_eq!(whole_draw(Decimal::from_str("-1").unwrap()), None);
         assert_eq!(whole_draw(Decimal::from_str("5000000000").unwrap()), None);
+    }
+
+    #[test]
+    fn a_holder_falls_back_to_its_open_draw() {
+        // User 1 on host 1 holds the product twice: 3 tokens over [0, 10),
+        // 2 over [5, 20); user 2 draws 2 over [12, 15).
+        // 0..10: the holder draws max(3, 2) = 3; 10..20: only the 2 is
+        // open, so at 12 the pool holds 2 + 2 = 4, not 3 + 2 = 5.
+        let s = vec![ps(0, 10, 1, 1, 3), ps(5, 20, 1, 1, 2), ps(12, 15, 2, 1, 2)];
+        let t = PoolTimeline::new(&s);
+        let free = t.replay(None);
+        assert_eq!((free.peak, free.peak_at), (4, Some(12)));
+        // Size 4 refuses nothing; size 3 refuses user 2 (2 + 2 > 3).
+        assert_eq!(t.replay(Some(4)).denied_checkouts, 0);
+        let three = t.replay(Some(3));
+        assert_eq!((three.denied_checkouts, three.denied_users), (1, 1));
+        assert_eq!(three.peak, 3);
+        // Same draws twice: one entry leaves, the other still holds.
+        let same = vec![ps(0, 10, 1, 1, 2), ps(5, 20, 1, 1, 2), ps(12, 15, 2, 1, 1)];
+        let r = replay_pool(&same, None);
+        assert_eq!((r.peak, r.peak_at), (3, Some(12)));
+        // Size 3: the holder's second checkout (4 > 3) is refused and
+        // holds nothing; its first (1) goes on, so user 2 fits at 8: 1 + 2.
+        let refused = vec![ps(0, 10, 1, 1, 1), ps(5, 20, 1, 1, 4), ps(8, 15, 2, 1, 2)];
+        let r = replay_pool(&refused, Some(3));
+        assert_eq!((r.denied_checkouts, r.peak, r.peak_at), (1, 3, Some(8)));
+        assert_eq!(r.denied_token_hours, Decimal::new(16667, 6)); // 4 × 15 s
     }
 
     #[test]

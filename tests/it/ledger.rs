@@ -757,3 +757,309 @@ fn sizing_rejects_unusable_settings() {
         SizingError::History(_)
     ));
 }
+
+// ---------------------------------------------------------------------------
+// Pool sizing of `Concurrent` pools (SPEC §5 last paragraph, §7 `pools`).
+
+mod pool_sizing {
+    use super::*;
+    use tokenplan::ingest::ImportOptions;
+    use tokenplan::ingest::flexlog::read_debug_log;
+    use tokenplan::ledger::{PoolDenials, PoolSizing, size_pools};
+    use tokenplan::meter::{Metered, PoolSession, PoolTimeline, PoolUsage, RuleKind, meter};
+    use tokenplan::scenario::{Product, Rate, Rule};
+    use tokenplan::usage::Usage;
+
+    const LOG: &str = include_str!("../data/ibm_tlstok.log");
+
+    /// DOORS, EWM and ETM sharing the `TLSTOK` pool at rate 1 (every line of
+    /// the log carries its own `(N licenses)`), server in New York.
+    fn tlstok_scenario(linger_minutes: Option<u32>) -> Scenario {
+        let mut s = scenario(
+            contract("2026-01-01", 1, Overdraft::Unlimited, "0"),
+            TokenPrice::Flat(d("1")),
+            "0",
+        );
+        for code in ["DOORS", "EWM", "ETM"] {
+            s.products.insert(
+                code.to_string(),
+                Product {
+                    name: code.into(),
+                    rule: Rule::Concurrent {
+                        pool: Some("TLSTOK".into()),
+                        linger_minutes,
+                    },
+                    rates: vec![Rate {
+                        from: date("2020-01-01"),
+                        tokens: d("1"),
+                    }],
+                    features: vec![code.into()],
+                },
+            );
+        }
+        s
+    }
+
+    fn metered_log(linger_minutes: Option<u32>) -> Metered {
+        let mut usage = Usage::default();
+        let opts = ImportOptions {
+            time_zone: chrono_tz::America::New_York,
+            kind: None,
+        };
+        let report = read_debug_log("ibm_tlstok.log", LOG.as_bytes(), &opts, &mut usage);
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        assert_eq!(report.counts.get("sessions"), Some(&10));
+        meter(&usage, &tlstok_scenario(linger_minutes), &NoProgress).unwrap()
+    }
+
+    fn point(p: &PoolSizing, size: u32) -> &PoolDenials {
+        p.denials.iter().find(|x| x.size == size).unwrap()
+    }
+
+    /// (denied checkouts, denied token-hours, denied users, denial rate).
+    fn figures(p: &PoolSizing, size: u32) -> (u64, Decimal, u64, Decimal) {
+        let x = point(p, size);
+        (
+            x.denied_checkouts,
+            x.denied_token_hours,
+            x.denied_users,
+            x.denial_rate,
+        )
+    }
+
+    // The fixture's TLSTOK checkouts (New York wall clock; draw in tokens):
+    //
+    // Tue 2025-03-18                          Wed 2025-03-19
+    //   ann  DOORS 5  08:00-12:00               ann  DOORS 5  08:30-09:30
+    //   bob  EWM   3  09:00-11:00 (session 1)   gus  ETM   2  08:45-10:00
+    //   carl ETM   2  09:30-10:30               carl DOORS 5  09:00-09:45
+    //   bob  EWM   3  10:00-11:30 (session 2)   bob  EWM   3  09:30-10:15
+    //   dora DOORS 5  10:30-11:00
+    //   eve  EWM   3  11:00-13:00
+    //
+    // 10 checkouts. bob holds EWM twice on one host from 10:00 to 11:00: one
+    // draw of 3. Unlimited pool, draw after each instant (checkins first):
+    //   Tue 08:00 5 | 09:00 8 | 09:30 10 | 10:00 10 (bob again: +0)
+    //       10:30 carl in, dora out: 10 - 2 + 5 = 13  <- peak, first reached
+    //       11:00 bob's first in (his second still holds 3), dora in, eve
+    //             out: 13 - 5 + 3 = 11 | 11:30 8 | 12:00 3 | 13:00 0
+    //   Wed 08:30 5 | 08:45 7 | 09:00 12 | 09:30 ann in, bob out: 10
+    //       09:45 5 | 10:00 3 | 10:15 0
+    // Peak 13 at Tue 10:30 EDT = 14:30 UTC.
+    //
+    // Size 13: nothing refused. (Had dora's checkout, written first in the
+    // log, come before carl's checkin at 10:30: 10 + 5 = 15 > 13.)
+    //
+    // Size 12: Tue 10:30 dora: 8 + 5 = 13 > 12, refused; at 11:00 eve:
+    // 8 + 3 = 11 fits. Wed 09:00 carl: 7 + 5 = 12 fits.
+    //   1 refused, dora 0.5 h × 5 = 2.5 token-hours, 1 user, rate 1/10.
+    //
+    // Size 10: Tue 09:30 carl 8 + 2 = 10 fits; 10:30 dora 8 + 5 = 13
+    // refused; 11:00 eve 8 + 3 = 11 refused (bob's second session still
+    // holds 3). Wed 09:00 carl 7 + 5 = 12 refused.
+    //   3 refused: dora 2.5 + eve 2 h × 3 = 6 + carl 0.75 h × 5 = 3.75
+    //   = 12.25 token-hours, 3 users (dora, eve, carl), rate 3/10.
+    //
+    // Size 8: Tue 09:30 carl 8 + 2 = 10 refused (1 h × 2 = 2); 10:00 bob's
+    // second checkout adds nothing to his 3, so it is admitted although the
+    // pool is full; dora and eve refused as at 10; Wed carl refused.
+    //   4 refused, 2 + 2.5 + 6 + 3.75 = 14.25 token-hours, 3 users (carl
+    //   twice), rate 4/10.
+    #[test]
+    fn ibm_tlstok_log_peak_and_denials_by_hand() {
+        let metered = metered_log(None);
+        let sized = size_pools(&metered, d("0.1"), &[]);
+        let [p] = &sized[..] else {
+            panic!("one pool expected, got {sized:?}")
+        };
+        assert_eq!(p.pool, "TLSTOK");
+        assert_eq!(p.products, vec!["DOORS", "ETM", "EWM"]);
+        assert_eq!(p.peak, 13);
+        assert_eq!(p.peak_at.as_deref(), Some("2025-03-18T14:30:00Z"));
+        assert_eq!(p.checkouts, 10);
+        // Peak 13 is small: every size from 0 to 13.
+        let sizes: Vec<u32> = p.denials.iter().map(|x| x.size).collect();
+        assert_eq!(sizes, (0..=13).collect::<Vec<u32>>());
+        assert_eq!(figures(p, 13), (0, d("0"), 0, d("0")));
+        assert_eq!(figures(p, 12), (1, d("2.5"), 1, d("0.1")));
+        assert_eq!(figures(p, 10), (3, d("12.25"), 3, d("0.3")));
+        assert_eq!(figures(p, 8), (4, d("14.25"), 3, d("0.4")));
+        // Size 0 refuses every checkout.
+        assert_eq!(point(p, 0).denied_checkouts, 10);
+        assert_eq!(point(p, 0).denied_users, 6);
+        // Target 10 %: 12 meets it exactly.
+        assert_eq!(p.size_for_target, 12);
+        assert_eq!(p.target_denial_rate, d("0.1"));
+    }
+
+    // Linger 30 minutes: every hold ends 30 minutes after its checkin.
+    //   Tue 08:00 5 | 09:00 8 | 09:30 10 | 10:00 10 | 10:30 dora: 15
+    //       11:00 carl's hold ends (10:30 + 30), eve out: 15 - 2 + 3 = 16
+    //       <- peak (Tue 11:00 EDT = 15:00 UTC)
+    //   Wed 08:30 5 | 08:45 7 | 09:00 12 | 09:30 bob: 15 (ann holds to 10:00)
+    // Size 12: Tue 10:30 dora 10 + 5 = 15 refused, holding 10:30-11:30:
+    // 1 h × 5 = 5; 11:00 eve 8 + 3 = 11 fits. Wed 09:00 carl 7 + 5 = 12
+    // fits; 09:30 bob 12 + 3 = 15 refused, holding 09:30-10:45: 1.25 h × 3
+    // = 3.75. So 2 refused, 8.75 token-hours, 2 users (where without
+    // linger 12 refused only dora).
+    #[test]
+    fn ibm_tlstok_log_with_linger() {
+        let metered = metered_log(Some(30));
+        let p = &size_pools(&metered, d("0.01"), &[])[0];
+        assert_eq!(p.peak, 16);
+        assert_eq!(p.peak_at.as_deref(), Some("2025-03-18T15:00:00Z"));
+        assert_eq!(figures(p, 12), (2, d("8.75"), 2, d("0.2")));
+        assert_eq!(point(p, 16).denied_checkouts, 0);
+        assert!(point(p, 15).denied_checkouts > 0);
+        assert_eq!(p.size_for_target, 16);
+    }
+
+    fn usage_pool(
+        name: &str,
+        rule: RuleKind,
+        product: u16,
+        sessions: Vec<PoolSession>,
+    ) -> PoolUsage {
+        let free = PoolTimeline::new(&sessions).replay(None);
+        PoolUsage {
+            name: name.into(),
+            rule,
+            products: vec![product],
+            time_zone: "UTC".into(),
+            peak: free.peak,
+            peak_at: free.peak_at,
+            daily_peaks: Vec::new(),
+            sessions,
+        }
+    }
+
+    fn one(start: i64, end: i64, user: u32) -> PoolSession {
+        PoolSession {
+            start,
+            end,
+            user,
+            host: 0,
+            product: 0,
+            draw: 1,
+        }
+    }
+
+    /// Pool `APOOL`, one token each: users 1, 2, 3 over [0, 100), [10, 100),
+    /// [20, 100); user 4 over [30, 40); user 5 over [50, 60). Peak 4 at 30.
+    /// Size 4: nothing refused. Size 3: user 4 (3 + 1 > 3) and user 5 (at 50
+    /// users 1-3 still hold 3): 2/5. Size 2: users 3, 4, 5: 3/5. Size 1:
+    /// users 2-5: 4/5. Size 0: all 5.
+    fn constructed() -> Metered {
+        let a = vec![
+            one(0, 100, 1),
+            one(10, 100, 2),
+            one(20, 100, 3),
+            one(30, 40, 4),
+            one(50, 60, 5),
+        ];
+        let mut z = one(0, 3600, 1);
+        z.product = 1;
+        z.draw = 7;
+        let mut peak_days = one(0, 3600, 1);
+        peak_days.product = 2;
+        Metered {
+            products: vec!["A".into(), "Z".into(), "DP".into()],
+            pools: vec![
+                usage_pool("ZPOOL", RuleKind::Concurrent, 1, vec![z]),
+                usage_pool("APOOL", RuleKind::Concurrent, 0, a),
+                usage_pool("DP", RuleKind::DailyPeak, 2, vec![peak_days]),
+            ],
+            ..Metered::default()
+        }
+    }
+
+    #[test]
+    fn size_for_target_is_the_smallest_size_meeting_the_rate() {
+        let metered = constructed();
+        let target_size = |rate: &str| size_pools(&metered, d(rate), &[])[0].size_for_target;
+        assert_eq!(target_size("0"), 4);
+        assert_eq!(target_size("0.39"), 4);
+        assert_eq!(target_size("0.4"), 3);
+        assert_eq!(target_size("0.59"), 3);
+        assert_eq!(target_size("0.6"), 2);
+        assert_eq!(target_size("0.8"), 1);
+        assert_eq!(target_size("1"), 0);
+        // A negative target counts as 0: the size that refuses nothing.
+        assert_eq!(target_size("-0.5"), 4);
+
+        let sized = size_pools(&metered, d("0.4"), &[3, 9, 3]);
+        // Concurrent pools only (the DailyPeak pool is billed, not sized),
+        // by name.
+        let names: Vec<&str> = sized.iter().map(|p| p.pool.as_str()).collect();
+        assert_eq!(names, vec!["APOOL", "ZPOOL"]);
+        let a = &sized[0];
+        assert_eq!(
+            (a.peak, a.checkouts, a.products.clone()),
+            (4, 5, vec!["A".to_string()])
+        );
+        let curve: Vec<(u32, u64, Decimal)> = a
+            .denials
+            .iter()
+            .map(|x| (x.size, x.denied_checkouts, x.denial_rate))
+            .collect();
+        // The extra sizes join the curve once each, in size order.
+        assert_eq!(
+            curve,
+            vec![
+                (0, 5, d("1")),
+                (1, 4, d("0.8")),
+                (2, 3, d("0.6")),
+                (3, 2, d("0.4")),
+                (4, 0, d("0")),
+                (9, 0, d("0")),
+            ]
+        );
+        // Size 3 refuses user 4 (10 s) and user 5 (10 s), one token each.
+        assert_eq!(figures(a, 3), (2, d("0.005556"), 2, d("0.4")));
+        // ZPOOL: one checkout of 7 tokens for an hour.
+        let z = &sized[1];
+        assert_eq!((z.peak, z.size_for_target), (7, 7));
+        assert_eq!(z.denials.len(), 9); // 0..=7 and 9
+        assert_eq!(figures(z, 6), (1, d("7"), 1, d("1")));
+        // Same input, same output.
+        assert_eq!(sized, size_pools(&metered, d("0.4"), &[9, 3]));
+    }
+
+    #[test]
+    fn pools_in_the_size_json() {
+        let metered = constructed();
+        let mut report = default_run(false, 7);
+        assert!(
+            report.pools.is_empty(),
+            "size() leaves the pools to the caller"
+        );
+        report.pools = size_pools(&metered, d("0.4"), &[9]);
+        let json = serde_json::to_value(&report).unwrap();
+        let pools = json["pools"].as_array().unwrap();
+        assert_eq!(pools.len(), 2);
+        let a = &pools[0];
+        assert_eq!(a["pool"], "APOOL");
+        assert_eq!(a["peak"], 4);
+        assert_eq!(a["size_for_target"], 3);
+        assert_eq!(a["products"], serde_json::json!(["A"]));
+        let denials = a["denials"].as_array().unwrap();
+        assert_eq!(denials.len(), 6);
+        assert_eq!(
+            denials[3],
+            serde_json::json!({
+                "size": 3,
+                "denied_checkouts": 2,
+                "denied_token_hours": "0.005556",
+                "denied_users": 2,
+                "denial_rate": "0.4",
+            })
+        );
+        assert_eq!(denials[5]["size"], 9);
+        assert_eq!(denials[5]["denied_checkouts"], 0);
+        assert_eq!(a["peak_at"], "1970-01-01T00:00:30Z");
+        assert_eq!(a["target_denial_rate"], "0.4");
+        assert_eq!(a["checkouts"], 5);
+        // The plans are still there.
+        assert!(json["plans"].as_array().is_some_and(|p| !p.is_empty()));
+    }
+}
