@@ -13,12 +13,15 @@
 //! The engine never names the GUI toolkit: the GUI and the CLI are two thin
 //! faces on it.
 
+pub mod atomic;
+pub mod cli;
 pub mod ingest;
 pub mod ledger;
 pub mod meter;
 pub mod monitor;
 pub mod plan;
 pub mod progress;
+pub mod sample;
 pub mod scenario;
 pub mod time;
 pub mod usage;

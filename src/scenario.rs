@@ -13,7 +13,6 @@
 //! parameter at its default, which a derived impl refuses.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -485,16 +484,7 @@ impl Scenario {
         let text = self
             .try_to_ron()
             .map_err(|e| io_error(std::io::Error::other(e.to_string())))?;
-        let temp = temp_path(path);
-        let written =
-            write_synced(&temp, text.as_bytes()).and_then(|()| std::fs::rename(&temp, path));
-        if let Err(source) = written {
-            // The temporary file may not exist; nothing more to report then.
-            let _ = std::fs::remove_file(&temp);
-            return Err(io_error(source));
-        }
-        sync_dir(path);
-        Ok(())
+        crate::atomic::write(path, text.as_bytes()).map_err(io_error)
     }
 }
 
@@ -517,41 +507,6 @@ fn check_version(version: Option<u32>) -> Result<(), ScenarioError> {
         )),
         Some(_) => Ok(()),
     }
-}
-
-/// `dir/.name.PID-N.tmp`: in the same directory, so the rename is atomic,
-/// and unique per save, so two saves at once never share a temporary file.
-fn temp_path(path: &Path) -> PathBuf {
-    static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let name = path
-        .file_name()
-        .map_or_else(|| "scenario".into(), |n| n.to_string_lossy().into_owned());
-    path.with_file_name(format!(".{name}.{}-{n}.tmp", std::process::id()))
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = std::fs::File::create(path)?;
-    file.write_all(bytes)?;
-    file.flush()?;
-    file.sync_all()
-}
-
-/// Makes the rename itself durable where the platform allows it; a failure
-/// only weakens durability after a power cut, the file is already in place.
-fn sync_dir(path: &Path) {
-    #[cfg(unix)]
-    {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
 }
 
 // ---------------------------------------------------------------------------
@@ -1134,21 +1089,6 @@ struct ZoneParams {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn temp_file_is_a_fresh_sibling() {
-        let a = temp_path(Path::new("/data/plans/fy27.ron"));
-        let b = temp_path(Path::new("/data/plans/fy27.ron"));
-        assert_eq!(a.parent(), Some(Path::new("/data/plans")));
-        assert_ne!(a, b);
-        let name = a.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(
-            name.starts_with(".fy27.ron.") && name.ends_with(".tmp"),
-            "{name}"
-        );
-        // A bare file name stays in the current directory.
-        assert_eq!(temp_path(Path::new("s.ron")).parent(), Some(Path::new("")));
-    }
 
     #[test]
     fn versions() {

@@ -31,8 +31,9 @@ pub use lots::{LedgerError, Lot, LotKind, PurchasePlan, Term, present_value, tok
 pub use pools::{PoolDenials, PoolSizing, size_pools};
 pub use sizing::{Grid, PlanResult, SideBySide, SizeReport, SizingError, SizingOptions, size};
 
-use crate::meter::Metered;
+use crate::meter::{Metered, ProductIdx};
 use crate::time::date_of_day;
+use crate::usage::UserId;
 
 /// Daily token demand of every charge in `metered`: tokens summed per local
 /// date over all (user, product) pairs, one entry per date from the first
@@ -51,13 +52,20 @@ pub fn daily_demand_of(
     keep: impl Fn(&str) -> bool,
 ) -> Vec<(NaiveDate, Decimal)> {
     let kept: Vec<bool> = metered.products.iter().map(|p| keep(p)).collect();
+    daily_demand_where(metered, |_, product| {
+        kept.get(usize::from(product)).copied().unwrap_or(false)
+    })
+}
+
+/// Like [`daily_demand`], summing only the (user, product) pairs `keep`
+/// accepts: e.g. the charges the recommended mix leaves to tokens.
+pub fn daily_demand_where(
+    metered: &Metered,
+    keep: impl Fn(UserId, ProductIdx) -> bool,
+) -> Vec<(NaiveDate, Decimal)> {
     let mut by_day: BTreeMap<i32, Decimal> = BTreeMap::new();
     for pair in &metered.pairs {
-        if !kept
-            .get(usize::from(pair.product))
-            .copied()
-            .unwrap_or(false)
-        {
+        if !keep(pair.user, pair.product) {
             continue;
         }
         for day in &pair.days {

@@ -68,3 +68,25 @@ pub fn recommend(
     let base = baselines(&input, &rec.schedule);
     Ok(RecommendReport::new(&input, &rec, &base))
 }
+
+/// Per user, the products the recommendation covers by a subscription, as a
+/// bitmask over [`PlanInput::products`] (users absent hold no subscription).
+/// Pool sizing keeps only the charges left to tokens.
+pub fn covered_products(
+    input: &PlanInput,
+    rec: &Recommendation,
+) -> std::collections::HashMap<crate::usage::UserId, u128> {
+    let mut covered = std::collections::HashMap::new();
+    for (user, pick) in input.users.iter().zip(&rec.picks) {
+        let mask = input
+            .subscriptions
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| pick.mask & (1 << i) != 0)
+            .fold(0u128, |m, (_, s)| m | s.covers);
+        if mask != 0 {
+            covered.insert(user.user, mask);
+        }
+    }
+    covered
+}
