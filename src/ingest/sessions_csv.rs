@@ -162,20 +162,22 @@ struct Chunk {
 
 // ---------------------------------------------------------------- hashing
 
-/// A small fast hash for the local name tables (names are short and come
-/// from the user's own file).
+/// A small fast hash for the name tables (names are short and come from
+/// the user's own file).
 #[derive(Clone, Copy, Default)]
 struct FastHasher(u64);
 
+const K1: u64 = 0xf135_7aea_2e62_a9c5;
+const K2: u64 = 0xff51_afd7_ed55_8ccd;
+
 impl Hasher for FastHasher {
     fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0xf135_7aea_2e62_a9c5;
         let mut h = self.0;
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
             let mut w = [0u8; 8];
             w.copy_from_slice(c);
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K1);
         }
         let rem = chunks.remainder();
         if !rem.is_empty() {
@@ -183,61 +185,199 @@ impl Hasher for FastHasher {
             if let Some(dst) = w.get_mut(..rem.len()) {
                 dst.copy_from_slice(rem);
             }
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(w) ^ rem.len() as u64).wrapping_mul(K);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w) ^ rem.len() as u64).wrapping_mul(K1);
         }
         self.0 = h;
     }
+    #[inline]
+    fn write_u128(&mut self, v: u128) {
+        let (lo, hi) = (v as u64, (v >> 64) as u64);
+        self.0 = ((self.0 ^ lo).wrapping_mul(K1).rotate_left(29) ^ hi).wrapping_mul(K2);
+    }
+    #[inline]
     fn finish(&self) -> u64 {
         // The multiply leaves the low bits weak; the table indexes with them.
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^ (h >> 33)
+        let h = self.0;
+        h ^ (h >> 32)
     }
 }
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
-/// A block-local name table: ids in order of first appearance, first
-/// spelling kept, with a one-entry cache for runs of the same name.
+/// Up to 8 bytes as a little-endian integer.
+#[inline]
+fn load(b: &[u8]) -> u64 {
+    b.iter()
+        .rev()
+        .fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
+}
+
+/// A name of at most 15 bytes packed into one integer (its length plus one
+/// in the top byte, so never 0), so that tables compare keys without
+/// following a pointer.
+#[inline]
+fn pack(b: &[u8]) -> Option<u128> {
+    let n = b.len();
+    if n > 15 {
+        return None;
+    }
+    let (lo, hi) = b.split_at(n.min(8));
+    Some(u128::from(load(lo)) | (u128::from(load(hi)) << 64) | ((n as u128 + 1) << 120))
+}
+
+/// Name → id, short names inline; and id → packed short name.
+#[derive(Default)]
+struct NameMap {
+    short: FastMap<u128, u32>,
+    long: FastMap<Box<[u8]>, u32>,
+    /// Packed key by id (without [`LOCAL`]); 0 for a long name.
+    by_id: Vec<u128>,
+}
+
+impl NameMap {
+    #[inline]
+    fn get(&self, key: &[u8], packed: Option<u128>) -> Option<u32> {
+        match packed {
+            Some(p) => self.short.get(&p).copied(),
+            None => self.long.get(key).copied(),
+        }
+    }
+    fn insert(&mut self, key: &[u8], id: u32) {
+        match pack(key) {
+            Some(p) => {
+                self.short.entry(p).or_insert(id);
+                let i = (id & !LOCAL) as usize;
+                if self.by_id.len() <= i {
+                    self.by_id.resize(i + 1, 0);
+                }
+                if let Some(slot) = self.by_id.get_mut(i) {
+                    *slot = p;
+                }
+            }
+            None => {
+                self.long.entry(key.into()).or_insert(id);
+            }
+        }
+    }
+    fn clear(&mut self) {
+        self.short.clear();
+        self.long.clear();
+        self.by_id.clear();
+    }
+}
+
+/// Marks an id local to a chunk (not yet global).
+const LOCAL: u32 = 1 << 31;
+
+/// Global ids of the names merged so far, by identity key. Workers read it
+/// (it only changes between batches), so that once the names of a file
+/// have been seen, rows resolve straight to global ids.
+#[derive(Default)]
+struct Known {
+    users: NameMap,
+    features: NameMap,
+    hosts: NameMap,
+    /// The global user that followed each global user last (`u32::MAX`: none).
+    next_user: Vec<u32>,
+    /// The last host of each global user.
+    host_of_user: Vec<u32>,
+    /// The user of the last session merged.
+    last_user: Option<u32>,
+}
+
+/// A chunk's name table: global ids from [`Known`], else local ids (with
+/// [`LOCAL`] set) in order of first appearance, first spelling kept.
+///
+/// Files come sorted (by time, by user): the same name runs over several
+/// rows, users come in much the same order day after day, and a user's
+/// host is usually the one they had before. Such guesses are checked before
+/// the hash table, whose random accesses miss the cache once it holds tens
+/// of thousands of names.
 #[derive(Default)]
 struct Names {
-    map: FastMap<Box<[u8]>, u32>,
+    map: NameMap,
     names: Vec<Box<str>>,
-    last: Vec<u8>,
-    last_id: Option<u32>,
+    last: Option<(u128, u32)>,
 }
 
 impl Names {
-    /// The local id of `display`, whose identity is `key(display)`.
+    /// The id of `display`, whose identity is `key(display)`: global when
+    /// `known` has it, else local. `guess(p)` proposes a global id for the
+    /// packed key `p` (it is checked here).
     #[inline]
-    fn id(&mut self, display: &str, key: impl FnOnce(&str) -> Cow<'_, str>) -> u32 {
-        if let Some(id) = self.last_id
-            && self.last == display.as_bytes()
+    fn id(
+        &mut self,
+        display: &str,
+        key: impl FnOnce(&str) -> Cow<'_, str>,
+        known: &NameMap,
+        guess: impl FnOnce(u128) -> Option<u32>,
+    ) -> u32 {
+        let packed = pack(display.as_bytes());
+        if let (Some(p), Some((last, id))) = (packed, self.last)
+            && p == last
         {
             return id;
         }
         let k = key(display);
-        let id = match self.map.get(k.as_bytes()) {
-            Some(&id) => id,
-            None => {
-                let id = self.names.len() as u32;
-                self.names.push(display.into());
-                self.map.insert(k.as_bytes().into(), id);
-                id
-            }
+        // The key differs from the display name only when case folding
+        // changed it.
+        let kp = if k.as_bytes() == display.as_bytes() {
+            packed
+        } else {
+            pack(k.as_bytes())
         };
-        self.last.clear();
-        self.last.extend_from_slice(display.as_bytes());
-        self.last_id = Some(id);
+        let guessed =
+            kp.and_then(|p| guess(p).filter(|&g| known.by_id.get(g as usize) == Some(&p)));
+        let id = if let Some(g) = guessed {
+            g
+        } else if let Some(g) = known.get(k.as_bytes(), kp) {
+            g
+        } else if let Some(id) = self.map.get(k.as_bytes(), kp) {
+            id
+        } else {
+            let id = self.names.len() as u32 | LOCAL;
+            self.names.push(display.into());
+            self.map.insert(k.as_bytes(), id);
+            id
+        };
+        self.last = packed.map(|p| (p, id));
         id
     }
 
     /// The names in id order; the table starts over.
     fn take(&mut self) -> Vec<Box<str>> {
         self.map.clear();
-        self.last_id = None;
+        self.last = None;
         std::mem::take(&mut self.names)
+    }
+}
+
+/// Steps [`RowParser`] follows along the user order before giving up.
+const CHAIN: usize = 8;
+
+/// Sets `v[i] = x`, growing `v` with `u32::MAX`.
+fn set(v: &mut Vec<u32>, i: u32, x: u32) {
+    let i = i as usize;
+    if v.len() <= i {
+        v.resize(i + 1, u32::MAX);
+    }
+    if let Some(slot) = v.get_mut(i) {
+        *slot = x;
+    }
+}
+
+/// The identity key of a user name ([`UserTable::key_of`]), without its
+/// Unicode scan for the common lower-case ASCII name.
+#[inline]
+fn user_key(name: &str) -> Cow<'_, str> {
+    if name
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+        && name.trim().len() == name.len()
+    {
+        Cow::Borrowed(name)
+    } else {
+        UserTable::key_of(name)
     }
 }
 
@@ -290,34 +430,6 @@ fn civil_secs(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
         && mi < 60
         && s < 60;
     ok.then(|| days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s)
-}
-
-/// The common form `YYYY-MM-DDTHH:MM:SSZ`, without chrono.
-#[inline]
-fn fast_utc(b: &[u8]) -> Option<i64> {
-    let b: &[u8; 20] = b.try_into().ok()?;
-    if b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-        || b[19] != b'Z'
-    {
-        return None;
-    }
-    let d = |i: usize| -> Option<i64> {
-        let x = b[i].wrapping_sub(b'0');
-        (x < 10).then_some(i64::from(x))
-    };
-    let y = d(0)? * 1000 + d(1)? * 100 + d(2)? * 10 + d(3)?;
-    civil_secs(
-        y,
-        d(5)? * 10 + d(6)?,
-        d(8)? * 10 + d(9)?,
-        d(11)? * 10 + d(12)?,
-        d(14)? * 10 + d(15)?,
-        d(17)? * 10 + d(18)?,
-    )
 }
 
 /// `YYYY-MM-DD` then `T`, `t` or a space, `HH:MM[:SS[.fff]]`, then
@@ -408,6 +520,9 @@ struct Clock {
     offset: i64,
     ambiguous: u64,
     gap: u64,
+    /// The last date part of the fast path and its first second.
+    date: [u8; 10],
+    date_secs: Option<i64>,
 }
 
 impl Clock {
@@ -418,13 +533,59 @@ impl Clock {
             offset: 0,
             ambiguous: 0,
             gap: 0,
+            date: [0; 10],
+            date_secs: None,
         }
+    }
+
+    /// The common form `YYYY-MM-DDTHH:MM:SSZ`, without chrono (and the
+    /// date part cached: files come sorted by time more often than not).
+    #[inline]
+    fn fast_utc(&mut self, b: &[u8]) -> Option<i64> {
+        let b: &[u8; 20] = b.try_into().ok()?;
+        if b[4] != b'-'
+            || b[7] != b'-'
+            || b[10] != b'T'
+            || b[13] != b':'
+            || b[16] != b':'
+            || b[19] != b'Z'
+        {
+            return None;
+        }
+        let d = |i: usize| -> Option<i64> {
+            let x = b[i].wrapping_sub(b'0');
+            (x < 10).then_some(i64::from(x))
+        };
+        let mut date = [0u8; 10];
+        date.copy_from_slice(&b[..10]);
+        let day = match self.date_secs {
+            Some(secs) if date == self.date => secs,
+            _ => {
+                let secs = civil_secs(
+                    d(0)? * 1000 + d(1)? * 100 + d(2)? * 10 + d(3)?,
+                    d(5)? * 10 + d(6)?,
+                    d(8)? * 10 + d(9)?,
+                    0,
+                    0,
+                    0,
+                )?;
+                self.date = date;
+                self.date_secs = Some(secs);
+                secs
+            }
+        };
+        let (h, mi, sec) = (
+            d(11)? * 10 + d(12)?,
+            d(14)? * 10 + d(15)?,
+            d(17)? * 10 + d(18)?,
+        );
+        (h < 24 && mi < 60 && sec < 60).then_some(day + h * 3600 + mi * 60 + sec)
     }
 
     /// UTC seconds of `raw`, or `None` when it is not a timestamp.
     #[inline]
     fn instant(&mut self, raw: &[u8], round: Round) -> Option<i64> {
-        if let Some(t) = fast_utc(raw) {
+        if let Some(t) = self.fast_utc(raw) {
             return Some(t);
         }
         let p = parse_general(raw)?;
@@ -482,6 +643,10 @@ struct RowParser {
     users: Names,
     features: Names,
     hosts: Names,
+    /// Guesses, from [`Known`] and then this chunk's rows.
+    next_user: Vec<u32>,
+    host_of_user: Vec<u32>,
+    prev_user: Option<u32>,
     out: Chunk,
 }
 
@@ -498,6 +663,9 @@ impl RowParser {
             users: Names::default(),
             features: Names::default(),
             hosts: Names::default(),
+            next_user: Vec::new(),
+            host_of_user: Vec::new(),
+            prev_user: None,
             out: Chunk {
                 sessions: Vec::with_capacity(capacity),
                 ..Chunk::default()
@@ -521,19 +689,19 @@ impl RowParser {
 
     /// One line of the block reader (`fields` capped at the header width).
     #[inline]
-    fn line(&mut self, line: u64, fields: &[&[u8]]) {
+    fn line(&mut self, line: u64, fields: &[&[u8]], known: &Known) {
         if let [only] = fields
             && table::is_blank(only)
         {
             self.skip(line, Reason::Blank, String::new);
             return;
         }
-        self.row(line, fields);
+        self.row(line, fields, known);
     }
 
     /// One data row: a session, or a skip with its reason.
     #[inline]
-    fn row(&mut self, line: u64, f: &[&[u8]]) {
+    fn row(&mut self, line: u64, f: &[&[u8]], known: &Known) {
         let c = self.cols;
         if f.len() < c.width {
             return self.skip(line, Reason::ShortRow, || {
@@ -618,9 +786,42 @@ impl RowParser {
                 }
             },
         };
-        let user = self.users.id(user, UserTable::key_of);
-        let feature = self.features.id(product, |s| Cow::Borrowed(s));
-        let host = self.hosts.id(host, |s| Cow::Borrowed(s));
+        let prev = self.prev_user;
+        let next_user = &self.next_user;
+        let by_id = &known.users.by_id;
+        let user = self.users.id(user, user_key, &known.users, |p| {
+            // Follow the order users came in last time.
+            let mut at = prev?;
+            for _ in 0..CHAIN {
+                at = *next_user.get(at as usize)?;
+                if by_id.get(at as usize) == Some(&p) {
+                    return Some(at);
+                }
+            }
+            None
+        });
+        let feature = self
+            .features
+            .id(product, |s| Cow::Borrowed(s), &known.features, |_| None);
+        let global_user = (user & LOCAL == 0).then_some(user);
+        let host_of_user = &self.host_of_user;
+        let host = self.hosts.id(
+            host,
+            |s| Cow::Borrowed(s),
+            &known.hosts,
+            |_| host_of_user.get(global_user? as usize).copied(),
+        );
+        if let Some(u) = global_user {
+            if let Some(p) = prev
+                && p != u
+            {
+                set(&mut self.next_user, p, u);
+            }
+            if host & LOCAL == 0 {
+                set(&mut self.host_of_user, u, host);
+            }
+        }
+        self.prev_user = global_user;
         // Both instants are within u32 and end >= start (checked above).
         self.out.sessions.push(Session {
             start: start as u32,
@@ -658,7 +859,7 @@ fn bad_time(what: &str, raw: &[u8]) -> String {
 }
 
 /// Parses one block of whole lines (no `"` in it), lines numbered from 1.
-fn parse_block(buf: &[u8], cols: Columns, delim: u8, tz: Tz) -> Chunk {
+fn parse_block(buf: &[u8], cols: Columns, delim: u8, tz: Tz, known: &Known) -> Chunk {
     if memchr::memchr(b'"', buf).is_some() {
         return Chunk {
             quoted: true,
@@ -666,6 +867,8 @@ fn parse_block(buf: &[u8], cols: Columns, delim: u8, tz: Tz) -> Chunk {
         };
     }
     let mut p = RowParser::new(cols, tz, buf.len() / 40 + 16);
+    p.next_user.clone_from(&known.next_user);
+    p.host_of_user.clone_from(&known.host_of_user);
     let mut fields: Vec<&[u8]> = Vec::with_capacity(cols.width);
     let mut line = 0u64;
     let mut start = 0usize;
@@ -683,7 +886,7 @@ fn parse_block(buf: &[u8], cols: Columns, delim: u8, tz: Tz) -> Chunk {
         start = pos + 1;
         if eol {
             line += 1;
-            p.line(line, &fields);
+            p.line(line, &fields, known);
             fields.clear();
         }
     }
@@ -693,14 +896,14 @@ fn parse_block(buf: &[u8], cols: Columns, delim: u8, tz: Tz) -> Chunk {
             fields.push(field.strip_suffix(b"\r").unwrap_or(field));
         }
         line += 1;
-        p.line(line, &fields);
+        p.line(line, &fields, known);
     } else if !fields.is_empty() {
         // A delimiter was the very last byte: the line ends with an empty field.
         if fields.len() < cols.width {
             fields.push(b"");
         }
         line += 1;
-        p.line(line, &fields);
+        p.line(line, &fields, known);
     }
     let mut out = p.take();
     out.lines = line;
@@ -709,20 +912,66 @@ fn parse_block(buf: &[u8], cols: Columns, delim: u8, tz: Tz) -> Chunk {
 
 /// Adds a chunk to `usage` and `report`: local ids become global ids in
 /// the chunk's order, which is file order.
-fn merge(mut chunk: Chunk, base: u64, usage: &mut Usage, report: &mut Report) {
-    let users: Vec<u32> = chunk.users.iter().map(|n| usage.users.intern(n)).collect();
-    let features: Vec<u32> = chunk
-        .features
-        .iter()
-        .map(|n| usage.features.intern(n))
-        .collect();
-    let hosts: Vec<u32> = chunk.hosts.iter().map(|n| usage.hosts.intern(n)).collect();
-    for s in &mut chunk.sessions {
-        // Local ids were handed out by this chunk's own tables.
-        s.user = users[s.user as usize];
-        s.feature = features[s.feature as usize];
-        s.host = hosts[s.host as usize];
+fn merge(mut chunk: Chunk, base: u64, usage: &mut Usage, known: &mut Known, report: &mut Report) {
+    fn global(
+        names: &[Box<str>],
+        known: &mut NameMap,
+        mut intern: impl FnMut(&str) -> u32,
+        key: impl Fn(&str) -> Cow<'_, str>,
+    ) -> Vec<u32> {
+        names
+            .iter()
+            .map(|n| {
+                let g = intern(n);
+                known.insert(key(n).as_bytes(), g);
+                g
+            })
+            .collect()
     }
+    let users = global(
+        &chunk.users,
+        &mut known.users,
+        |n| usage.users.intern(n),
+        UserTable::key_of,
+    );
+    let features = global(
+        &chunk.features,
+        &mut known.features,
+        |n| usage.features.intern(n),
+        |n| Cow::Borrowed(n),
+    );
+    let hosts = global(
+        &chunk.hosts,
+        &mut known.hosts,
+        |n| usage.hosts.intern(n),
+        |n| Cow::Borrowed(n),
+    );
+    if !(users.is_empty() && features.is_empty() && hosts.is_empty()) {
+        let global_id = |id: u32, map: &[u32]| {
+            if id & LOCAL == 0 {
+                id
+            } else {
+                // Local ids were handed out by this chunk's own tables.
+                map[(id & !LOCAL) as usize]
+            }
+        };
+        for s in &mut chunk.sessions {
+            s.user = global_id(s.user, &users);
+            s.feature = global_id(s.feature, &features);
+            s.host = global_id(s.host, &hosts);
+        }
+    }
+    let mut prev = known.last_user;
+    for s in &chunk.sessions {
+        if prev != Some(s.user) {
+            if let Some(p) = prev {
+                set(&mut known.next_user, p, s.user);
+            }
+            prev = Some(s.user);
+        }
+        set(&mut known.host_of_user, s.user, s.host);
+    }
+    known.last_user = prev;
     chunk.sessions.shrink_to_fit();
     usage.sessions.push_segment(chunk.sessions);
     report.lines_read += chunk.lines;
@@ -877,6 +1126,7 @@ fn read_sessions_with<R: Read + Send>(
     let mut report = Report::new(file);
     report.kind = Some(SourceKind::Sessions);
     let sessions_before = usage.sessions.len();
+    let mut known = Known::default();
     let mut blocks = BlockReader::new(src, block);
     let mut first = match blocks.next_block() {
         Ok(Some(b)) => b,
@@ -920,6 +1170,7 @@ fn read_sessions_with<R: Read + Send>(
             None,
             tz,
             usage,
+            &mut known,
             &mut report,
             progress,
             total,
@@ -941,6 +1192,7 @@ fn read_sessions_with<R: Read + Send>(
             None,
             tz,
             usage,
+            &mut known,
             &mut report,
             progress,
             total,
@@ -1001,7 +1253,7 @@ fn read_sessions_with<R: Read + Send>(
             || {
                 batch
                     .par_iter()
-                    .map(|b| parse_block(b, cols, delim, tz))
+                    .map(|b| parse_block(b, cols, delim, tz, &known))
                     .collect::<Vec<_>>()
             },
         );
@@ -1019,6 +1271,7 @@ fn read_sessions_with<R: Read + Send>(
                     Some(cols),
                     tz,
                     usage,
+                    &mut known,
                     &mut report,
                     progress,
                     total,
@@ -1031,7 +1284,7 @@ fn read_sessions_with<R: Read + Send>(
                 return report;
             }
             let lines = chunk.lines;
-            merge(chunk, base, usage, &mut report);
+            merge(chunk, base, usage, &mut known, &mut report);
             base += lines;
             done += batch.get(i).map_or(0, |b| b.len() as u64);
         }
@@ -1085,6 +1338,7 @@ fn sequential<R: Read>(
     cols: Option<Columns>,
     tz: Tz,
     usage: &mut Usage,
+    known: &mut Known,
     report: &mut Report,
     progress: &dyn Progress,
     total: u64,
@@ -1116,9 +1370,9 @@ fn sequential<R: Read>(
         };
         let width = p.cols.width;
         let fields: Vec<&[u8]> = rec.iter().take(width).collect();
-        p.row(line, &fields);
+        p.row(line, &fields, known);
         if p.out.sessions.len() >= FLUSH_ROWS {
-            merge(p.take(), 0, usage, report);
+            merge(p.take(), 0, usage, known, report);
         }
         rows += 1;
         if rows.is_multiple_of(65_536) {
@@ -1131,7 +1385,7 @@ fn sequential<R: Read>(
         ControlFlow::Continue(())
     });
     if let Some(p) = parser.as_mut() {
-        merge(p.take(), 0, usage, report);
+        merge(p.take(), 0, usage, known, report);
     }
     let stats = match result {
         Ok(stats) => stats,
@@ -1169,6 +1423,7 @@ fn read_sessions_sequential(file: &str, bytes: &[u8], tz: Tz, usage: &mut Usage)
         None,
         tz,
         usage,
+        &mut Known::default(),
         &mut report,
         &crate::progress::NoProgress,
         total,
@@ -1190,6 +1445,8 @@ mod tests {
 
     #[test]
     fn fast_and_general_parsers_agree_with_chrono() {
+        let mut clock = Clock::new(chrono_tz::UTC);
+        let mut fast_utc = |b: &[u8]| clock.fast_utc(b);
         for s in [
             "1970-01-01T00:00:00Z",
             "2024-02-29T23:59:59Z",
@@ -1204,6 +1461,18 @@ mod tests {
         assert_eq!(fast_utc(b"2023-02-29T00:00:00Z"), None);
         assert_eq!(fast_utc(b"2023-13-01T00:00:00Z"), None);
         assert_eq!(fast_utc(b"2023-01-01T24:00:00Z"), None);
+        assert_eq!(fast_utc(b"2023-01-01T00:60:00Z"), None);
+        assert_eq!(fast_utc(b"2023-01-01T00:00:00+"), None);
+        // The cached date part is not reused for a different date.
+        assert_eq!(
+            fast_utc(b"2023-01-01T00:00:00Z"),
+            Some(secs("2023-01-01T00:00:00Z"))
+        );
+        assert_eq!(
+            fast_utc(b"2023-01-02T00:00:00Z"),
+            Some(secs("2023-01-02T00:00:00Z"))
+        );
+        assert_eq!(fast_utc(b"2023-01-0xT00:00:00Z"), None);
         assert!(parse_general(b"2023-02-29T00:00:00Z").is_none());
         let p = parse_general(b"2025-02-06T09:00:00.250+05:30").unwrap();
         assert_eq!(p.wall - p.offset.unwrap(), secs("2025-02-06T03:30:00Z"));
@@ -1330,9 +1599,25 @@ mod tests {
     }
 
     fn row_strategy() -> impl Strategy<Value = String> {
-        let user = prop::sample::select(vec!["u1", "U1", " u1", "alice", "Ünïcode", "", "bob "]);
+        let user = prop::sample::select(vec![
+            "u1",
+            "U1",
+            " u1",
+            "alice",
+            "Ünïcode",
+            "",
+            "bob ",
+            "Firstname.Lastname@example.com",
+            "firstname.lastname@EXAMPLE.com",
+        ]);
         let product = prop::sample::select(vec!["ACD", "acd", "RVT", "", "C3D"]);
-        let host = prop::sample::select(vec!["ws1", "", "WS1", "lt 2"]);
+        let host = prop::sample::select(vec![
+            "ws1",
+            "",
+            "WS1",
+            "lt 2",
+            "workstation-0042.corp.example.com",
+        ]);
         let instant = prop::sample::select(vec![
             "2024-11-03T05:30:00Z",
             "2024-11-03 01:30:00",
