@@ -1289,7 +1289,7 @@ fn read_sessions_with<R: Read + Send>(
             done += batch.get(i).map_or(0, |b| b.len() as u64);
         }
         progress.report(done, total);
-        if progress.is_cancelled() {
+        if !next.is_empty() && progress.is_cancelled() {
             cancelled(&mut report, done, total);
             finish(&mut report, usage, sessions_before);
             return report;
@@ -1574,6 +1574,64 @@ mod tests {
         let mut u = Usage::default();
         let r = read_sessions_sequential("t.csv", bytes, chrono_tz::America::New_York, &mut u);
         (u, r)
+    }
+
+    /// Cancels after `n` progress reports.
+    struct CancelAfter(std::sync::atomic::AtomicU64, u64);
+
+    impl Progress for CancelAfter {
+        fn report(&self, _done: u64, _total: u64) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        fn is_cancelled(&self) -> bool {
+            self.0.load(std::sync::atomic::Ordering::Relaxed) >= self.1
+        }
+    }
+
+    #[test]
+    fn cancelling_stops_between_batches_and_says_so() {
+        let mut text = String::from("user,product,start,end\n");
+        for i in 0..200 {
+            text.push_str(&format!(
+                "u{i},ACD,2024-01-01T00:00:00Z,2024-01-01T01:00:00Z\n"
+            ));
+        }
+        let progress = CancelAfter(0.into(), 1);
+        let mut u = Usage::default();
+        let r = read_sessions_with(
+            "c.csv",
+            text.as_bytes(),
+            text.len() as u64,
+            chrono_tz::UTC,
+            &mut u,
+            &progress,
+            64,
+        );
+        assert_eq!(r.counts.get("cancelled"), Some(&1));
+        let n = u.sessions.len();
+        assert!(n > 0 && n < 200, "{n}");
+        assert_eq!(r.counts.get("sessions"), Some(&(n as u64)));
+        let done = r.problems[0].message.clone();
+        assert!(done.starts_with("import cancelled after "), "{done}");
+        assert!(
+            done.ends_with(&format!(
+                " of {} bytes; only the sessions before that point were imported",
+                text.len()
+            )),
+            "{done}"
+        );
+        // Not cancelled when everything was read anyway.
+        let mut u = Usage::default();
+        let r = read_sessions_with(
+            "c.csv",
+            text.as_bytes(),
+            0,
+            chrono_tz::UTC,
+            &mut u,
+            &progress,
+            BLOCK,
+        );
+        assert_eq!((r.counts.get("cancelled"), u.sessions.len()), (None, 200));
     }
 
     #[test]
