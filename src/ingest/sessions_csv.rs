@@ -22,7 +22,6 @@ use std::ops::ControlFlow;
 
 use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeZone};
 use chrono_tz::Tz;
-use rayon::prelude::*;
 
 use super::table::{self, Column};
 use super::{Report, SourceKind};
@@ -226,7 +225,7 @@ fn pack(b: &[u8]) -> Option<u128> {
 }
 
 /// Name → id, short names inline; and id → packed short name.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct NameMap {
     short: FastMap<u128, u32>,
     long: FastMap<Box<[u8]>, u32>,
@@ -242,10 +241,14 @@ impl NameMap {
             None => self.long.get(key).copied(),
         }
     }
-    fn insert(&mut self, key: &[u8], id: u32) {
+    /// Adds `key` unless present; true when it was new.
+    fn insert(&mut self, key: &[u8], id: u32) -> bool {
         match pack(key) {
             Some(p) => {
-                self.short.entry(p).or_insert(id);
+                if self.short.contains_key(&p) {
+                    return false;
+                }
+                self.short.insert(p, id);
                 let i = (id & !LOCAL) as usize;
                 if self.by_id.len() <= i {
                     self.by_id.resize(i + 1, 0);
@@ -255,14 +258,109 @@ impl NameMap {
                 }
             }
             None => {
-                self.long.entry(key.into()).or_insert(id);
+                if self.long.contains_key(key) {
+                    return false;
+                }
+                self.long.insert(key.into(), id);
             }
         }
+        true
+    }
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
     }
     fn clear(&mut self) {
         self.short.clear();
         self.long.clear();
         self.by_id.clear();
+    }
+}
+
+/// A short name packed so that integer order is the byte order of names
+/// (big-endian, length last).
+#[inline]
+fn pack_ordered(b: &[u8]) -> Option<u128> {
+    let n = b.len();
+    if n > 15 {
+        return None;
+    }
+    let mut w = [0u8; 16];
+    if let Some(dst) = w.get_mut(..n) {
+        dst.copy_from_slice(b);
+    }
+    w[15] = n as u8;
+    Some(u128::from_be_bytes(w))
+}
+
+/// Short names in name order, to find the next name near the previous one:
+/// files sorted by user (within a day, an hour...) ask for names that are
+/// neighbours in this order.
+#[derive(Clone, Default)]
+struct Sorted {
+    keys: Vec<(u128, u32)>,
+    /// Position in `keys` by id (`u32::MAX`: not there).
+    rank: Vec<u32>,
+    /// Added since the last [`Sorted::settle`].
+    pending: Vec<(u128, u32)>,
+}
+
+impl Sorted {
+    fn add(&mut self, key: &[u8], id: u32) {
+        if let Some(k) = pack_ordered(key) {
+            self.pending.push((k, id));
+        }
+    }
+
+    /// Merges the pending names in.
+    fn settle(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        self.pending.sort_unstable();
+        let old = std::mem::take(&mut self.keys);
+        let mut keys = Vec::with_capacity(old.len() + self.pending.len());
+        let (mut a, mut b) = (
+            old.into_iter().peekable(),
+            self.pending.drain(..).peekable(),
+        );
+        loop {
+            let take_a = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) => x <= y,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let next = if take_a { a.next() } else { b.next() };
+            keys.extend(next);
+        }
+        self.keys = keys;
+        for (i, &(_, id)) in self.keys.iter().enumerate() {
+            set(&mut self.rank, id, i as u32);
+        }
+    }
+
+    /// The id of `key`, searched from where `prev` is (a few steps forward
+    /// first, then by halving).
+    #[inline]
+    fn find(&self, prev: Option<u32>, key: u128) -> Option<u32> {
+        let at = self.rank.get(prev? as usize).copied()? as usize;
+        let &(here, _) = self.keys.get(at)?;
+        let found = |part: &[(u128, u32)]| {
+            part.binary_search_by(|e| e.0.cmp(&key))
+                .ok()
+                .and_then(|i| part.get(i).map(|e| e.1))
+        };
+        if key > here {
+            let tail = self.keys.get(at + 1..)?;
+            for &(k, id) in tail.iter().take(8) {
+                if k >= key {
+                    return (k == key).then_some(id);
+                }
+            }
+            found(tail.get(8..)?)
+        } else {
+            found(self.keys.get(..at)?)
+        }
     }
 }
 
@@ -272,17 +370,21 @@ const LOCAL: u32 = 1 << 31;
 /// Global ids of the names merged so far, by identity key. Workers read it
 /// (it only changes between batches), so that once the names of a file
 /// have been seen, rows resolve straight to global ids.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Known {
     users: NameMap,
     features: NameMap,
     hosts: NameMap,
-    /// The global user that followed each global user last (`u32::MAX`: none).
-    next_user: Vec<u32>,
-    /// The last host of each global user.
-    host_of_user: Vec<u32>,
-    /// The user of the last session merged.
-    last_user: Option<u32>,
+    users_sorted: Sorted,
+    hosts_sorted: Sorted,
+}
+
+impl Known {
+    /// Makes the names added lately searchable in order too.
+    fn settle(&mut self) {
+        self.users_sorted.settle();
+        self.hosts_sorted.settle();
+    }
 }
 
 /// A chunk's name table: global ids from [`Known`], else local ids (with
@@ -307,12 +409,12 @@ impl Names {
     #[inline]
     fn id(
         &mut self,
-        display: &str,
-        key: impl FnOnce(&str) -> Cow<'_, str>,
+        display: &[u8],
+        key: impl FnOnce(&[u8]) -> Cow<'_, [u8]>,
         known: &NameMap,
-        guess: impl FnOnce(u128) -> Option<u32>,
+        guess: impl FnOnce(&[u8], u128, Option<u32>) -> Option<u32>,
     ) -> u32 {
-        let packed = pack(display.as_bytes());
+        let packed = pack(display);
         if let (Some(p), Some((last, id))) = (packed, self.last)
             && p == last
         {
@@ -321,23 +423,20 @@ impl Names {
         let k = key(display);
         // The key differs from the display name only when case folding
         // changed it.
-        let kp = if k.as_bytes() == display.as_bytes() {
-            packed
-        } else {
-            pack(k.as_bytes())
-        };
-        let guessed =
-            kp.and_then(|p| guess(p).filter(|&g| known.by_id.get(g as usize) == Some(&p)));
+        let kp = if *k == *display { packed } else { pack(&k) };
+        let prev = self.last.map(|(_, id)| id).filter(|id| id & LOCAL == 0);
+        let guessed = kp
+            .and_then(|p| guess(&k, p, prev).filter(|&g| known.by_id.get(g as usize) == Some(&p)));
         let id = if let Some(g) = guessed {
             g
-        } else if let Some(g) = known.get(k.as_bytes(), kp) {
+        } else if let Some(g) = known.get(&k, kp) {
             g
-        } else if let Some(id) = self.map.get(k.as_bytes(), kp) {
+        } else if let Some(id) = self.map.get(&k, kp) {
             id
         } else {
             let id = self.names.len() as u32 | LOCAL;
-            self.names.push(display.into());
-            self.map.insert(k.as_bytes(), id);
+            self.names.push(String::from_utf8_lossy(display).into());
+            self.map.insert(&k, id);
             id
         };
         self.last = packed.map(|p| (p, id));
@@ -351,9 +450,6 @@ impl Names {
         std::mem::take(&mut self.names)
     }
 }
-
-/// Steps [`RowParser`] follows along the user order before giving up.
-const CHAIN: usize = 8;
 
 /// Sets `v[i] = x`, growing `v` with `u32::MAX`.
 fn set(v: &mut Vec<u32>, i: u32, x: u32) {
@@ -369,15 +465,28 @@ fn set(v: &mut Vec<u32>, i: u32, x: u32) {
 /// The identity key of a user name ([`UserTable::key_of`]), without its
 /// Unicode scan for the common lower-case ASCII name.
 #[inline]
-fn user_key(name: &str) -> Cow<'_, str> {
-    if name
-        .bytes()
-        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
-        && name.trim().len() == name.len()
+fn user_key(name: &[u8]) -> Cow<'_, [u8]> {
+    if name.iter().all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+        && name.trim_ascii().len() == name.len()
     {
-        Cow::Borrowed(name)
+        return Cow::Borrowed(name);
+    }
+    match std::str::from_utf8(name).map(UserTable::key_of) {
+        Ok(Cow::Borrowed(k)) => Cow::Borrowed(k.as_bytes()),
+        Ok(Cow::Owned(k)) => Cow::Owned(k.into_bytes()),
+        Err(_) => Cow::Borrowed(name),
+    }
+}
+
+/// A field trimmed, or `None` when it is not UTF-8 (no conversion to
+/// `str` for the common ASCII field).
+#[inline]
+fn text(field: &[u8]) -> Option<&[u8]> {
+    let t = field.trim_ascii();
+    if t.is_ascii() {
+        Some(t)
     } else {
-        UserTable::key_of(name)
+        std::str::from_utf8(t).ok().map(|s| s.trim().as_bytes())
     }
 }
 
@@ -643,11 +752,16 @@ struct RowParser {
     users: Names,
     features: Names,
     hosts: Names,
-    /// Guesses, from [`Known`] and then this chunk's rows.
-    next_user: Vec<u32>,
-    host_of_user: Vec<u32>,
-    prev_user: Option<u32>,
+    guesses: Guesses,
     out: Chunk,
+}
+
+/// What a worker learnt of the file's order, kept from block to block
+/// (global ids only; a wrong guess costs a hash lookup, never a wrong id).
+#[derive(Default)]
+struct Guesses {
+    /// The last host of each user.
+    host_of_user: Vec<u32>,
 }
 
 /// A field as it appears in messages.
@@ -663,9 +777,7 @@ impl RowParser {
             users: Names::default(),
             features: Names::default(),
             hosts: Names::default(),
-            next_user: Vec::new(),
-            host_of_user: Vec::new(),
-            prev_user: None,
+            guesses: Guesses::default(),
             out: Chunk {
                 sessions: Vec::with_capacity(capacity),
                 ..Chunk::default()
@@ -714,7 +826,7 @@ impl RowParser {
             });
         }
         let get = |i: usize| f.get(i).copied().unwrap_or_default();
-        let Ok(user) = table::text(get(c.user)) else {
+        let Some(user) = text(get(c.user)) else {
             return self.skip(line, Reason::NotUtf8, || {
                 "user is not valid UTF-8; row skipped".into()
             });
@@ -724,7 +836,7 @@ impl RowParser {
                 "user is empty; row skipped".into()
             });
         }
-        let Ok(product) = table::text(get(c.product)) else {
+        let Some(product) = text(get(c.product)) else {
             return self.skip(line, Reason::NotUtf8, || {
                 "product is not valid UTF-8; row skipped".into()
             });
@@ -734,10 +846,10 @@ impl RowParser {
                 "product is empty; row skipped".into()
             });
         }
-        let host = match c.host.map(|i| table::text(get(i))) {
-            None => "",
-            Some(Ok(h)) => h,
-            Some(Err(())) => {
+        let host: &[u8] = match c.host.map(|i| text(get(i))) {
+            None => b"",
+            Some(Some(h)) => h,
+            Some(None) => {
                 return self.skip(line, Reason::NotUtf8, || {
                     "host is not valid UTF-8; row skipped".into()
                 });
@@ -786,42 +898,42 @@ impl RowParser {
                 }
             },
         };
-        let prev = self.prev_user;
-        let next_user = &self.next_user;
-        let by_id = &known.users.by_id;
-        let user = self.users.id(user, user_key, &known.users, |p| {
-            // Follow the order users came in last time.
-            let mut at = prev?;
-            for _ in 0..CHAIN {
-                at = *next_user.get(at as usize)?;
-                if by_id.get(at as usize) == Some(&p) {
-                    return Some(at);
-                }
-            }
-            None
+        let user = self.users.id(user, user_key, &known.users, |k, _, prev| {
+            known.users_sorted.find(prev, pack_ordered(k)?)
         });
-        let feature = self
-            .features
-            .id(product, |s| Cow::Borrowed(s), &known.features, |_| None);
+        let feature = self.features.id(
+            product,
+            |s| Cow::Borrowed(s),
+            &known.features,
+            |_, p, _| {
+                // Few products: a look at each beats hashing.
+                let all = known
+                    .features
+                    .by_id
+                    .get(..16)
+                    .unwrap_or(&known.features.by_id);
+                all.iter().position(|&q| q == p).map(|i| i as u32)
+            },
+        );
         let global_user = (user & LOCAL == 0).then_some(user);
-        let host_of_user = &self.host_of_user;
+        let host_of_user = &self.guesses.host_of_user;
         let host = self.hosts.id(
             host,
             |s| Cow::Borrowed(s),
             &known.hosts,
-            |_| host_of_user.get(global_user? as usize).copied(),
+            |k, p, prev| {
+                let usual = global_user.and_then(|u| host_of_user.get(u as usize).copied());
+                match usual {
+                    Some(h) if known.hosts.by_id.get(h as usize) == Some(&p) => Some(h),
+                    _ => known.hosts_sorted.find(prev, pack_ordered(k)?),
+                }
+            },
         );
-        if let Some(u) = global_user {
-            if let Some(p) = prev
-                && p != u
-            {
-                set(&mut self.next_user, p, u);
-            }
-            if host & LOCAL == 0 {
-                set(&mut self.host_of_user, u, host);
-            }
+        if let Some(u) = global_user
+            && host & LOCAL == 0
+        {
+            set(&mut self.guesses.host_of_user, u, host);
         }
-        self.prev_user = global_user;
         // Both instants are within u32 and end >= start (checked above).
         self.out.sessions.push(Session {
             start: start as u32,
@@ -843,6 +955,7 @@ impl RowParser {
         out.hosts = self.hosts.take();
         out.ambiguous = std::mem::take(&mut self.clock.ambiguous);
         out.gap = std::mem::take(&mut self.clock.gap);
+
         out
     }
 }
@@ -859,7 +972,14 @@ fn bad_time(what: &str, raw: &[u8]) -> String {
 }
 
 /// Parses one block of whole lines (no `"` in it), lines numbered from 1.
-fn parse_block(buf: &[u8], cols: Columns, delim: u8, tz: Tz, known: &Known) -> Chunk {
+fn parse_block(
+    buf: &[u8],
+    cols: Columns,
+    delim: u8,
+    tz: Tz,
+    known: &Known,
+    guesses: &mut Guesses,
+) -> Chunk {
     if memchr::memchr(b'"', buf).is_some() {
         return Chunk {
             quoted: true,
@@ -867,8 +987,7 @@ fn parse_block(buf: &[u8], cols: Columns, delim: u8, tz: Tz, known: &Known) -> C
         };
     }
     let mut p = RowParser::new(cols, tz, buf.len() / 40 + 16);
-    p.next_user.clone_from(&known.next_user);
-    p.host_of_user.clone_from(&known.host_of_user);
+    p.guesses = std::mem::take(guesses);
     let mut fields: Vec<&[u8]> = Vec::with_capacity(cols.width);
     let mut line = 0u64;
     let mut start = 0usize;
@@ -905,6 +1024,7 @@ fn parse_block(buf: &[u8], cols: Columns, delim: u8, tz: Tz, known: &Known) -> C
         line += 1;
         p.line(line, &fields, known);
     }
+    *guesses = std::mem::take(&mut p.guesses);
     let mut out = p.take();
     out.lines = line;
     out
@@ -916,14 +1036,20 @@ fn merge(mut chunk: Chunk, base: u64, usage: &mut Usage, known: &mut Known, repo
     fn global(
         names: &[Box<str>],
         known: &mut NameMap,
+        mut sorted: Option<&mut Sorted>,
         mut intern: impl FnMut(&str) -> u32,
-        key: impl Fn(&str) -> Cow<'_, str>,
+        key: impl Fn(&[u8]) -> Cow<'_, [u8]>,
     ) -> Vec<u32> {
         names
             .iter()
             .map(|n| {
                 let g = intern(n);
-                known.insert(key(n).as_bytes(), g);
+                let k = key(n.as_bytes());
+                if known.insert(&k, g)
+                    && let Some(s) = sorted.as_deref_mut()
+                {
+                    s.add(&k, g);
+                }
                 g
             })
             .collect()
@@ -931,18 +1057,21 @@ fn merge(mut chunk: Chunk, base: u64, usage: &mut Usage, known: &mut Known, repo
     let users = global(
         &chunk.users,
         &mut known.users,
+        Some(&mut known.users_sorted),
         |n| usage.users.intern(n),
-        UserTable::key_of,
+        user_key,
     );
     let features = global(
         &chunk.features,
         &mut known.features,
+        None,
         |n| usage.features.intern(n),
         |n| Cow::Borrowed(n),
     );
     let hosts = global(
         &chunk.hosts,
         &mut known.hosts,
+        Some(&mut known.hosts_sorted),
         |n| usage.hosts.intern(n),
         |n| Cow::Borrowed(n),
     );
@@ -961,17 +1090,6 @@ fn merge(mut chunk: Chunk, base: u64, usage: &mut Usage, known: &mut Known, repo
             s.host = global_id(s.host, &hosts);
         }
     }
-    let mut prev = known.last_user;
-    for s in &chunk.sessions {
-        if prev != Some(s.user) {
-            if let Some(p) = prev {
-                set(&mut known.next_user, p, s.user);
-            }
-            prev = Some(s.user);
-        }
-        set(&mut known.host_of_user, s.user, s.host);
-    }
-    known.last_user = prev;
     chunk.sessions.shrink_to_fit();
     usage.sessions.push_segment(chunk.sessions);
     report.lines_read += chunk.lines;
@@ -1048,19 +1166,6 @@ impl<R: Read> BlockReader<R> {
             // A line longer than a block: read on.
             want += self.size;
         }
-    }
-
-    /// Up to `n` blocks, and the read error that stopped it early, if any.
-    fn batch(&mut self, n: usize) -> (Vec<Vec<u8>>, Option<io::Error>) {
-        let mut out = Vec::with_capacity(n);
-        while out.len() < n {
-            match self.next_block() {
-                Ok(Some(b)) => out.push(b),
-                Ok(None) => break,
-                Err(e) => return (out, Some(e)),
-            }
-        }
-        (out, None)
     }
 
     /// Whatever was not handed out yet, as one reader.
@@ -1232,79 +1337,246 @@ fn read_sessions_with<R: Read + Send>(
         }
     };
     first.drain(..header_end.min(first.len()));
-    let mut done = header_end as u64;
-    let mut base = report.lines_read;
-    let per_batch = 2 * rayon::current_num_threads().max(1);
-    let (mut batch, mut failure) = blocks.batch(per_batch.saturating_sub(1));
-    batch.insert(0, first);
-    loop {
-        if batch.is_empty() {
-            break;
-        }
-        let read_more = failure.is_none();
-        let ((next, next_failure), chunks) = rayon::join(
-            || {
-                if read_more {
-                    blocks.batch(per_batch)
-                } else {
-                    (Vec::new(), None)
-                }
-            },
-            || {
-                batch
-                    .par_iter()
-                    .map(|b| parse_block(b, cols, delim, tz, &known))
-                    .collect::<Vec<_>>()
-            },
-        );
-        for (i, chunk) in chunks.into_iter().enumerate() {
-            if chunk.quoted {
-                // From here on, quotes may hold newlines: the simple reader
-                // takes the rest, starting at this block's first line.
-                let mut parts: VecDeque<Vec<u8>> = batch.drain(i..).collect();
-                parts.extend(next);
-                let rest = blocks.into_rest(parts);
-                sequential(
-                    rest,
-                    delim,
-                    base + 1,
-                    Some(cols),
-                    tz,
-                    usage,
-                    &mut known,
-                    &mut report,
-                    progress,
-                    total,
-                    done,
-                );
-                if let Some(e) = next_failure.or(failure) {
-                    read_error(&mut report, base, &e);
-                }
-                finish(&mut report, usage, sessions_before);
-                return report;
+    let start = Start {
+        cols,
+        delim,
+        tz,
+        line: report.lines_read,
+        done: header_end as u64,
+        total,
+    };
+    match pipeline(
+        first,
+        blocks,
+        &start,
+        usage,
+        &mut known,
+        &mut report,
+        progress,
+    ) {
+        Outcome::Done(failure) => {
+            if let Some((line, e)) = failure {
+                read_error(&mut report, line, &e);
             }
-            let lines = chunk.lines;
-            merge(chunk, base, usage, &mut known, &mut report);
-            base += lines;
-            done += batch.get(i).map_or(0, |b| b.len() as u64);
         }
-        progress.report(done, total);
-        if !next.is_empty() && progress.is_cancelled() {
-            cancelled(&mut report, done, total);
-            finish(&mut report, usage, sessions_before);
-            return report;
+        Outcome::Cancelled(done) => cancelled(&mut report, done, total),
+        Outcome::Quoted {
+            rest,
+            line,
+            done,
+            failure,
+        } => {
+            // From here on, quotes may hold newlines: the simple reader
+            // takes the rest, starting at the quoted block's first line.
+            sequential(
+                rest,
+                delim,
+                line + 1,
+                Some(cols),
+                tz,
+                usage,
+                &mut known,
+                &mut report,
+                progress,
+                total,
+                done,
+            );
+            if let Some(e) = failure {
+                read_error(&mut report, line, &e);
+            }
         }
-        blocks.pool.append(&mut batch);
-        batch = next;
-        if failure.is_none() {
-            failure = next_failure;
-        }
-    }
-    if let Some(e) = failure {
-        read_error(&mut report, base, &e);
     }
     finish(&mut report, usage, sessions_before);
     report
+}
+
+/// Where the blocks start and how to parse them.
+struct Start {
+    cols: Columns,
+    delim: u8,
+    tz: Tz,
+    /// Lines before the first block.
+    line: u64,
+    /// Bytes before the first block.
+    done: u64,
+    total: u64,
+}
+
+/// How the parallel reader ended.
+enum Outcome<R> {
+    /// All read (a read error, after that line, may have cut it short).
+    Done(Option<(u64, io::Error)>),
+    /// Stopped on request after this many bytes.
+    Cancelled(u64),
+    /// A block holds a `"`: the rest of the source, from that block's first
+    /// byte, which is after line `line` and byte `done`.
+    Quoted {
+        rest: Chained<R>,
+        line: u64,
+        done: u64,
+        failure: Option<io::Error>,
+    },
+}
+
+/// What the workers share: the source, and how far they may read ahead.
+struct Feed<R> {
+    reader: BlockReader<R>,
+    /// The block read first (after the header), handed out as block 0.
+    first: Option<Vec<u8>>,
+    next: u64,
+    merged: u64,
+    stop: bool,
+    failure: Option<io::Error>,
+}
+
+/// Parses blocks on worker threads while this thread merges them in file
+/// order. Workers pull blocks from one reader (at most a few blocks ahead
+/// of the merge, which bounds memory) and resolve names through a snapshot
+/// of [`Known`] that this thread republishes when new names arrive.
+fn pipeline<R: Read + Send>(
+    first: Vec<u8>,
+    reader: BlockReader<R>,
+    start: &Start,
+    usage: &mut Usage,
+    known: &mut Known,
+    report: &mut Report,
+    progress: &dyn Progress,
+) -> Outcome<R> {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock, mpsc};
+
+    let workers = rayon::current_num_threads().max(1);
+    let ahead = 2 * workers as u64 + 2;
+    let feed = Mutex::new(Feed {
+        reader,
+        first: Some(first),
+        next: 0,
+        merged: 0,
+        stop: false,
+        failure: None,
+    });
+    let wake = Condvar::new();
+    let snapshot = RwLock::new(Arc::new(known.clone()));
+    let (tx, rx) = mpsc::channel::<(u64, Vec<u8>, Chunk)>();
+    let (mut line, mut done) = (start.line, start.done);
+    // The first block that holds a quote, with every block read after it.
+    let mut quoted: Option<Vec<Vec<u8>>> = None;
+    let mut was_cancelled = false;
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (feed, wake, snapshot) = (&feed, &wake, &snapshot);
+            scope.spawn(move || {
+                let mut guesses = Guesses::default();
+                loop {
+                    let (idx, buf) = {
+                        let mut f = feed.lock().unwrap_or_else(PoisonError::into_inner);
+                        while !f.stop && f.next >= f.merged + ahead {
+                            f = wake.wait(f).unwrap_or_else(PoisonError::into_inner);
+                        }
+                        if f.stop {
+                            return;
+                        }
+                        let block = match f.first.take() {
+                            Some(b) => Ok(Some(b)),
+                            None => f.reader.next_block(),
+                        };
+                        match block {
+                            Ok(Some(b)) => {
+                                f.next += 1;
+                                (f.next - 1, b)
+                            }
+                            Ok(None) => return,
+                            Err(e) => {
+                                f.failure = Some(e);
+                                f.stop = true;
+                                wake.notify_all();
+                                return;
+                            }
+                        }
+                    };
+                    let known =
+                        Arc::clone(&snapshot.read().unwrap_or_else(PoisonError::into_inner));
+                    let chunk = parse_block(
+                        &buf,
+                        start.cols,
+                        start.delim,
+                        start.tz,
+                        &known,
+                        &mut guesses,
+                    );
+                    if tx.send((idx, buf, chunk)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let stop = || {
+            let mut f = feed.lock().unwrap_or_else(PoisonError::into_inner);
+            f.stop = true;
+            wake.notify_all();
+        };
+        let mut pending: BTreeMap<u64, (Vec<u8>, Chunk)> = BTreeMap::new();
+        let mut next = 0u64;
+        for (idx, buf, chunk) in rx.iter() {
+            if was_cancelled {
+                continue;
+            }
+            pending.insert(idx, (buf, chunk));
+            if quoted.is_some() {
+                // Stopping: the blocks after the quoted one are kept.
+                continue;
+            }
+            while let Some((buf, chunk)) = pending.remove(&next) {
+                if chunk.quoted {
+                    quoted = Some(vec![buf]);
+                    stop();
+                    break;
+                }
+                let names_before = known.users.len() + known.features.len() + known.hosts.len();
+                let lines = chunk.lines;
+                merge(chunk, line, usage, known, report);
+                line += lines;
+                done += buf.len() as u64;
+                next += 1;
+                if known.users.len() + known.features.len() + known.hosts.len() != names_before {
+                    known.settle();
+                    *snapshot.write().unwrap_or_else(PoisonError::into_inner) =
+                        Arc::new(known.clone());
+                }
+                {
+                    let mut f = feed.lock().unwrap_or_else(PoisonError::into_inner);
+                    f.merged = next;
+                    f.reader.pool.push(buf);
+                    wake.notify_all();
+                }
+                progress.report(done, start.total);
+                if done < start.total && progress.is_cancelled() {
+                    was_cancelled = true;
+                    stop();
+                    break;
+                }
+            }
+        }
+        if let Some(q) = quoted.as_mut() {
+            // Every block handed out after the quoted one came back: in order.
+            q.extend(pending.into_values().map(|(b, _)| b));
+        }
+    });
+    let f = feed.into_inner().unwrap_or_else(PoisonError::into_inner);
+    if let Some(parts) = quoted {
+        return Outcome::Quoted {
+            rest: f.reader.into_rest(parts.into()),
+            line,
+            done,
+            failure: f.failure,
+        };
+    }
+    if was_cancelled {
+        return Outcome::Cancelled(done);
+    }
+    Outcome::Done(f.failure.map(|e| (line, e)))
 }
 
 fn read_error(report: &mut Report, line: u64, e: &io::Error) {
@@ -1596,7 +1868,7 @@ mod tests {
                 "u{i},ACD,2024-01-01T00:00:00Z,2024-01-01T01:00:00Z\n"
             ));
         }
-        let progress = CancelAfter(0.into(), 1);
+        let progress = CancelAfter(0.into(), 3);
         let mut u = Usage::default();
         let r = read_sessions_with(
             "c.csv",
@@ -1625,7 +1897,7 @@ mod tests {
         let r = read_sessions_with(
             "c.csv",
             text.as_bytes(),
-            0,
+            text.len() as u64,
             chrono_tz::UTC,
             &mut u,
             &progress,
