@@ -3,16 +3,18 @@
 //!
 //! This is the hot path of large imports, so it has two readers that MUST
 //! give the same [`Usage`] and [`Report`]:
-//! - the block reader: the file in large blocks cut at a newline, parsed in
-//!   parallel (rayon), each block with its own local name tables
-//!   ([`Chunk`]), merged in file order so that ids, first spellings and line
-//!   numbers are those of a sequential read;
+//! - the block reader (`pipeline`): the file in blocks of a few MB cut
+//!   at a newline, parsed on one worker thread per rayon thread (the pool's
+//!   size, so `RAYON_NUM_THREADS` applies), merged in file order by the
+//!   calling thread. A block resolves names it has not seen merged yet with
+//!   its own local table (`Chunk`), so ids, first spellings and line
+//!   numbers are exactly those of a sequential read;
 //! - the `csv`-crate reader, sequential, for anything quoted: from the first
 //!   block that holds a `"` byte to the end of the file (a quoted field may
 //!   hold newlines, so block cuts after that point are not trusted).
 //!
 //! Timestamps `YYYY-MM-DDTHH:MM:SSZ` are converted with integer arithmetic;
-//! other forms go through [`Clock::instant`].
+//! other forms go through `Clock::instant`.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
@@ -59,8 +61,10 @@ pub(crate) const TOKENS: Column = Column {
     aliases: &["tokens", "licenses", "count", "draw"],
 };
 
-/// Bytes per block of the parallel reader.
-pub(crate) const BLOCK: usize = 8 << 20;
+/// Bytes per block of the parallel reader (4 MB: small enough that the
+/// blocks in flight cost little memory, large enough that per-block work
+/// does not show).
+pub(crate) const BLOCK: usize = 4 << 20;
 /// Sessions the sequential reader collects before handing them over.
 const FLUSH_ROWS: usize = 1 << 20;
 
@@ -1518,6 +1522,11 @@ fn pipeline<R: Read + Send>(
             wake.notify_all();
         };
         let mut pending: BTreeMap<u64, (Vec<u8>, Chunk)> = BTreeMap::new();
+        // Names in the published snapshot, and the block count then.
+        let mut published = (
+            known.users.len() + known.features.len() + known.hosts.len(),
+            0u64,
+        );
         let mut next = 0u64;
         for (idx, buf, chunk) in rx.iter() {
             if was_cancelled {
@@ -1534,13 +1543,20 @@ fn pipeline<R: Read + Send>(
                     stop();
                     break;
                 }
-                let names_before = known.users.len() + known.features.len() + known.hosts.len();
                 let lines = chunk.lines;
                 merge(chunk, line, usage, known, report);
                 line += lines;
                 done += buf.len() as u64;
                 next += 1;
-                if known.users.len() + known.features.len() + known.hosts.len() != names_before {
+                let names = known.users.len() + known.features.len() + known.hosts.len();
+                // Names merged but not yet published are read as new by the
+                // workers, which is right, only slower: publish (a copy) when
+                // there are many, or now and then.
+                let unpublished = names - published.0;
+                if unpublished > 0
+                    && (unpublished >= 1024 || next - published.1 >= 8 || published.0 == 0)
+                {
+                    published = (names, next);
                     known.settle();
                     *snapshot.write().unwrap_or_else(PoisonError::into_inner) =
                         Arc::new(known.clone());
