@@ -301,7 +301,10 @@ fn pack_ordered(b: &[u8]) -> Option<u128> {
 /// neighbours in this order.
 #[derive(Clone, Default)]
 struct Sorted {
-    keys: Vec<(u128, u32)>,
+    /// Ordered keys, and the id of each (two arrays: half the cache lines
+    /// of an array of pairs).
+    keys: Vec<u128>,
+    ids: Vec<u32>,
     /// Position in `keys` by id (`u32::MAX`: not there).
     rank: Vec<u32>,
     /// Added since the last [`Sorted::settle`].
@@ -320,25 +323,18 @@ impl Sorted {
         if self.pending.is_empty() {
             return;
         }
-        self.pending.sort_unstable();
-        let old = std::mem::take(&mut self.keys);
-        let mut keys = Vec::with_capacity(old.len() + self.pending.len());
-        let (mut a, mut b) = (
-            old.into_iter().peekable(),
-            self.pending.drain(..).peekable(),
-        );
-        loop {
-            let take_a = match (a.peek(), b.peek()) {
-                (Some(x), Some(y)) => x <= y,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-                (None, None) => break,
-            };
-            let next = if take_a { a.next() } else { b.next() };
-            keys.extend(next);
-        }
-        self.keys = keys;
-        for (i, &(_, id)) in self.keys.iter().enumerate() {
+        let mut all: Vec<(u128, u32)> = self
+            .keys
+            .iter()
+            .copied()
+            .zip(self.ids.iter().copied())
+            .chain(self.pending.drain(..))
+            .collect();
+        // Mostly sorted already: the standard sort finds the runs.
+        all.sort();
+        self.keys = all.iter().map(|e| e.0).collect();
+        self.ids = all.iter().map(|e| e.1).collect();
+        for (i, &id) in self.ids.iter().enumerate() {
             set(&mut self.rank, id, i as u32);
         }
     }
@@ -348,23 +344,25 @@ impl Sorted {
     #[inline]
     fn find(&self, prev: Option<u32>, key: u128) -> Option<u32> {
         let at = self.rank.get(prev? as usize).copied()? as usize;
-        let &(here, _) = self.keys.get(at)?;
-        let found = |part: &[(u128, u32)]| {
-            part.binary_search_by(|e| e.0.cmp(&key))
-                .ok()
-                .and_then(|i| part.get(i).map(|e| e.1))
-        };
-        if key > here {
-            let tail = self.keys.get(at + 1..)?;
-            for &(k, id) in tail.iter().take(8) {
+        let here = *self.keys.get(at)?;
+        let (from, to) = if key > here {
+            let near = at + 1..(at + 9).min(self.keys.len());
+            for (i, &k) in self.keys.get(near.clone())?.iter().enumerate() {
                 if k >= key {
-                    return (k == key).then_some(id);
+                    return if k == key {
+                        self.ids.get(near.start + i).copied()
+                    } else {
+                        None
+                    };
                 }
             }
-            found(tail.get(8..)?)
+            (near.end, self.keys.len())
         } else {
-            found(self.keys.get(..at)?)
-        }
+            (0, at)
+        };
+        let part = self.keys.get(from..to)?;
+        let i = part.binary_search(&key).ok()?;
+        self.ids.get(from + i).copied()
     }
 }
 
