@@ -18,7 +18,7 @@ or an assignments CSV (user, subscription); --kind forces one";
 
 /// The kind of a file from its first bytes `head` (64 KiB is plenty);
 /// `None` when it is none of the known kinds. `name` only sharpens the
-/// reason [`explain`] gives.
+/// reason the import error gives.
 pub fn detect(name: &str, head: &[u8]) -> Option<SourceKind> {
     classify(name, head).ok()
 }

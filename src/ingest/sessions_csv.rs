@@ -3,16 +3,18 @@
 //!
 //! This is the hot path of large imports, so it has two readers that MUST
 //! give the same [`Usage`] and [`Report`]:
-//! - the block reader: the file in large blocks cut at a newline, parsed in
-//!   parallel (rayon), each block with its own local name tables
-//!   ([`Chunk`]), merged in file order so that ids, first spellings and line
-//!   numbers are those of a sequential read;
+//! - the block reader (`pipeline`): the file in blocks of a few MB cut
+//!   at a newline, parsed on one worker thread per rayon thread (the pool's
+//!   size, so `RAYON_NUM_THREADS` applies), merged in file order by the
+//!   calling thread. A block resolves names it has not seen merged yet with
+//!   its own local table (`Chunk`), so ids, first spellings and line
+//!   numbers are exactly those of a sequential read;
 //! - the `csv`-crate reader, sequential, for anything quoted: from the first
 //!   block that holds a `"` byte to the end of the file (a quoted field may
 //!   hold newlines, so block cuts after that point are not trusted).
 //!
 //! Timestamps `YYYY-MM-DDTHH:MM:SSZ` are converted with integer arithmetic;
-//! other forms go through [`Clock::instant`].
+//! other forms go through `Clock::instant`.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
@@ -22,7 +24,6 @@ use std::ops::ControlFlow;
 
 use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeZone};
 use chrono_tz::Tz;
-use rayon::prelude::*;
 
 use super::table::{self, Column};
 use super::{Report, SourceKind};
@@ -60,8 +61,10 @@ pub(crate) const TOKENS: Column = Column {
     aliases: &["tokens", "licenses", "count", "draw"],
 };
 
-/// Bytes per block of the parallel reader.
-pub(crate) const BLOCK: usize = 8 << 20;
+/// Bytes per block of the parallel reader (4 MB: small enough that the
+/// blocks in flight cost little memory, large enough that per-block work
+/// does not show).
+pub(crate) const BLOCK: usize = 4 << 20;
 /// Sessions the sequential reader collects before handing them over.
 const FLUSH_ROWS: usize = 1 << 20;
 
@@ -162,20 +165,22 @@ struct Chunk {
 
 // ---------------------------------------------------------------- hashing
 
-/// A small fast hash for the local name tables (names are short and come
-/// from the user's own file).
+/// A small fast hash for the name tables (names are short and come from
+/// the user's own file).
 #[derive(Clone, Copy, Default)]
 struct FastHasher(u64);
 
+const K1: u64 = 0xf135_7aea_2e62_a9c5;
+const K2: u64 = 0xff51_afd7_ed55_8ccd;
+
 impl Hasher for FastHasher {
     fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0xf135_7aea_2e62_a9c5;
         let mut h = self.0;
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
             let mut w = [0u8; 8];
             w.copy_from_slice(c);
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K1);
         }
         let rem = chunks.remainder();
         if !rem.is_empty() {
@@ -183,61 +188,307 @@ impl Hasher for FastHasher {
             if let Some(dst) = w.get_mut(..rem.len()) {
                 dst.copy_from_slice(rem);
             }
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(w) ^ rem.len() as u64).wrapping_mul(K);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w) ^ rem.len() as u64).wrapping_mul(K1);
         }
         self.0 = h;
     }
+    #[inline]
+    fn write_u128(&mut self, v: u128) {
+        let (lo, hi) = (v as u64, (v >> 64) as u64);
+        self.0 = ((self.0 ^ lo).wrapping_mul(K1).rotate_left(29) ^ hi).wrapping_mul(K2);
+    }
+    #[inline]
     fn finish(&self) -> u64 {
         // The multiply leaves the low bits weak; the table indexes with them.
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^ (h >> 33)
+        let h = self.0;
+        h ^ (h >> 32)
     }
 }
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
-/// A block-local name table: ids in order of first appearance, first
-/// spelling kept, with a one-entry cache for runs of the same name.
+/// Up to 8 bytes as a little-endian integer.
+#[inline]
+fn load(b: &[u8]) -> u64 {
+    b.iter()
+        .rev()
+        .fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
+}
+
+/// A name of at most 15 bytes packed into one integer (its length plus one
+/// in the top byte, so never 0), so that tables compare keys without
+/// following a pointer.
+#[inline]
+fn pack(b: &[u8]) -> Option<u128> {
+    let n = b.len();
+    if n > 15 {
+        return None;
+    }
+    let (lo, hi) = b.split_at(n.min(8));
+    Some(u128::from(load(lo)) | (u128::from(load(hi)) << 64) | ((n as u128 + 1) << 120))
+}
+
+/// Name → id, short names inline; and id → packed short name.
+#[derive(Clone, Default)]
+struct NameMap {
+    short: FastMap<u128, u32>,
+    long: FastMap<Box<[u8]>, u32>,
+    /// Packed key by id (without [`LOCAL`]); 0 for a long name.
+    by_id: Vec<u128>,
+}
+
+impl NameMap {
+    #[inline]
+    fn get(&self, key: &[u8], packed: Option<u128>) -> Option<u32> {
+        match packed {
+            Some(p) => self.short.get(&p).copied(),
+            None => self.long.get(key).copied(),
+        }
+    }
+    /// Adds `key` unless present; true when it was new.
+    fn insert(&mut self, key: &[u8], id: u32) -> bool {
+        match pack(key) {
+            Some(p) => {
+                if self.short.contains_key(&p) {
+                    return false;
+                }
+                self.short.insert(p, id);
+                let i = (id & !LOCAL) as usize;
+                if self.by_id.len() <= i {
+                    self.by_id.resize(i + 1, 0);
+                }
+                if let Some(slot) = self.by_id.get_mut(i) {
+                    *slot = p;
+                }
+            }
+            None => {
+                if self.long.contains_key(key) {
+                    return false;
+                }
+                self.long.insert(key.into(), id);
+            }
+        }
+        true
+    }
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+    fn clear(&mut self) {
+        self.short.clear();
+        self.long.clear();
+        self.by_id.clear();
+    }
+}
+
+/// A short name packed so that integer order is the byte order of names
+/// (big-endian, length last).
+#[inline]
+fn pack_ordered(b: &[u8]) -> Option<u128> {
+    let n = b.len();
+    if n > 15 {
+        return None;
+    }
+    let mut w = [0u8; 16];
+    if let Some(dst) = w.get_mut(..n) {
+        dst.copy_from_slice(b);
+    }
+    w[15] = n as u8;
+    Some(u128::from_be_bytes(w))
+}
+
+/// Short names in name order, to find the next name near the previous one:
+/// files sorted by user (within a day, an hour...) ask for names that are
+/// neighbours in this order.
+#[derive(Clone, Default)]
+struct Sorted {
+    /// Ordered keys, and the id of each (two arrays: half the cache lines
+    /// of an array of pairs).
+    keys: Vec<u128>,
+    ids: Vec<u32>,
+    /// Position in `keys` by id (`u32::MAX`: not there).
+    rank: Vec<u32>,
+    /// Added since the last [`Sorted::settle`].
+    pending: Vec<(u128, u32)>,
+}
+
+impl Sorted {
+    fn add(&mut self, key: &[u8], id: u32) {
+        if let Some(k) = pack_ordered(key) {
+            self.pending.push((k, id));
+        }
+    }
+
+    /// Merges the pending names in.
+    fn settle(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut all: Vec<(u128, u32)> = self
+            .keys
+            .iter()
+            .copied()
+            .zip(self.ids.iter().copied())
+            .chain(self.pending.drain(..))
+            .collect();
+        // Mostly sorted already: the standard sort finds the runs.
+        all.sort();
+        self.keys = all.iter().map(|e| e.0).collect();
+        self.ids = all.iter().map(|e| e.1).collect();
+        for (i, &id) in self.ids.iter().enumerate() {
+            set(&mut self.rank, id, i as u32);
+        }
+    }
+
+    /// The id of `key`, searched from where `prev` is (a few steps forward
+    /// first, then by halving).
+    #[inline]
+    fn find(&self, prev: Option<u32>, key: u128) -> Option<u32> {
+        let at = self.rank.get(prev? as usize).copied()? as usize;
+        let here = *self.keys.get(at)?;
+        let (from, to) = if key > here {
+            let near = at + 1..(at + 9).min(self.keys.len());
+            for (i, &k) in self.keys.get(near.clone())?.iter().enumerate() {
+                if k >= key {
+                    return if k == key {
+                        self.ids.get(near.start + i).copied()
+                    } else {
+                        None
+                    };
+                }
+            }
+            (near.end, self.keys.len())
+        } else {
+            (0, at)
+        };
+        let part = self.keys.get(from..to)?;
+        let i = part.binary_search(&key).ok()?;
+        self.ids.get(from + i).copied()
+    }
+}
+
+/// Marks an id local to a chunk (not yet global).
+const LOCAL: u32 = 1 << 31;
+
+/// Global ids of the names merged so far, by identity key. Workers read it
+/// (it only changes between batches), so that once the names of a file
+/// have been seen, rows resolve straight to global ids.
+#[derive(Clone, Default)]
+struct Known {
+    users: NameMap,
+    features: NameMap,
+    hosts: NameMap,
+    users_sorted: Sorted,
+    hosts_sorted: Sorted,
+}
+
+impl Known {
+    /// Makes the names added lately searchable in order too.
+    fn settle(&mut self) {
+        self.users_sorted.settle();
+        self.hosts_sorted.settle();
+    }
+}
+
+/// A chunk's name table: global ids from [`Known`], else local ids (with
+/// [`LOCAL`] set) in order of first appearance, first spelling kept.
+///
+/// Files come sorted (by time, by user): the same name runs over several
+/// rows, users come in much the same order day after day, and a user's
+/// host is usually the one they had before. Such guesses are checked before
+/// the hash table, whose random accesses miss the cache once it holds tens
+/// of thousands of names.
 #[derive(Default)]
 struct Names {
-    map: FastMap<Box<[u8]>, u32>,
+    map: NameMap,
     names: Vec<Box<str>>,
-    last: Vec<u8>,
-    last_id: Option<u32>,
+    last: Option<(u128, u32)>,
 }
 
 impl Names {
-    /// The local id of `display`, whose identity is `key(display)`.
+    /// The id of `display`, whose identity is `key(display)`: global when
+    /// `known` has it, else local. `guess(p)` proposes a global id for the
+    /// packed key `p` (it is checked here).
     #[inline]
-    fn id(&mut self, display: &str, key: impl FnOnce(&str) -> Cow<'_, str>) -> u32 {
-        if let Some(id) = self.last_id
-            && self.last == display.as_bytes()
+    fn id(
+        &mut self,
+        display: &[u8],
+        key: impl FnOnce(&[u8]) -> Cow<'_, [u8]>,
+        known: &NameMap,
+        guess: impl FnOnce(&[u8], u128, Option<u32>) -> Option<u32>,
+    ) -> u32 {
+        let packed = pack(display);
+        if let (Some(p), Some((last, id))) = (packed, self.last)
+            && p == last
         {
             return id;
         }
         let k = key(display);
-        let id = match self.map.get(k.as_bytes()) {
-            Some(&id) => id,
-            None => {
-                let id = self.names.len() as u32;
-                self.names.push(display.into());
-                self.map.insert(k.as_bytes().into(), id);
-                id
-            }
+        // The key differs from the display name only when case folding
+        // changed it.
+        let kp = if *k == *display { packed } else { pack(&k) };
+        let prev = self.last.map(|(_, id)| id).filter(|id| id & LOCAL == 0);
+        let guessed = kp
+            .and_then(|p| guess(&k, p, prev).filter(|&g| known.by_id.get(g as usize) == Some(&p)));
+        let id = if let Some(g) = guessed {
+            g
+        } else if let Some(g) = known.get(&k, kp) {
+            g
+        } else if let Some(id) = self.map.get(&k, kp) {
+            id
+        } else {
+            let id = self.names.len() as u32 | LOCAL;
+            self.names.push(String::from_utf8_lossy(display).into());
+            self.map.insert(&k, id);
+            id
         };
-        self.last.clear();
-        self.last.extend_from_slice(display.as_bytes());
-        self.last_id = Some(id);
+        self.last = packed.map(|p| (p, id));
         id
     }
 
     /// The names in id order; the table starts over.
     fn take(&mut self) -> Vec<Box<str>> {
         self.map.clear();
-        self.last_id = None;
+        self.last = None;
         std::mem::take(&mut self.names)
+    }
+}
+
+/// Sets `v[i] = x`, growing `v` with `u32::MAX`.
+fn set(v: &mut Vec<u32>, i: u32, x: u32) {
+    let i = i as usize;
+    if v.len() <= i {
+        v.resize(i + 1, u32::MAX);
+    }
+    if let Some(slot) = v.get_mut(i) {
+        *slot = x;
+    }
+}
+
+/// The identity key of a user name ([`UserTable::key_of`]), without its
+/// Unicode scan for the common lower-case ASCII name.
+#[inline]
+fn user_key(name: &[u8]) -> Cow<'_, [u8]> {
+    if name.iter().all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+        && name.trim_ascii().len() == name.len()
+    {
+        return Cow::Borrowed(name);
+    }
+    match std::str::from_utf8(name).map(UserTable::key_of) {
+        Ok(Cow::Borrowed(k)) => Cow::Borrowed(k.as_bytes()),
+        Ok(Cow::Owned(k)) => Cow::Owned(k.into_bytes()),
+        Err(_) => Cow::Borrowed(name),
+    }
+}
+
+/// A field trimmed, or `None` when it is not UTF-8 (no conversion to
+/// `str` for the common ASCII field).
+#[inline]
+fn text(field: &[u8]) -> Option<&[u8]> {
+    let t = field.trim_ascii();
+    if t.is_ascii() {
+        Some(t)
+    } else {
+        std::str::from_utf8(t).ok().map(|s| s.trim().as_bytes())
     }
 }
 
@@ -290,34 +541,6 @@ fn civil_secs(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
         && mi < 60
         && s < 60;
     ok.then(|| days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s)
-}
-
-/// The common form `YYYY-MM-DDTHH:MM:SSZ`, without chrono.
-#[inline]
-fn fast_utc(b: &[u8]) -> Option<i64> {
-    let b: &[u8; 20] = b.try_into().ok()?;
-    if b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-        || b[19] != b'Z'
-    {
-        return None;
-    }
-    let d = |i: usize| -> Option<i64> {
-        let x = b[i].wrapping_sub(b'0');
-        (x < 10).then_some(i64::from(x))
-    };
-    let y = d(0)? * 1000 + d(1)? * 100 + d(2)? * 10 + d(3)?;
-    civil_secs(
-        y,
-        d(5)? * 10 + d(6)?,
-        d(8)? * 10 + d(9)?,
-        d(11)? * 10 + d(12)?,
-        d(14)? * 10 + d(15)?,
-        d(17)? * 10 + d(18)?,
-    )
 }
 
 /// `YYYY-MM-DD` then `T`, `t` or a space, `HH:MM[:SS[.fff]]`, then
@@ -408,6 +631,9 @@ struct Clock {
     offset: i64,
     ambiguous: u64,
     gap: u64,
+    /// The last date part of the fast path and its first second.
+    date: [u8; 10],
+    date_secs: Option<i64>,
 }
 
 impl Clock {
@@ -418,13 +644,59 @@ impl Clock {
             offset: 0,
             ambiguous: 0,
             gap: 0,
+            date: [0; 10],
+            date_secs: None,
         }
+    }
+
+    /// The common form `YYYY-MM-DDTHH:MM:SSZ`, without chrono (and the
+    /// date part cached: files come sorted by time more often than not).
+    #[inline]
+    fn fast_utc(&mut self, b: &[u8]) -> Option<i64> {
+        let b: &[u8; 20] = b.try_into().ok()?;
+        if b[4] != b'-'
+            || b[7] != b'-'
+            || b[10] != b'T'
+            || b[13] != b':'
+            || b[16] != b':'
+            || b[19] != b'Z'
+        {
+            return None;
+        }
+        let d = |i: usize| -> Option<i64> {
+            let x = b[i].wrapping_sub(b'0');
+            (x < 10).then_some(i64::from(x))
+        };
+        let mut date = [0u8; 10];
+        date.copy_from_slice(&b[..10]);
+        let day = match self.date_secs {
+            Some(secs) if date == self.date => secs,
+            _ => {
+                let secs = civil_secs(
+                    d(0)? * 1000 + d(1)? * 100 + d(2)? * 10 + d(3)?,
+                    d(5)? * 10 + d(6)?,
+                    d(8)? * 10 + d(9)?,
+                    0,
+                    0,
+                    0,
+                )?;
+                self.date = date;
+                self.date_secs = Some(secs);
+                secs
+            }
+        };
+        let (h, mi, sec) = (
+            d(11)? * 10 + d(12)?,
+            d(14)? * 10 + d(15)?,
+            d(17)? * 10 + d(18)?,
+        );
+        (h < 24 && mi < 60 && sec < 60).then_some(day + h * 3600 + mi * 60 + sec)
     }
 
     /// UTC seconds of `raw`, or `None` when it is not a timestamp.
     #[inline]
     fn instant(&mut self, raw: &[u8], round: Round) -> Option<i64> {
-        if let Some(t) = fast_utc(raw) {
+        if let Some(t) = self.fast_utc(raw) {
             return Some(t);
         }
         let p = parse_general(raw)?;
@@ -482,7 +754,16 @@ struct RowParser {
     users: Names,
     features: Names,
     hosts: Names,
+    guesses: Guesses,
     out: Chunk,
+}
+
+/// What a worker learnt of the file's order, kept from block to block
+/// (global ids only; a wrong guess costs a hash lookup, never a wrong id).
+#[derive(Default)]
+struct Guesses {
+    /// The last host of each user.
+    host_of_user: Vec<u32>,
 }
 
 /// A field as it appears in messages.
@@ -498,6 +779,7 @@ impl RowParser {
             users: Names::default(),
             features: Names::default(),
             hosts: Names::default(),
+            guesses: Guesses::default(),
             out: Chunk {
                 sessions: Vec::with_capacity(capacity),
                 ..Chunk::default()
@@ -521,19 +803,19 @@ impl RowParser {
 
     /// One line of the block reader (`fields` capped at the header width).
     #[inline]
-    fn line(&mut self, line: u64, fields: &[&[u8]]) {
+    fn line(&mut self, line: u64, fields: &[&[u8]], known: &Known) {
         if let [only] = fields
             && table::is_blank(only)
         {
             self.skip(line, Reason::Blank, String::new);
             return;
         }
-        self.row(line, fields);
+        self.row(line, fields, known);
     }
 
     /// One data row: a session, or a skip with its reason.
     #[inline]
-    fn row(&mut self, line: u64, f: &[&[u8]]) {
+    fn row(&mut self, line: u64, f: &[&[u8]], known: &Known) {
         let c = self.cols;
         if f.len() < c.width {
             return self.skip(line, Reason::ShortRow, || {
@@ -546,7 +828,7 @@ impl RowParser {
             });
         }
         let get = |i: usize| f.get(i).copied().unwrap_or_default();
-        let Ok(user) = table::text(get(c.user)) else {
+        let Some(user) = text(get(c.user)) else {
             return self.skip(line, Reason::NotUtf8, || {
                 "user is not valid UTF-8; row skipped".into()
             });
@@ -556,7 +838,7 @@ impl RowParser {
                 "user is empty; row skipped".into()
             });
         }
-        let Ok(product) = table::text(get(c.product)) else {
+        let Some(product) = text(get(c.product)) else {
             return self.skip(line, Reason::NotUtf8, || {
                 "product is not valid UTF-8; row skipped".into()
             });
@@ -566,10 +848,10 @@ impl RowParser {
                 "product is empty; row skipped".into()
             });
         }
-        let host = match c.host.map(|i| table::text(get(i))) {
-            None => "",
-            Some(Ok(h)) => h,
-            Some(Err(())) => {
+        let host: &[u8] = match c.host.map(|i| text(get(i))) {
+            None => b"",
+            Some(Some(h)) => h,
+            Some(None) => {
                 return self.skip(line, Reason::NotUtf8, || {
                     "host is not valid UTF-8; row skipped".into()
                 });
@@ -618,9 +900,42 @@ impl RowParser {
                 }
             },
         };
-        let user = self.users.id(user, UserTable::key_of);
-        let feature = self.features.id(product, |s| Cow::Borrowed(s));
-        let host = self.hosts.id(host, |s| Cow::Borrowed(s));
+        let user = self.users.id(user, user_key, &known.users, |k, _, prev| {
+            known.users_sorted.find(prev, pack_ordered(k)?)
+        });
+        let feature = self.features.id(
+            product,
+            |s| Cow::Borrowed(s),
+            &known.features,
+            |_, p, _| {
+                // Few products: a look at each beats hashing.
+                let all = known
+                    .features
+                    .by_id
+                    .get(..16)
+                    .unwrap_or(&known.features.by_id);
+                all.iter().position(|&q| q == p).map(|i| i as u32)
+            },
+        );
+        let global_user = (user & LOCAL == 0).then_some(user);
+        let host_of_user = &self.guesses.host_of_user;
+        let host = self.hosts.id(
+            host,
+            |s| Cow::Borrowed(s),
+            &known.hosts,
+            |k, p, prev| {
+                let usual = global_user.and_then(|u| host_of_user.get(u as usize).copied());
+                match usual {
+                    Some(h) if known.hosts.by_id.get(h as usize) == Some(&p) => Some(h),
+                    _ => known.hosts_sorted.find(prev, pack_ordered(k)?),
+                }
+            },
+        );
+        if let Some(u) = global_user
+            && host & LOCAL == 0
+        {
+            set(&mut self.guesses.host_of_user, u, host);
+        }
         // Both instants are within u32 and end >= start (checked above).
         self.out.sessions.push(Session {
             start: start as u32,
@@ -642,6 +957,7 @@ impl RowParser {
         out.hosts = self.hosts.take();
         out.ambiguous = std::mem::take(&mut self.clock.ambiguous);
         out.gap = std::mem::take(&mut self.clock.gap);
+
         out
     }
 }
@@ -658,7 +974,14 @@ fn bad_time(what: &str, raw: &[u8]) -> String {
 }
 
 /// Parses one block of whole lines (no `"` in it), lines numbered from 1.
-fn parse_block(buf: &[u8], cols: Columns, delim: u8, tz: Tz) -> Chunk {
+fn parse_block(
+    buf: &[u8],
+    cols: Columns,
+    delim: u8,
+    tz: Tz,
+    known: &Known,
+    guesses: &mut Guesses,
+) -> Chunk {
     if memchr::memchr(b'"', buf).is_some() {
         return Chunk {
             quoted: true,
@@ -666,6 +989,7 @@ fn parse_block(buf: &[u8], cols: Columns, delim: u8, tz: Tz) -> Chunk {
         };
     }
     let mut p = RowParser::new(cols, tz, buf.len() / 40 + 16);
+    p.guesses = std::mem::take(guesses);
     let mut fields: Vec<&[u8]> = Vec::with_capacity(cols.width);
     let mut line = 0u64;
     let mut start = 0usize;
@@ -683,7 +1007,7 @@ fn parse_block(buf: &[u8], cols: Columns, delim: u8, tz: Tz) -> Chunk {
         start = pos + 1;
         if eol {
             line += 1;
-            p.line(line, &fields);
+            p.line(line, &fields, known);
             fields.clear();
         }
     }
@@ -693,15 +1017,16 @@ fn parse_block(buf: &[u8], cols: Columns, delim: u8, tz: Tz) -> Chunk {
             fields.push(field.strip_suffix(b"\r").unwrap_or(field));
         }
         line += 1;
-        p.line(line, &fields);
+        p.line(line, &fields, known);
     } else if !fields.is_empty() {
         // A delimiter was the very last byte: the line ends with an empty field.
         if fields.len() < cols.width {
             fields.push(b"");
         }
         line += 1;
-        p.line(line, &fields);
+        p.line(line, &fields, known);
     }
+    *guesses = std::mem::take(&mut p.guesses);
     let mut out = p.take();
     out.lines = line;
     out
@@ -709,19 +1034,63 @@ fn parse_block(buf: &[u8], cols: Columns, delim: u8, tz: Tz) -> Chunk {
 
 /// Adds a chunk to `usage` and `report`: local ids become global ids in
 /// the chunk's order, which is file order.
-fn merge(mut chunk: Chunk, base: u64, usage: &mut Usage, report: &mut Report) {
-    let users: Vec<u32> = chunk.users.iter().map(|n| usage.users.intern(n)).collect();
-    let features: Vec<u32> = chunk
-        .features
-        .iter()
-        .map(|n| usage.features.intern(n))
-        .collect();
-    let hosts: Vec<u32> = chunk.hosts.iter().map(|n| usage.hosts.intern(n)).collect();
-    for s in &mut chunk.sessions {
-        // Local ids were handed out by this chunk's own tables.
-        s.user = users[s.user as usize];
-        s.feature = features[s.feature as usize];
-        s.host = hosts[s.host as usize];
+fn merge(mut chunk: Chunk, base: u64, usage: &mut Usage, known: &mut Known, report: &mut Report) {
+    fn global(
+        names: &[Box<str>],
+        known: &mut NameMap,
+        mut sorted: Option<&mut Sorted>,
+        mut intern: impl FnMut(&str) -> u32,
+        key: impl Fn(&[u8]) -> Cow<'_, [u8]>,
+    ) -> Vec<u32> {
+        names
+            .iter()
+            .map(|n| {
+                let g = intern(n);
+                let k = key(n.as_bytes());
+                if known.insert(&k, g)
+                    && let Some(s) = sorted.as_deref_mut()
+                {
+                    s.add(&k, g);
+                }
+                g
+            })
+            .collect()
+    }
+    let users = global(
+        &chunk.users,
+        &mut known.users,
+        Some(&mut known.users_sorted),
+        |n| usage.users.intern(n),
+        user_key,
+    );
+    let features = global(
+        &chunk.features,
+        &mut known.features,
+        None,
+        |n| usage.features.intern(n),
+        |n| Cow::Borrowed(n),
+    );
+    let hosts = global(
+        &chunk.hosts,
+        &mut known.hosts,
+        Some(&mut known.hosts_sorted),
+        |n| usage.hosts.intern(n),
+        |n| Cow::Borrowed(n),
+    );
+    if !(users.is_empty() && features.is_empty() && hosts.is_empty()) {
+        let global_id = |id: u32, map: &[u32]| {
+            if id & LOCAL == 0 {
+                id
+            } else {
+                // Local ids were handed out by this chunk's own tables.
+                map[(id & !LOCAL) as usize]
+            }
+        };
+        for s in &mut chunk.sessions {
+            s.user = global_id(s.user, &users);
+            s.feature = global_id(s.feature, &features);
+            s.host = global_id(s.host, &hosts);
+        }
     }
     chunk.sessions.shrink_to_fit();
     usage.sessions.push_segment(chunk.sessions);
@@ -801,19 +1170,6 @@ impl<R: Read> BlockReader<R> {
         }
     }
 
-    /// Up to `n` blocks, and the read error that stopped it early, if any.
-    fn batch(&mut self, n: usize) -> (Vec<Vec<u8>>, Option<io::Error>) {
-        let mut out = Vec::with_capacity(n);
-        while out.len() < n {
-            match self.next_block() {
-                Ok(Some(b)) => out.push(b),
-                Ok(None) => break,
-                Err(e) => return (out, Some(e)),
-            }
-        }
-        (out, None)
-    }
-
     /// Whatever was not handed out yet, as one reader.
     fn into_rest(self, mut before: VecDeque<Vec<u8>>) -> Chained<R> {
         before.push_back(self.carry);
@@ -877,6 +1233,7 @@ fn read_sessions_with<R: Read + Send>(
     let mut report = Report::new(file);
     report.kind = Some(SourceKind::Sessions);
     let sessions_before = usage.sessions.len();
+    let mut known = Known::default();
     let mut blocks = BlockReader::new(src, block);
     let mut first = match blocks.next_block() {
         Ok(Some(b)) => b,
@@ -920,6 +1277,7 @@ fn read_sessions_with<R: Read + Send>(
             None,
             tz,
             usage,
+            &mut known,
             &mut report,
             progress,
             total,
@@ -941,6 +1299,7 @@ fn read_sessions_with<R: Read + Send>(
             None,
             tz,
             usage,
+            &mut known,
             &mut report,
             progress,
             total,
@@ -980,78 +1339,258 @@ fn read_sessions_with<R: Read + Send>(
         }
     };
     first.drain(..header_end.min(first.len()));
-    let mut done = header_end as u64;
-    let mut base = report.lines_read;
-    let per_batch = 2 * rayon::current_num_threads().max(1);
-    let (mut batch, mut failure) = blocks.batch(per_batch.saturating_sub(1));
-    batch.insert(0, first);
-    loop {
-        if batch.is_empty() {
-            break;
-        }
-        let read_more = failure.is_none();
-        let ((next, next_failure), chunks) = rayon::join(
-            || {
-                if read_more {
-                    blocks.batch(per_batch)
-                } else {
-                    (Vec::new(), None)
-                }
-            },
-            || {
-                batch
-                    .par_iter()
-                    .map(|b| parse_block(b, cols, delim, tz))
-                    .collect::<Vec<_>>()
-            },
-        );
-        for (i, chunk) in chunks.into_iter().enumerate() {
-            if chunk.quoted {
-                // From here on, quotes may hold newlines: the simple reader
-                // takes the rest, starting at this block's first line.
-                let mut parts: VecDeque<Vec<u8>> = batch.drain(i..).collect();
-                parts.extend(next);
-                let rest = blocks.into_rest(parts);
-                sequential(
-                    rest,
-                    delim,
-                    base + 1,
-                    Some(cols),
-                    tz,
-                    usage,
-                    &mut report,
-                    progress,
-                    total,
-                    done,
-                );
-                if let Some(e) = next_failure.or(failure) {
-                    read_error(&mut report, base, &e);
-                }
-                finish(&mut report, usage, sessions_before);
-                return report;
+    let start = Start {
+        cols,
+        delim,
+        tz,
+        line: report.lines_read,
+        done: header_end as u64,
+        total,
+    };
+    match pipeline(
+        first,
+        blocks,
+        &start,
+        usage,
+        &mut known,
+        &mut report,
+        progress,
+    ) {
+        Outcome::Done(failure) => {
+            if let Some((line, e)) = failure {
+                read_error(&mut report, line, &e);
             }
-            let lines = chunk.lines;
-            merge(chunk, base, usage, &mut report);
-            base += lines;
-            done += batch.get(i).map_or(0, |b| b.len() as u64);
         }
-        progress.report(done, total);
-        if progress.is_cancelled() {
-            cancelled(&mut report, done, total);
-            finish(&mut report, usage, sessions_before);
-            return report;
+        Outcome::Cancelled(done) => cancelled(&mut report, done, total),
+        Outcome::Quoted {
+            rest,
+            line,
+            done,
+            failure,
+        } => {
+            // From here on, quotes may hold newlines: the simple reader
+            // takes the rest, starting at the quoted block's first line.
+            sequential(
+                rest,
+                delim,
+                line + 1,
+                Some(cols),
+                tz,
+                usage,
+                &mut known,
+                &mut report,
+                progress,
+                total,
+                done,
+            );
+            if let Some(e) = failure {
+                read_error(&mut report, line, &e);
+            }
         }
-        blocks.pool.append(&mut batch);
-        batch = next;
-        if failure.is_none() {
-            failure = next_failure;
-        }
-    }
-    if let Some(e) = failure {
-        read_error(&mut report, base, &e);
     }
     finish(&mut report, usage, sessions_before);
     report
+}
+
+/// Where the blocks start and how to parse them.
+struct Start {
+    cols: Columns,
+    delim: u8,
+    tz: Tz,
+    /// Lines before the first block.
+    line: u64,
+    /// Bytes before the first block.
+    done: u64,
+    total: u64,
+}
+
+/// How the parallel reader ended.
+enum Outcome<R> {
+    /// All read (a read error, after that line, may have cut it short).
+    Done(Option<(u64, io::Error)>),
+    /// Stopped on request after this many bytes.
+    Cancelled(u64),
+    /// A block holds a `"`: the rest of the source, from that block's first
+    /// byte, which is after line `line` and byte `done`.
+    Quoted {
+        rest: Chained<R>,
+        line: u64,
+        done: u64,
+        failure: Option<io::Error>,
+    },
+}
+
+/// What the workers share: the source, and how far they may read ahead.
+struct Feed<R> {
+    reader: BlockReader<R>,
+    /// The block read first (after the header), handed out as block 0.
+    first: Option<Vec<u8>>,
+    next: u64,
+    merged: u64,
+    stop: bool,
+    failure: Option<io::Error>,
+}
+
+/// Parses blocks on worker threads while this thread merges them in file
+/// order. Workers pull blocks from one reader (at most a few blocks ahead
+/// of the merge, which bounds memory) and resolve names through a snapshot
+/// of [`Known`] that this thread republishes when new names arrive.
+fn pipeline<R: Read + Send>(
+    first: Vec<u8>,
+    reader: BlockReader<R>,
+    start: &Start,
+    usage: &mut Usage,
+    known: &mut Known,
+    report: &mut Report,
+    progress: &dyn Progress,
+) -> Outcome<R> {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock, mpsc};
+
+    let workers = rayon::current_num_threads().max(1);
+    let ahead = 2 * workers as u64 + 2;
+    let feed = Mutex::new(Feed {
+        reader,
+        first: Some(first),
+        next: 0,
+        merged: 0,
+        stop: false,
+        failure: None,
+    });
+    let wake = Condvar::new();
+    let snapshot = RwLock::new(Arc::new(known.clone()));
+    let (tx, rx) = mpsc::channel::<(u64, Vec<u8>, Chunk)>();
+    let (mut line, mut done) = (start.line, start.done);
+    // The first block that holds a quote, with every block read after it.
+    let mut quoted: Option<Vec<Vec<u8>>> = None;
+    let mut was_cancelled = false;
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (feed, wake, snapshot) = (&feed, &wake, &snapshot);
+            scope.spawn(move || {
+                let mut guesses = Guesses::default();
+                loop {
+                    let (idx, buf) = {
+                        let mut f = feed.lock().unwrap_or_else(PoisonError::into_inner);
+                        while !f.stop && f.next >= f.merged + ahead {
+                            f = wake.wait(f).unwrap_or_else(PoisonError::into_inner);
+                        }
+                        if f.stop {
+                            return;
+                        }
+                        let block = match f.first.take() {
+                            Some(b) => Ok(Some(b)),
+                            None => f.reader.next_block(),
+                        };
+                        match block {
+                            Ok(Some(b)) => {
+                                f.next += 1;
+                                (f.next - 1, b)
+                            }
+                            Ok(None) => return,
+                            Err(e) => {
+                                f.failure = Some(e);
+                                f.stop = true;
+                                wake.notify_all();
+                                return;
+                            }
+                        }
+                    };
+                    let known =
+                        Arc::clone(&snapshot.read().unwrap_or_else(PoisonError::into_inner));
+                    let chunk = parse_block(
+                        &buf,
+                        start.cols,
+                        start.delim,
+                        start.tz,
+                        &known,
+                        &mut guesses,
+                    );
+                    if tx.send((idx, buf, chunk)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let stop = || {
+            let mut f = feed.lock().unwrap_or_else(PoisonError::into_inner);
+            f.stop = true;
+            wake.notify_all();
+        };
+        let mut pending: BTreeMap<u64, (Vec<u8>, Chunk)> = BTreeMap::new();
+        // Names in the published snapshot, and the block count then.
+        let mut published = (
+            known.users.len() + known.features.len() + known.hosts.len(),
+            0u64,
+        );
+        let mut next = 0u64;
+        for (idx, buf, chunk) in rx.iter() {
+            if was_cancelled {
+                continue;
+            }
+            pending.insert(idx, (buf, chunk));
+            if quoted.is_some() {
+                // Stopping: the blocks after the quoted one are kept.
+                continue;
+            }
+            while let Some((buf, chunk)) = pending.remove(&next) {
+                if chunk.quoted {
+                    quoted = Some(vec![buf]);
+                    stop();
+                    break;
+                }
+                let lines = chunk.lines;
+                merge(chunk, line, usage, known, report);
+                line += lines;
+                done += buf.len() as u64;
+                next += 1;
+                let names = known.users.len() + known.features.len() + known.hosts.len();
+                // Names merged but not yet published are read as new by the
+                // workers, which is right, only slower: publish (a copy) when
+                // there are many, or now and then.
+                let unpublished = names - published.0;
+                if unpublished > 0
+                    && (unpublished >= 1024 || next - published.1 >= 8 || published.0 == 0)
+                {
+                    published = (names, next);
+                    known.settle();
+                    *snapshot.write().unwrap_or_else(PoisonError::into_inner) =
+                        Arc::new(known.clone());
+                }
+                {
+                    let mut f = feed.lock().unwrap_or_else(PoisonError::into_inner);
+                    f.merged = next;
+                    f.reader.pool.push(buf);
+                    wake.notify_all();
+                }
+                progress.report(done, start.total);
+                if done < start.total && progress.is_cancelled() {
+                    was_cancelled = true;
+                    stop();
+                    break;
+                }
+            }
+        }
+        if let Some(q) = quoted.as_mut() {
+            // Every block handed out after the quoted one came back: in order.
+            q.extend(pending.into_values().map(|(b, _)| b));
+        }
+    });
+    let f = feed.into_inner().unwrap_or_else(PoisonError::into_inner);
+    if let Some(parts) = quoted {
+        return Outcome::Quoted {
+            rest: f.reader.into_rest(parts.into()),
+            line,
+            done,
+            failure: f.failure,
+        };
+    }
+    if was_cancelled {
+        return Outcome::Cancelled(done);
+    }
+    Outcome::Done(f.failure.map(|e| (line, e)))
 }
 
 fn read_error(report: &mut Report, line: u64, e: &io::Error) {
@@ -1085,6 +1624,7 @@ fn sequential<R: Read>(
     cols: Option<Columns>,
     tz: Tz,
     usage: &mut Usage,
+    known: &mut Known,
     report: &mut Report,
     progress: &dyn Progress,
     total: u64,
@@ -1116,9 +1656,9 @@ fn sequential<R: Read>(
         };
         let width = p.cols.width;
         let fields: Vec<&[u8]> = rec.iter().take(width).collect();
-        p.row(line, &fields);
+        p.row(line, &fields, known);
         if p.out.sessions.len() >= FLUSH_ROWS {
-            merge(p.take(), 0, usage, report);
+            merge(p.take(), 0, usage, known, report);
         }
         rows += 1;
         if rows.is_multiple_of(65_536) {
@@ -1131,7 +1671,7 @@ fn sequential<R: Read>(
         ControlFlow::Continue(())
     });
     if let Some(p) = parser.as_mut() {
-        merge(p.take(), 0, usage, report);
+        merge(p.take(), 0, usage, known, report);
     }
     let stats = match result {
         Ok(stats) => stats,
@@ -1169,6 +1709,7 @@ fn read_sessions_sequential(file: &str, bytes: &[u8], tz: Tz, usage: &mut Usage)
         None,
         tz,
         usage,
+        &mut Known::default(),
         &mut report,
         &crate::progress::NoProgress,
         total,
@@ -1190,6 +1731,8 @@ mod tests {
 
     #[test]
     fn fast_and_general_parsers_agree_with_chrono() {
+        let mut clock = Clock::new(chrono_tz::UTC);
+        let mut fast_utc = |b: &[u8]| clock.fast_utc(b);
         for s in [
             "1970-01-01T00:00:00Z",
             "2024-02-29T23:59:59Z",
@@ -1204,6 +1747,18 @@ mod tests {
         assert_eq!(fast_utc(b"2023-02-29T00:00:00Z"), None);
         assert_eq!(fast_utc(b"2023-13-01T00:00:00Z"), None);
         assert_eq!(fast_utc(b"2023-01-01T24:00:00Z"), None);
+        assert_eq!(fast_utc(b"2023-01-01T00:60:00Z"), None);
+        assert_eq!(fast_utc(b"2023-01-01T00:00:00+"), None);
+        // The cached date part is not reused for a different date.
+        assert_eq!(
+            fast_utc(b"2023-01-01T00:00:00Z"),
+            Some(secs("2023-01-01T00:00:00Z"))
+        );
+        assert_eq!(
+            fast_utc(b"2023-01-02T00:00:00Z"),
+            Some(secs("2023-01-02T00:00:00Z"))
+        );
+        assert_eq!(fast_utc(b"2023-01-0xT00:00:00Z"), None);
         assert!(parse_general(b"2023-02-29T00:00:00Z").is_none());
         let p = parse_general(b"2025-02-06T09:00:00.250+05:30").unwrap();
         assert_eq!(p.wall - p.offset.unwrap(), secs("2025-02-06T03:30:00Z"));
@@ -1307,6 +1862,64 @@ mod tests {
         (u, r)
     }
 
+    /// Cancels after `n` progress reports.
+    struct CancelAfter(std::sync::atomic::AtomicU64, u64);
+
+    impl Progress for CancelAfter {
+        fn report(&self, _done: u64, _total: u64) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        fn is_cancelled(&self) -> bool {
+            self.0.load(std::sync::atomic::Ordering::Relaxed) >= self.1
+        }
+    }
+
+    #[test]
+    fn cancelling_stops_between_batches_and_says_so() {
+        let mut text = String::from("user,product,start,end\n");
+        for i in 0..200 {
+            text.push_str(&format!(
+                "u{i},ACD,2024-01-01T00:00:00Z,2024-01-01T01:00:00Z\n"
+            ));
+        }
+        let progress = CancelAfter(0.into(), 3);
+        let mut u = Usage::default();
+        let r = read_sessions_with(
+            "c.csv",
+            text.as_bytes(),
+            text.len() as u64,
+            chrono_tz::UTC,
+            &mut u,
+            &progress,
+            64,
+        );
+        assert_eq!(r.counts.get("cancelled"), Some(&1));
+        let n = u.sessions.len();
+        assert!(n > 0 && n < 200, "{n}");
+        assert_eq!(r.counts.get("sessions"), Some(&(n as u64)));
+        let done = r.problems[0].message.clone();
+        assert!(done.starts_with("import cancelled after "), "{done}");
+        assert!(
+            done.ends_with(&format!(
+                " of {} bytes; only the sessions before that point were imported",
+                text.len()
+            )),
+            "{done}"
+        );
+        // Not cancelled when everything was read anyway.
+        let mut u = Usage::default();
+        let r = read_sessions_with(
+            "c.csv",
+            text.as_bytes(),
+            text.len() as u64,
+            chrono_tz::UTC,
+            &mut u,
+            &progress,
+            BLOCK,
+        );
+        assert_eq!((r.counts.get("cancelled"), u.sessions.len()), (None, 200));
+    }
+
     #[test]
     fn quote_late_in_file_hands_over_to_the_csv_reader() {
         let mut text = String::from("user,product,start,end\n");
@@ -1330,9 +1943,25 @@ mod tests {
     }
 
     fn row_strategy() -> impl Strategy<Value = String> {
-        let user = prop::sample::select(vec!["u1", "U1", " u1", "alice", "Ünïcode", "", "bob "]);
+        let user = prop::sample::select(vec![
+            "u1",
+            "U1",
+            " u1",
+            "alice",
+            "Ünïcode",
+            "",
+            "bob ",
+            "Firstname.Lastname@example.com",
+            "firstname.lastname@EXAMPLE.com",
+        ]);
         let product = prop::sample::select(vec!["ACD", "acd", "RVT", "", "C3D"]);
-        let host = prop::sample::select(vec!["ws1", "", "WS1", "lt 2"]);
+        let host = prop::sample::select(vec![
+            "ws1",
+            "",
+            "WS1",
+            "lt 2",
+            "workstation-0042.corp.example.com",
+        ]);
         let instant = prop::sample::select(vec![
             "2024-11-03T05:30:00Z",
             "2024-11-03 01:30:00",
