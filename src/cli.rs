@@ -3,6 +3,7 @@
 //! diagnostics to stderr; exit codes are 0 ok, 1 the input had errors
 //! (reported), 2 bad usage.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,7 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
 use crate::ingest::{self, ImportOptions, Report, SourceKind};
-use crate::meter::{self, Metered, Total};
+use crate::meter::{self, MeterSummary, Metered, Total};
 use crate::monitor::{self, AuditOptions};
 use crate::plan::{self, PlanInput};
 use crate::progress::NoProgress;
@@ -398,18 +399,22 @@ fn check(input: &InputArgs) -> Result<u8, Fail> {
     Ok(had_errors(&reports))
 }
 
-/// Imports and meters; prints import reports and unmapped features.
-fn import_and_meter(input: &InputArgs, command: &str) -> Result<Loaded, Fail> {
+/// Loads the scenario and imports the files, printing the import reports.
+fn load(input: &InputArgs, command: &str) -> Result<(Scenario, Usage, u8), Fail> {
     let scenario = required_scenario(input, command)?;
     let (usage, reports) = import_all(input, Some(&scenario))?;
     print_reports(&reports, false);
-    let metered = meter::meter(&usage, &scenario, &NoProgress).map_err(Fail::input)?;
-    for (feature, sessions) in &metered.unmapped {
+    Ok((scenario, usage, had_errors(&reports)))
+}
+
+/// Says which features were not charged and which matched several products.
+fn print_mapping(unmapped: &BTreeMap<String, u64>, ambiguities: &[meter::Ambiguity]) {
+    for (feature, sessions) in unmapped {
         eprintln!(
             "unmapped feature {feature}: {sessions} sessions not charged (map it to a product in the scenario)"
         );
     }
-    for a in &metered.ambiguities {
+    for a in ambiguities {
         eprintln!(
             "feature {} matches products {}; charged as {}{}",
             a.feature,
@@ -422,8 +427,15 @@ fn import_and_meter(input: &InputArgs, command: &str) -> Result<Loaded, Fail> {
             }
         );
     }
+}
+
+/// Imports and meters.
+fn import_and_meter(input: &InputArgs, command: &str) -> Result<Loaded, Fail> {
+    let (scenario, usage, exit) = load(input, command)?;
+    let metered = meter::meter(&usage, &scenario, &NoProgress).map_err(Fail::input)?;
+    print_mapping(&metered.unmapped, &metered.ambiguities);
     Ok(Loaded {
-        exit: had_errors(&reports),
+        exit,
         scenario,
         usage,
         metered,
@@ -439,12 +451,11 @@ struct Loaded {
 }
 
 fn meter_cmd(input: &InputArgs, by: By, format: DataFormat) -> Result<u8, Fail> {
-    let loaded = import_and_meter(input, "meter")?;
-    emit(
-        &meter_output(&loaded.metered, &loaded.usage, by, format)?,
-        None,
-    )?;
-    Ok(loaded.exit)
+    let (scenario, usage, exit) = load(input, "meter")?;
+    let summary = meter::meter_summary(&usage, &scenario, &NoProgress).map_err(Fail::input)?;
+    print_mapping(&summary.unmapped, &summary.ambiguities);
+    emit(&meter_output(&summary, &usage, by, format)?, None)?;
+    Ok(exit)
 }
 
 /// One output row of `meter`.
@@ -466,7 +477,7 @@ fn plain_decimal<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Er
 }
 
 /// The rows of `meter` in output order.
-fn meter_rows<'a>(metered: &'a Metered, usage: &'a Usage, by: By) -> Vec<Row<'a>> {
+fn meter_rows<'a>(metered: &'a MeterSummary, usage: &'a Usage, by: By) -> Vec<Row<'a>> {
     let row = |user, product, date, t: Total| Row {
         user,
         product,
@@ -479,15 +490,11 @@ fn meter_rows<'a>(metered: &'a Metered, usage: &'a Usage, by: By) -> Vec<Row<'a>
             .pairs
             .iter()
             .map(|p| {
-                let total = Total {
-                    charges: p.charges(),
-                    tokens: p.tokens(),
-                };
                 row(
                     Some(usage.users.name(p.user)),
                     Some(metered.product_code(p.product)),
                     None,
-                    total,
+                    p.total,
                 )
             })
             .collect(),
@@ -502,15 +509,15 @@ fn meter_rows<'a>(metered: &'a Metered, usage: &'a Usage, by: By) -> Vec<Row<'a>
             .map(|(p, t)| row(None, Some(metered.product_code(p)), None, t))
             .collect(),
         By::Day => metered
-            .by_day()
-            .into_iter()
-            .map(|(d, t)| row(None, None, Some(crate::time::date_of_day(d).to_string()), t))
+            .by_day
+            .iter()
+            .map(|(&d, &t)| row(None, None, Some(crate::time::date_of_day(d).to_string()), t))
             .collect(),
     }
 }
 
 fn meter_output(
-    metered: &Metered,
+    metered: &MeterSummary,
     usage: &Usage,
     by: By,
     format: DataFormat,

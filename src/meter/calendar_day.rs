@@ -15,14 +15,15 @@
 //! ending exactly at midnight does not touch the next date, and a
 //! zero-length session counts for the date of its start.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
 use crate::meter::{
-    Catalog, DayCharge, MeterError, PairCharges, ProductIdx, ProductPlan, RuleKind,
+    Catalog, DayCharge, Detail, MeterError, PairCharges, PairTotal, ProductIdx, ProductPlan,
+    RuleKind, Total,
 };
 use crate::progress::Progress;
 use crate::time::DayMapper;
@@ -39,8 +40,13 @@ const NONE: u32 = u32::MAX;
 
 /// What the pass over all sessions found.
 pub(crate) struct Scan {
-    /// `CalendarDay` charges, unsorted.
+    /// `CalendarDay` charges, unsorted ([`Detail::Days`]).
     pub(crate) pairs: Vec<PairCharges>,
+    /// `CalendarDay` charges added up per pair and per date, unsorted
+    /// ([`Detail::Totals`]).
+    pub(crate) totals: Vec<PairTotal>,
+    /// `CalendarDay` charges per local date ([`Detail::Totals`]).
+    pub(crate) by_day: BTreeMap<i32, Total>,
     /// Sessions of every other product, by product index (import order).
     pub(crate) others: Vec<Vec<Session>>,
     /// Sessions per feature id that no product matches.
@@ -345,6 +351,7 @@ pub(crate) fn scan(
     plans: &[ProductPlan<'_>],
     progress: &dyn Progress,
     matrix_limit: usize,
+    detail: Detail,
 ) -> Result<Scan, MeterError> {
     let mut zones: Vec<chrono_tz::Tz> = Vec::new();
     let mut cal: Vec<CalProduct> = Vec::new();
@@ -447,6 +454,8 @@ pub(crate) fn scan(
     let Some(mut acc) = locals.next() else {
         return Ok(Scan {
             pairs: Vec::new(),
+            totals: Vec::new(),
+            by_day: BTreeMap::new(),
             others: vec![Vec::new(); plans.len()],
             unmapped: vec![0; nfeatures],
             free_sessions: 0,
@@ -470,7 +479,27 @@ pub(crate) fn scan(
     if let Some(m) = acc.matrix {
         m.drain_into(&mut table);
     }
-    let pairs: Vec<PairCharges> = table
+    let (pairs, totals, by_day) = match detail {
+        Detail::Days => (rows(&table, &cal, plans), Vec::new(), BTreeMap::new()),
+        Detail::Totals => {
+            let (totals, by_day) = totals(&table, &cal, plans);
+            (Vec::new(), totals, by_day)
+        }
+    };
+    Ok(Scan {
+        pairs,
+        totals,
+        by_day,
+        others: acc.others,
+        unmapped: acc.unmapped,
+        free_sessions: acc.free,
+    })
+}
+
+#[inline]
+/// One [`DayCharge`] per date of each pair, at the rate in force that date.
+fn rows(table: &PairTable, cal: &[CalProduct], plans: &[ProductPlan<'_>]) -> Vec<PairCharges> {
+    table
         .keys
         .par_iter()
         .zip(table.bits.par_iter())
@@ -489,16 +518,96 @@ pub(crate) fn scan(
                 days,
             })
         })
-        .collect();
-    Ok(Scan {
-        pairs,
-        others: acc.others,
-        unmapped: acc.unmapped,
-        free_sessions: acc.free,
-    })
+        .collect()
 }
 
-#[inline]
+/// The same charges as [`rows`], added up per pair and per date without a
+/// row per charged date. Days are counted per rate period and per (date,
+/// product) first and priced once, so the tokens are exactly those of the
+/// rows.
+fn totals(
+    table: &PairTable,
+    cal: &[CalProduct],
+    plans: &[ProductPlan<'_>],
+) -> (Vec<PairTotal>, BTreeMap<i32, Total>) {
+    let span = table
+        .bits
+        .iter()
+        .filter(|b| !b.words.is_empty())
+        .map(|b| (b.base, b.base + 64 * b.words.len() as i32))
+        .reduce(|(lo, hi), (l, h)| (lo.min(l), hi.max(h)));
+    let Some((first, end)) = span else {
+        return (Vec::new(), BTreeMap::new());
+    };
+    let nproducts = plans.len();
+    let width = (end - first) as usize;
+    // Per thread: charges per (date, product), dense, added up at the end.
+    let (pairs, counts): (Vec<PairTotal>, Vec<u64>) = table
+        .keys
+        .par_iter()
+        .zip(table.bits.par_iter())
+        .fold(
+            || (Vec::new(), vec![0u64; width * nproducts]),
+            |(mut pairs, mut counts), (&(user, c), bits)| {
+                let Some(cp) = cal.get(c as usize) else {
+                    return (pairs, counts);
+                };
+                let Some(plan) = plans.get(usize::from(cp.product)) else {
+                    return (pairs, counts);
+                };
+                let rates = &plan.rates;
+                let mut per_rate = vec![0u64; rates.values.len()];
+                let product = usize::from(cp.product);
+                for day in bits.days() {
+                    let i = rates.breaks.partition_point(|&b| b <= day);
+                    if let Some(n) = per_rate.get_mut(i) {
+                        *n += 1;
+                    }
+                    if let Some(n) = counts.get_mut((day - first) as usize * nproducts + product) {
+                        *n += 1;
+                    }
+                }
+                let mut total = Total::default();
+                for (n, rate) in per_rate.iter().zip(&rates.values) {
+                    total.add(*n, *rate * rust_decimal::Decimal::from(*n));
+                }
+                if total.charges > 0 {
+                    pairs.push(PairTotal {
+                        user,
+                        product: cp.product,
+                        total,
+                    });
+                }
+                (pairs, counts)
+            },
+        )
+        .reduce(
+            || (Vec::new(), vec![0u64; width * nproducts]),
+            |(mut pa, mut ca), (pb, cb)| {
+                pa.extend(pb);
+                for (a, b) in ca.iter_mut().zip(cb) {
+                    *a += b;
+                }
+                (pa, ca)
+            },
+        );
+    let mut by_day: BTreeMap<i32, Total> = BTreeMap::new();
+    for (i, &n) in counts.iter().enumerate() {
+        if n == 0 {
+            continue;
+        }
+        let day = first + (i / nproducts) as i32;
+        let rate = plans
+            .get(i % nproducts)
+            .map_or(rust_decimal::Decimal::ZERO, |p| p.rates.at(day));
+        by_day
+            .entry(day)
+            .or_default()
+            .add(n, rate * rust_decimal::Decimal::from(n));
+    }
+    (pairs, by_day)
+}
+
 fn scan_piece(
     piece: &[Session],
     route: &[Route],

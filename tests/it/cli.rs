@@ -6,7 +6,7 @@ use std::process::Command;
 
 use proptest::prelude::*;
 use tokenplan::ingest::{ImportOptions, import_bytes};
-use tokenplan::meter::meter;
+use tokenplan::meter::{meter, meter_summary};
 use tokenplan::progress::NoProgress;
 use tokenplan::scenario::Scenario;
 use tokenplan::usage::Usage;
@@ -344,6 +344,11 @@ fn meter_text(files: &[String]) -> String {
         .unwrap();
     }
     let m = meter(&usage, &scenario, &NoProgress).unwrap();
+    // The command line's summary path adds up to exactly the rows.
+    assert_eq!(
+        meter_summary(&usage, &scenario, &NoProgress).unwrap(),
+        m.summary()
+    );
     m.pairs
         .iter()
         .map(|p| {
