@@ -5,6 +5,10 @@
 //! Times (min over several runs): `PlanInput::new` + `optimise` +
 //! `baselines` (target < 100 ms), and a token-price change re-optimise
 //! (target < 16 ms), with a flat price and with two all-units tiers.
+//!
+//! `bench_plan SESSIONS_CSV SCENARIO` runs the same on real data instead,
+//! e.g. the 10M-session set of `benches/meter_vs_duckdb.sh` with
+//! `sample-data/scenario.ron`.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -258,18 +262,46 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// The real thing: `SESSIONS_CSV` imported and metered under `SCENARIO`.
+fn real(
+    path: &str,
+    scenario: &str,
+) -> Result<(Metered, Usage, Scenario), Box<dyn std::error::Error>> {
+    let sc = Scenario::load(scenario)?;
+    let mut usage = Usage::default();
+    let opts = tokenplan::ingest::ImportOptions {
+        time_zone: sc.server_tz()?,
+        kind: None,
+    };
+    let progress = tokenplan::progress::NoProgress;
+    tokenplan::ingest::import_path(std::path::Path::new(path), &opts, &mut usage, &progress)?;
+    let metered = tokenplan::meter::meter(&usage, &sc, &progress)?;
+    Ok((metered, usage, sc))
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
-    let (metered, usage) = synthesise();
+    let args: Vec<String> = std::env::args().collect();
+    let (metered, usage, sc) = match args.as_slice() {
+        [_, path, scenario] => real(path, scenario)?,
+        _ => {
+            let (metered, usage) = synthesise();
+            (metered, usage, scenario())
+        }
+    };
     let charges: u64 = metered.pairs.iter().map(|p| p.charges()).sum();
     println!(
-        "synthesised {} users, {} pairs, {} charges in {:.0} ms",
+        "{} {} users, {} pairs, {} charges in {:.0} ms",
+        if args.len() == 3 {
+            "imported and metered"
+        } else {
+            "synthesised"
+        },
         usage.users.len(),
         metered.pairs.len(),
         charges,
         ms(t.elapsed())
     );
-    let sc = scenario();
     let (t_fc, c_fc, _) = min_time(40, || tokenplan::plan::forecast(&metered, &sc.forecast));
     println!(
         "forecast alone: {:.2} ms (cpu {:.1} ms)",
