@@ -17,6 +17,7 @@ if [ ! -f "$dir/sessions.csv" ]; then
   python3 ../shared/tools/gen_usage.py --users 22000 --days 730 --seed 12 --out "$dir"
 fi
 cargo build --release --quiet --bin tokenplan
+bin="${CARGO_TARGET_DIR:-target}/release/tokenplan"
 
 cat > "$out/duck.py" <<'PY'
 import duckdb, sys
@@ -44,7 +45,7 @@ measure() { # name, command...
 }
 
 measure duckdb python3 "$out/duck.py" "$dir/sessions.csv" "$out/duckdb.csv"
-measure tokenplan target/release/tokenplan meter --scenario benches/calendar_day.ron "$dir/sessions.csv"
+measure tokenplan "$bin" meter --scenario benches/calendar_day.ron "$dir/sessions.csv"
 
 # Same charges, exactly: tokenplan prints user,product,charges,tokens.
 tail -n +2 "$out/tokenplan.stdout" | awk -F, '{print tolower($1)","$2","$3}' | sort > "$out/tokenplan.sorted"

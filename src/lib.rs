@@ -13,6 +13,8 @@
 //! The engine never names the GUI toolkit: the GUI ([`gui`], egui/eframe)
 //! and the CLI are two thin faces on it.
 
+pub mod atomic;
+pub mod cli;
 pub mod gui;
 pub mod ingest;
 pub mod ledger;
@@ -20,6 +22,7 @@ pub mod meter;
 pub mod monitor;
 pub mod plan;
 pub mod progress;
+pub mod sample;
 pub mod scenario;
 pub mod time;
 pub mod usage;

@@ -16,6 +16,7 @@ use super::views::{self, frame};
 use super::workspace::{Origin, Workspace};
 use crate::ingest::{ImportOptions, Report};
 use crate::meter::Metered;
+use crate::progress::Progress;
 use crate::scenario::Scenario;
 use crate::usage::Usage;
 
@@ -135,7 +136,7 @@ impl App {
     /// Loads data and a scenario together, in the background: at start, and
     /// when going back to the sample data.
     fn start_load(&mut self, ctx: &egui::Context, files: Vec<PathBuf>, scenario: ScenarioSource) {
-        let work = move |_: &super::jobs::JobProgress| {
+        let work = move |progress: &super::jobs::JobProgress| {
             let (loaded, keep) = match scenario {
                 ScenarioSource::File(path) => (
                     Some(engine::load_scenario(&path).map(|s| (s, Some(path)))),
@@ -163,6 +164,7 @@ impl App {
                     Vec::new(),
                     &files,
                     &import_options(Some(s)),
+                    progress,
                     &mut failures,
                 ),
             };
@@ -200,9 +202,17 @@ impl App {
             ),
         };
         let options = import_options(self.ws.scenario.as_ref());
-        let work = move |_: &super::jobs::JobProgress| {
+        let work = move |progress: &super::jobs::JobProgress| {
             let mut failures = Vec::new();
-            let usage = import_into(base, reports, files, &paths, &options, &mut failures);
+            let usage = import_into(
+                base,
+                reports,
+                files,
+                &paths,
+                &options,
+                progress,
+                &mut failures,
+            );
             ImportOutcome {
                 scenario: None,
                 usage,
@@ -526,13 +536,14 @@ fn import_into(
     mut files: Vec<PathBuf>,
     paths: &[PathBuf],
     options: &ImportOptions,
+    progress: &dyn Progress,
     failures: &mut Vec<String>,
 ) -> Option<(Usage, Vec<Report>, Origin)> {
     let mut imported = false;
     for path in paths {
         // Import into a copy so a file that fails half-way adds nothing.
         let mut scratch = usage.clone();
-        match engine::import_file(path, &mut scratch, options) {
+        match engine::import_file(path, &mut scratch, options, progress) {
             Ok(report) if report.fatal => failures.push(problem_summary(&report)),
             Ok(report) => {
                 usage = scratch;

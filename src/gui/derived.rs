@@ -266,6 +266,7 @@ mod tests {
             ],
             unmapped: BTreeMap::from([("X".into(), 2), ("Y".into(), 5)]),
             free_sessions: 3,
+            ..Metered::default()
         };
         let c = Charges::build(&metered, None);
         assert_eq!(c.total_tokens, Decimal::from(22));

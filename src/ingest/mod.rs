@@ -6,8 +6,24 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io::{BufReader, Read};
+use std::path::Path;
+use std::str::FromStr;
 
 use chrono_tz::Tz;
+
+use crate::progress::Progress;
+use crate::usage::Usage;
+
+pub mod assignments;
+pub mod detect;
+pub mod directory;
+pub mod flexlog;
+pub mod sessions_csv;
+mod table;
+pub mod tokenflex;
+
+pub use detect::detect;
 
 /// The kinds of input file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -34,6 +50,30 @@ impl SourceKind {
             SourceKind::Directory => "directory",
             SourceKind::Assignments => "assignments",
         }
+    }
+}
+
+/// A `--kind` name that is none of the [`SourceKind`]s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown file kind `{0}`; expected one of: sessions, debug-log, token-flex, directory, assignments"
+)]
+pub struct UnknownKind(pub String);
+
+impl FromStr for SourceKind {
+    type Err = UnknownKind;
+
+    /// The names of [`SourceKind::as_str`], any case, `_` for `-` allowed.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let k = s.trim().to_ascii_lowercase().replace('_', "-");
+        Ok(match k.as_str() {
+            "sessions" => SourceKind::Sessions,
+            "debug-log" => SourceKind::DebugLog,
+            "token-flex" => SourceKind::TokenFlex,
+            "directory" => SourceKind::Directory,
+            "assignments" => SourceKind::Assignments,
+            _ => return Err(UnknownKind(s.to_string())),
+        })
     }
 }
 
@@ -173,4 +213,98 @@ pub enum ImportError {
         /// Why, and what to do.
         reason: String,
     },
+}
+
+/// Bytes looked at to tell a file's kind.
+const HEAD: u64 = 64 * 1024;
+
+/// Detects the kind of the file at `path` (or takes `opts.kind`) and reads
+/// it into `usage`. Problems in the content are in the [`Report`];
+/// `progress` sees bytes read and can cancel a long session import (the
+/// report then says so).
+///
+/// # Errors
+/// [`ImportError::Io`] when the file cannot be opened or read at all;
+/// [`ImportError::Unrecognised`] when its content is of no known kind (the
+/// message says which kinds are accepted).
+pub fn import_path(
+    path: &Path,
+    opts: &ImportOptions,
+    usage: &mut Usage,
+    progress: &dyn Progress,
+) -> Result<Report, ImportError> {
+    let name = path.display().to_string();
+    let io = |source| ImportError::Io {
+        file: name.clone(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let total = file.metadata().map_err(io)?.len();
+    let mut head = Vec::with_capacity(HEAD as usize);
+    (&mut file).take(HEAD).read_to_end(&mut head).map_err(io)?;
+    let kind = kind_of(&name, &head, opts)?;
+    let src = std::io::Cursor::new(head).chain(file);
+    Ok(import_reader(
+        &name, kind, src, total, opts, usage, progress,
+    ))
+}
+
+/// [`import_path`] on bytes already in memory (tests, drag and drop);
+/// `name` is the file name used in messages.
+///
+/// # Errors
+/// [`ImportError::Unrecognised`] when the content is of no known kind.
+pub fn import_bytes(
+    name: &str,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    usage: &mut Usage,
+    progress: &dyn Progress,
+) -> Result<Report, ImportError> {
+    let head = bytes.get(..bytes.len().min(HEAD as usize)).unwrap_or(bytes);
+    let kind = kind_of(name, head, opts)?;
+    Ok(import_reader(
+        name,
+        kind,
+        bytes,
+        bytes.len() as u64,
+        opts,
+        usage,
+        progress,
+    ))
+}
+
+fn kind_of(name: &str, head: &[u8], opts: &ImportOptions) -> Result<SourceKind, ImportError> {
+    match opts.kind {
+        Some(k) => Ok(k),
+        None => detect::classify(name, head).map_err(|reason| ImportError::Unrecognised {
+            file: name.to_string(),
+            reason,
+        }),
+    }
+}
+
+fn import_reader<R: Read + Send>(
+    name: &str,
+    kind: SourceKind,
+    src: R,
+    total: u64,
+    opts: &ImportOptions,
+    usage: &mut Usage,
+    progress: &dyn Progress,
+) -> Report {
+    let mut report = match kind {
+        SourceKind::Sessions => {
+            sessions_csv::read_sessions(name, src, total, opts.time_zone, usage, progress)
+        }
+        SourceKind::DebugLog => {
+            flexlog::read_debug_log(name, BufReader::with_capacity(1 << 16, src), opts, usage)
+        }
+        SourceKind::TokenFlex => tokenflex::read_token_flex(name, src, usage),
+        SourceKind::Directory => directory::read_directory(name, src, usage),
+        SourceKind::Assignments => assignments::read_assignments(name, src, usage),
+    };
+    report.kind = Some(kind);
+    progress.report(total, total);
+    report
 }

@@ -10,7 +10,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use rust_decimal::Decimal;
-use tokenplan::gui::{App, AppOptions, engine, fmt};
+use tokenplan::gui::{App, AppOptions, fmt};
 use tokenplan::progress::NoProgress;
 
 /// A file dropped onto the window.
@@ -87,9 +87,9 @@ fn starts_with_the_sample_metered_and_shows_the_engine_total() {
     let mut h = harness();
     wait_idle(&mut h);
 
-    let scenario = engine::sample_scenario().unwrap();
-    let (usage, _) = engine::sample_usage(&scenario);
-    let metered = engine::meter(&usage, &scenario, &NoProgress).unwrap();
+    let scenario = tokenplan::sample::scenario().unwrap();
+    let (usage, _) = tokenplan::sample::usage(&scenario);
+    let metered = tokenplan::meter::meter(&usage, &scenario, &NoProgress).unwrap();
     let total: Decimal = metered.pairs.iter().map(|p| p.tokens()).sum();
     assert!(total > Decimal::ZERO);
 

@@ -1,1 +1,1065 @@
-//! Integration tests: ledger.
+//! Integration tests: token ledger and pool sizing (SPEC §5).
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use tokenplan::ledger::lots::present_value;
+use tokenplan::ledger::sizing::{DemandModel, FastContract, FastPlan};
+use tokenplan::ledger::{
+    Grid, Lot, LotKind, PurchasePlan, SizingError, SizingOptions, Term, run_ledger, size,
+};
+use tokenplan::progress::{NoProgress, Progress};
+use tokenplan::scenario::{
+    Contract, Forecast, Overdraft, Scenario, Sizing, Tier, TierMode, TokenPrice,
+};
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn date(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn contract(start: &str, years: u32, overdraft: Overdraft, rate: &str) -> Contract {
+    Contract {
+        start: date(start),
+        years,
+        overage_price: d("3.60"),
+        overdraft,
+        discount_rate: d(rate),
+    }
+}
+
+fn scenario(contract: Contract, price: TokenPrice, growth: &str) -> Scenario {
+    Scenario {
+        version: 1,
+        name: "sizing test".into(),
+        currency: "USD".into(),
+        server_time_zone: "America/New_York".into(),
+        products: BTreeMap::new(),
+        subscriptions: BTreeMap::new(),
+        token_price: price,
+        contract,
+        forecast: Forecast {
+            history_days: 0,
+            growth_per_year: d(growth),
+        },
+        budgets: BTreeMap::new(),
+        constraints: Default::default(),
+        sizing: Sizing::default(),
+    }
+}
+
+fn spec_tiers() -> TokenPrice {
+    TokenPrice::Tiers {
+        mode: TierMode::AllUnits,
+        tiers: vec![
+            Tier {
+                from: 0,
+                price: d("3.00"),
+            },
+            Tier {
+                from: 50_000,
+                price: d("2.75"),
+            },
+        ],
+    }
+}
+
+/// `days` days of history from `first`, demand given per day index.
+fn history(
+    first: &str,
+    days: usize,
+    mut f: impl FnMut(usize) -> Decimal,
+) -> Vec<(NaiveDate, Decimal)> {
+    date(first)
+        .iter_days()
+        .take(days)
+        .enumerate()
+        .map(|(i, day)| (day, f(i)))
+        .collect()
+}
+
+fn plan(annual: i64, contract: i64) -> PurchasePlan {
+    PurchasePlan {
+        annual_tokens_per_year: Decimal::from(annual),
+        contract_tokens: Decimal::from(contract),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The exact ledger.
+
+/// 3-year contract from 2027-01-01 (years of 365, 366 and 365 days),
+/// 10,000 annual tokens each year + 5,000 contract tokens, all-units tiers
+/// (each order stays under 50,000 tokens: 3.00 a token), overage 3.60,
+/// unlimited overdraft, 8% discount. Demand: 30/day in year 1, 20/day in
+/// year 2, 40/day in year 3.
+///
+/// Year 1: demand 30 × 365 = 10,950. The annual lot expires first: 10,000
+///   from it, 950 from the contract lot (4,050 left). Nothing expires.
+/// Year 2: demand 20 × 366 = 7,320, all from the annual lot: 2,680 of it
+///   expire on 2028-12-31. Contract lot still 4,050.
+/// Year 3: both lots end 2029-12-31, so the smaller one (contract, 4,050)
+///   goes first: after 101 days (4,040) it holds 10; on day 102
+///   (2029-04-12) it gives 10 and the annual lot 30. Demand 40 × 365 =
+///   14,600 against 14,050: overage 550, starting on day 352 (2029-12-18:
+///   351 × 40 = 14,040 drawn before it, so 10 drawn and 30 overage), then
+///   13 more days of 40. Overage cost 550 × 3.60 = 1,980.00.
+/// Totals: bought 35,000 = consumed 10,950 + 7,320 + 14,050 + expired
+///   2,680 + remaining 0.
+/// Payments: 15,000 × 3 = 45,000 at the start; 30,000 at the start of
+///   years 2 and 3; 1,980 at the end of year 3. NPV = 45,000 +
+///   30,000/1.08 + 30,000/1.08² + 1,980/1.08³ = 45,000 + 27,777.78 +
+///   25,720.16 + 1,571.79 = 100,069.73.
+#[test]
+fn hand_computed_three_year_ledger() {
+    let c = contract("2027-01-01", 3, Overdraft::Unlimited, "0.08");
+    let term = Term::new(&c).unwrap();
+    let lots = plan(10_000, 5_000).lots(&term, &spec_tiers());
+    assert_eq!(lots.len(), 4);
+    assert_eq!(lots[1].kind, LotKind::Contract);
+    assert_eq!(lots[1].cost, d("15000"));
+    assert_eq!(lots[0].unit_price(), Some(d("3")));
+    let demand: Vec<Decimal> = (0..term.days())
+        .map(|t| {
+            Decimal::from(match t {
+                0..365 => 30,
+                365..731 => 20,
+                _ => 40,
+            })
+        })
+        .collect();
+    let run = run_ledger(&c, &lots, &demand).unwrap();
+    let y: Vec<_> = run
+        .years
+        .iter()
+        .map(|y| (y.demand, y.consumed, y.expired, y.overage, y.unserved))
+        .collect();
+    let n = |v: i64| Decimal::from(v);
+    assert_eq!(
+        y,
+        vec![
+            (n(10_950), n(10_950), n(0), n(0), n(0)),
+            (n(7_320), n(7_320), n(2_680), n(0), n(0)),
+            (n(14_600), n(14_050), n(0), n(550), n(0)),
+        ]
+    );
+    assert_eq!(run.years[0].purchase_cost, d("45000"));
+    assert_eq!(run.years[2].overage_cost, d("1980.00"));
+    assert_eq!(run.years[0].npv, d("45000"));
+    assert_eq!(run.years[1].npv.round_dp(2), d("27777.78"));
+    // 25,720.164609 + 1,571.787837
+    assert_eq!(run.years[2].npv.round_dp(2), d("27291.95"));
+    assert_eq!(run.totals.npv.round_dp(2), d("100069.73"));
+    assert_eq!(run.totals.cost, d("106980.00"));
+    assert_eq!(run.totals.bought, n(35_000));
+    assert_eq!(
+        run.totals.bought,
+        run.totals.consumed + run.totals.expired + run.totals.remaining
+    );
+    assert_eq!(run.totals.remaining, n(0));
+
+    // Expiry events: year-1 annual lot empty, year-2 lot 2,680, both
+    // year-3 lots empty at the end.
+    let events: Vec<_> = run
+        .expiry_events
+        .iter()
+        .map(|e| (e.date, e.lot, e.tokens))
+        .collect();
+    assert_eq!(
+        events,
+        vec![
+            (date("2027-12-31"), 0, n(0)),
+            (date("2028-12-31"), 2, n(2_680)),
+            (date("2029-12-31"), 1, n(0)),
+            (date("2029-12-31"), 3, n(0)),
+        ]
+    );
+
+    // Smaller lot first when both expire together.
+    let day = |s: &str| &run.days[term.day_index(date(s))];
+    assert_eq!(
+        day("2029-04-11").balances,
+        vec![n(0), n(10), n(0), n(10_000)]
+    );
+    assert_eq!(day("2029-04-12").balances, vec![n(0), n(0), n(0), n(9_970)]);
+    // The first day of overage.
+    let first_over = run.days.iter().find(|r| r.overage > n(0)).unwrap();
+    assert_eq!(first_over.date, date("2029-12-18"));
+    assert_eq!((first_over.consumed, first_over.overage), (n(10), n(30)));
+    assert_eq!(run.days[364].expired, n(0));
+    assert_eq!(day("2028-12-31").expired, n(2_680));
+}
+
+#[test]
+fn overdraft_none_and_limit_refuse_beyond() {
+    // 1-year contract, one 100-token annual lot, demand 10/day for 15 days.
+    let lots = [Lot {
+        quantity: d("100"),
+        kind: LotKind::Annual,
+        purchased: date("2027-01-01"),
+        cost: d("300"),
+    }];
+    let demand = vec![d("10"); 15];
+    let none = run_ledger(
+        &contract("2027-01-01", 1, Overdraft::None, "0"),
+        &lots,
+        &demand,
+    )
+    .unwrap();
+    assert_eq!(
+        (none.totals.overage, none.totals.unserved, none.totals.cost),
+        (d("0"), d("50"), d("300"))
+    );
+    let limit = run_ledger(
+        &contract("2027-01-01", 1, Overdraft::Limit(d("25")), "0"),
+        &lots,
+        &demand,
+    )
+    .unwrap();
+    // Days 11-12 billed (20), day 13 billed 5 and refused 5, then refused.
+    assert_eq!(
+        (limit.totals.overage, limit.totals.unserved),
+        (d("25"), d("25"))
+    );
+    assert_eq!(
+        (limit.days[12].overage, limit.days[12].unserved),
+        (d("5"), d("5"))
+    );
+    assert_eq!(limit.totals.cost, d("390.00"));
+    assert_eq!(limit.totals.expired, d("0"));
+}
+
+#[test]
+fn ledger_rejects_bad_input() {
+    let c = contract("2027-01-01", 1, Overdraft::Unlimited, "0.08");
+    let lot = |q: &str, day: &str| Lot {
+        quantity: d(q),
+        kind: LotKind::Annual,
+        purchased: date(day),
+        cost: d("0"),
+    };
+    let err = run_ledger(&c, &[lot("10", "2028-01-01")], &[]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "lot 0: bought on 2028-01-01, outside the term 2027-01-01 to 2027-12-31"
+    );
+    assert!(run_ledger(&c, &[lot("-1", "2027-01-01")], &[]).is_err());
+    assert!(run_ledger(&c, &[], &vec![d("1"); 366]).is_err());
+    assert!(run_ledger(&c, &[], &[d("-1")]).is_err());
+    let mut bad_rate = c.clone();
+    bad_rate.discount_rate = d("-1");
+    assert!(run_ledger(&bad_rate, &[], &[]).is_err());
+}
+
+/// Lots for the property tests: (quantity in milli-tokens, contract?,
+/// purchase day index, cost in cents).
+fn arb_lots(days: usize) -> impl Strategy<Value = Vec<(i64, bool, usize, i64)>> {
+    prop::collection::vec((0i64..400_000, any::<bool>(), 0..days, 0i64..100_000), 0..6)
+}
+
+fn arb_overdraft() -> impl Strategy<Value = Overdraft> {
+    prop_oneof![
+        Just(Overdraft::None),
+        Just(Overdraft::Unlimited),
+        (0i64..200).prop_map(|n| Overdraft::Limit(Decimal::from(n))),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// The ledger balances to the token every day, serves demand in
+    /// expiry-then-smaller-lot order, and never bills beyond a limit.
+    #[test]
+    fn ledger_balances_and_draws_in_order(
+        years in 1u32..=2,
+        raw_lots in arb_lots(365),
+        demand in prop::collection::vec(0i64..3_000, 0..700),
+        overdraft in arb_overdraft(),
+    ) {
+        let c = contract("2027-03-01", years, overdraft.clone(), "0.05");
+        let term = Term::new(&c).unwrap();
+        let lots: Vec<Lot> = raw_lots
+            .iter()
+            .map(|&(q, is_contract, day, cents)| Lot {
+                quantity: Decimal::new(q, 3),
+                kind: if is_contract { LotKind::Contract } else { LotKind::Annual },
+                purchased: term.start() + chrono::Duration::days((day * years as usize) as i64),
+                cost: Decimal::new(cents, 2),
+            })
+            .collect();
+        let demand: Vec<Decimal> = demand
+            .iter()
+            .take(term.days())
+            .map(|&m| Decimal::new(m, 2))
+            .collect();
+        let run = run_ledger(&c, &lots, &demand).unwrap();
+        prop_assert_eq!(run.days.len(), term.days());
+
+        let mut bought = Decimal::ZERO;
+        let mut consumed = Decimal::ZERO;
+        let mut expired = Decimal::ZERO;
+        let mut overage = Decimal::ZERO;
+        let mut before = vec![Decimal::ZERO; lots.len()];
+        for row in &run.days {
+            for (i, lot) in lots.iter().enumerate() {
+                if lot.purchased == row.date {
+                    bought += lot.quantity;
+                    before[i] += lot.quantity;
+                }
+            }
+            consumed += row.consumed;
+            expired += row.expired;
+            overage += row.overage;
+            prop_assert_eq!(row.consumed + row.overage + row.unserved, row.demand);
+            prop_assert_eq!(bought, consumed + expired + row.remaining());
+
+            // Balance after the day's draw, before expiry.
+            let mut after = row.balances.clone();
+            for e in run.expiry_events.iter().filter(|e| e.date == row.date) {
+                after[e.lot] += e.tokens;
+            }
+            let live = |i: usize| {
+                lots[i].purchased <= row.date && run.expiries[i] >= row.date && before[i] > Decimal::ZERO
+            };
+            let rank = |i: usize| (run.expiries[i], before[i], i);
+            for i in (0..lots.len()).filter(|&i| live(i) && after[i] < before[i]) {
+                // Every lot ranked before a lot that was drawn is empty.
+                for j in (0..lots.len()).filter(|&j| live(j) && rank(j) < rank(i)) {
+                    prop_assert_eq!(after[j], Decimal::ZERO, "lot {} drawn before {} on {}", i, j, row.date);
+                }
+            }
+            // Demand is refused or billed only when every live lot is empty.
+            if row.overage + row.unserved > Decimal::ZERO {
+                prop_assert!((0..lots.len()).filter(|&j| live(j)).all(|j| after[j].is_zero()));
+            }
+            if let Overdraft::Limit(n) = overdraft {
+                prop_assert!(overage <= n);
+            }
+            if overdraft == Overdraft::None {
+                prop_assert_eq!(row.overage, Decimal::ZERO);
+            }
+            before = row.balances.clone();
+        }
+        let t = &run.totals;
+        prop_assert_eq!(t.bought, t.consumed + t.expired + t.remaining);
+        prop_assert_eq!(t.bought, lots.iter().map(|l| l.quantity).sum::<Decimal>());
+        prop_assert_eq!(t.demand, t.consumed + t.overage + t.unserved);
+        // Every lot has ended by the end of the term.
+        prop_assert_eq!(t.remaining, Decimal::ZERO);
+    }
+
+    /// The fast per-year evaluation of sizing equals the exact ledger on
+    /// the trial's daily path, and the prefix-sum year totals equal the
+    /// path's sums.
+    #[test]
+    fn fast_evaluation_matches_exact_ledger(
+        years in 1u32..=3,
+        hist in prop::collection::vec(0i64..5_000, 14..60),
+        growth in 0i64..30,
+        annual in 0i64..60_000,
+        contract_tokens in 0i64..120_000,
+        overdraft in prop_oneof![
+            Just(Overdraft::None),
+            Just(Overdraft::Unlimited),
+            (0i64..20_000).prop_map(|n| Overdraft::Limit(Decimal::from(n))),
+        ],
+        seed in any::<u64>(),
+        trial in 0u64..1_000,
+    ) {
+        let c = contract("2028-02-29", years, overdraft, "0.07");
+        let term = Term::new(&c).unwrap();
+        let h = history("2026-01-05", hist.len(), |i| Decimal::new(hist[i], 1));
+        let model = DemandModel::new(&h, &c, Decimal::new(growth, 2), 0).unwrap();
+        let path = model.sample_path(seed, trial);
+        prop_assert_eq!(path.len(), term.days());
+        let mut totals = vec![0; term.years()];
+        model.sample_year_totals(seed, trial, &mut totals);
+        for (k, &total) in totals.iter().enumerate() {
+            let lo = term.day_index(term.year_start(k));
+            let hi = lo + term.year_days(k);
+            prop_assert_eq!(total, path[lo..hi].iter().sum::<i64>());
+        }
+
+        let p = plan(annual, contract_tokens);
+        let lots = p.lots(&term, &spec_tiers());
+        let demand: Vec<Decimal> = path.iter().map(|&m| Decimal::new(m, 3)).collect();
+        let run = run_ledger(&c, &lots, &demand).unwrap();
+        let fc = FastContract::new(&c, term.years(), Some(Decimal::ZERO)).unwrap();
+        let fast = FastPlan::new(&p, &term, &spec_tiers(), c.discount_rate).unwrap();
+        let (out, cost) = fast.evaluate(&fc, &totals);
+        prop_assert_eq!(Decimal::new(out.expired, 3), run.totals.expired);
+        prop_assert_eq!(Decimal::new(out.overage, 3), run.totals.overage);
+        prop_assert_eq!(Decimal::new(out.unserved, 3), run.totals.unserved);
+        prop_assert_eq!(cost, run.totals.npv);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Sizing.
+
+#[test]
+fn resampled_weeks_keep_the_weekly_rhythm() {
+    // Weekdays 100 tokens, weekends nothing; history starts on a Thursday,
+    // the contract on a Monday.
+    let h = history("2026-01-01", 120, |i| {
+        let wd = (date("2026-01-01") + chrono::Duration::days(i as i64)).weekday();
+        if matches!(wd, Weekday::Sat | Weekday::Sun) {
+            d("0")
+        } else {
+            d("100") + Decimal::from(i as i64)
+        }
+    });
+    let c = contract("2027-01-04", 2, Overdraft::Unlimited, "0");
+    let model = DemandModel::new(&h, &c, d("0"), 0).unwrap();
+    for trial in 0..20 {
+        let path = model.sample_path(42, trial);
+        assert_eq!(path.len(), 365 + 366);
+        for (t, &m) in path.iter().enumerate() {
+            let wd = (date("2027-01-04") + chrono::Duration::days(t as i64)).weekday();
+            assert_eq!(m == 0, matches!(wd, Weekday::Sat | Weekday::Sun), "day {t}");
+        }
+    }
+    // Too little history for a whole week starting on a Monday.
+    let short = history("2026-01-01", 10, |_| d("1"));
+    let err = DemandModel::new(&short, &c, d("0"), 0).unwrap_err();
+    assert!(matches!(err, SizingError::History(_)), "{err}");
+}
+
+#[test]
+fn growth_compounds_from_the_first_contract_year() {
+    let h = history("2026-01-01", 28, |_| d("100"));
+    let c = contract("2027-01-01", 3, Overdraft::Unlimited, "0");
+    let model = DemandModel::new(&h, &c, d("0.10"), 0).unwrap();
+    let mut totals = vec![0; 3];
+    model.sample_year_totals(7, 3, &mut totals);
+    // 110, 121 and 133.1 tokens a day, in milli-tokens.
+    assert_eq!(totals, vec![365 * 110_000, 366 * 121_000, 365 * 133_100]);
+}
+
+#[test]
+fn constant_demand_sizes_to_known_costs() {
+    // 100 tokens every day, no growth, one 365-day year: every trial
+    // demands 36,500. 36,000 annual: 500 overage × 3.60 = 1,800 billed at
+    // the year's end, /1.08 = 1,666.67, + 108,000 = 109,666.67.
+    // 37,000 annual: 111,000, 500 expired.
+    let h = history("2026-01-01", 70, |_| d("100"));
+    let c = contract("2027-01-01", 1, Overdraft::Unlimited, "0.08");
+    let s = scenario(c, TokenPrice::Flat(d("3.00")), "0");
+    let options = SizingOptions {
+        trials: 50,
+        grid: Grid::Plans(vec![plan(36_000, 0), plan(37_000, 0), plan(0, 36_500)]),
+        ..SizingOptions::from_scenario(&s)
+    };
+    let r = size(&h, &s, &options, &NoProgress).unwrap();
+    let p = &r.plans;
+    assert_eq!(p[0].expected_cost, d("109666.67"));
+    assert_eq!(
+        (p[0].p10_cost, p[0].p50_cost, p[0].p90_cost),
+        (d("109666.67"), d("109666.67"), d("109666.67"))
+    );
+    assert_eq!(p[0].overage_probability.to_string(), "1.0000");
+    assert_eq!(p[0].expected_overage, d("500"));
+    assert_eq!(p[1].expected_cost, d("111000"));
+    assert_eq!(p[1].expected_expired.to_string(), "500.00");
+    assert_eq!(p[2].expected_cost.to_string(), "109500.00");
+    assert_eq!(r.recommended, 2);
+    assert_eq!(r.recommended_within_risk, Some(2));
+    assert_eq!(r.side_by_side.annual_only, Some(0));
+    assert_eq!(r.side_by_side.contract_only, Some(2));
+    assert_eq!(r.side_by_side.best_mix, None);
+    assert_eq!(r.mean_annual_demand.to_string(), "36500.00");
+
+    // Refused demand costs its shadow price: with `None`, 35,000 annual
+    // leaves 1,500 unserved, 1,500 × 3.60 / 1.08 = 5,000 on top of 105,000.
+    let mut none = s.clone();
+    none.contract.overdraft = Overdraft::None;
+    let options = SizingOptions {
+        grid: Grid::Plans(vec![plan(35_000, 0), plan(0, 0)]),
+        ..options
+    };
+    let r = size(&h, &none, &options, &NoProgress).unwrap();
+    assert_eq!(r.plans[0].expected_cost, d("110000"));
+    assert_eq!(r.plans[0].expected_unserved, d("1500"));
+    assert_eq!(r.plans[0].expected_overage, d("0"));
+    assert_eq!(r.plans[1].expected_cost, d("121666.67"));
+    assert_eq!(r.recommended, 0);
+    assert_eq!(r.recommended_within_risk, None);
+}
+
+/// A year of i.i.d. daily demand, uniform on 0..=200 tokens.
+fn iid_history(seed: u64) -> Vec<(NaiveDate, Decimal)> {
+    let mut rng = tokenplan::ledger::rng::TrialRng::for_trial(seed, 0);
+    history("2025-01-06", 364, |_| Decimal::from(rng.below(201)))
+}
+
+#[test]
+fn newsvendor_recommends_the_critical_fractile() {
+    // One-year contract, unit price 3.00, overage 3.60, no discount: the
+    // cost-minimising quantity is the (3.60 − 3.00) / 3.60 = 1/6 quantile
+    // of annual demand.
+    let h = iid_history(11);
+    let c = contract("2027-01-04", 1, Overdraft::Unlimited, "0");
+    let s = scenario(c.clone(), TokenPrice::Flat(d("3.00")), "0");
+    let trials = 2_000u32;
+    let model = DemandModel::new(&h, &c, d("0"), 0).unwrap();
+    let mut annual: Vec<i64> = (0..trials)
+        .map(|i| {
+            let mut t = [0];
+            model.sample_year_totals(5, u64::from(i), &mut t);
+            t[0] / 1000
+        })
+        .collect();
+    annual.sort_unstable();
+    let quantile = annual[(trials as usize).div_ceil(6) - 1];
+    let mean = annual.iter().sum::<i64>() / i64::from(trials);
+    // Fine grid: every 50 tokens from 85% to 115% of the mean.
+    let plans: Vec<PurchasePlan> = (0..)
+        .map(|i| mean * 85 / 100 + 50 * i)
+        .take_while(|&q| q <= mean * 115 / 100)
+        .map(|q| plan(q, 0))
+        .collect();
+    assert!(plans.len() > 100);
+    let options = SizingOptions {
+        trials,
+        seed: 5,
+        grid: Grid::Plans(plans),
+        ..SizingOptions::from_scenario(&s)
+    };
+    let r = size(&h, &s, &options, &NoProgress).unwrap();
+    let best = r.plans[r.recommended].annual_tokens_per_year;
+    let q = Decimal::from(quantile);
+    let gap = ((best - q) / q).abs();
+    assert!(gap <= d("0.02"), "recommended {best}, 1/6 quantile {q}");
+    // The sample optimum of a newsvendor is the sample quantile itself, up
+    // to the grid step.
+    assert!(
+        (best - q).abs() <= d("50"),
+        "recommended {best}, 1/6 quantile {q}"
+    );
+    // And the risk-limited plan covers at least 95% of the trials.
+    let within = r.recommended_within_risk.unwrap();
+    assert!(r.plans[within].overage_probability <= d("0.05"));
+    assert!(r.plans[within].annual_tokens_per_year > best);
+}
+
+fn default_run(parallel: bool, seed: u64) -> tokenplan::ledger::SizeReport {
+    let h = iid_history(3);
+    let mut c = contract("2027-01-04", 3, Overdraft::Unlimited, "0.08");
+    c.overage_price = d("3.60");
+    let s = scenario(c, spec_tiers(), "0.05");
+    let options = SizingOptions {
+        trials: 600,
+        seed,
+        parallel,
+        ..SizingOptions::from_scenario(&s)
+    };
+    size(&h, &s, &options, &NoProgress).unwrap()
+}
+
+#[test]
+fn same_seed_same_bytes_serial_equals_parallel() {
+    let a = default_run(true, 9);
+    let b = default_run(true, 9);
+    let serial = default_run(false, 9);
+    assert_eq!(a, b);
+    assert_eq!(a, serial);
+    let json = serde_json::to_string_pretty(&a).unwrap();
+    assert_eq!(json, serde_json::to_string_pretty(&serial).unwrap());
+    let other = default_run(true, 10);
+    assert_ne!(a.plans, other.plans);
+
+    // 6 × 5 grid around the mean plus refinement, sorted by quantities;
+    // money as strings with two places.
+    assert!(a.plans.len() > 30 && a.plans.len() <= 30 + 6 * 20);
+    assert!(a.plans.windows(2).all(|w| {
+        (w[0].annual_tokens_per_year, w[0].contract_tokens)
+            < (w[1].annual_tokens_per_year, w[1].contract_tokens)
+    }));
+    assert_eq!(a.plans[0].annual_tokens_per_year, d("0"));
+    assert_eq!(a.plans[0].contract_tokens, d("0"));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let p0 = &v["plans"][0];
+    for field in ["expected_cost", "p10_cost", "p50_cost", "p90_cost"] {
+        let s = p0[field].as_str().unwrap();
+        assert_eq!(s.split('.').nth(1).map(str::len), Some(2), "{field}: {s}");
+    }
+    assert!(v["recommended"].is_u64());
+    // Zero plan: everything is overage, every trial.
+    assert_eq!(p0["overage_probability"], "1.0000");
+    let best = &a.plans[a.recommended];
+    assert!(
+        a.plans
+            .iter()
+            .all(|p| p.expected_cost >= best.expected_cost)
+    );
+    for p in &a.plans {
+        assert!(p.p10_cost <= p.p50_cost && p.p50_cost <= p.p90_cost);
+    }
+    if let Some(i) = a.recommended_within_risk {
+        assert!(a.plans[i].overage_probability <= d("0.05"));
+        assert!(
+            a.plans
+                .iter()
+                .filter(|p| p.overage_probability <= d("0.05"))
+                .all(|p| p.expected_cost >= a.plans[i].expected_cost)
+        );
+    }
+}
+
+#[test]
+fn sizing_reports_progress_and_can_be_cancelled() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    struct Count(AtomicU64, bool);
+    impl Progress for Count {
+        fn report(&self, done: u64, total: u64) {
+            assert!(done <= total);
+            self.0.store(done, Ordering::Relaxed);
+        }
+        fn is_cancelled(&self) -> bool {
+            self.1
+        }
+    }
+    let h = iid_history(1);
+    let s = scenario(
+        contract("2027-01-04", 2, Overdraft::Unlimited, "0.08"),
+        spec_tiers(),
+        "0",
+    );
+    let options = SizingOptions {
+        trials: 1000,
+        ..SizingOptions::from_scenario(&s)
+    };
+    let p = Count(AtomicU64::new(0), false);
+    size(&h, &s, &options, &p).unwrap();
+    assert_eq!(p.0.load(Ordering::Relaxed), 1000 + 30 + 6 * 20);
+    let cancel = Count(AtomicU64::new(0), true);
+    assert_eq!(size(&h, &s, &options, &cancel), Err(SizingError::Cancelled));
+}
+
+#[test]
+fn discounting_uses_whole_contract_years() {
+    assert_eq!(present_value(d("1259.712"), d("0.08"), 3), d("1000"));
+}
+
+#[test]
+fn refinement_keeps_the_grid_and_only_improves() {
+    let h = iid_history(4);
+    let s = scenario(
+        contract("2027-01-04", 3, Overdraft::Unlimited, "0.08"),
+        spec_tiers(),
+        "0.05",
+    );
+    let run = |refine| {
+        let options = SizingOptions {
+            trials: 400,
+            grid: Grid::Auto {
+                annual_levels: 6,
+                contract_levels: 5,
+                max_fraction: d("1.5"),
+                refine,
+            },
+            ..SizingOptions::from_scenario(&s)
+        };
+        size(&h, &s, &options, &NoProgress).unwrap()
+    };
+    let coarse = run(0);
+    let fine = run(6);
+    assert_eq!(coarse.plans.len(), 30);
+    // Mean demand ≈ 100 × 365 × 1.05..1.16 ≈ 40,300: quantities are whole
+    // hundreds (three significant figures), the annual step 0.3 × mean.
+    let m = coarse.mean_annual_demand;
+    assert!(m > d("39000") && m < d("42000"), "{m}");
+    let step = coarse.plans[5].annual_tokens_per_year;
+    assert_eq!(coarse.plans[5].contract_tokens, d("0"));
+    assert_eq!(step % d("100"), d("0"));
+    assert!((step - m * d("0.3")).abs() <= d("50"), "{step} vs {m}");
+    // Every grid plan keeps its figures (same trials) in the refined run.
+    for p in &coarse.plans {
+        assert!(fine.plans.contains(p), "{p:?}");
+    }
+    let best = |r: &tokenplan::ledger::SizeReport| r.plans[r.recommended].expected_cost;
+    assert!(best(&fine) <= best(&coarse));
+    for (c, f) in [
+        (
+            coarse.side_by_side.annual_only,
+            fine.side_by_side.annual_only,
+        ),
+        (
+            coarse.side_by_side.contract_only,
+            fine.side_by_side.contract_only,
+        ),
+        (coarse.side_by_side.best_mix, fine.side_by_side.best_mix),
+    ] {
+        let (c, f) = (c.unwrap(), f.unwrap());
+        assert!(fine.plans[f].expected_cost <= coarse.plans[c].expected_cost);
+    }
+}
+
+#[test]
+fn sizing_rejects_unusable_settings() {
+    let h = iid_history(2);
+    let s = scenario(
+        contract("2027-01-04", 1, Overdraft::Unlimited, "0.08"),
+        spec_tiers(),
+        "0",
+    );
+    let base = SizingOptions::from_scenario(&s);
+    let bad = |options: SizingOptions| size(&h, &s, &options, &NoProgress).unwrap_err();
+    assert!(matches!(
+        bad(SizingOptions {
+            trials: 0,
+            ..base.clone()
+        }),
+        SizingError::Options(_)
+    ));
+    assert!(matches!(
+        bad(SizingOptions {
+            grid: Grid::Auto {
+                annual_levels: 100_000,
+                contract_levels: 100_000,
+                max_fraction: d("1.5"),
+                refine: 0
+            },
+            ..base.clone()
+        }),
+        SizingError::Options(_)
+    ));
+    assert!(matches!(
+        bad(SizingOptions {
+            grid: Grid::Plans(vec![]),
+            ..base.clone()
+        }),
+        SizingError::Options(_)
+    ));
+    let fractional = PurchasePlan {
+        annual_tokens_per_year: d("1.0005"),
+        contract_tokens: d("0"),
+    };
+    assert!(matches!(
+        bad(SizingOptions {
+            grid: Grid::Plans(vec![fractional]),
+            ..base.clone()
+        }),
+        SizingError::Options(_)
+    ));
+    let mut negative_growth = s.clone();
+    negative_growth.forecast.growth_per_year = d("-1");
+    assert!(size(&h, &negative_growth, &base, &NoProgress).is_err());
+    let negative_day = vec![(date("2026-01-01"), d("-1"))];
+    assert!(matches!(
+        size(&negative_day, &s, &base, &NoProgress).unwrap_err(),
+        SizingError::History(_)
+    ));
+}
+
+// ---------------------------------------------------------------------------
+// Pool sizing of `Concurrent` pools (SPEC §5 last paragraph, §7 `pools`).
+
+mod pool_sizing {
+    use super::*;
+    use tokenplan::ingest::ImportOptions;
+    use tokenplan::ingest::flexlog::read_debug_log;
+    use tokenplan::ledger::{PoolDenials, PoolSizing, size_pools};
+    use tokenplan::meter::{Metered, PoolSession, PoolTimeline, PoolUsage, RuleKind, meter};
+    use tokenplan::scenario::{Product, Rate, Rule};
+    use tokenplan::usage::Usage;
+
+    const LOG: &str = include_str!("../data/ibm_tlstok.log");
+
+    /// DOORS, EWM and ETM sharing the `TLSTOK` pool at rate 1 (every line of
+    /// the log carries its own `(N licenses)`), server in New York.
+    fn tlstok_scenario(linger_minutes: Option<u32>) -> Scenario {
+        let mut s = scenario(
+            contract("2026-01-01", 1, Overdraft::Unlimited, "0"),
+            TokenPrice::Flat(d("1")),
+            "0",
+        );
+        for code in ["DOORS", "EWM", "ETM"] {
+            s.products.insert(
+                code.to_string(),
+                Product {
+                    name: code.into(),
+                    rule: Rule::Concurrent {
+                        pool: Some("TLSTOK".into()),
+                        linger_minutes,
+                    },
+                    rates: vec![Rate {
+                        from: date("2020-01-01"),
+                        tokens: d("1"),
+                    }],
+                    features: vec![code.into()],
+                },
+            );
+        }
+        s
+    }
+
+    fn metered_log(linger_minutes: Option<u32>) -> Metered {
+        let mut usage = Usage::default();
+        let opts = ImportOptions {
+            time_zone: chrono_tz::America::New_York,
+            kind: None,
+        };
+        let report = read_debug_log("ibm_tlstok.log", LOG.as_bytes(), &opts, &mut usage);
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        assert_eq!(report.counts.get("sessions"), Some(&10));
+        meter(&usage, &tlstok_scenario(linger_minutes), &NoProgress).unwrap()
+    }
+
+    fn point(p: &PoolSizing, size: u32) -> &PoolDenials {
+        p.denials.iter().find(|x| x.size == size).unwrap()
+    }
+
+    /// (denied checkouts, denied token-hours, denied users, denial rate).
+    fn figures(p: &PoolSizing, size: u32) -> (u64, Decimal, u64, Decimal) {
+        let x = point(p, size);
+        (
+            x.denied_checkouts,
+            x.denied_token_hours,
+            x.denied_users,
+            x.denial_rate,
+        )
+    }
+
+    // The fixture's TLSTOK checkouts (New York wall clock; draw in tokens):
+    //
+    // Tue 2025-03-18                          Wed 2025-03-19
+    //   ann  DOORS 5  08:00-12:00               ann  DOORS 5  08:30-09:30
+    //   bob  EWM   3  09:00-11:00 (session 1)   gus  ETM   2  08:45-10:00
+    //   carl ETM   2  09:30-10:30               carl DOORS 5  09:00-09:45
+    //   bob  EWM   3  10:00-11:30 (session 2)   bob  EWM   3  09:30-10:15
+    //   dora DOORS 5  10:30-11:00
+    //   eve  EWM   3  11:00-13:00
+    //
+    // 10 checkouts. bob holds EWM twice on one host from 10:00 to 11:00: one
+    // draw of 3. Unlimited pool, draw after each instant (checkins first):
+    //   Tue 08:00 5 | 09:00 8 | 09:30 10 | 10:00 10 (bob again: +0)
+    //       10:30 carl in, dora out: 10 - 2 + 5 = 13  <- peak, first reached
+    //       11:00 bob's first in (his second still holds 3), dora in, eve
+    //             out: 13 - 5 + 3 = 11 | 11:30 8 | 12:00 3 | 13:00 0
+    //   Wed 08:30 5 | 08:45 7 | 09:00 12 | 09:30 ann in, bob out: 10
+    //       09:45 5 | 10:00 3 | 10:15 0
+    // Peak 13 at Tue 10:30 EDT = 14:30 UTC.
+    //
+    // Size 13: nothing refused. (Had dora's checkout, written first in the
+    // log, come before carl's checkin at 10:30: 10 + 5 = 15 > 13.)
+    //
+    // Size 12: Tue 10:30 dora: 8 + 5 = 13 > 12, refused; at 11:00 eve:
+    // 8 + 3 = 11 fits. Wed 09:00 carl: 7 + 5 = 12 fits.
+    //   1 refused, dora 0.5 h × 5 = 2.5 token-hours, 1 user, rate 1/10.
+    //
+    // Size 10: Tue 09:30 carl 8 + 2 = 10 fits; 10:30 dora 8 + 5 = 13
+    // refused; 11:00 eve 8 + 3 = 11 refused (bob's second session still
+    // holds 3). Wed 09:00 carl 7 + 5 = 12 refused.
+    //   3 refused: dora 2.5 + eve 2 h × 3 = 6 + carl 0.75 h × 5 = 3.75
+    //   = 12.25 token-hours, 3 users (dora, eve, carl), rate 3/10.
+    //
+    // Size 8: Tue 09:30 carl 8 + 2 = 10 refused (1 h × 2 = 2); 10:00 bob's
+    // second checkout adds nothing to his 3, so it is admitted although the
+    // pool is full; dora and eve refused as at 10; Wed carl refused.
+    //   4 refused, 2 + 2.5 + 6 + 3.75 = 14.25 token-hours, 3 users (carl
+    //   twice), rate 4/10.
+    #[test]
+    fn ibm_tlstok_log_peak_and_denials_by_hand() {
+        let metered = metered_log(None);
+        let sized = size_pools(&metered, d("0.1"), &[]);
+        let [p] = &sized[..] else {
+            panic!("one pool expected, got {sized:?}")
+        };
+        assert_eq!(p.pool, "TLSTOK");
+        assert_eq!(p.products, vec!["DOORS", "ETM", "EWM"]);
+        assert_eq!(p.peak, 13);
+        assert_eq!(p.peak_at.as_deref(), Some("2025-03-18T14:30:00Z"));
+        assert_eq!(p.checkouts, 10);
+        // Peak 13 is small: every size from 0 to 13.
+        let sizes: Vec<u32> = p.denials.iter().map(|x| x.size).collect();
+        assert_eq!(sizes, (0..=13).collect::<Vec<u32>>());
+        assert_eq!(figures(p, 13), (0, d("0"), 0, d("0")));
+        assert_eq!(figures(p, 12), (1, d("2.5"), 1, d("0.1")));
+        assert_eq!(figures(p, 10), (3, d("12.25"), 3, d("0.3")));
+        assert_eq!(figures(p, 8), (4, d("14.25"), 3, d("0.4")));
+        // Size 0 refuses every checkout.
+        assert_eq!(point(p, 0).denied_checkouts, 10);
+        assert_eq!(point(p, 0).denied_users, 6);
+        // Target 10 %: 12 meets it exactly.
+        assert_eq!(p.size_for_target, 12);
+        assert_eq!(p.target_denial_rate, d("0.1"));
+    }
+
+    // Linger 30 minutes: every hold ends 30 minutes after its checkin.
+    //   Tue 08:00 5 | 09:00 8 | 09:30 10 | 10:00 10 | 10:30 dora: 15
+    //       11:00 carl's hold ends (10:30 + 30), eve out: 15 - 2 + 3 = 16
+    //       <- peak (Tue 11:00 EDT = 15:00 UTC)
+    //   Wed 08:30 5 | 08:45 7 | 09:00 12 | 09:30 bob: 15 (ann holds to 10:00)
+    // Size 12: Tue 10:30 dora 10 + 5 = 15 refused, holding 10:30-11:30:
+    // 1 h × 5 = 5; 11:00 eve 8 + 3 = 11 fits. Wed 09:00 carl 7 + 5 = 12
+    // fits; 09:30 bob 12 + 3 = 15 refused, holding 09:30-10:45: 1.25 h × 3
+    // = 3.75. So 2 refused, 8.75 token-hours, 2 users (where without
+    // linger 12 refused only dora).
+    #[test]
+    fn ibm_tlstok_log_with_linger() {
+        let metered = metered_log(Some(30));
+        let p = &size_pools(&metered, d("0.01"), &[])[0];
+        assert_eq!(p.peak, 16);
+        assert_eq!(p.peak_at.as_deref(), Some("2025-03-18T15:00:00Z"));
+        assert_eq!(figures(p, 12), (2, d("8.75"), 2, d("0.2")));
+        assert_eq!(point(p, 16).denied_checkouts, 0);
+        assert!(point(p, 15).denied_checkouts > 0);
+        assert_eq!(p.size_for_target, 16);
+    }
+
+    fn usage_pool(
+        name: &str,
+        rule: RuleKind,
+        product: u16,
+        sessions: Vec<PoolSession>,
+    ) -> PoolUsage {
+        let free = PoolTimeline::new(&sessions).replay(None);
+        PoolUsage {
+            name: name.into(),
+            rule,
+            products: vec![product],
+            time_zone: "UTC".into(),
+            peak: free.peak,
+            peak_at: free.peak_at,
+            daily_peaks: Vec::new(),
+            sessions,
+        }
+    }
+
+    fn one(start: i64, end: i64, user: u32) -> PoolSession {
+        PoolSession {
+            start,
+            end,
+            user,
+            host: 0,
+            product: 0,
+            draw: 1,
+        }
+    }
+
+    /// Pool `APOOL`, one token each: users 1, 2, 3 over [0, 100), [10, 100),
+    /// [20, 100); user 4 over [30, 40); user 5 over [50, 60). Peak 4 at 30.
+    /// Size 4: nothing refused. Size 3: user 4 (3 + 1 > 3) and user 5 (at 50
+    /// users 1-3 still hold 3): 2/5. Size 2: users 3, 4, 5: 3/5. Size 1:
+    /// users 2-5: 4/5. Size 0: all 5.
+    fn constructed() -> Metered {
+        let a = vec![
+            one(0, 100, 1),
+            one(10, 100, 2),
+            one(20, 100, 3),
+            one(30, 40, 4),
+            one(50, 60, 5),
+        ];
+        let mut z = one(0, 3600, 1);
+        z.product = 1;
+        z.draw = 7;
+        let mut peak_days = one(0, 3600, 1);
+        peak_days.product = 2;
+        Metered {
+            products: vec!["A".into(), "Z".into(), "DP".into()],
+            pools: vec![
+                usage_pool("ZPOOL", RuleKind::Concurrent, 1, vec![z]),
+                usage_pool("APOOL", RuleKind::Concurrent, 0, a),
+                usage_pool("DP", RuleKind::DailyPeak, 2, vec![peak_days]),
+            ],
+            ..Metered::default()
+        }
+    }
+
+    #[test]
+    fn size_for_target_is_the_smallest_size_meeting_the_rate() {
+        let metered = constructed();
+        let target_size = |rate: &str| size_pools(&metered, d(rate), &[])[0].size_for_target;
+        assert_eq!(target_size("0"), 4);
+        assert_eq!(target_size("0.39"), 4);
+        assert_eq!(target_size("0.4"), 3);
+        assert_eq!(target_size("0.59"), 3);
+        assert_eq!(target_size("0.6"), 2);
+        assert_eq!(target_size("0.8"), 1);
+        assert_eq!(target_size("1"), 0);
+        // A negative target counts as 0: the size that refuses nothing.
+        assert_eq!(target_size("-0.5"), 4);
+
+        let sized = size_pools(&metered, d("0.4"), &[3, 9, 3]);
+        // Concurrent pools only (the DailyPeak pool is billed, not sized),
+        // by name.
+        let names: Vec<&str> = sized.iter().map(|p| p.pool.as_str()).collect();
+        assert_eq!(names, vec!["APOOL", "ZPOOL"]);
+        let a = &sized[0];
+        assert_eq!(
+            (a.peak, a.checkouts, a.products.clone()),
+            (4, 5, vec!["A".to_string()])
+        );
+        let curve: Vec<(u32, u64, Decimal)> = a
+            .denials
+            .iter()
+            .map(|x| (x.size, x.denied_checkouts, x.denial_rate))
+            .collect();
+        // The extra sizes join the curve once each, in size order.
+        assert_eq!(
+            curve,
+            vec![
+                (0, 5, d("1")),
+                (1, 4, d("0.8")),
+                (2, 3, d("0.6")),
+                (3, 2, d("0.4")),
+                (4, 0, d("0")),
+                (9, 0, d("0")),
+            ]
+        );
+        // Size 3 refuses user 4 (10 s) and user 5 (10 s), one token each.
+        assert_eq!(figures(a, 3), (2, d("0.005556"), 2, d("0.4")));
+        // ZPOOL: one checkout of 7 tokens for an hour.
+        let z = &sized[1];
+        assert_eq!((z.peak, z.size_for_target), (7, 7));
+        assert_eq!(z.denials.len(), 9); // 0..=7 and 9
+        assert_eq!(figures(z, 6), (1, d("7"), 1, d("1")));
+        // Same input, same output.
+        assert_eq!(sized, size_pools(&metered, d("0.4"), &[9, 3]));
+    }
+
+    #[test]
+    fn pools_in_the_size_json() {
+        let metered = constructed();
+        let mut report = default_run(false, 7);
+        assert!(
+            report.pools.is_empty(),
+            "size() leaves the pools to the caller"
+        );
+        report.pools = size_pools(&metered, d("0.4"), &[9]);
+        let json = serde_json::to_value(&report).unwrap();
+        let pools = json["pools"].as_array().unwrap();
+        assert_eq!(pools.len(), 2);
+        let a = &pools[0];
+        assert_eq!(a["pool"], "APOOL");
+        assert_eq!(a["peak"], 4);
+        assert_eq!(a["size_for_target"], 3);
+        assert_eq!(a["products"], serde_json::json!(["A"]));
+        let denials = a["denials"].as_array().unwrap();
+        assert_eq!(denials.len(), 6);
+        assert_eq!(
+            denials[3],
+            serde_json::json!({
+                "size": 3,
+                "denied_checkouts": 2,
+                "denied_token_hours": "0.005556",
+                "denied_users": 2,
+                "denial_rate": "0.4",
+            })
+        );
+        assert_eq!(denials[5]["size"], 9);
+        assert_eq!(denials[5]["denied_checkouts"], 0);
+        assert_eq!(a["peak_at"], "1970-01-01T00:00:30Z");
+        assert_eq!(a["target_denial_rate"], "0.4");
+        assert_eq!(a["checkouts"], 5);
+        // The plans are still there.
+        assert!(json["plans"].as_array().is_some_and(|p| !p.is_empty()));
+    }
+}

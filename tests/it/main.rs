@@ -5,6 +5,7 @@ mod gui;
 mod ingest;
 mod ledger;
 mod meter;
+mod monitor;
 mod plan;
 mod real_logs;
 mod scenario;

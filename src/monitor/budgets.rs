@@ -1,0 +1,165 @@
+//! Budgets: the token pool split into virtual pools per department
+//! (SPEC §3 `budgets`, §6), with burn against each allocation and its
+//! projected run-out.
+//!
+//! A user's pool is the department of their directory entry; users without
+//! an entry or with an empty department are in the [`UNASSIGNED`] pool,
+//! which is always reported when it has consumption. Departments are
+//! matched to budget names case-insensitively after trimming (the budget's
+//! spelling is shown). A department of the directory without a budget gets
+//! a pool without allocation; a budget without any user still shows, at 0.
+//!
+//! Allocations are tokens per year. The budget year is the year of the
+//! contract's anniversaries (`contract.start`'s month and day) that contains
+//! today, so a future contract's calendar also frames the history before
+//! it. Consumption counts from the budget year's first day to today; the
+//! daily rate, projection and run-out follow [`burn`](super::burn)'s methods
+//! on the pool's own series.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::monitor::burn::{run_out_date, trailing_mean};
+use crate::monitor::{ChargeRow, plain, round2};
+use crate::scenario::Scenario;
+use crate::usage::Usage;
+
+/// Name of the pool of users without a department.
+pub const UNASSIGNED: &str = "unassigned";
+
+/// One virtual pool.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BudgetPool {
+    /// Department (the budget's spelling), or [`UNASSIGNED`].
+    pub department: String,
+    /// Tokens per year allocated (none: the department has no budget).
+    pub allocation: Option<Decimal>,
+    /// Users of the pool with at least one charge in the history.
+    pub users: u32,
+    /// First day of the budget year.
+    pub period_start: NaiveDate,
+    /// Last day of the budget year.
+    pub period_end: NaiveDate,
+    /// Tokens drawn from the period's start to today.
+    pub consumed: Decimal,
+    /// Allocation − consumed.
+    pub remaining: Option<Decimal>,
+    /// The pool's 30-day trailing mean on today, two decimal places.
+    pub daily_rate: Decimal,
+    /// Consumed + daily rate × days left in the period, two decimal places.
+    pub projected_period_total: Decimal,
+    /// When the allocation runs out at the daily rate (none: no allocation,
+    /// or it never does).
+    pub run_out: Option<NaiveDate>,
+    /// True when the run-out date falls inside the budget year.
+    pub runs_out_in_period: bool,
+}
+
+/// The budget year containing `today`: from the last anniversary of
+/// `contract_start` on or before today to the day before the next one.
+/// (A 29 February start has its anniversaries on 28 February.)
+pub fn budget_period(contract_start: NaiveDate, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let anniversary = |year: i32| {
+        NaiveDate::from_ymd_opt(year, contract_start.month(), contract_start.day())
+            .or_else(|| NaiveDate::from_ymd_opt(year, contract_start.month(), 28))
+    };
+    let this_year = anniversary(today.year()).unwrap_or(today);
+    let start = if this_year <= today {
+        this_year
+    } else {
+        anniversary(today.year() - 1).unwrap_or(today)
+    };
+    let end = anniversary(start.year() + 1)
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(today);
+    (start, end)
+}
+
+/// The virtual pools of `scenario.budgets` over `rows`, as of `today`,
+/// sorted by department with [`UNASSIGNED`] last.
+pub fn budgets(
+    rows: &[ChargeRow],
+    usage: &Usage,
+    scenario: &Scenario,
+    today: NaiveDate,
+) -> Vec<BudgetPool> {
+    let (period_start, period_end) = budget_period(scenario.contract.start, today);
+    // Pool key: lower-cased trimmed department; value: display name and allocation.
+    let mut pools: BTreeMap<String, (String, Option<Decimal>)> = BTreeMap::new();
+    for (dept, alloc) in &scenario.budgets {
+        pools.insert(key(dept), (dept.trim().to_string(), Some(*alloc)));
+    }
+    let mut series: BTreeMap<String, BTreeMap<NaiveDate, Decimal>> = BTreeMap::new();
+    let mut users: BTreeMap<String, std::collections::BTreeSet<u32>> = BTreeMap::new();
+    for r in rows {
+        let dept = usage
+            .directory
+            .get(&r.user)
+            .map(|e| e.department.trim())
+            .filter(|d| !d.is_empty());
+        let k = match dept {
+            Some(d) => {
+                let k = key(d);
+                pools
+                    .entry(k.clone())
+                    .or_insert_with(|| (d.to_string(), None));
+                k
+            }
+            None => UNASSIGNED_KEY.to_string(),
+        };
+        *series
+            .entry(k.clone())
+            .or_default()
+            .entry(r.date)
+            .or_default() += r.tokens;
+        users.entry(k).or_default().insert(r.user);
+    }
+    if series.contains_key(UNASSIGNED_KEY) {
+        pools
+            .entry(UNASSIGNED_KEY.to_string())
+            .or_insert_with(|| (UNASSIGNED.to_string(), None));
+    }
+    let empty = BTreeMap::new();
+    let days_left = Decimal::from((period_end - today).num_days().max(0));
+    let mut out: Vec<BudgetPool> = pools
+        .into_iter()
+        .map(|(k, (department, allocation))| {
+            let s = series.get(&k).unwrap_or(&empty);
+            let consumed: Decimal = s.range(period_start..=today).map(|(_, t)| *t).sum();
+            let rate = trailing_mean(s, today, 30);
+            let remaining = allocation.map(|a| a - consumed);
+            let run_out = remaining.and_then(|r| run_out_date(r, rate, today));
+            BudgetPool {
+                department,
+                allocation,
+                users: users.get(&k).map_or(0, |u| u.len() as u32),
+                period_start,
+                period_end,
+                consumed: plain(consumed),
+                remaining: remaining.map(plain),
+                daily_rate: round2(rate),
+                projected_period_total: round2(consumed + rate * days_left),
+                run_out,
+                runs_out_in_period: run_out.is_some_and(|d| d <= period_end),
+            }
+        })
+        .collect();
+    // The unassigned pool goes last whatever its name sorts as.
+    out.sort_by_key(|p| {
+        (
+            p.department == UNASSIGNED && p.allocation.is_none(),
+            key(&p.department),
+        )
+    });
+    out
+}
+
+/// Pool key of the users without department (not a valid trimmed name).
+const UNASSIGNED_KEY: &str = "\u{0}unassigned";
+
+fn key(department: &str) -> String {
+    department.trim().to_lowercase()
+}
