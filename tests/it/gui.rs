@@ -236,3 +236,42 @@ fn every_input_of_every_view_has_a_label() {
         h.check_accessibility();
     }
 }
+
+#[test]
+fn ctrl_s_saves_the_edited_scenario_to_its_file() {
+    let dir = std::env::temp_dir().join(format!("tokenplan-gui-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("scenario.ron");
+    std::fs::copy(data("scenario.ron"), &path).unwrap();
+    let mut h = harness_with(AppOptions {
+        files: vec![data("good_sessions.csv")],
+        scenario: Some(path.clone()),
+        use_storage: false,
+    });
+    wait_idle(&mut h);
+    open_view(&mut h, "Scenario");
+    let name = h.get_by_label("Scenario name");
+    name.click();
+    h.key_press(egui::Key::End);
+    name.type_text(" v2");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    h.run();
+
+    let saved = tokenplan::scenario::Scenario::load(&path).unwrap();
+    assert_eq!(saved.name, "GUI test v2");
+    assert_eq!(Some(&saved), h.state().workspace().scenario.as_ref());
+    assert!(
+        h.state()
+            .notifications()
+            .iter()
+            .any(|n| n.text.contains("Scenario saved to")),
+        "the save is confirmed"
+    );
+    // Written atomically: no temporary file is left beside it.
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("scenario.ron")]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

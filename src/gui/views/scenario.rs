@@ -66,7 +66,7 @@ pub fn scenario_ui(
         .auto_shrink([false, false])
         .show(ui, |ui| {
             section(ui, "General", |ui| {
-                form.text(ui, "Name", &mut scenario.name, "name");
+                form.text(ui, "Scenario name", &mut scenario.name, "name");
                 form.text(ui, "Currency", &mut scenario.currency, "currency");
                 form.text(
                     ui,
