@@ -10,8 +10,8 @@
 //! - [`meter`] replays sessions under the vendors' charging rules into
 //!   [`meter::Metered`] charges per (user, product, local date).
 //!
-//! The engine never names the GUI toolkit: the GUI ([`gui`], egui/eframe)
-//! and the CLI are two thin faces on it.
+//! The engine never names the GUI toolkit: the GUI ([`gui`]) and the CLI
+//! are two thin faces on it.
 
 pub mod atomic;
 pub mod cli;

@@ -46,6 +46,23 @@ pub struct ProductRow {
     pub tokens: Decimal,
 }
 
+/// One `Concurrent` or `DailyPeak` pool: what is bought is its peak.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PoolRow {
+    /// Pool name.
+    pub name: String,
+    /// `Concurrent` or `DailyPeak`.
+    pub rule: String,
+    /// Product codes drawing from it.
+    pub products: String,
+    /// Highest concurrent draw over the history.
+    pub peak: u32,
+    /// When the peak was first reached, UTC.
+    pub peak_at: String,
+    /// Sum of the daily peaks (the `DailyPeak` bill).
+    pub peak_days_total: u64,
+}
+
 /// What the Charges view and the status bar show.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Charges {
@@ -65,6 +82,10 @@ pub struct Charges {
     pub unmapped: Vec<(String, u64)>,
     /// Sessions under their rule's grace.
     pub free_sessions: u64,
+    /// Pools of the pool rules, as metering sorted them.
+    pub pools: Vec<PoolRow>,
+    /// Features several products match: `(feature, chosen, candidates, tied)`.
+    pub ambiguities: Vec<(String, String, String, bool)>,
 }
 
 impl Charges {
@@ -129,8 +150,47 @@ impl Charges {
             .map(|(f, n)| (f.clone(), *n))
             .collect();
         unmapped.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let pools = metered
+            .pools
+            .iter()
+            .map(|p| PoolRow {
+                name: p.name.clone(),
+                rule: p.rule.as_str().to_owned(),
+                products: p
+                    .products
+                    .iter()
+                    .map(|&i| {
+                        metered
+                            .products
+                            .get(usize::from(i))
+                            .map_or("?", String::as_str)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                peak: p.peak,
+                peak_at: p
+                    .peak_at
+                    .map(|t| crate::time::utc(t).format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default(),
+                peak_days_total: p.peak_days_total(),
+            })
+            .collect();
+        let ambiguities = metered
+            .ambiguities
+            .iter()
+            .map(|a| {
+                (
+                    a.feature.clone(),
+                    a.chosen.clone(),
+                    a.candidates.join(", "),
+                    a.tied,
+                )
+            })
+            .collect();
         Charges {
             day_points,
+            pools,
+            ambiguities,
             total_tokens: days.iter().map(|d| d.tokens).sum(),
             total_charges: days.iter().map(|d| d.charges).sum(),
             days,
@@ -266,6 +326,16 @@ mod tests {
             ],
             unmapped: BTreeMap::from([("X".into(), 2), ("Y".into(), 5)]),
             free_sessions: 3,
+            pools: vec![crate::meter::PoolUsage {
+                name: "TLSTOK".into(),
+                rule: crate::meter::RuleKind::Concurrent,
+                products: vec![1, 0],
+                time_zone: "UTC".into(),
+                peak: 12,
+                peak_at: Some(1_735_689_600),
+                daily_peaks: vec![(20_000, 3), (20_001, 12)],
+                sessions: Vec::new(),
+            }],
             ..Metered::default()
         };
         let c = Charges::build(&metered, None);
@@ -288,6 +358,17 @@ mod tests {
         assert_eq!(c.products[0].charges, 2);
         assert_eq!(c.products[1].users, 1);
         assert_eq!(c.unmapped, vec![("Y".into(), 5), ("X".into(), 2)]);
+        assert_eq!(
+            c.pools,
+            vec![PoolRow {
+                name: "TLSTOK".into(),
+                rule: "Concurrent".into(),
+                products: "RVT, ACD".into(),
+                peak: 12,
+                peak_at: "2025-01-01 00:00 UTC".into(),
+                peak_days_total: 15,
+            }]
+        );
     }
 
     #[test]

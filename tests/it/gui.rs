@@ -213,7 +213,7 @@ fn a_scenario_edit_is_validated_in_place_and_re_metered() {
 
     // Fix it, then raise ACD's rate from 6 to 7: metering runs again.
     h.key_press(egui::Key::Backspace);
-    h.run();
+    wait_idle(&mut h);
     let rate = h.get_all_by_label("Rate 1 tokens").next().unwrap();
     rate.click();
     h.key_press(egui::Key::End);
@@ -255,7 +255,7 @@ fn ctrl_s_saves_the_edited_scenario_to_its_file() {
     h.key_press(egui::Key::End);
     name.type_text(" v2");
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
-    h.run();
+    wait_idle(&mut h);
 
     let saved = tokenplan::scenario::Scenario::load(&path).unwrap();
     assert_eq!(saved.name, "GUI test v2");
@@ -274,4 +274,35 @@ fn ctrl_s_saves_the_edited_scenario_to_its_file() {
         .collect();
     assert_eq!(left, vec![std::ffi::OsString::from("scenario.ron")]);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_engine_never_names_the_gui_toolkit() {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stack = vec![src.clone()];
+    let mut offenders = Vec::new();
+    let mut checked = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path.strip_prefix(&src).unwrap().to_path_buf();
+            if rel == Path::new("gui") || rel == Path::new("main.rs") || rel == Path::new("cli.rs")
+            {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                checked += 1;
+                let text = std::fs::read_to_string(&path).unwrap();
+                for name in ["egui", "eframe", "rfd::"] {
+                    if text.contains(name) {
+                        offenders.push(format!("{} names {name}", rel.display()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 10, "the engine's files were found");
+    assert!(offenders.is_empty(), "{offenders:?}");
 }

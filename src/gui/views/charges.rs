@@ -83,4 +83,35 @@ pub fn charges_ui(
             ui.label(RichText::new(fmt::decimal(c.total_tokens)).strong());
             ui.end_row();
         });
+
+    if !c.pools.is_empty() {
+        ui.add_space(8.0);
+        ui.heading("Pools");
+        ui.label("For pool rules what is bought is the peak draw; the per-user tokens above attribute use.");
+        egui::Grid::new("pools")
+            .striped(true)
+            .num_columns(6)
+            .show(ui, |ui| {
+                for h in [
+                    "Pool",
+                    "Rule",
+                    "Products",
+                    "Peak",
+                    "First at peak",
+                    "Sum of daily peaks",
+                ] {
+                    ui.label(RichText::new(h).strong());
+                }
+                ui.end_row();
+                for p in &c.pools {
+                    ui.label(&p.name);
+                    ui.label(&p.rule);
+                    ui.label(&p.products);
+                    ui.label(fmt::count(u64::from(p.peak)));
+                    ui.label(&p.peak_at);
+                    ui.label(fmt::count(p.peak_days_total));
+                    ui.end_row();
+                }
+            });
+    }
 }

@@ -92,6 +92,7 @@ fn unmapped_ui(ui: &mut Ui, charges: Option<&Charges>) {
         ui.weak("Known once metering has run.");
         return;
     };
+    ambiguities_ui(ui, charges);
     if charges.unmapped.is_empty() {
         ui.label("Every feature maps to a product of the scenario.");
         return;
@@ -104,6 +105,30 @@ fn unmapped_ui(ui: &mut Ui, charges: Option<&Charges>) {
         for (feature, sessions) in &charges.unmapped {
             ui.label(feature);
             ui.label(fmt::count(*sessions));
+            ui.end_row();
+        }
+    });
+}
+
+fn ambiguities_ui(ui: &mut Ui, charges: &Charges) {
+    if charges.ambiguities.is_empty() {
+        return;
+    }
+    ui.label("These features match several products; each is charged as one of them only:");
+    egui::Grid::new("ambiguities").striped(true).show(ui, |ui| {
+        for h in ["Feature", "Charged as", "Matches", "How chosen"] {
+            ui.label(RichText::new(h).strong());
+        }
+        ui.end_row();
+        for (feature, chosen, candidates, tied) in &charges.ambiguities {
+            ui.label(feature);
+            ui.label(chosen);
+            ui.label(candidates);
+            ui.label(if *tied {
+                "tie: first code (make a pattern more specific)"
+            } else {
+                "most specific pattern"
+            });
             ui.end_row();
         }
     });
