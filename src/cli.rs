@@ -13,13 +13,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
 use crate::ingest::{self, ImportOptions, Report, SourceKind};
+use crate::ledger;
 use crate::meter::{self, MeterSummary, Metered, Total};
 use crate::monitor::{self, AuditOptions};
 use crate::plan::{self, PlanInput};
 use crate::progress::NoProgress;
 use crate::scenario::{self, Scenario};
 use crate::usage::Usage;
-use crate::{ledger, sample};
 
 /// Plans token-based engineering software licensing: replays real license
 /// usage under the vendors' charging rules and finds the cheapest mix of
@@ -244,33 +244,6 @@ pub fn run(command: Command) -> ExitCode {
         }
     };
     match result {
-        Ok(code) => ExitCode::from(code),
-        Err(fail) => {
-            eprintln!("tokenplan: {}", fail.message);
-            ExitCode::from(fail.code)
-        }
-    }
-}
-
-/// What `tokenplan` prints without a GUI: the recommendation for the
-/// bundled sample data.
-pub fn run_sample() -> ExitCode {
-    let run = || -> Result<u8, Fail> {
-        let scenario = sample::scenario().map_err(Fail::input)?;
-        let (usage, reports) = sample::usage(&scenario);
-        print_reports(&reports, false);
-        let metered = meter::meter(&usage, &scenario, &NoProgress).map_err(Fail::input)?;
-        let report = plan::recommend(&metered, &usage, &scenario).map_err(Fail::input)?;
-        println!(
-            "{} — bundled sample data ({} users, {} sessions)\n",
-            scenario.name,
-            usage.users.len(),
-            usage.sessions.len()
-        );
-        emit(&recommend_table(&report, &scenario), None)?;
-        Ok(0)
-    };
-    match run() {
         Ok(code) => ExitCode::from(code),
         Err(fail) => {
             eprintln!("tokenplan: {}", fail.message);

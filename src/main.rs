@@ -1,4 +1,4 @@
-//! `tokenplan`: the command line, or the desktop app when no command is given.
+//! `tokenplan`: the desktop app, or the command line when a command is given.
 
 use std::process::ExitCode;
 
@@ -8,7 +8,20 @@ use tokenplan::cli::{self, Cli, Command};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None | Some(Command::Gui { .. }) => cli::run_sample(),
+        None => gui_exit(tokenplan::gui::run_gui(Vec::new(), None)),
+        Some(Command::Gui { files, scenario }) => {
+            gui_exit(tokenplan::gui::run_gui(files, scenario))
+        }
         Some(command) => cli::run(command),
+    }
+}
+
+fn gui_exit(result: eframe::Result) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tokenplan: cannot open the window: {e}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -1004,3 +1004,46 @@ proptest! {
         prop_assert_eq!(rec.total_cost, s + rec.purchase.cost);
     }
 }
+
+/// The bundled sample, two users checked by hand from the raw CSV (New York
+/// dates, window 2025-01-02..2026-01-01 = 365 days, growth 5%):
+/// - u00012 used MAX on 45 dates (8 tokens) and RVT on 5 (11 tokens after
+///   2025-02-01): 47.25 and 5.25 forecast days, 378.00 + 57.75 tokens ×
+///   3.00 = 1307.25 on tokens, against 1975.00 + 173.25 = 2148.25 with the
+///   MAX seat held today: saves 841.00.
+/// - u00018 used ACDMEP and NAVMAN on 92 dates (7 tokens) and RVT on 262:
+///   676.20 + 676.20 + 3004.05 tokens = 13069.35 on tokens today; the AEC
+///   collection (3675.00) covers all three: saves 9394.35.
+#[test]
+fn sample_users_checked_by_hand() {
+    let scenario = tokenplan::sample::scenario().unwrap();
+    let (usage, _) = tokenplan::sample::usage(&scenario);
+    let metered =
+        tokenplan::meter::meter(&usage, &scenario, &tokenplan::progress::NoProgress).unwrap();
+    let report = tokenplan::plan::recommend(&metered, &usage, &scenario).unwrap();
+    let v = serde_json::to_value(&report).unwrap();
+    let user = |name: &str| {
+        v["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["user"] == name)
+            .unwrap()
+            .clone()
+    };
+    let u12 = user("u00012");
+    assert_eq!(u12["subscriptions"], serde_json::json!([]));
+    assert_eq!(u12["current_plan"], serde_json::json!(["MAX"]));
+    assert_eq!(u12["forecast_days"]["MAX"], "47.25");
+    assert_eq!(u12["forecast_days"]["RVT"], "5.25");
+    assert_eq!(u12["annual_cost"], "1307.25");
+    assert_eq!(u12["current_annual_cost"], "2148.25");
+    assert_eq!(u12["saving"], "841.00");
+    let u18 = user("u00018");
+    assert_eq!(u18["subscriptions"], serde_json::json!(["AEC"]));
+    assert_eq!(u18["forecast_tokens"]["RVT"], "3004.05");
+    assert_eq!(u18["current_annual_cost"], "13069.35");
+    assert_eq!(u18["annual_cost"], "3675.00");
+    assert_eq!(u18["saving"], "9394.35");
+    assert_eq!(v["total_annual_cost"], "446812.95");
+}
