@@ -307,6 +307,21 @@ fn import_all(
             }
         }
     }
+    let missing = ingest::users_missing_from_directory(&usage);
+    if !missing.is_empty() {
+        const SHOWN: usize = 20;
+        let more = missing.len().saturating_sub(SHOWN);
+        eprintln!(
+            "{} users have usage but no row in the user directory (no department, office or zone): {}{}",
+            missing.len(),
+            missing[..missing.len().min(SHOWN)].join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
     Ok((usage, reports))
 }
 

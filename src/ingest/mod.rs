@@ -308,3 +308,64 @@ fn import_reader<R: Read + Send>(
     progress.report(total, total);
     report
 }
+
+/// Users with usage (sessions or vendor charges) but no row in the user
+/// directory, by first spelling; empty when no directory was loaded. Such
+/// users have no department (budgets put them in an unassigned pool) and
+/// no office or zone (the time-zone what-ifs use the server's).
+///
+/// This is a check across files, so it runs after every import.
+pub fn users_missing_from_directory(usage: &Usage) -> Vec<String> {
+    if usage.directory.is_empty() {
+        return Vec::new();
+    }
+    let mut seen = vec![false; usage.users.len()];
+    let users = usage
+        .sessions
+        .iter()
+        .map(|s| s.user)
+        .chain(usage.vendor_charges.iter().map(|c| c.user));
+    for user in users {
+        if let Some(flag) = seen.get_mut(user as usize) {
+            *flag = true;
+        }
+    }
+    let mut missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|&(id, &used)| used && !usage.directory.contains_key(&(id as u32)))
+        .map(|(id, _)| usage.users.name(id as u32).to_string())
+        .collect();
+    missing.sort();
+    missing
+}
+
+#[cfg(test)]
+mod directory_tests {
+    use super::*;
+    use crate::progress::NoProgress;
+
+    #[test]
+    fn users_with_usage_but_no_directory_row_are_listed() {
+        let opts = ImportOptions::default();
+        let mut usage = Usage::default();
+        let sessions = "user,product,start,end\n\
+            Ann,ACD,2025-01-06T14:00:00Z,2025-01-06T15:00:00Z\n\
+            bob,ACD,2025-01-06T14:00:00Z,2025-01-06T15:00:00Z\n\
+            Cy,ACD,2025-01-06T14:00:00Z,2025-01-06T15:00:00Z\n";
+        import_bytes("s.csv", sessions.as_bytes(), &opts, &mut usage, &NoProgress).unwrap();
+        // No directory loaded: nothing to say.
+        assert!(users_missing_from_directory(&usage).is_empty());
+        let directory = "user,department\nann,Civil\ndee,Civil\n";
+        import_bytes(
+            "d.csv",
+            directory.as_bytes(),
+            &opts,
+            &mut usage,
+            &NoProgress,
+        )
+        .unwrap();
+        // `ann` matches `Ann` (case-insensitive); `dee` has no usage.
+        assert_eq!(users_missing_from_directory(&usage), vec!["Cy", "bob"]);
+    }
+}
