@@ -299,7 +299,7 @@ impl Insights {
                 label: w.description.clone(),
                 value: f(w.tokens_saved),
                 hover: format!(
-                    "{}\n{} tokens saved ({} → {}), {}\n{} sessions shortened, {} hours cut",
+                    "{}\n{} tokens saved ({} before, {} after), {}\n{} sessions shortened, {} hours cut",
                     w.description,
                     tok(w.tokens_saved),
                     tok(w.tokens_before),
@@ -437,7 +437,7 @@ impl Insights {
                 })
                 .collect(),
         };
-        let opt = |d: Option<Decimal>| d.map_or_else(|| "—".into(), tok);
+        let opt = |d: Option<Decimal>| d.map_or_else(|| "none".into(), tok);
         let (vendor_summary, vendor) = match &r.vendor_audit {
             None => (None, Table::default()),
             Some(v) => (
@@ -491,7 +491,7 @@ impl Insights {
         Insights {
             basis: format!(
                 "As of {} (the last charged date); tokens valued at the base price of {} per token.",
-                r.today.map_or_else(|| "—".into(), |d| d.to_string()),
+                r.today.map_or_else(|| "none".into(), |d| d.to_string()),
                 money(r.token_price)
             ),
             burn,

@@ -504,4 +504,18 @@ fn the_insights_view_shows_the_engines_audit_of_the_sample() {
     tab(&mut h, "Vendor audit");
     assert!(report.vendor_audit.is_none());
     h.get_by_label_contains("No Token Flex export is loaded");
+
+    // Every sub-tab's inputs are named too.
+    for name in [
+        "Burn",
+        "Budgets",
+        "Day boundary",
+        "Idle what-if",
+        "Shadow bill",
+        "Double dip",
+        "Vendor audit",
+    ] {
+        tab(&mut h, name);
+        h.check_accessibility();
+    }
 }

@@ -137,7 +137,7 @@ pub fn insights_ui(
             ui.heading("Vendor audit: Token Flex export against the replay");
             match &d.vendor_summary {
                 None => {
-                    ui.label("No Token Flex export is loaded: open one (File → Open files…) to compare the vendor's charges with the replay.");
+                    ui.label("No Token Flex export is loaded: open one (File, Open files…) to compare the vendor's charges with the replay.");
                 }
                 Some(s) => {
                     ui.label(s);
