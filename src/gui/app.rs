@@ -9,8 +9,10 @@ use std::sync::Arc;
 use super::command::{Command, Commands, JobKind};
 use super::derived::{Charges, DataSummary, ScenarioCheck};
 use super::engine;
+use super::insights_data::Insights;
 use super::jobs::JobSlot;
 use super::notify::{Level, Notification, Notifications};
+use super::pool_data::PoolData;
 use super::prefs::{Prefs, STORAGE_KEY, Theme, View};
 use super::views::{self, frame};
 use super::workspace::{Origin, Workspace};
@@ -57,6 +59,12 @@ pub struct ImportOutcome {
 /// tables derived from it (built on the worker, not in a frame).
 pub type MeterOutcome = Result<(Metered, Charges), String>;
 
+/// What a Size job produced: the Pool view's data, built on the worker.
+pub type SizeOutcome = Result<PoolData, String>;
+
+/// What an Audit job produced: the Insights view's data, built on the worker.
+pub type AuditOutcome = Result<Insights, String>;
+
 /// The desktop app.
 pub struct App {
     prefs: Prefs,
@@ -73,6 +81,18 @@ pub struct App {
     meter: JobSlot<MeterOutcome>,
     /// The input revision the last metering job was started for.
     meter_requested: Option<u64>,
+    size: JobSlot<SizeOutcome>,
+    /// The input revision the last Size job was started for.
+    size_requested: Option<u64>,
+    /// The Pool view's data with the input revision it was computed for.
+    pool: Option<(u64, PoolData)>,
+    size_error: Option<String>,
+    audit: JobSlot<AuditOutcome>,
+    /// The input revision the last Audit job was started for.
+    audit_requested: Option<u64>,
+    /// The Insights view's data with the input revision it was computed for.
+    insights: Option<(u64, Insights)>,
+    audit_error: Option<String>,
     notes: Notifications,
     cmds: Commands,
     theme_applied: Option<Theme>,
@@ -97,6 +117,14 @@ impl App {
             import: JobSlot::default(),
             meter: JobSlot::default(),
             meter_requested: None,
+            size: JobSlot::default(),
+            size_requested: None,
+            pool: None,
+            size_error: None,
+            audit: JobSlot::default(),
+            audit_requested: None,
+            insights: None,
+            audit_error: None,
             notes: Notifications::default(),
             cmds: Commands::default(),
             theme_applied: None,
@@ -123,9 +151,26 @@ impl App {
         self.notes.items()
     }
 
-    /// True while a background job runs or metering is due.
+    /// True while a background job runs or metering, sizing or the audit
+    /// is due.
     pub fn is_busy(&self) -> bool {
-        self.import.is_running() || self.meter.is_running() || self.metering_due()
+        self.import.is_running()
+            || self.meter.is_running()
+            || self.metering_due()
+            || self.size.is_running()
+            || self.audit.is_running()
+            || self.sizing_due()
+            || self.audit_due()
+    }
+
+    /// The Pool view's data, when sizing has run.
+    pub fn pool_data(&self) -> Option<&PoolData> {
+        self.pool.as_ref().map(|(_, p)| p)
+    }
+
+    /// The Insights view's data, when the audit has run.
+    pub fn insights(&self) -> Option<&Insights> {
+        self.insights.as_ref().map(|(_, i)| i)
     }
 
     /// The preferences.
@@ -266,7 +311,87 @@ impl App {
         }
     }
 
+    fn sizing_due(&self) -> bool {
+        self.ws.current_metered().is_some() && self.size_requested != Some(self.ws.input_rev())
+    }
+
+    fn audit_due(&self) -> bool {
+        self.ws.current_metered().is_some() && self.audit_requested != Some(self.ws.input_rev())
+    }
+
+    /// Sizes the token pool for the current metering, in the background.
+    fn start_size(&mut self, ctx: &egui::Context) {
+        let (Some(scenario), Some(metered)) =
+            (self.ws.scenario.clone(), self.ws.current_metered().cloned())
+        else {
+            return;
+        };
+        let rev = self.ws.input_rev();
+        self.size_requested = Some(rev);
+        let usage = Arc::clone(&self.ws.usage);
+        let work = move |progress: &super::jobs::JobProgress| {
+            let sized = engine::size_tokens(&usage, &scenario, &metered, progress)?;
+            Ok(PoolData::build(sized, &scenario.currency))
+        };
+        if let Err(e) = self.size.start(ctx, "Sizing", rev, work) {
+            self.notes.push(
+                Level::Error,
+                format!("Cannot start sizing: {}", engine::error_chain(&e)),
+            );
+        }
+    }
+
+    /// Runs the monitoring views and what-ifs for the current metering.
+    fn start_audit(&mut self, ctx: &egui::Context) {
+        let (Some(scenario), Some(metered)) =
+            (self.ws.scenario.clone(), self.ws.current_metered().cloned())
+        else {
+            return;
+        };
+        let rev = self.ws.input_rev();
+        self.audit_requested = Some(rev);
+        let usage = Arc::clone(&self.ws.usage);
+        let work = move |progress: &super::jobs::JobProgress| {
+            let report = engine::audit(&usage, &scenario, &metered, progress)?;
+            Ok(Insights::build(&report))
+        };
+        if let Err(e) = self.audit.start(ctx, "Auditing", rev, work) {
+            self.notes.push(
+                Level::Error,
+                format!("Cannot start the audit: {}", engine::error_chain(&e)),
+            );
+        }
+    }
+
+    fn poll_analysis_jobs(&mut self) {
+        let rev = self.ws.input_rev();
+        if let Some(done) = self.size.take_finished() {
+            match done {
+                // Inputs changed while it ran: a newer job follows; drop this one.
+                Ok((r, _)) if r != rev => {}
+                Ok((r, Ok(data))) => {
+                    self.pool = Some((r, data));
+                    self.size_error = None;
+                }
+                Ok((_, Err(message))) => self.size_error = Some(message),
+                Err(message) => self.notes.push(Level::Error, message),
+            }
+        }
+        if let Some(done) = self.audit.take_finished() {
+            match done {
+                Ok((r, _)) if r != rev => {}
+                Ok((r, Ok(data))) => {
+                    self.insights = Some((r, data));
+                    self.audit_error = None;
+                }
+                Ok((_, Err(message))) => self.audit_error = Some(message),
+                Err(message) => self.notes.push(Level::Error, message),
+            }
+        }
+    }
+
     fn poll_jobs(&mut self) {
+        self.poll_analysis_jobs();
         if let Some(done) = self.import.take_finished() {
             match done {
                 Ok((_, outcome)) => self.apply_import(outcome),
@@ -338,6 +463,12 @@ impl App {
         }
         if self.metering_due() {
             self.start_meter(ctx);
+        }
+        if self.sizing_due() {
+            self.start_size(ctx);
+        }
+        if self.audit_due() {
+            self.start_audit(ctx);
         }
     }
 
@@ -437,7 +568,26 @@ impl App {
                     "Metering cancelled; the charges shown are from before. Edit the scenario or use Recompute to run it again.",
                 );
             }
-            Command::Remeter => self.meter_requested = None,
+            Command::CancelJob(JobKind::Size) => {
+                self.size.cancel();
+                self.notes.push(
+                    Level::Info,
+                    "Sizing cancelled; the Pool view shows the last finished sizing. Use Recompute to run it again.",
+                );
+            }
+            Command::CancelJob(JobKind::Audit) => {
+                self.audit.cancel();
+                self.notes.push(
+                    Level::Info,
+                    "Audit cancelled; the Insights view shows the last finished audit. Use Recompute to run it again.",
+                );
+            }
+            Command::ShowInsights(tab) => self.prefs.insights_tab = tab,
+            Command::Remeter => {
+                self.meter_requested = None;
+                self.size_requested = None;
+                self.audit_requested = None;
+            }
             Command::ShowView(view) => self.prefs.view = view,
             Command::FilterProblems(filter) => self.data.set_filter(&filter),
             Command::Dismiss(id) => self.notes.dismiss(id),
@@ -491,6 +641,18 @@ impl App {
             (
                 JobKind::Meter,
                 self.meter
+                    .running()
+                    .map(|j| (j.label().to_owned(), j.fraction())),
+            ),
+            (
+                JobKind::Size,
+                self.size
+                    .running()
+                    .map(|j| (j.label().to_owned(), j.fraction())),
+            ),
+            (
+                JobKind::Audit,
+                self.audit
                     .running()
                     .map(|j| (j.label().to_owned(), j.fraction())),
             ),
@@ -592,6 +754,9 @@ impl eframe::App for App {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let status = self.status();
+        let rev = self.ws.input_rev();
+        let sizing = self.size.is_running() || self.sizing_due();
+        let auditing = self.audit.is_running() || self.audit_due();
         let App {
             prefs,
             ws,
@@ -600,6 +765,10 @@ impl eframe::App for App {
             check,
             notes,
             cmds,
+            pool,
+            size_error,
+            insights,
+            audit_error,
             ..
         } = self;
         egui::Panel::top("menu").show(ui, |ui| views::menu_bar_ui(ui, prefs, cmds));
@@ -640,7 +809,34 @@ impl eframe::App for App {
             },
             View::Crossover => views::crossover_ui(ui),
             View::Mix => views::mix_ui(ui),
-            View::Pool => views::pool_ui(ui),
+            View::Pool => {
+                egui::ScrollArea::vertical()
+                    .id_salt("pool_view")
+                    .show(ui, |ui| {
+                        views::pool_ui(
+                            ui,
+                            pool.as_ref().map(|(_, p)| p),
+                            size_error.as_deref(),
+                            sizing,
+                            pool.as_ref().is_some_and(|(r, _)| *r != rev),
+                        );
+                    });
+            }
+            View::Insights => {
+                egui::ScrollArea::vertical()
+                    .id_salt("insights_view")
+                    .show(ui, |ui| {
+                        views::insights_ui(
+                            ui,
+                            insights.as_ref().map(|(_, i)| i),
+                            audit_error.as_deref(),
+                            auditing,
+                            insights.as_ref().is_some_and(|(r, _)| *r != rev),
+                            prefs.insights_tab,
+                            cmds,
+                        );
+                    });
+            }
         });
         if ui.ctx().input(|i| !i.raw.hovered_files.is_empty()) {
             drop_overlay_ui(ui);

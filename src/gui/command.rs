@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::prefs::{Theme, View};
+use super::prefs::{InsightsTab, Theme, View};
 
 /// One request from the UI, applied after the frame.
 #[must_use]
@@ -40,6 +40,8 @@ pub enum Command {
     SetTheme(Theme),
     /// Forget the recent-files lists.
     ClearRecent,
+    /// Show this sub-tab of the Insights view.
+    ShowInsights(InsightsTab),
 }
 
 /// The kinds of background job; one of each runs at a time.
@@ -49,6 +51,10 @@ pub enum JobKind {
     Import,
     /// Replaying sessions under the charging rules.
     Meter,
+    /// Sizing the token pool (Monte Carlo) and the exact ledger.
+    Size,
+    /// The monitoring views and what-ifs.
+    Audit,
 }
 
 /// The commands of one frame.

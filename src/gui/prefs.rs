@@ -27,17 +27,20 @@ pub enum View {
     Mix,
     /// Token pool sizing.
     Pool,
+    /// Monitoring over the history: burn, budgets, audits, what-ifs.
+    Insights,
 }
 
 impl View {
     /// Every view, in navigation order.
-    pub const ALL: [View; 6] = [
+    pub const ALL: [View; 7] = [
         View::Data,
         View::Charges,
         View::Scenario,
         View::Crossover,
         View::Mix,
         View::Pool,
+        View::Insights,
     ];
 
     /// The navigation label.
@@ -49,6 +52,53 @@ impl View {
             View::Crossover => "Crossover",
             View::Mix => "Mix",
             View::Pool => "Pool",
+            View::Insights => "Insights",
+        }
+    }
+}
+
+/// The sub-tabs of the Insights view.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InsightsTab {
+    /// Tokens per day, averages, month-to-date, run-out.
+    #[default]
+    Burn,
+    /// Virtual pools per department.
+    Budgets,
+    /// Charges caused only by crossing midnight.
+    DayBoundary,
+    /// Harvest policies replayed.
+    Idle,
+    /// The history under every rule.
+    Shadow,
+    /// Tokens paid on top of a covering subscription.
+    DoubleDip,
+    /// A Token Flex export against the replay.
+    Vendor,
+}
+
+impl InsightsTab {
+    /// Every sub-tab, in order.
+    pub const ALL: [InsightsTab; 7] = [
+        InsightsTab::Burn,
+        InsightsTab::Budgets,
+        InsightsTab::DayBoundary,
+        InsightsTab::Idle,
+        InsightsTab::Shadow,
+        InsightsTab::DoubleDip,
+        InsightsTab::Vendor,
+    ];
+
+    /// The sub-tab's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            InsightsTab::Burn => "Burn",
+            InsightsTab::Budgets => "Budgets",
+            InsightsTab::DayBoundary => "Day boundary",
+            InsightsTab::Idle => "Idle what-if",
+            InsightsTab::Shadow => "Shadow bill",
+            InsightsTab::DoubleDip => "Double dip",
+            InsightsTab::Vendor => "Vendor audit",
         }
     }
 }
@@ -79,6 +129,8 @@ pub struct Prefs {
     pub view: View,
     /// Width of the navigation panel, points.
     pub nav_width_pt: f32,
+    /// The Insights sub-tab shown last.
+    pub insights_tab: InsightsTab,
 }
 
 impl Default for Prefs {
@@ -89,6 +141,7 @@ impl Default for Prefs {
             theme: Theme::System,
             view: View::Data,
             nav_width_pt: 140.0,
+            insights_tab: InsightsTab::Burn,
         }
     }
 }

@@ -118,7 +118,9 @@ fn every_view_opens_with_its_main_content() {
     open_view(&mut h, "Mix");
     h.get_by_label_contains("Waiting for the engine: the best-mix");
     open_view(&mut h, "Pool");
-    h.get_by_label_contains("Waiting for the engine: the token ledger");
+    h.get_by_label("Token pool sizing");
+    open_view(&mut h, "Insights");
+    h.get_by_role_and_label(Role::Button, "Shadow bill");
     open_view(&mut h, "Data");
     h.get_by_label("Filter problems");
 }
@@ -231,7 +233,15 @@ fn a_scenario_edit_is_validated_in_place_and_re_metered() {
 fn every_input_of_every_view_has_a_label() {
     let mut h = harness();
     wait_idle(&mut h);
-    for tab in ["Data", "Charges", "Scenario", "Crossover", "Mix", "Pool"] {
+    for tab in [
+        "Data",
+        "Charges",
+        "Scenario",
+        "Crossover",
+        "Mix",
+        "Pool",
+        "Insights",
+    ] {
         open_view(&mut h, tab);
         h.check_accessibility();
     }
@@ -305,4 +315,207 @@ fn the_engine_never_names_the_gui_toolkit() {
     }
     assert!(checked > 10, "the engine's files were found");
     assert!(offenders.is_empty(), "{offenders:?}");
+}
+
+/// Waits until metering, sizing and the audit have all finished.
+fn wait_analyses(h: &mut Harness<'_, App>) {
+    step_until(h, "sizing and the audit", |app| {
+        !app.is_busy() && app.pool_data().is_some() && app.insights().is_some()
+    });
+}
+
+/// The sample metered as the app does it.
+fn sample_metered() -> (
+    tokenplan::scenario::Scenario,
+    tokenplan::usage::Usage,
+    tokenplan::meter::Metered,
+) {
+    let scenario = tokenplan::sample::scenario().unwrap();
+    let (usage, _) = tokenplan::sample::usage(&scenario);
+    let metered = tokenplan::meter::meter(&usage, &scenario, &NoProgress).unwrap();
+    (scenario, usage, metered)
+}
+
+#[test]
+fn the_pool_view_shows_the_engines_sizing_of_the_sample() {
+    let mut h = harness();
+    wait_analyses(&mut h);
+    open_view(&mut h, "Pool");
+
+    // The engine on its own, the way `tokenplan size` derives the history:
+    // what the recommended mix leaves to tokens, Concurrent pools apart.
+    let (scenario, usage, metered) = sample_metered();
+    let input = tokenplan::plan::PlanInput::new(&metered, &usage, &scenario).unwrap();
+    let rec = tokenplan::plan::optimise_default(&input).unwrap();
+    let covered = tokenplan::plan::covered_products(&input, &rec);
+    let pooled: Vec<bool> = metered
+        .rules
+        .iter()
+        .map(|r| matches!(r.kind, tokenplan::meter::RuleKind::Concurrent))
+        .collect();
+    let history = tokenplan::ledger::daily_demand_where(&metered, |user, product| {
+        let idx = usize::from(product);
+        !pooled[idx] && covered.get(&user).is_none_or(|m| m & (1u128 << idx) == 0)
+    });
+    let options = tokenplan::ledger::SizingOptions::from_scenario(&scenario);
+    assert_eq!(
+        options.trials, 2000,
+        "the app sizes with the sample's own trials"
+    );
+    let report = tokenplan::ledger::size(&history, &scenario, &options, &NoProgress).unwrap();
+    let best = &report.plans[report.recommended];
+    let expected = fmt::money(best.expected_cost, "USD");
+
+    let data = h.state().pool_data().unwrap();
+    assert_eq!(data.report.plans, report.plans);
+    assert_eq!(data.report.recommended, report.recommended);
+    let row = data.plans.iter().find(|p| p.recommended).unwrap();
+    assert_eq!(row.expected_cost, expected);
+    assert_eq!(row.p90_cost, fmt::money(best.p90_cost, "USD"));
+    // On screen: the headline and the comparison table carry the figure.
+    h.get_by_label(tokenplan::gui::views::pool::PLANS);
+    h.get_by_label_contains(&format!("expected cost {expected}"));
+    assert!(h.query_all_by_label(&expected).count() >= 1);
+    // The charts, by their legend entries.
+    h.get_by_role_and_label(Role::CheckBox, tokenplan::gui::views::pool::FAN_P50);
+    h.get_by_role_and_label(Role::CheckBox, tokenplan::gui::views::pool::EXPIRIES);
+    h.get_by_role_and_label(Role::CheckBox, "Expected cost");
+
+    // The ledger is the recommended plan's, over the whole 3-year term,
+    // and balances to the token.
+    let ledger = data.ledger.as_ref().unwrap();
+    let run = &ledger.run;
+    assert_eq!(run.days.len(), 365 + 365 + 366, "2026 to 2028");
+    let bought: Decimal = run.lots.iter().map(|l| l.quantity).sum();
+    assert_eq!(
+        bought,
+        best.annual_tokens_per_year * Decimal::from(3) + best.contract_tokens
+    );
+    let t = &run.totals;
+    assert_eq!(t.bought, t.consumed + t.expired + t.remaining);
+    // One expiry marker per lot, each saying what expired.
+    assert_eq!(ledger.expiries.len(), run.lots.len());
+    if best.annual_tokens_per_year > Decimal::ZERO {
+        let first = &run.expiry_events[0];
+        assert_eq!(
+            ledger.expiries[0].text,
+            format!(
+                "Annual lot 2026 expires 2026-12-31: {} tokens expired",
+                fmt::decimal(first.tokens)
+            )
+        );
+    }
+    // The fan spans the three contract years, P10 ≤ P50 ≤ P90.
+    assert_eq!(data.fan.rows.len(), 3);
+    for ((lo, mid), hi) in data.fan.p10.iter().zip(&data.fan.p50).zip(&data.fan.p90) {
+        assert!(lo <= &mid.y && mid.y <= *hi, "{lo} {} {hi}", mid.y);
+    }
+    // The sample has no Concurrent product.
+    assert!(data.pools.is_empty());
+    h.get_by_label_contains("no pool to size");
+}
+
+#[test]
+fn the_insights_view_shows_the_engines_audit_of_the_sample() {
+    let mut h = harness();
+    wait_analyses(&mut h);
+    open_view(&mut h, "Insights");
+
+    let (scenario, usage, metered) = sample_metered();
+    let report = tokenplan::monitor::audit(
+        &usage,
+        &scenario,
+        &metered,
+        &tokenplan::monitor::AuditOptions::default(),
+        &NoProgress,
+    )
+    .unwrap();
+    let tab = |h: &mut Harness<'_, App>, name: &str| {
+        h.get_by_role_and_label(Role::Button, name).click();
+        h.run();
+    };
+
+    // Burn: the chart and the month-to-date figure.
+    h.get_by_role_and_label(Role::CheckBox, tokenplan::gui::views::insights::BURN_SERIES);
+    h.get_by_role_and_label(Role::CheckBox, "Alert threshold");
+    h.get_by_label(&format!(
+        "{} tokens",
+        fmt::decimal(report.burn_summary.month_to_date)
+    ));
+
+    // Budgets: the table, with Architecture's consumption.
+    tab(&mut h, "Budgets");
+    h.get_by_label("Run-out");
+    let arch = report
+        .budgets
+        .iter()
+        .find(|b| b.department == "Architecture")
+        .unwrap();
+    assert!(h.query_all_by_label(&fmt::decimal(arch.consumed)).count() >= 1);
+
+    // Day boundary: the count of charges caused only by crossing midnight.
+    tab(&mut h, "Day boundary");
+    let n = report.day_boundary.len() as u64;
+    assert_eq!(n, report.day_boundary_summary.charges);
+    h.get_by_label_contains(&format!(
+        "{} charges caused only by a session crossing midnight: {} tokens",
+        fmt::count(n),
+        fmt::decimal(report.day_boundary_summary.tokens)
+    ));
+    h.get_by_label("Per office");
+    h.get_by_label("Server on UTC");
+
+    // Idle what-if: each policy's tokens saved, in its table.
+    tab(&mut h, "Idle what-if");
+    h.get_by_role_and_label(Role::CheckBox, "Tokens saved");
+    for w in &report.idle {
+        assert!(h.query_all_by_label(&w.description).count() >= 1);
+    }
+    let insights = h.state().insights().unwrap();
+    for (row, w) in insights.idle.rows.iter().zip(&report.idle) {
+        assert_eq!(row[5], fmt::decimal(w.tokens_saved));
+    }
+
+    // Shadow bill: CalendarDay's tokens for the whole history.
+    tab(&mut h, "Shadow bill");
+    let calendar = report
+        .shadow_bill
+        .iter()
+        .find(|r| r.rule == "CalendarDay")
+        .unwrap();
+    // Every sample product is CalendarDay: the shadow bill of today's rule
+    // is the metered total.
+    let total: Decimal = metered.pairs.iter().map(|p| p.tokens()).sum();
+    assert_eq!(calendar.tokens, total);
+    assert!(h.query_all_by_label(&fmt::decimal(calendar.tokens)).count() >= 1);
+    h.get_by_label("today's rule");
+
+    // Double dip: the table of charges on top of a subscription.
+    tab(&mut h, "Double dip");
+    h.get_by_label_contains(&format!(
+        "{} token charges on days the user held a covering subscription",
+        fmt::count(report.double_dip.len() as u64)
+    ));
+    if !report.double_dip.is_empty() {
+        h.get_by_label("Subscription");
+    }
+
+    // Vendor audit: the sample has no Token Flex export.
+    tab(&mut h, "Vendor audit");
+    assert!(report.vendor_audit.is_none());
+    h.get_by_label_contains("No Token Flex export is loaded");
+
+    // Every sub-tab's inputs are named too.
+    for name in [
+        "Burn",
+        "Budgets",
+        "Day boundary",
+        "Idle what-if",
+        "Shadow bill",
+        "Double dip",
+        "Vendor audit",
+    ] {
+        tab(&mut h, name);
+        h.check_accessibility();
+    }
 }

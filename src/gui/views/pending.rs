@@ -30,13 +30,3 @@ pub fn mix_ui(ui: &mut Ui) {
         "the best-mix optimiser (crate::plan)",
     );
 }
-
-/// Token pool sizing and its risk.
-pub fn pool_ui(ui: &mut Ui) {
-    waiting_ui(
-        ui,
-        "Token pool sizing",
-        "Plans of annual and contract tokens with their expected, P10, P50 and P90 cost, expired tokens and overage probability; peaks and denials of concurrent pools.",
-        "the token ledger and Monte Carlo sizing (crate::ledger)",
-    );
-}

@@ -1,0 +1,526 @@
+//! What the Insights view draws, built once per Audit job on its worker
+//! (never in a frame): plot points and table rows of every monitoring view
+//! of [`AuditReport`] — burn, budgets, day-boundary, idle what-ifs, shadow
+//! bill, double-dip and the vendor audit.
+
+use egui_plot::PlotPoint;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::fmt;
+use crate::monitor::AuditReport;
+use crate::time::day_of_date;
+
+fn f(d: Decimal) -> f64 {
+    d.to_f64().unwrap_or(0.0)
+}
+
+/// A table: header and rows of cells, as shown.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Table {
+    /// Column titles.
+    pub header: Vec<&'static str>,
+    /// Rows.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// One bar: its value and what it is made of.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BarItem {
+    /// Label under the bar (and in the hover).
+    pub label: String,
+    /// Height.
+    pub value: f64,
+    /// Hover text.
+    pub hover: String,
+}
+
+/// The burn chart and its key figures.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BurnData {
+    /// Tokens per day.
+    pub tokens: Vec<PlotPoint>,
+    /// 7-day trailing mean.
+    pub avg_7d: Vec<PlotPoint>,
+    /// 30-day trailing mean.
+    pub avg_30d: Vec<PlotPoint>,
+    /// Per day, what it is made of (index-aligned with the points).
+    pub hover: Vec<String>,
+    /// The alert threshold, tokens per day.
+    pub alert: Option<f64>,
+    /// Key figures: (label, value).
+    pub kpis: Vec<(&'static str, String)>,
+}
+
+/// Everything the Insights view shows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Insights {
+    /// As-of date and token price in words.
+    pub basis: String,
+    /// Burn.
+    pub burn: BurnData,
+    /// Budgets: consumed and allocation per department.
+    pub budget_bars: Vec<(BarItem, Option<BarItem>)>,
+    /// Budgets table.
+    pub budgets: Table,
+    /// Day-boundary summary line.
+    pub boundary_summary: String,
+    /// Charges caused only by crossing the boundary.
+    pub boundary: Table,
+    /// Totals per user.
+    pub boundary_users: Table,
+    /// Totals per office.
+    pub boundary_offices: Table,
+    /// Server-zone what-ifs.
+    pub boundary_zones: Table,
+    /// Tokens saved per idle policy.
+    pub idle_bars: Vec<BarItem>,
+    /// Idle policies table.
+    pub idle: Table,
+    /// Per-user savings, one row per (policy, user).
+    pub idle_users: Table,
+    /// Shadow bill bars (tokens per rule).
+    pub shadow_bars: Vec<BarItem>,
+    /// Shadow bill table.
+    pub shadow: Table,
+    /// Double-dip summary line.
+    pub dip_summary: String,
+    /// Double-dip table.
+    pub dips: Table,
+    /// Vendor audit summary line (none: no export loaded).
+    pub vendor_summary: Option<String>,
+    /// Vendor disagreements.
+    pub vendor: Table,
+}
+
+impl Insights {
+    /// Builds the view's data from an audit report.
+    pub fn build(r: &AuditReport) -> Insights {
+        let cur = r.currency.as_str();
+        let money = |d: Decimal| fmt::money(d, cur);
+        let tok = fmt::decimal;
+        let b = &r.burn_summary;
+        let burn = BurnData {
+            tokens: points(r, |d| d.tokens),
+            avg_7d: points(r, |d| d.avg_7d),
+            avg_30d: points(r, |d| d.avg_30d),
+            hover: r
+                .burn
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}\n{} tokens{}\n7-day mean {}\n30-day mean {}",
+                        d.date,
+                        tok(d.tokens),
+                        if d.over_alert {
+                            " (over the alert)"
+                        } else {
+                            ""
+                        },
+                        tok(d.avg_7d),
+                        tok(d.avg_30d)
+                    )
+                })
+                .collect(),
+            alert: b.alert_tokens_per_day.map(f),
+            kpis: vec![
+                (
+                    "As of",
+                    b.today
+                        .map_or_else(|| "no charges".into(), |d| d.to_string()),
+                ),
+                ("Month to date", format!("{} tokens", tok(b.month_to_date))),
+                (
+                    "Daily rate (30-day mean)",
+                    format!("{} tokens", tok(b.daily_rate.round_dp(2))),
+                ),
+                (
+                    "Projected month",
+                    format!(
+                        "{} tokens ({} days left)",
+                        tok(b.projected_month),
+                        b.days_left_in_month
+                    ),
+                ),
+                (
+                    "Days over the alert",
+                    match b.alert_tokens_per_day {
+                        Some(a) => format!(
+                            "{} (alert at {} tokens per day)",
+                            b.days_over_alert.len(),
+                            tok(a)
+                        ),
+                        None => "no alert set (sizing.alert_tokens_per_day)".into(),
+                    },
+                ),
+                (
+                    "Run-out of the balance",
+                    match (b.balance, b.run_out) {
+                        (None, _) => "no balance given".into(),
+                        (Some(bal), Some(d)) => format!("{d} ({} tokens left)", tok(bal)),
+                        (Some(bal), None) => format!("never ({} tokens left)", tok(bal)),
+                    },
+                ),
+            ],
+        };
+        let budget_bars = r
+            .budgets
+            .iter()
+            .map(|p| {
+                let consumed = BarItem {
+                    label: p.department.clone(),
+                    value: f(p.consumed),
+                    hover: format!(
+                        "{}: {} tokens consumed {} to today, {} users",
+                        p.department,
+                        tok(p.consumed),
+                        p.period_start,
+                        p.users
+                    ),
+                };
+                let alloc = p.allocation.map(|a| BarItem {
+                    label: p.department.clone(),
+                    value: f(a),
+                    hover: format!(
+                        "{}: {} tokens allocated for {} to {}",
+                        p.department,
+                        tok(a),
+                        p.period_start,
+                        p.period_end
+                    ),
+                });
+                (consumed, alloc)
+            })
+            .collect();
+        let budgets = Table {
+            header: vec![
+                "Department",
+                "Allocation",
+                "Consumed",
+                "Remaining",
+                "Daily rate",
+                "Projected year",
+                "Run-out",
+            ],
+            rows: r
+                .budgets
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.department.clone(),
+                        p.allocation.map_or_else(|| "none".into(), tok),
+                        tok(p.consumed),
+                        p.remaining.map_or_else(String::new, tok),
+                        tok(p.daily_rate),
+                        tok(p.projected_period_total),
+                        match p.run_out {
+                            Some(d) if p.runs_out_in_period => format!("{d} (this year)"),
+                            Some(d) => d.to_string(),
+                            None => "never".into(),
+                        },
+                    ]
+                })
+                .collect(),
+        };
+        let s = &r.day_boundary_summary;
+        let group = |g: &[crate::monitor::boundary::GroupTotal], what: &'static str| Table {
+            header: vec![what, "Charges", "Tokens", "Cost"],
+            rows: g
+                .iter()
+                .map(|t| {
+                    vec![
+                        t.name.clone(),
+                        fmt::count(t.charges),
+                        tok(t.tokens),
+                        money(t.cost),
+                    ]
+                })
+                .collect(),
+        };
+        let boundary_summary = format!(
+            "{} charges caused only by a session crossing midnight: {} tokens, {}.",
+            fmt::count(s.charges),
+            tok(s.tokens),
+            money(s.cost)
+        );
+        let boundary = Table {
+            header: vec!["User", "Office", "Product", "Date", "Tokens", "Cost"],
+            rows: r
+                .day_boundary
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.user.clone(),
+                        c.office.clone(),
+                        c.product.clone(),
+                        c.date.to_string(),
+                        tok(c.tokens),
+                        money(c.cost),
+                    ]
+                })
+                .collect(),
+        };
+        let mut zone_rows: Vec<Vec<String>> = s
+            .server_zones
+            .iter()
+            .map(|z| {
+                vec![
+                    format!("Server on {}", z.server_time_zone),
+                    tok(z.tokens),
+                    fmt::count(z.boundary_charges),
+                    tok(z.saving_tokens),
+                    money(z.saving),
+                ]
+            })
+            .collect();
+        if let Some(reg) = &s.regional {
+            zone_rows.push(vec![
+                "One server per region".into(),
+                tok(reg.tokens),
+                fmt::count(reg.boundary_charges),
+                tok(reg.saving_tokens),
+                money(reg.saving),
+            ]);
+        }
+        let boundary_zones = Table {
+            header: vec![
+                "What if",
+                "Tokens",
+                "Boundary charges left",
+                "Tokens saved",
+                "Saving",
+            ],
+            rows: zone_rows,
+        };
+        let idle_bars = r
+            .idle
+            .iter()
+            .map(|w| BarItem {
+                label: w.description.clone(),
+                value: f(w.tokens_saved),
+                hover: format!(
+                    "{}\n{} tokens saved ({} before, {} after), {}\n{} sessions shortened, {} hours cut",
+                    w.description,
+                    tok(w.tokens_saved),
+                    tok(w.tokens_before),
+                    tok(w.tokens_after),
+                    money(w.saving),
+                    fmt::count(w.sessions_shortened),
+                    tok(w.hours_cut)
+                ),
+            })
+            .collect();
+        let idle = Table {
+            header: vec![
+                "Policy",
+                "Sessions shortened",
+                "Hours cut",
+                "Tokens before",
+                "Tokens after",
+                "Tokens saved",
+                "Saving",
+            ],
+            rows: r
+                .idle
+                .iter()
+                .map(|w| {
+                    vec![
+                        w.description.clone(),
+                        fmt::count(w.sessions_shortened),
+                        tok(w.hours_cut),
+                        tok(w.tokens_before),
+                        tok(w.tokens_after),
+                        tok(w.tokens_saved),
+                        money(w.saving),
+                    ]
+                })
+                .collect(),
+        };
+        let idle_users = Table {
+            header: vec!["Policy", "User", "Tokens before", "Tokens after", "Saved"],
+            rows: r
+                .idle
+                .iter()
+                .flat_map(|w| {
+                    w.per_user.iter().map(|u| {
+                        vec![
+                            w.description.clone(),
+                            u.user.clone(),
+                            tok(u.tokens_before),
+                            tok(u.tokens_after),
+                            tok(u.tokens_saved),
+                        ]
+                    })
+                })
+                .collect(),
+        };
+        let shadow_bars = r
+            .shadow_bill
+            .iter()
+            .map(|row| BarItem {
+                label: row.rule.clone(),
+                value: f(row.tokens),
+                hover: format!(
+                    "{}{}\n{} tokens, {}\n{} charges ({})",
+                    row.rule,
+                    if row.current { " (today's rule)" } else { "" },
+                    tok(row.tokens),
+                    money(row.cost),
+                    fmt::count(row.charges),
+                    row.basis
+                ),
+            })
+            .collect();
+        let shadow = Table {
+            header: vec!["Rule", "Basis", "Charges", "Tokens", "Cost", "Note"],
+            rows: r
+                .shadow_bill
+                .iter()
+                .map(|row| {
+                    vec![
+                        row.rule.clone(),
+                        row.basis.clone(),
+                        fmt::count(row.charges),
+                        tok(row.tokens),
+                        money(row.cost),
+                        match (&row.error, row.current) {
+                            (Some(e), _) => e.clone(),
+                            (None, true) => "today's rule".into(),
+                            (None, false) => String::new(),
+                        },
+                    ]
+                })
+                .collect(),
+        };
+        let dip_summary = format!(
+            "{} token charges on days the user held a covering subscription: {} tokens, {}.{}",
+            fmt::count(r.double_dip.len() as u64),
+            tok(r.double_dip_summary.tokens),
+            money(r.double_dip_summary.cost),
+            if r.double_dip_summary.unknown_subscriptions.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " Assigned subscriptions the scenario lacks: {}.",
+                    r.double_dip_summary
+                        .unknown_subscriptions
+                        .iter()
+                        .map(|(c, n)| format!("{c} ({n} seats)"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        );
+        let dips = Table {
+            header: vec![
+                "User",
+                "Product",
+                "Date",
+                "Subscription",
+                "Tokens",
+                "Cost",
+                "Source",
+            ],
+            rows: r
+                .double_dip
+                .iter()
+                .map(|d| {
+                    vec![
+                        d.user.clone(),
+                        d.product.clone(),
+                        d.date.to_string(),
+                        d.subscription.clone(),
+                        tok(d.tokens),
+                        money(d.cost),
+                        format!("{:?}", d.source).to_lowercase(),
+                    ]
+                })
+                .collect(),
+        };
+        let opt = |d: Option<Decimal>| d.map_or_else(|| "none".into(), tok);
+        let (vendor_summary, vendor) = match &r.vendor_audit {
+            None => (None, Table::default()),
+            Some(v) => (
+                Some(format!(
+                    "Token Flex export {} to {}: vendor {} tokens, replay {} tokens; {} of {} user-product-dates agree.{}",
+                    v.first,
+                    v.last,
+                    tok(v.vendor_tokens),
+                    tok(v.replay_tokens),
+                    fmt::count(v.agreeing),
+                    fmt::count(v.compared),
+                    if v.unmatched_codes.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " Codes with no product: {}.",
+                            v.unmatched_codes
+                                .keys()
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    }
+                )),
+                Table {
+                    header: vec![
+                        "User",
+                        "Product",
+                        "Date",
+                        "Vendor tokens",
+                        "Replay tokens",
+                        "Difference",
+                    ],
+                    rows: v
+                        .diffs
+                        .iter()
+                        .map(|d| {
+                            vec![
+                                d.user.clone(),
+                                d.product.clone(),
+                                d.date.to_string(),
+                                opt(d.vendor_tokens),
+                                opt(d.replay_tokens),
+                                tok(d.difference),
+                            ]
+                        })
+                        .collect(),
+                },
+            ),
+        };
+        Insights {
+            basis: format!(
+                "As of {} (the last charged date); tokens valued at the base price of {} per token.",
+                r.today.map_or_else(|| "none".into(), |d| d.to_string()),
+                money(r.token_price)
+            ),
+            burn,
+            budget_bars,
+            budgets,
+            boundary_summary,
+            boundary,
+            boundary_users: group(&s.per_user, "User"),
+            boundary_offices: group(&s.per_office, "Office"),
+            boundary_zones,
+            idle_bars,
+            idle,
+            idle_users,
+            shadow_bars,
+            shadow,
+            dip_summary,
+            dips,
+            vendor_summary,
+            vendor,
+        }
+    }
+}
+
+fn points(
+    r: &AuditReport,
+    y: impl Fn(&crate::monitor::burn::BurnDay) -> Decimal,
+) -> Vec<PlotPoint> {
+    r.burn
+        .iter()
+        .map(|d| PlotPoint::new(f64::from(day_of_date(d.date)), f(y(d))))
+        .collect()
+}
