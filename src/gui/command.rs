@@ -40,6 +40,9 @@ pub enum Command {
     SetTheme(Theme),
     /// Forget the recent-files lists.
     ClearRecent,
+    /// Write the reassignment list of the plan shown as CSV: to this file,
+    /// or to one asked for with a dialog when `None`.
+    ExportReassignment(Option<PathBuf>),
 }
 
 /// The kinds of background job; one of each runs at a time.
@@ -49,6 +52,8 @@ pub enum JobKind {
     Import,
     /// Replaying sessions under the charging rules.
     Meter,
+    /// Forecasting and optimising the mix of subscriptions and tokens.
+    Plan,
 }
 
 /// The commands of one frame.

@@ -8,6 +8,9 @@
 //!   the imported usage and the last metering result, each with a revision.
 //! - [`prefs::Prefs`] is the small persisted preferences struct; nothing else
 //!   is saved by eframe (scenarios are the user's own RON files).
+//! - [`plan`] turns the best-mix planner's answer into what the Crossover
+//!   and Mix views draw; the plan job re-optimises only when just the token
+//!   price changed.
 //! - [`engine`] is the one place the GUI calls the engine from, so each call
 //!   runs inside a background job and never inside `ui()`.
 
@@ -19,6 +22,7 @@ pub mod engine;
 pub mod fmt;
 pub mod jobs;
 pub mod notify;
+pub mod plan;
 pub mod prefs;
 pub mod views;
 pub mod workspace;

@@ -2,5 +2,6 @@
 //! and hover labels in the domain's units.
 
 pub mod daily;
+pub mod plan;
 
 pub use daily::tokens_per_day_ui;

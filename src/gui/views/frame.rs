@@ -161,6 +161,7 @@ pub fn status_bar_ui(ui: &mut Ui, status: &Status, cmds: &mut Commands) {
             let cancel = match job.kind {
                 JobKind::Import => "Cancel import",
                 JobKind::Meter => "Cancel metering",
+                JobKind::Plan => "Cancel planning",
             };
             if ui.button(cancel).clicked() {
                 cmds.push(Command::CancelJob(job.kind));

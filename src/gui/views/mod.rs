@@ -2,14 +2,18 @@
 //! `_ui`, only reads cached data and emits [`Command`](super::command::Command)s.
 
 pub mod charges;
+pub mod crossover;
 pub mod data;
 pub mod fields;
 pub mod frame;
+pub mod mix;
 pub mod pending;
 pub mod scenario;
 
 pub use charges::charges_ui;
+pub use crossover::crossover_ui;
 pub use data::data_ui;
 pub use frame::{menu_bar_ui, nav_ui, notifications_ui, status_bar_ui};
-pub use pending::{crossover_ui, mix_ui, pool_ui};
+pub use mix::mix_ui;
+pub use pending::pool_ui;
 pub use scenario::scenario_ui;
