@@ -398,6 +398,19 @@ fn crossover_and_mix_show_their_charts_and_tables() {
         report.users.len()
     ));
     h.get_by_role_and_label(Role::Button, "Export reassignment list…");
+    // A forecast cell's hover says what it is made of: window days scaled
+    // to a year (a 365-day window) and grown by 5%: 262 × 1.05 = 275.10.
+    let plan = &h.state().plan().unwrap().data;
+    let row = plan.users.iter().find(|u| u.user == "u00018").unwrap();
+    assert!(
+        row.days_hover.contains(
+            "u00018: RVT 262 days in the window × 365/365 × 1.05 = 275.10 days; 3004.05 tokens"
+        ),
+        "{}",
+        row.days_hover
+    );
+    let line = report.users.iter().find(|u| u.user == "u00018").unwrap();
+    assert_eq!(line.forecast_days["RVT"].to_string(), "275.10");
 
     open_view(&mut h, "Mix");
     for series in [
