@@ -12,6 +12,7 @@ use super::engine;
 use super::insights_data::Insights;
 use super::jobs::JobSlot;
 use super::notify::{Level, Notification, Notifications};
+use super::plan::{self, PlanKey, PlanOutcome, PlanResult, PlanSource, PlanUi};
 use super::pool_data::PoolData;
 use super::prefs::{Prefs, STORAGE_KEY, Theme, View};
 use super::views::{self, frame};
@@ -93,6 +94,17 @@ pub struct App {
     /// The Insights view's data with the input revision it was computed for.
     insights: Option<(u64, Insights)>,
     audit_error: Option<String>,
+    plan: JobSlot<PlanOutcome>,
+    /// The input revision the last plan job was started for.
+    plan_requested: Option<u64>,
+    /// The plan shown, with the input revision it was made for.
+    planned: Option<(u64, PlanResult)>,
+    /// Goes up with every plan shown, so the table rows are rebuilt.
+    plan_serial: u64,
+    /// Plans whose input was built from metering (not reused).
+    plan_inputs_built: u64,
+    /// The picks of the Crossover and Mix views.
+    plan_ui: PlanUi,
     notes: Notifications,
     cmds: Commands,
     theme_applied: Option<Theme>,
@@ -125,6 +137,12 @@ impl App {
             audit_requested: None,
             insights: None,
             audit_error: None,
+            plan: JobSlot::default(),
+            plan_requested: None,
+            planned: None,
+            plan_serial: 0,
+            plan_inputs_built: 0,
+            plan_ui: PlanUi::default(),
             notes: Notifications::default(),
             cmds: Commands::default(),
             theme_applied: None,
@@ -151,8 +169,8 @@ impl App {
         self.notes.items()
     }
 
-    /// True while a background job runs or metering, sizing or the audit
-    /// is due.
+    /// True while a background job runs or metering, planning, sizing or
+    /// the audit is due.
     pub fn is_busy(&self) -> bool {
         self.import.is_running()
             || self.meter.is_running()
@@ -161,6 +179,8 @@ impl App {
             || self.audit.is_running()
             || self.sizing_due()
             || self.audit_due()
+            || self.plan.is_running()
+            || self.plan_source().is_some()
     }
 
     /// The Pool view's data, when sizing has run.
@@ -171,6 +191,29 @@ impl App {
     /// The Insights view's data, when the audit has run.
     pub fn insights(&self) -> Option<&Insights> {
         self.insights.as_ref().map(|(_, i)| i)
+    }
+
+    /// The plan shown, when one was made (it may be of older inputs: see
+    /// [`App::plan_is_current`]).
+    pub fn plan(&self) -> Option<&PlanResult> {
+        self.planned.as_ref().map(|(_, p)| p)
+    }
+
+    /// True when the plan shown was made from the current inputs.
+    pub fn plan_is_current(&self) -> bool {
+        self.planned.as_ref().map(|(rev, _)| *rev) == Some(self.ws.input_rev())
+    }
+
+    /// How many plans built the planner's input from a metering result; a
+    /// plan after a token-price-only edit reuses the last one's.
+    pub fn plan_inputs_built(&self) -> u64 {
+        self.plan_inputs_built
+    }
+
+    /// Queues `command` as if a view had emitted it; applied after the next
+    /// frame (tests give file paths this way instead of a dialog).
+    pub fn push_command(&mut self, command: Command) {
+        self.cmds.push(command);
     }
 
     /// The preferences.
@@ -341,6 +384,45 @@ impl App {
         }
     }
 
+    /// What a plan job for the current inputs would start from, when one
+    /// is due and can start: the last plan's input when only the token
+    /// price changed since (no need to wait for metering), otherwise the
+    /// metering result of the current inputs.
+    fn plan_source(&self) -> Option<(PlanKey, PlanSource)> {
+        let scenario = self.ws.scenario.as_ref()?;
+        if self.plan_requested == Some(self.ws.input_rev())
+            || self.import.is_running()
+            || self.check_rev != Some(self.ws.scenario_rev)
+            || !self.check.is_ok()
+        {
+            return None;
+        }
+        let key = PlanKey::new(self.ws.usage_rev, scenario);
+        if let Some((_, last)) = &self.planned
+            && last.key == key
+        {
+            return Some((key, PlanSource::Reuse(Arc::clone(&last.planned.input))));
+        }
+        let metered = self.ws.current_metered()?;
+        Some((key, PlanSource::Metered(Arc::clone(metered))))
+    }
+
+    fn start_plan(&mut self, ctx: &egui::Context, key: PlanKey, source: PlanSource) {
+        let Some(scenario) = self.ws.scenario.clone() else {
+            return;
+        };
+        let rev = self.ws.input_rev();
+        self.plan_requested = Some(rev);
+        let usage = Arc::clone(&self.ws.usage);
+        let work = move |_: &super::jobs::JobProgress| plan::run(key, source, &usage, &scenario);
+        if let Err(e) = self.plan.start(ctx, "Planning", rev, work) {
+            self.notes.push(
+                Level::Error,
+                format!("Cannot start planning: {}", engine::error_chain(&e)),
+            );
+        }
+    }
+
     /// Runs the monitoring views and what-ifs for the current metering.
     fn start_audit(&mut self, ctx: &egui::Context) {
         let (Some(scenario), Some(metered)) =
@@ -392,6 +474,22 @@ impl App {
 
     fn poll_jobs(&mut self) {
         self.poll_analysis_jobs();
+        if let Some(done) = self.plan.take_finished() {
+            match done {
+                // Inputs changed while it ran: a newer job follows; drop this one.
+                Ok((rev, _)) if rev != self.ws.input_rev() => {}
+                Ok((rev, Ok(result))) => {
+                    self.plan_inputs_built += u64::from(!result.reused_input);
+                    self.plan_serial += 1;
+                    self.planned = Some((rev, result));
+                }
+                Ok((_, Err(message))) => self
+                    .notes
+                    .push(Level::Error, format!("Planning failed: {message}")),
+                Err(message) => self.notes.push(Level::Error, message),
+            }
+        }
+
         if let Some(done) = self.import.take_finished() {
             match done {
                 Ok((_, outcome)) => self.apply_import(outcome),
@@ -463,6 +561,12 @@ impl App {
         }
         if self.metering_due() {
             self.start_meter(ctx);
+        }
+        if let Some((key, source)) = self.plan_source() {
+            self.start_plan(ctx, key, source);
+        }
+        if let Some((_, p)) = &self.planned {
+            self.plan_ui.refresh(self.plan_serial, &p.data);
         }
         if self.sizing_due() {
             self.start_size(ctx);
@@ -596,6 +700,61 @@ impl App {
                 self.prefs.recent_files.clear();
                 self.prefs.recent_scenarios.clear();
             }
+            Command::CancelJob(JobKind::Plan) => {
+                self.plan.cancel();
+                self.notes.push(
+                    Level::Info,
+                    "Planning cancelled; the plan shown is from before. Edit the scenario to plan again.",
+                );
+            }
+            Command::ExportReassignment(path) => self.export_reassignment(path),
+        }
+    }
+
+    /// Writes the reassignment list of the plan shown, when it is of the
+    /// current inputs, to `path` (asked for when `None`).
+    fn export_reassignment(&mut self, path: Option<PathBuf>) {
+        let Some((rev, plan)) = &self.planned else {
+            self.notes.push(
+                Level::Warning,
+                "No plan to export yet: it is made after metering.",
+            );
+            return;
+        };
+        if *rev != self.ws.input_rev() {
+            self.notes.push(
+                Level::Warning,
+                "The plan is being remade for the changed inputs; export it when it is done.",
+            );
+            return;
+        }
+        let path = match path {
+            Some(p) => p,
+            None => {
+                let picked = rfd::FileDialog::new()
+                    .set_title("Export reassignment list")
+                    .add_filter("CSV", &["csv"])
+                    .set_file_name("reassignment.csv")
+                    .save_file();
+                let Some(p) = picked else {
+                    return;
+                };
+                p
+            }
+        };
+        match engine::write_reassignment(&plan.planned.report, &path) {
+            Ok(()) => self.notes.push(
+                Level::Info,
+                format!(
+                    "Reassignment list of {} users written to {}",
+                    plan.planned.report.users.len(),
+                    path.display()
+                ),
+            ),
+            Err(message) => self.notes.push(
+                Level::Error,
+                format!("Reassignment list not written: {message}"),
+            ),
         }
     }
 
@@ -641,6 +800,12 @@ impl App {
             (
                 JobKind::Meter,
                 self.meter
+                    .running()
+                    .map(|j| (j.label().to_owned(), j.fraction())),
+            ),
+            (
+                JobKind::Plan,
+                self.plan
                     .running()
                     .map(|j| (j.label().to_owned(), j.fraction())),
             ),
@@ -769,6 +934,8 @@ impl eframe::App for App {
             size_error,
             insights,
             audit_error,
+            planned,
+            plan_ui,
             ..
         } = self;
         egui::Panel::top("menu").show(ui, |ui| views::menu_bar_ui(ui, prefs, cmds));
@@ -784,6 +951,8 @@ impl eframe::App for App {
         prefs.nav_width_pt = nav.response.rect.width();
         let charges_shown = charges.as_ref().map(|(_, c)| c);
         let stale = status.stale;
+        let plan_stale = planned.as_ref().map(|(rev, _)| *rev) != Some(ws.input_rev());
+        let plan_shown = planned.as_ref().map(|(_, p)| &p.data);
         egui::CentralPanel::default().show(ui, |ui| match prefs.view {
             View::Data => {
                 egui::ScrollArea::vertical()
@@ -807,8 +976,12 @@ impl eframe::App for App {
                     ui.label("No scenario loaded yet.");
                 }
             },
-            View::Crossover => views::crossover_ui(ui),
-            View::Mix => views::mix_ui(ui),
+            View::Crossover => views::crossover_ui(ui, plan_shown, plan_stale, plan_ui, cmds),
+            View::Mix => {
+                egui::ScrollArea::vertical()
+                    .id_salt("mix_view")
+                    .show(ui, |ui| views::mix_ui(ui, plan_shown, plan_stale, plan_ui));
+            }
             View::Pool => {
                 egui::ScrollArea::vertical()
                     .id_salt("pool_view")

@@ -42,6 +42,9 @@ pub enum Command {
     ClearRecent,
     /// Show this sub-tab of the Insights view.
     ShowInsights(InsightsTab),
+    /// Write the reassignment list of the plan shown as CSV: to this file,
+    /// or to one asked for with a dialog when `None`.
+    ExportReassignment(Option<PathBuf>),
 }
 
 /// The kinds of background job; one of each runs at a time.
@@ -55,6 +58,8 @@ pub enum JobKind {
     Size,
     /// The monitoring views and what-ifs.
     Audit,
+    /// Forecasting and optimising the mix of subscriptions and tokens.
+    Plan,
 }
 
 /// The commands of one frame.

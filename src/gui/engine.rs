@@ -6,11 +6,13 @@
 
 use std::error::Error;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::ingest::{ImportOptions, Report};
 use crate::meter::Metered;
+use crate::plan::{Baselines, CostCurve, PlanInput, RecommendReport, Recommendation};
 use crate::progress::Progress;
-use crate::scenario::{Scenario, ScenarioError};
+use crate::scenario::{Scenario, ScenarioError, TokenPrice};
 use crate::usage::Usage;
 
 /// A validation problem of one scenario field.
@@ -295,6 +297,65 @@ pub fn audit(
 ) -> Result<crate::monitor::AuditReport, String> {
     crate::monitor::audit(usage, scenario, metered, &audit_options(scenario), progress)
         .map_err(|e| error_chain(&e))
+}
+
+/// A recommendation with everything the Crossover and Mix views show.
+pub struct Planned {
+    /// The input it was optimised from (kept to re-optimise at another price).
+    pub input: Arc<PlanInput>,
+    /// The optimiser's answer.
+    pub rec: Recommendation,
+    /// The baselines at the same token price.
+    pub baselines: Baselines,
+    /// The report (`recommend --format json`, the reassignment list).
+    pub report: RecommendReport,
+    /// One cost curve per subscription, in code order.
+    pub curves: Vec<CostCurve>,
+}
+
+/// Forecasts demand and precomputes the optimiser's input.
+///
+/// # Errors
+/// When the scenario is beyond the optimiser or a constraint is impossible.
+pub fn plan_input(
+    metered: &Metered,
+    usage: &Usage,
+    scenario: &Scenario,
+) -> Result<PlanInput, String> {
+    crate::plan::PlanInput::new(metered, usage, scenario).map_err(|e| error_chain(&e))
+}
+
+/// Optimises `input` at `price`, with baselines, report and cost curves.
+///
+/// # Errors
+/// When the token price is unusable or seat limits cannot be met.
+pub fn plan(input: Arc<PlanInput>, price: &TokenPrice) -> Result<Planned, String> {
+    let rec = crate::plan::optimise(&input, price).map_err(|e| error_chain(&e))?;
+    let baselines = crate::plan::baselines(&input, &rec.schedule);
+    let report = RecommendReport::new(&input, &rec, &baselines);
+    let curves = (0..input.subscriptions.len())
+        .filter_map(|s| crate::plan::cost_curve(&input, &rec, s))
+        .collect();
+    Ok(Planned {
+        input,
+        rec,
+        baselines,
+        report,
+        curves,
+    })
+}
+
+/// Writes the reassignment list of `report` to `path` as CSV, atomically.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_reassignment(report: &RecommendReport, path: &Path) -> Result<(), String> {
+    let mut bytes = Vec::new();
+    report
+        .write_reassignment_csv(&mut bytes)
+        .map_err(|e| error_chain(&e))?;
+    crate::atomic::write(path, &bytes)
+        .map_err(|e| format!("{}: {}", path.display(), error_chain(&e)))
 }
 
 #[cfg(test)]

@@ -8,6 +8,9 @@
 //!   the imported usage and the last metering result, each with a revision.
 //! - [`prefs::Prefs`] is the small persisted preferences struct; nothing else
 //!   is saved by eframe (scenarios are the user's own RON files).
+//! - [`plan`] turns the best-mix planner's answer into what the Crossover
+//!   and Mix views draw; the plan job re-optimises only when just the token
+//!   price changed.
 //! - [`engine`] is the one place the GUI calls the engine from, so each call
 //!   runs inside a background job and never inside `ui()`.
 
@@ -20,6 +23,7 @@ pub mod fmt;
 pub mod insights_data;
 pub mod jobs;
 pub mod notify;
+pub mod plan;
 pub mod pool_data;
 pub mod prefs;
 pub mod views;

@@ -10,6 +10,8 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use rust_decimal::Decimal;
+use tokenplan::gui::charts::plan as plan_charts;
+use tokenplan::gui::command::Command;
 use tokenplan::gui::{App, AppOptions, fmt};
 use tokenplan::progress::NoProgress;
 
@@ -114,9 +116,9 @@ fn every_view_opens_with_its_main_content() {
     open_view(&mut h, "Scenario");
     h.get_by_label("Server time zone");
     open_view(&mut h, "Crossover");
-    h.get_by_label_contains("Waiting for the engine: the crossover");
+    h.get_by_role_and_label(Role::CheckBox, plan_charts::USERS_BY_DAYS);
     open_view(&mut h, "Mix");
-    h.get_by_label_contains("Waiting for the engine: the best-mix");
+    h.get_by_role_and_label(Role::CheckBox, plan_charts::TOKENS);
     open_view(&mut h, "Pool");
     h.get_by_label("Token pool sizing");
     open_view(&mut h, "Insights");
@@ -518,4 +520,166 @@ fn the_insights_view_shows_the_engines_audit_of_the_sample() {
         tab(&mut h, name);
         h.check_accessibility();
     }
+}
+
+/// The engine's recommendation for the sample data under `scenario`.
+fn sample_recommendation(
+    scenario: &tokenplan::scenario::Scenario,
+) -> tokenplan::plan::RecommendReport {
+    let (usage, _) = tokenplan::sample::usage(scenario);
+    let metered = tokenplan::meter::meter(&usage, scenario, &NoProgress).unwrap();
+    tokenplan::plan::recommend(&metered, &usage, scenario).unwrap()
+}
+
+#[test]
+fn the_mix_shows_the_engines_total_and_follows_the_token_price() {
+    let mut h = harness();
+    wait_idle(&mut h);
+    let mut scenario = tokenplan::sample::scenario().unwrap();
+    let before = sample_recommendation(&scenario).total_annual_cost.0;
+    assert_eq!(before, Decimal::new(44_681_295, 2));
+    assert!(h.state().plan_is_current());
+    assert_eq!(h.state().plan().unwrap().data.total, before);
+    open_view(&mut h, "Mix");
+    h.get_by_label(&fmt::money(before, "USD"));
+    h.get_by_label("Annual cost");
+    assert_eq!(h.state().plan_inputs_built(), 1);
+
+    // The first tier's price goes from 3.00 to 3.2.
+    let tokenplan::scenario::TokenPrice::Tiers { tiers, .. } = &mut scenario.token_price else {
+        panic!("the sample prices tokens by tiers");
+    };
+    tiers[0].price = Decimal::new(32, 1);
+    let after = sample_recommendation(&scenario).total_annual_cost.0;
+    assert_ne!(after, before);
+
+    open_view(&mut h, "Scenario");
+    // The token price is below the fold of the editor: scroll to it first.
+    h.get_by_label("Tier 1 price").scroll_to_me();
+    h.run();
+    let price = h.get_by_label("Tier 1 price");
+    price.click();
+    h.key_press(egui::Key::End);
+    for _ in 0.."3.00".len() {
+        h.key_press(egui::Key::Backspace);
+    }
+    price.type_text("3.2");
+    step_until(&mut h, "the plan at the new price", |app| {
+        app.plan_is_current() && app.plan().is_some_and(|p| p.data.total == after) && !app.is_busy()
+    });
+    // Only the optimisation ran again: the planner's input was reused.
+    assert_eq!(h.state().plan_inputs_built(), 1);
+    assert!(h.state().plan().unwrap().reused_input);
+    open_view(&mut h, "Mix");
+    h.get_by_label(&fmt::money(after, "USD"));
+    assert!(h.query_by_label(&fmt::money(before, "USD")).is_none());
+}
+
+#[test]
+fn crossover_and_mix_show_their_charts_and_tables() {
+    let mut h = harness();
+    wait_idle(&mut h);
+    let report = sample_recommendation(&tokenplan::sample::scenario().unwrap());
+    let acd = report
+        .crossover
+        .iter()
+        .find(|c| c.subscription == "ACD" && c.product == "ACD")
+        .unwrap();
+    // 2030.00 / (6 tokens × 3.00) = 112.777…
+    assert_eq!(acd.days_per_year.unwrap().to_string(), "112.78");
+
+    open_view(&mut h, "Crossover");
+    // The first product (ACD) is shown with a line per covering subscription.
+    h.get_by_role_and_label(Role::CheckBox, plan_charts::USERS_BY_DAYS);
+    h.get_by_role_and_label(Role::CheckBox, "AutoCAD pays off above 112.78 days/yr");
+    h.get_by_role_and_label(
+        Role::CheckBox,
+        "AEC Collection pays off above 204.17 days/yr",
+    );
+    for header in [
+        "User",
+        "Department",
+        "Current plan",
+        "Recommended plan",
+        "Current cost",
+    ] {
+        h.get_by_role_and_label(Role::Button, header);
+    }
+    h.get_by_label(&format!(
+        "{} of {} users",
+        report.users.len(),
+        report.users.len()
+    ));
+    h.get_by_role_and_label(Role::Button, "Export reassignment list…");
+    // A forecast cell's hover says what it is made of: window days scaled
+    // to a year (a 365-day window) and grown by 5%: 262 × 1.05 = 275.10.
+    let plan = &h.state().plan().unwrap().data;
+    let row = plan.users.iter().find(|u| u.user == "u00018").unwrap();
+    assert!(
+        row.days_hover.contains(
+            "u00018: RVT 262 days in the window × 365/365 × 1.05 = 275.10 days; 3004.05 tokens"
+        ),
+        "{}",
+        row.days_hover
+    );
+    let line = report.users.iter().find(|u| u.user == "u00018").unwrap();
+    assert_eq!(line.forecast_days["RVT"].to_string(), "275.10");
+
+    open_view(&mut h, "Mix");
+    for series in [
+        plan_charts::SUBSCRIPTIONS,
+        plan_charts::TOKENS,
+        plan_charts::CURVE,
+        plan_charts::OPTIMUM,
+    ] {
+        h.get_by_role_and_label(Role::CheckBox, series);
+    }
+    h.get_by_label("Seats per subscription");
+    h.get_by_label("Seats cost");
+    // The seats card sums the engine's seats.
+    let seats: u32 = report.seats.values().sum();
+    let cards = &h.state().plan().unwrap().data.kpis;
+    let card = cards.iter().find(|k| k.title == "Seats to buy").unwrap();
+    assert_eq!(card.value, fmt::count(u64::from(seats)));
+    h.get_by_label("Seats to buy");
+}
+
+#[test]
+fn the_reassignment_list_is_exported_as_the_engine_writes_it() {
+    let dir = std::env::temp_dir().join(format!("tokenplan-gui-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("reassignment.csv");
+    let mut h = harness();
+    wait_idle(&mut h);
+    open_view(&mut h, "Crossover");
+    h.state_mut()
+        .push_command(Command::ExportReassignment(Some(path.clone())));
+    h.run();
+
+    let written = std::fs::read_to_string(&path).unwrap();
+    let mut lines = written.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "user,current_plan,recommended_plan,forecast_days,current_annual_cost,recommended_annual_cost,saving"
+        )
+    );
+    let report = sample_recommendation(&tokenplan::sample::scenario().unwrap());
+    assert_eq!(lines.count(), report.users.len());
+    let mut expected = Vec::new();
+    report.write_reassignment_csv(&mut expected).unwrap();
+    assert_eq!(written.as_bytes(), expected.as_slice());
+    assert!(
+        h.state()
+            .notifications()
+            .iter()
+            .any(|n| n.text.starts_with(&format!(
+                "Reassignment list of {} users written to",
+                report.users.len()
+            ))),
+        "the export is confirmed"
+    );
+    // Written atomically: nothing but the file is left in the folder.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

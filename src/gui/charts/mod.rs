@@ -3,6 +3,7 @@
 
 pub mod bars;
 pub mod daily;
+pub mod plan;
 
 pub use bars::bars_ui;
 pub use daily::tokens_per_day_ui;

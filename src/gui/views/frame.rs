@@ -163,6 +163,7 @@ pub fn status_bar_ui(ui: &mut Ui, status: &Status, cmds: &mut Commands) {
                 JobKind::Meter => "Cancel metering",
                 JobKind::Size => "Cancel sizing",
                 JobKind::Audit => "Cancel audit",
+                JobKind::Plan => "Cancel planning",
             };
             if ui.button(cancel).clicked() {
                 cmds.push(Command::CancelJob(job.kind));
