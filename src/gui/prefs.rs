@@ -15,7 +15,6 @@ pub const MAX_RECENT: usize = 10;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum View {
     /// Loaded sources and their problems.
-    #[default]
     Data,
     /// Metered charges.
     Charges,
@@ -23,7 +22,8 @@ pub enum View {
     Scenario,
     /// Subscription vs tokens crossover.
     Crossover,
-    /// The recommended mix.
+    /// The recommended mix: where the app opens.
+    #[default]
     Mix,
     /// Token pool sizing.
     Pool,
@@ -139,7 +139,7 @@ impl Default for Prefs {
             recent_files: Vec::new(),
             recent_scenarios: Vec::new(),
             theme: Theme::System,
-            view: View::Data,
+            view: View::Mix,
             nav_width_pt: 140.0,
             insights_tab: InsightsTab::Burn,
         }
@@ -191,6 +191,6 @@ mod tests {
         // Older stored prefs lacking fields still load.
         let old: Prefs = ron::from_str("(theme: Light)").unwrap();
         assert_eq!(old.theme, Theme::Light);
-        assert_eq!(old.view, View::Data);
+        assert_eq!(old.view, View::Mix);
     }
 }

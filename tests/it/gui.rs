@@ -97,7 +97,12 @@ fn starts_with_the_sample_metered_and_shows_the_engine_total() {
 
     assert_eq!(h.state().charges().unwrap().total_tokens, total);
     h.get_by_label(&total_label(total));
-    // No click was needed: the Data view lists the sample's source.
+    // No click was needed: the app opens on the Mix view with the engine's
+    // recommendation for the sample.
+    let recommended = sample_recommendation(&scenario).total_annual_cost.0;
+    h.get_by_label("Annual cost");
+    h.get_by_label(&fmt::money(recommended, "USD"));
+    open_view(&mut h, "Data");
     h.get_by_label("Loaded sources");
     assert_eq!(
         h.state().workspace().usage.sessions.len(),
@@ -178,8 +183,9 @@ fn a_corrupt_file_is_reported_by_file_and_line_and_earlier_data_stays() {
     let after = Decimal::from(28);
     assert_eq!(h.state().charges().unwrap().total_tokens, after);
     h.get_by_label(&total_label(after));
-    // The problem table lists both bad rows (the first is in the
-    // notification too).
+    // The problem table of the Data view lists both bad rows (the first is
+    // in the notification too).
+    open_view(&mut h, "Data");
     assert!(
         h.query_all_by_label_contains("corrupt_sessions.csv:3:")
             .count()
