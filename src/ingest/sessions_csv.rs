@@ -207,12 +207,35 @@ impl Hasher for FastHasher {
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
-/// Up to 8 bytes as a little-endian integer.
+/// Up to 8 bytes as a little-endian integer (zero above them), read as at
+/// most two overlapping words rather than byte by byte: this runs for
+/// every name of every row.
 #[inline]
 fn load(b: &[u8]) -> u64 {
-    b.iter()
-        .rev()
-        .fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
+    fn word<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+        b.get(at..at + N)
+            .and_then(|w| w.try_into().ok())
+            .unwrap_or([0; N])
+    }
+    let n = b.len();
+    match n {
+        0 => 0,
+        1..=3 => {
+            // First, middle and last byte (some the same when n < 3).
+            let (a, m, z) = (
+                u64::from(b.first().copied().unwrap_or(0)),
+                u64::from(b.get(n / 2).copied().unwrap_or(0)),
+                u64::from(b.last().copied().unwrap_or(0)),
+            );
+            a | (m << (8 * (n / 2))) | (z << (8 * (n - 1)))
+        }
+        4..=7 => {
+            let lo = u64::from(u32::from_le_bytes(word(b, 0)));
+            let hi = u64::from(u32::from_le_bytes(word(b, n - 4)));
+            lo | (hi << (8 * (n - 4)))
+        }
+        _ => u64::from_le_bytes(word(b, 0)),
+    }
 }
 
 /// A name of at most 15 bytes packed into one integer (its length plus one
@@ -288,12 +311,10 @@ fn pack_ordered(b: &[u8]) -> Option<u128> {
     if n > 15 {
         return None;
     }
-    let mut w = [0u8; 16];
-    if let Some(dst) = w.get_mut(..n) {
-        dst.copy_from_slice(b);
-    }
-    w[15] = n as u8;
-    Some(u128::from_be_bytes(w))
+    let (lo, hi) = b.split_at(n.min(8));
+    // Byte-swapped, the first byte of the name is the most significant; the
+    // lowest byte of `hi` is free (at most 7 bytes there) and takes the length.
+    Some((u128::from(load(lo).swap_bytes()) << 64) | u128::from(load(hi).swap_bytes()) | n as u128)
 }
 
 /// Short names in name order, to find the next name near the previous one:
@@ -406,8 +427,9 @@ struct Names {
 
 impl Names {
     /// The id of `display`, whose identity is `key(display)`: global when
-    /// `known` has it, else local. `guess(p)` proposes a global id for the
-    /// packed key `p` (it is checked here).
+    /// `known` has it, else local. `guess(p)` returns the global id of the
+    /// packed key `p` when a shortcut finds it: exact matches only (checking
+    /// again here would cost one more cache miss per row).
     #[inline]
     fn id(
         &mut self,
@@ -425,10 +447,18 @@ impl Names {
         let k = key(display);
         // The key differs from the display name only when case folding
         // changed it.
-        let kp = if *k == *display { packed } else { pack(&k) };
+        let unchanged = match &k {
+            // Borrowed from `display` itself: no need to compare bytes.
+            Cow::Borrowed(b) => b.as_ptr() == display.as_ptr() && b.len() == display.len(),
+            Cow::Owned(_) => false,
+        } || *k == *display;
+        let kp = if unchanged { packed } else { pack(&k) };
         let prev = self.last.map(|(_, id)| id).filter(|id| id & LOCAL == 0);
-        let guessed = kp
-            .and_then(|p| guess(&k, p, prev).filter(|&g| known.by_id.get(g as usize) == Some(&p)));
+        let guessed = kp.and_then(|p| guess(&k, p, prev));
+        debug_assert!(
+            guessed.is_none_or(|g| kp.is_some() && known.by_id.get(g as usize) == kp.as_ref()),
+            "a guess must be an exact match"
+        );
         let id = if let Some(g) = guessed {
             g
         } else if let Some(g) = known.get(&k, kp) {
@@ -480,12 +510,12 @@ fn user_key(name: &[u8]) -> Cow<'_, [u8]> {
     }
 }
 
-/// A field trimmed, or `None` when it is not UTF-8 (no conversion to
-/// `str` for the common ASCII field).
+/// A field trimmed, or `None` when it is not UTF-8. `ascii`: the whole
+/// input is known to be ASCII, so the field needs no check.
 #[inline]
-fn text(field: &[u8]) -> Option<&[u8]> {
+fn text(field: &[u8], ascii: bool) -> Option<&[u8]> {
     let t = field.trim_ascii();
-    if t.is_ascii() {
+    if ascii || t.is_ascii() {
         Some(t)
     } else {
         std::str::from_utf8(t).ok().map(|s| s.trim().as_bytes())
@@ -631,9 +661,9 @@ struct Clock {
     offset: i64,
     ambiguous: u64,
     gap: u64,
-    /// The last date part of the fast path and its first second.
-    date: [u8; 10],
-    date_secs: Option<i64>,
+    /// The last two date parts of the fast path (packed) and the first
+    /// second of each, latest first.
+    dates: [Option<(u128, i64)>; 2],
 }
 
 impl Clock {
@@ -644,8 +674,7 @@ impl Clock {
             offset: 0,
             ambiguous: 0,
             gap: 0,
-            date: [0; 10],
-            date_secs: None,
+            dates: [None; 2],
         }
     }
 
@@ -667,11 +696,18 @@ impl Clock {
             let x = b[i].wrapping_sub(b'0');
             (x < 10).then_some(i64::from(x))
         };
-        let mut date = [0u8; 10];
-        date.copy_from_slice(&b[..10]);
-        let day = match self.date_secs {
-            Some(secs) if date == self.date => secs,
-            _ => {
+        // The date's 10 bytes as one integer: compared without a call.
+        let mut w = [0u8; 16];
+        w[..10].copy_from_slice(&b[..10]);
+        let date = u128::from_le_bytes(w);
+        let day = match self.dates {
+            [Some((k, secs)), _] if k == date => secs,
+            [first, Some((k, secs))] if k == date => {
+                // Start and end dates alternate around midnight: keep both.
+                self.dates = [Some((k, secs)), first];
+                secs
+            }
+            [first, _] => {
                 let secs = civil_secs(
                     d(0)? * 1000 + d(1)? * 100 + d(2)? * 10 + d(3)?,
                     d(5)? * 10 + d(6)?,
@@ -680,8 +716,7 @@ impl Clock {
                     0,
                     0,
                 )?;
-                self.date = date;
-                self.date_secs = Some(secs);
+                self.dates = [Some((date, secs)), first];
                 secs
             }
         };
@@ -755,6 +790,9 @@ struct RowParser {
     features: Names,
     hosts: Names,
     guesses: Guesses,
+    /// Every byte of the input is ASCII (checked once per block), so no
+    /// field needs its own UTF-8 check.
+    ascii: bool,
     out: Chunk,
 }
 
@@ -780,6 +818,7 @@ impl RowParser {
             features: Names::default(),
             hosts: Names::default(),
             guesses: Guesses::default(),
+            ascii: false,
             out: Chunk {
                 sessions: Vec::with_capacity(capacity),
                 ..Chunk::default()
@@ -828,7 +867,8 @@ impl RowParser {
             });
         }
         let get = |i: usize| f.get(i).copied().unwrap_or_default();
-        let Some(user) = text(get(c.user)) else {
+        let ascii = self.ascii;
+        let Some(user) = text(get(c.user), ascii) else {
             return self.skip(line, Reason::NotUtf8, || {
                 "user is not valid UTF-8; row skipped".into()
             });
@@ -838,7 +878,7 @@ impl RowParser {
                 "user is empty; row skipped".into()
             });
         }
-        let Some(product) = text(get(c.product)) else {
+        let Some(product) = text(get(c.product), ascii) else {
             return self.skip(line, Reason::NotUtf8, || {
                 "product is not valid UTF-8; row skipped".into()
             });
@@ -848,7 +888,7 @@ impl RowParser {
                 "product is empty; row skipped".into()
             });
         }
-        let host: &[u8] = match c.host.map(|i| text(get(i))) {
+        let host: &[u8] = match c.host.map(|i| text(get(i), ascii)) {
             None => b"",
             Some(Some(h)) => h,
             Some(None) => {
@@ -973,6 +1013,58 @@ fn bad_time(what: &str, raw: &[u8]) -> String {
     }
 }
 
+/// Calls `f(pos, is_newline)` for each `delim` and `\n` in `buf`, in order.
+///
+/// Fields are short (a dozen bytes), so a vector search restarted at each
+/// one spends more on starting than on searching. This reads 64 bytes a
+/// word at a time into one bit per byte, then visits the set bits: one
+/// hard-to-predict branch per separator, not per word.
+#[inline]
+fn separators(buf: &[u8], delim: u8, mut f: impl FnMut(usize, bool)) {
+    let d = u64::from_ne_bytes([delim; 8]);
+    let nl = u64::from_ne_bytes([b'\n'; 8]);
+    let word = |w: &[u8]| {
+        let v = u64::from_le_bytes(w.try_into().unwrap_or_default());
+        high_bits(zero_bytes(v ^ d) | zero_bytes(v ^ nl))
+    };
+    let mut blocks = buf.chunks_exact(64);
+    let mut base = 0usize;
+    for block in &mut blocks {
+        let mut hits = 0u64;
+        for (j, w) in block.chunks_exact(8).enumerate() {
+            hits |= word(w) << (8 * j);
+        }
+        while hits != 0 {
+            let pos = base + hits.trailing_zeros() as usize;
+            f(pos, buf.get(pos) == Some(&b'\n'));
+            hits &= hits - 1;
+        }
+        base += 64;
+    }
+    for (i, &b) in blocks.remainder().iter().enumerate() {
+        if b == delim || b == b'\n' {
+            f(base + i, b == b'\n');
+        }
+    }
+}
+
+/// The high bit of each byte of `x` that is zero. Exact: the masked add
+/// never carries from one byte into the next.
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    const LO: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    !(((x & LO) + LO) | x) & HI
+}
+
+/// The high bits of the 8 bytes of `x` (nothing else may be set) as the
+/// low 8 bits, byte `i` to bit `i`: the multiply moves each into the top
+/// byte without two ever adding up in it.
+#[inline]
+fn high_bits(x: u64) -> u64 {
+    ((x >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+}
+
 /// Parses one block of whole lines (no `"` in it), lines numbered from 1.
 fn parse_block(
     buf: &[u8],
@@ -988,14 +1080,17 @@ fn parse_block(
             ..Chunk::default()
         };
     }
-    let mut p = RowParser::new(cols, tz, buf.len() / 40 + 16);
+    // One session per line at most: room for exactly that many, so the
+    // chunk never grows nor needs shrinking (each is a copy of megabytes).
+    let lines = memchr::memchr_iter(b'\n', buf).count() + 1;
+    let mut p = RowParser::new(cols, tz, lines);
+    p.ascii = buf.is_ascii();
     p.guesses = std::mem::take(guesses);
     let mut fields: Vec<&[u8]> = Vec::with_capacity(cols.width);
     let mut line = 0u64;
     let mut start = 0usize;
-    for pos in memchr::memchr2_iter(delim, b'\n', buf) {
+    separators(buf, delim, |pos, eol| {
         let field = buf.get(start..pos).unwrap_or_default();
-        let eol = buf.get(pos) == Some(&b'\n');
         if fields.len() < cols.width {
             // CRLF: the sequential reader never sees the CR either.
             fields.push(if eol {
@@ -1010,7 +1105,7 @@ fn parse_block(
             p.line(line, &fields, known);
             fields.clear();
         }
-    }
+    });
     if start < buf.len() {
         if fields.len() < cols.width {
             let field = buf.get(start..).unwrap_or_default();
@@ -1092,7 +1187,10 @@ fn merge(mut chunk: Chunk, base: u64, usage: &mut Usage, known: &mut Known, repo
             s.host = global_id(s.host, &hosts);
         }
     }
-    chunk.sessions.shrink_to_fit();
+    // Room for skipped lines is only worth a copy when there were many.
+    if chunk.sessions.capacity() - chunk.sessions.len() > chunk.sessions.len() / 16 {
+        chunk.sessions.shrink_to_fit();
+    }
     usage.sessions.push_segment(chunk.sessions);
     report.lines_read += chunk.lines;
     report.lines_used += chunk.used;
@@ -1727,6 +1825,59 @@ mod tests {
 
     fn secs(s: &str) -> i64 {
         chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp()
+    }
+
+    #[test]
+    fn high_bits_gathers_every_pattern() {
+        for pattern in 0u64..256 {
+            let spread = (0..8)
+                .filter(|i| pattern & (1 << i) != 0)
+                .fold(0u64, |acc, i| acc | (0x80 << (8 * i)));
+            assert_eq!(high_bits(spread), pattern, "{pattern:08b}");
+        }
+    }
+
+    proptest! {
+        /// The word-at-a-time search finds exactly the separators a plain
+        /// scan finds.
+        #[test]
+        fn separators_match_a_plain_scan(
+            buf in proptest::collection::vec(prop_oneof![Just(b','), Just(b'\n'), Just(b';'), any::<u8>()], 0..300),
+            delim in prop_oneof![Just(b','), Just(b';'), Just(b'\t')],
+        ) {
+            let mut got = Vec::new();
+            separators(&buf, delim, |pos, eol| got.push((pos, eol)));
+            let want: Vec<(usize, bool)> = buf
+                .iter()
+                .enumerate()
+                .filter(|&(_, &b)| b == delim || b == b'\n')
+                .map(|(i, &b)| (i, b == b'\n'))
+                .collect();
+            prop_assert_eq!(got, want);
+        }
+    }
+
+    proptest! {
+        /// The word-read packing equals the byte-by-byte definition, and
+        /// the ordered packing sorts as the names do.
+        #[test]
+        fn packing_matches_its_definition(
+            a in proptest::collection::vec(1u8..=255, 0..=17),
+            b in proptest::collection::vec(1u8..=255, 0..=17),
+        ) {
+            let slow_load = |x: &[u8]| x.iter().rev().fold(0u64, |acc, &v| (acc << 8) | u64::from(v));
+            let slow_pack = |x: &[u8]| {
+                (x.len() <= 15).then(|| {
+                    let (lo, hi) = x.split_at(x.len().min(8));
+                    u128::from(slow_load(lo)) | (u128::from(slow_load(hi)) << 64) | ((x.len() as u128 + 1) << 120)
+                })
+            };
+            prop_assert_eq!(pack(&a), slow_pack(&a));
+            prop_assert_eq!(pack(&b), slow_pack(&b));
+            if let (Some(x), Some(y)) = (pack_ordered(&a), pack_ordered(&b)) {
+                prop_assert_eq!(x.cmp(&y), a.cmp(&b));
+            }
+        }
     }
 
     #[test]

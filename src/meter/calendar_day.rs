@@ -257,11 +257,18 @@ pub(crate) const MATRIX_LIMIT: usize = 1 << 23;
 /// The day sets of all (user, `CalendarDay` product) pairs as one matrix of
 /// `u64` words, `words` per pair, days from `base`: one memory access per
 /// session.
+/// The days of every (user, product) pair as bits, stored day-major: word
+/// `w` of all pairs, then word `w + 1`... Sessions come roughly in time
+/// order, so a thread works within one slice of 64 days for a long stretch
+/// and that slice (8 bytes a pair) stays in cache, where a row per pair
+/// would touch a new cache line for nearly every session.
 struct DayMatrix {
     base: i32,
     words: usize,
     ncal: usize,
     users: usize,
+    /// Pairs per word slice: `users * ncal`.
+    stride: usize,
     data: Vec<u64>,
 }
 
@@ -270,12 +277,14 @@ impl DayMatrix {
     fn new(users: usize, ncal: usize, first: i32, last: i32, limit: usize) -> Option<DayMatrix> {
         let base = first.div_euclid(64) * 64;
         let words = usize::try_from((last - base) / 64 + 1).ok()?;
-        let cells = users.checked_mul(ncal)?.checked_mul(words)?;
+        let stride = users.checked_mul(ncal)?;
+        let cells = stride.checked_mul(words)?;
         (cells > 0 && cells <= limit).then(|| DayMatrix {
             base,
             words,
             ncal,
             users,
+            stride,
             data: vec![0; cells],
         })
     }
@@ -291,16 +300,10 @@ impl DayMatrix {
         if o1 / 64 >= self.words {
             return false;
         }
-        let row = (u * self.ncal + cal as usize) * self.words;
-        if o0 == o1 {
-            if let Some(w) = self.data.get_mut(row + o0 / 64) {
-                *w |= 1u64 << (o0 % 64);
-            }
-        } else {
-            for o in o0..=o1 {
-                if let Some(w) = self.data.get_mut(row + o / 64) {
-                    *w |= 1u64 << (o % 64);
-                }
+        let pair = u * self.ncal + cal as usize;
+        for o in o0..=o1 {
+            if let Some(w) = self.data.get_mut((o / 64) * self.stride + pair) {
+                *w |= 1u64 << (o % 64);
             }
         }
         true
@@ -312,20 +315,24 @@ impl DayMatrix {
         }
     }
 
-    /// Moves every non-empty row into `table`.
+    /// Moves every non-empty pair into `table`.
     fn drain_into(self, table: &mut PairTable) {
         if self.words == 0 {
             return;
         }
-        for (i, row) in self.data.chunks_exact(self.words).enumerate() {
-            if row.iter().all(|&w| w == 0) {
+        let mut words = vec![0u64; self.words];
+        for pair in 0..self.stride {
+            for (w, slot) in words.iter_mut().enumerate() {
+                *slot = self.data.get(w * self.stride + pair).copied().unwrap_or(0);
+            }
+            if words.iter().all(|&w| w == 0) {
                 continue;
             }
-            let user = (i / self.ncal) as UserId;
-            let cal = (i % self.ncal) as u32;
+            let user = (pair / self.ncal) as UserId;
+            let cal = (pair % self.ncal) as u32;
             let bits = DayBits {
                 base: self.base,
-                words: row.to_vec(),
+                words: words.clone(),
             };
             table.slot(user, cal).union(&bits);
         }
