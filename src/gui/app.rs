@@ -708,7 +708,35 @@ impl App {
                 );
             }
             Command::ExportReassignment(path) => self.export_reassignment(path),
+            Command::MapFeature { feature, product } => self.map_feature(&feature, &product),
         }
+    }
+
+    /// Adds `feature`, exactly as spelled, to `product`'s feature patterns:
+    /// an edit of the scenario like any other, so metering and planning run
+    /// again and the scenario shows as modified until saved.
+    fn map_feature(&mut self, feature: &str, product: &str) {
+        let Some(scenario) = &mut self.ws.scenario else {
+            return;
+        };
+        let Some(p) = scenario.products.get_mut(product) else {
+            self.notes.push(
+                Level::Warning,
+                format!("{feature} not mapped: the scenario has no product {product} any more."),
+            );
+            return;
+        };
+        if !p.features.iter().any(|f| f == feature) {
+            p.features.push(feature.to_owned());
+        }
+        let name = p.name.clone();
+        self.ws.scenario_edited();
+        self.notes.push(
+            Level::Info,
+            format!(
+                "{feature} mapped to {product} ({name}); the scenario is modified: save it to keep the mapping."
+            ),
+        );
     }
 
     /// Writes the reassignment list of the plan shown, when it is of the
@@ -778,7 +806,7 @@ impl App {
         match engine::save_scenario(scenario, path) {
             Ok(()) => {
                 Prefs::remember(&mut self.prefs.recent_scenarios, path);
-                self.ws.scenario_path = Some(path.to_path_buf());
+                self.ws.scenario_saved(path.to_path_buf());
                 self.notes
                     .push(Level::Info, format!("Scenario saved to {}", path.display()));
             }
@@ -958,7 +986,15 @@ impl eframe::App for App {
                 egui::ScrollArea::vertical()
                     .id_salt("data_view")
                     .show(ui, |ui| {
-                        views::data_ui(ui, &ws.reports, &ws.origin, data, charges_shown, cmds);
+                        views::data_ui(
+                            ui,
+                            &ws.reports,
+                            &ws.origin,
+                            data,
+                            charges_shown,
+                            ws.scenario.as_ref().map(|s| &s.products),
+                            cmds,
+                        );
                     });
             }
             View::Charges => {
@@ -969,9 +1005,14 @@ impl eframe::App for App {
                     });
             }
             View::Scenario => match &mut ws.scenario {
-                Some(scenario) => {
-                    views::scenario_ui(ui, scenario, check, ws.scenario_path.as_deref(), cmds)
-                }
+                Some(scenario) => views::scenario_ui(
+                    ui,
+                    scenario,
+                    check,
+                    ws.scenario_path.as_deref(),
+                    ws.saved_rev != ws.scenario_rev,
+                    cmds,
+                ),
                 None => {
                     ui.label("No scenario loaded yet.");
                 }

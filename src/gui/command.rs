@@ -45,6 +45,14 @@ pub enum Command {
     /// Write the reassignment list of the plan shown as CSV: to this file,
     /// or to one asked for with a dialog when `None`.
     ExportReassignment(Option<PathBuf>),
+    /// Map an unmapped feature to a product of the scenario: its exact name
+    /// becomes one more of the product's feature patterns.
+    MapFeature {
+        /// The feature as the sources spell it.
+        feature: String,
+        /// The product code it is mapped to.
+        product: String,
+    },
 }
 
 /// The kinds of background job; one of each runs at a time.

@@ -689,3 +689,74 @@ fn the_reassignment_list_is_exported_as_the_engine_writes_it() {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn an_unmapped_feature_is_mapped_from_the_data_view_and_charged() {
+    let mut h = harness_with(AppOptions {
+        files: vec![data("unmapped_sessions.csv")],
+        scenario: Some(data("scenario.ron")),
+        use_storage: false,
+    });
+    wait_idle(&mut h);
+    // alice's two ACD days (6 each) and bob's RVT day (10); NAVMAN_2025
+    // matches no pattern and is not charged.
+    assert_eq!(
+        h.state().charges().unwrap().unmapped,
+        vec![("NAVMAN_2025".to_owned(), 3)]
+    );
+    assert_eq!(h.state().charges().unwrap().total_tokens, Decimal::from(22));
+    assert!(!h.state().workspace().is_modified());
+
+    open_view(&mut h, "Data");
+    h.get_by_label("Map NAVMAN_2025 to").click();
+    h.run();
+    h.get_by_label("RVT — Revit").click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Map").click();
+    step_until(&mut h, "metering after the mapping", |app| {
+        !app.is_busy()
+            && app.plan_is_current()
+            && app.charges().is_some_and(|c| c.unmapped.is_empty())
+    });
+
+    // The engine on the scenario with the pattern added, called directly.
+    let mut scenario = tokenplan::scenario::Scenario::load(data("scenario.ron")).unwrap();
+    scenario
+        .products
+        .get_mut("RVT")
+        .unwrap()
+        .features
+        .push("NAVMAN_2025".into());
+    assert_eq!(h.state().workspace().scenario.as_ref(), Some(&scenario));
+    let mut usage = tokenplan::usage::Usage::default();
+    tokenplan::ingest::import_path(
+        &data("unmapped_sessions.csv"),
+        &tokenplan::ingest::ImportOptions {
+            time_zone: scenario.server_tz().unwrap(),
+            ..Default::default()
+        },
+        &mut usage,
+        &NoProgress,
+    )
+    .unwrap();
+    let metered = tokenplan::meter::meter(&usage, &scenario, &NoProgress).unwrap();
+    assert!(metered.unmapped.is_empty());
+    let total: Decimal = metered.pairs.iter().map(|p| p.tokens()).sum();
+    // carol on 03-05 and 03-06, dave on 03-06: three Revit days of 10.
+    assert_eq!(total, Decimal::from(22 + 30));
+    assert_eq!(h.state().charges().unwrap().total_tokens, total);
+    h.get_by_label(&total_label(total));
+    // Gone from the list; the plan was made again for the new catalog.
+    assert!(h.query_by_label("Map NAVMAN_2025 to").is_none());
+    h.get_by_label("Every feature maps to a product of the scenario.");
+    let planned = tokenplan::plan::recommend(&metered, &usage, &scenario).unwrap();
+    assert_eq!(
+        h.state().plan().unwrap().data.total,
+        planned.total_annual_cost.0
+    );
+    // The scenario is an unsaved edit now.
+    assert!(h.state().workspace().is_modified());
+    open_view(&mut h, "Scenario");
+    h.get_by_label(tokenplan::gui::views::scenario::MODIFIED);
+    h.check_accessibility();
+}
