@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::command::{Command, Commands, JobKind};
+use super::compare::{self, CompareOutcome, Comparison, Side};
 use super::derived::{Charges, DataSummary, ScenarioCheck};
 use super::engine;
 use super::insights_data::Insights;
@@ -14,7 +15,7 @@ use super::jobs::JobSlot;
 use super::notify::{Level, Notification, Notifications};
 use super::plan::{self, PlanKey, PlanOutcome, PlanResult, PlanSource, PlanUi};
 use super::pool_data::PoolData;
-use super::prefs::{Prefs, STORAGE_KEY, Theme, View};
+use super::prefs::{Prefs, STORAGE_KEY, ScenarioTab, Theme, View};
 use super::views::{self, frame};
 use super::workspace::{Origin, Workspace};
 use crate::ingest::{ImportOptions, Report};
@@ -105,6 +106,19 @@ pub struct App {
     plan_inputs_built: u64,
     /// The picks of the Crossover and Mix views.
     plan_ui: PlanUi,
+    /// Side A of the comparison: the pinned baseline (`None`: the scenario
+    /// being edited).
+    compare_a: Option<Side>,
+    /// Side B: a loaded file (`None`: the scenario being edited).
+    compare_b: Option<Side>,
+    /// Goes up whenever a side is pinned, loaded or cleared.
+    compare_rev: u64,
+    compare: JobSlot<CompareOutcome>,
+    /// The comparison revision the last compare job was started for.
+    compare_requested: Option<u64>,
+    /// The comparison shown, with the revision it was made for.
+    compared: Option<(u64, Comparison)>,
+    compare_error: Option<String>,
     notes: Notifications,
     cmds: Commands,
     theme_applied: Option<Theme>,
@@ -143,6 +157,13 @@ impl App {
             plan_serial: 0,
             plan_inputs_built: 0,
             plan_ui: PlanUi::default(),
+            compare_a: None,
+            compare_b: None,
+            compare_rev: 0,
+            compare: JobSlot::default(),
+            compare_requested: None,
+            compared: None,
+            compare_error: None,
             notes: Notifications::default(),
             cmds: Commands::default(),
             theme_applied: None,
@@ -181,6 +202,21 @@ impl App {
             || self.audit_due()
             || self.plan.is_running()
             || self.plan_source().is_some()
+            || self.compare.is_running()
+            || self.compare_due()
+    }
+
+    /// The comparison shown in the Scenario view's Compare tab, when one
+    /// was made (it may be of older inputs: see
+    /// [`App::comparison_is_current`]).
+    pub fn comparison(&self) -> Option<&Comparison> {
+        self.compared.as_ref().map(|(_, c)| c)
+    }
+
+    /// True when the comparison shown was made from the current sides and
+    /// usage.
+    pub fn comparison_is_current(&self) -> bool {
+        self.compared.as_ref().map(|(rev, _)| *rev) == Some(self.compare_rev_now())
     }
 
     /// The Pool view's data, when sizing has run.
@@ -407,6 +443,68 @@ impl App {
         Some((key, PlanSource::Metered(Arc::clone(metered))))
     }
 
+    /// The revision of everything a comparison reads: its sides and the
+    /// inputs (both counters only go up, so the sum changes with either).
+    fn compare_rev_now(&self) -> u64 {
+        self.compare_rev + self.ws.input_rev()
+    }
+
+    /// The two sides to compare, when the user chose at least one; the
+    /// scenario being edited stands in for the side not chosen.
+    fn compare_sides(&self) -> Option<(Side, Side)> {
+        if self.compare_a.is_none() && self.compare_b.is_none() {
+            return None;
+        }
+        let edited = || {
+            self.ws.scenario.as_ref().map(|s| Side {
+                label: format!("{} (being edited)", s.name),
+                scenario: s.clone(),
+            })
+        };
+        let a = self.compare_a.clone().or_else(edited)?;
+        let b = self.compare_b.clone().or_else(edited)?;
+        Some((a, b))
+    }
+
+    fn compare_due(&self) -> bool {
+        let uses_edited = self.compare_a.is_none() || self.compare_b.is_none();
+        (self.compare_a.is_some() || self.compare_b.is_some())
+            && self.compare_requested != Some(self.compare_rev_now())
+            && !self.import.is_running()
+            && (!uses_edited
+                || (self.ws.scenario.is_some()
+                    && self.check_rev == Some(self.ws.scenario_rev)
+                    && self.check.is_ok()))
+    }
+
+    /// Plans both sides of the comparison over the loaded usage.
+    fn start_compare(&mut self, ctx: &egui::Context) {
+        let Some((a, b)) = self.compare_sides() else {
+            return;
+        };
+        let rev = self.compare_rev_now();
+        self.compare_requested = Some(rev);
+        let usage = Arc::clone(&self.ws.usage);
+        let work =
+            move |progress: &super::jobs::JobProgress| compare::run(&usage, &a, &b, progress);
+        if let Err(e) = self.compare.start(ctx, "Comparing", rev, work) {
+            self.notes.push(
+                Level::Error,
+                format!("Cannot start the comparison: {}", engine::error_chain(&e)),
+            );
+        }
+    }
+
+    /// Changes a side of the comparison: the one shown is of the old sides.
+    fn compare_changed(&mut self) {
+        self.compare_rev += 1;
+        self.compare_error = None;
+        if self.compare_a.is_none() && self.compare_b.is_none() {
+            self.compare.cancel();
+            self.compared = None;
+        }
+    }
+
     fn start_plan(&mut self, ctx: &egui::Context, key: PlanKey, source: PlanSource) {
         let Some(scenario) = self.ws.scenario.clone() else {
             return;
@@ -474,6 +572,18 @@ impl App {
 
     fn poll_jobs(&mut self) {
         self.poll_analysis_jobs();
+        if let Some(done) = self.compare.take_finished() {
+            match done {
+                // The sides or inputs changed while it ran: a newer job follows.
+                Ok((rev, _)) if rev != self.compare_rev_now() => {}
+                Ok((rev, Ok(comparison))) => {
+                    self.compared = Some((rev, comparison));
+                    self.compare_error = None;
+                }
+                Ok((_, Err(message))) => self.compare_error = Some(message),
+                Err(message) => self.notes.push(Level::Error, message),
+            }
+        }
         if let Some(done) = self.plan.take_finished() {
             match done {
                 // Inputs changed while it ran: a newer job follows; drop this one.
@@ -573,6 +683,9 @@ impl App {
         }
         if self.audit_due() {
             self.start_audit(ctx);
+        }
+        if self.compare_due() {
+            self.start_compare(ctx);
         }
     }
 
@@ -709,6 +822,45 @@ impl App {
             }
             Command::ExportReassignment(path) => self.export_reassignment(path),
             Command::MapFeature { feature, product } => self.map_feature(&feature, &product),
+            Command::ShowScenarioTab(tab) => self.prefs.scenario_tab = tab,
+            Command::PinBaseline => {
+                if let Some(s) = self.ws.scenario.clone() {
+                    self.notes.push(
+                        Level::Info,
+                        format!(
+                            "{} pinned as side A; the Compare tab of the Scenario view sets it against your next edits (or a file loaded as B).",
+                            s.name
+                        ),
+                    );
+                    self.compare_a = Some(Side {
+                        label: format!("{} (pinned)", s.name),
+                        scenario: s,
+                    });
+                    self.compare_changed();
+                }
+            }
+            Command::OpenCompareDialog => {
+                if let Some(path) = scenario_dialog().set_title("Scenario B").pick_file() {
+                    self.load_compare(&path);
+                }
+            }
+            Command::LoadCompareScenario(path) => self.load_compare(&path),
+            Command::UseEditedAsB => {
+                self.compare_b = None;
+                self.compare_changed();
+            }
+            Command::ClearComparison => {
+                self.compare_a = None;
+                self.compare_b = None;
+                self.compare_changed();
+            }
+            Command::CancelJob(JobKind::Compare) => {
+                self.compare.cancel();
+                self.notes.push(
+                    Level::Info,
+                    "Comparison cancelled; pin or load a side again to compare.",
+                );
+            }
         }
     }
 
@@ -786,6 +938,28 @@ impl App {
         }
     }
 
+    /// Loads `path` as side B of the comparison.
+    fn load_compare(&mut self, path: &Path) {
+        match engine::load_scenario(path) {
+            Ok(scenario) => {
+                Prefs::remember(&mut self.prefs.recent_scenarios, path);
+                let file = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |f| f.to_string_lossy().into_owned(),
+                );
+                self.compare_b = Some(Side {
+                    label: format!("{} ({file})", scenario.name),
+                    scenario,
+                });
+                self.compare_changed();
+            }
+            Err(message) => self.notes.push(
+                Level::Error,
+                format!("Scenario B not loaded (the comparison is kept): {message}"),
+            ),
+        }
+    }
+
     fn load_scenario(&mut self, path: &Path) {
         match engine::load_scenario(path) {
             Ok(scenario) => {
@@ -834,6 +1008,12 @@ impl App {
             (
                 JobKind::Plan,
                 self.plan
+                    .running()
+                    .map(|j| (j.label().to_owned(), j.fraction())),
+            ),
+            (
+                JobKind::Compare,
+                self.compare
                     .running()
                     .map(|j| (j.label().to_owned(), j.fraction())),
             ),
@@ -950,6 +1130,7 @@ impl eframe::App for App {
         let rev = self.ws.input_rev();
         let sizing = self.size.is_running() || self.sizing_due();
         let auditing = self.audit.is_running() || self.audit_due();
+        let compare_rev_now = self.compare_rev_now();
         let App {
             prefs,
             ws,
@@ -964,8 +1145,13 @@ impl eframe::App for App {
             audit_error,
             planned,
             plan_ui,
+            compare_a,
+            compare_b,
+            compared,
+            compare_error,
             ..
         } = self;
+
         egui::Panel::top("menu").show(ui, |ui| views::menu_bar_ui(ui, prefs, cmds));
         egui::Panel::bottom("status").show(ui, |ui| views::status_bar_ui(ui, &status, cmds));
         if !notes.items().is_empty() {
@@ -1004,19 +1190,43 @@ impl eframe::App for App {
                         views::charges_ui(ui, charges_shown, stale, check.is_ok(), cmds);
                     });
             }
-            View::Scenario => match &mut ws.scenario {
-                Some(scenario) => views::scenario_ui(
-                    ui,
-                    scenario,
-                    check,
-                    ws.scenario_path.as_deref(),
-                    ws.saved_rev != ws.scenario_rev,
-                    cmds,
-                ),
-                None => {
-                    ui.label("No scenario loaded yet.");
+            View::Scenario => {
+                views::compare::scenario_tabs_ui(ui, prefs.scenario_tab, cmds);
+                match (prefs.scenario_tab, &mut ws.scenario) {
+                    (ScenarioTab::Compare, edited) => {
+                        let edited_label = edited
+                            .as_ref()
+                            .map(|s| format!("{} (being edited)", s.name));
+                        let side = |pinned: &Option<Side>| {
+                            side_label(pinned, edited_label.as_deref()).map(str::to_owned)
+                        };
+                        let (a, b) = (side(compare_a), side(compare_b));
+                        let chosen = compare_a.is_some() || compare_b.is_some();
+                        let view = views::compare::CompareView {
+                            a: a.as_deref().filter(|_| chosen),
+                            b: b.as_deref().filter(|_| chosen),
+                            b_is_file: compare_b.is_some(),
+                            comparison: compared.as_ref().map(|(_, c)| c),
+                            stale: compared
+                                .as_ref()
+                                .is_some_and(|(r, _)| *r != compare_rev_now),
+                            error: compare_error.as_deref(),
+                        };
+                        views::compare::compare_ui(ui, &view, cmds);
+                    }
+                    (ScenarioTab::Editor, Some(scenario)) => views::scenario_ui(
+                        ui,
+                        scenario,
+                        check,
+                        ws.scenario_path.as_deref(),
+                        ws.saved_rev != ws.scenario_rev,
+                        cmds,
+                    ),
+                    (ScenarioTab::Editor, None) => {
+                        ui.label("No scenario loaded yet.");
+                    }
                 }
-            },
+            }
             View::Crossover => views::crossover_ui(ui, plan_shown, plan_stale, plan_ui, cmds),
             View::Mix => {
                 egui::ScrollArea::vertical()
@@ -1064,6 +1274,12 @@ impl eframe::App for App {
             eframe::set_value(storage, STORAGE_KEY, &self.prefs);
         }
     }
+}
+
+/// The label of a comparison side: the chosen scenario's, else the one
+/// being edited stands in.
+fn side_label<'a>(chosen: &'a Option<Side>, edited: Option<&'a str>) -> Option<&'a str> {
+    chosen.as_ref().map(|s| s.label.as_str()).or(edited)
 }
 
 /// Darkens the window while files are dragged over it.

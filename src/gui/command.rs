@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use super::prefs::{InsightsTab, Theme, View};
+use super::prefs::{InsightsTab, ScenarioTab, Theme, View};
 
 /// One request from the UI, applied after the frame.
 #[must_use]
@@ -53,6 +53,18 @@ pub enum Command {
         /// The product code it is mapped to.
         product: String,
     },
+    /// Show this sub-tab of the Scenario view.
+    ShowScenarioTab(ScenarioTab),
+    /// Keep a copy of the scenario as it is now as side A of the comparison.
+    PinBaseline,
+    /// Ask for a scenario file with a dialog, then compare it as side B.
+    OpenCompareDialog,
+    /// Compare this scenario file as side B.
+    LoadCompareScenario(PathBuf),
+    /// Compare the scenario being edited as side B again (forget the file).
+    UseEditedAsB,
+    /// Forget both sides of the comparison.
+    ClearComparison,
 }
 
 /// The kinds of background job; one of each runs at a time.
@@ -68,6 +80,8 @@ pub enum JobKind {
     Audit,
     /// Forecasting and optimising the mix of subscriptions and tokens.
     Plan,
+    /// Planning two scenarios side by side.
+    Compare,
 }
 
 /// The commands of one frame.

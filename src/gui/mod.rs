@@ -11,12 +11,15 @@
 //! - [`plan`] turns the best-mix planner's answer into what the Crossover
 //!   and Mix views draw; the plan job re-optimises only when just the token
 //!   price changed.
+//! - [`compare`] plans two scenarios over the same usage for the Compare
+//!   tab of the Scenario view: figures with exact deltas, fields that differ.
 //! - [`engine`] is the one place the GUI calls the engine from, so each call
 //!   runs inside a background job and never inside `ui()`.
 
 pub mod app;
 pub mod charts;
 pub mod command;
+pub mod compare;
 pub mod derived;
 pub mod engine;
 pub mod fmt;

@@ -760,3 +760,99 @@ fn an_unmapped_feature_is_mapped_from_the_data_view_and_charged() {
     h.get_by_label(tokenplan::gui::views::scenario::MODIFIED);
     h.check_accessibility();
 }
+
+#[test]
+fn a_pinned_baseline_is_compared_with_the_edited_scenario() {
+    let mut h = harness();
+    wait_idle(&mut h);
+    let original = tokenplan::sample::scenario().unwrap();
+    let mut edited = original.clone();
+    let tokenplan::scenario::TokenPrice::Tiers { tiers, .. } = &mut edited.token_price else {
+        panic!("the sample prices tokens by tiers");
+    };
+    tiers[0].price = Decimal::new(32, 1);
+    let ra = sample_recommendation(&original);
+    let rb = sample_recommendation(&edited);
+    let (a, b) = (ra.total_annual_cost.0, rb.total_annual_cost.0);
+    assert_eq!(a, Decimal::new(44_681_295, 2));
+    assert_ne!(a, b);
+
+    open_view(&mut h, "Scenario");
+    h.get_by_role_and_label(Role::Button, tokenplan::gui::views::compare::PIN)
+        .click();
+    step_until(&mut h, "the comparison of the pinned scenario", |app| {
+        !app.is_busy() && app.comparison_is_current()
+    });
+    // Before any edit, B (the scenario being edited) is A.
+    let same = h.state().comparison().unwrap();
+    assert!(same.diffs.is_empty());
+    assert_eq!(same.rows[0].a, Some(a));
+    assert_eq!(same.rows[0].delta, Some(Decimal::ZERO));
+    // Raise the first tier's price from 3.00 to 3.2 in the editor: side B.
+    h.get_by_label("Tier 1 price").scroll_to_me();
+    h.run();
+    let price = h.get_by_label("Tier 1 price");
+    price.click();
+    h.key_press(egui::Key::End);
+    for _ in 0.."3.00".len() {
+        h.key_press(egui::Key::Backspace);
+    }
+    price.type_text("3.2");
+    step_until(&mut h, "the comparison of the edit", |app| {
+        !app.is_busy() && app.comparison_is_current()
+    });
+    let c = h.state().comparison().unwrap().clone();
+    assert_eq!(c.a_label, format!("{} (pinned)", original.name));
+    let total = &c.rows[0];
+    assert_eq!(total.what, "Recommended annual cost");
+    assert_eq!(total.a, Some(a));
+    assert_eq!(total.b, Some(b));
+    assert_eq!(total.delta, Some(b - a));
+    // Every figure is the engine's, on both sides.
+    let figure = |what: &str| c.rows.iter().find(|r| r.what == what).unwrap();
+    assert_eq!(figure("Token cost").a, Some(ra.token_cost.0));
+    assert_eq!(figure("Token cost").b, Some(rb.token_cost.0));
+    assert_eq!(figure("Subscription cost").b, Some(rb.subscription_cost.0));
+    assert_eq!(figure("Tokens a year").b, Some(rb.annual_tokens.0));
+    assert_eq!(
+        figure("Baseline: all tokens").delta,
+        Some(rb.baselines.all_tokens.0 - ra.baselines.all_tokens.0)
+    );
+    for (code, seats) in &rb.seats {
+        let row = figure(&format!("Seats {code}"));
+        assert_eq!(row.b, Some(Decimal::from(*seats)));
+        assert_eq!(row.a, Some(Decimal::from(ra.seats[code])));
+    }
+    assert_eq!(
+        c.diffs,
+        vec!["token_price.Tiers.tiers[0].price: 3.00 → 3.2".to_owned()]
+    );
+
+    // On screen, in the Compare tab.
+    h.get_by_role_and_label(Role::Button, "Compare").click();
+    h.run();
+    let money = |v: Decimal| fmt::money(v, "USD");
+    let delta = b - a;
+    let delta_text = if delta > Decimal::ZERO {
+        format!("+{}", money(delta))
+    } else {
+        money(delta)
+    };
+    h.get_by_label("Recommended annual cost");
+    assert!(h.query_all_by_label(&money(a)).count() >= 1);
+    assert!(h.query_all_by_label(&money(b)).count() >= 1);
+    assert!(h.query_all_by_label(&delta_text).count() >= 1);
+    h.get_by_label("token_price.Tiers.tiers[0].price: 3.00 → 3.2");
+    // The delta's hover writes the subtraction out.
+    assert!(
+        total.hover.contains(&format!(
+            "Δ = B − A = {} − {} = {}",
+            money(b),
+            money(a),
+            money(delta)
+        )),
+        "{}",
+        total.hover
+    );
+    h.check_accessibility();
+}

@@ -164,6 +164,7 @@ pub fn status_bar_ui(ui: &mut Ui, status: &Status, cmds: &mut Commands) {
                 JobKind::Size => "Cancel sizing",
                 JobKind::Audit => "Cancel audit",
                 JobKind::Plan => "Cancel planning",
+                JobKind::Compare => "Cancel comparison",
             };
             if ui.button(cancel).clicked() {
                 cmds.push(Command::CancelJob(job.kind));

@@ -2,6 +2,7 @@
 //! `_ui`, only reads cached data and emits [`Command`](super::command::Command)s.
 
 pub mod charges;
+pub mod compare;
 pub mod crossover;
 pub mod data;
 pub mod fields;
