@@ -15,7 +15,9 @@ use super::jobs::JobSlot;
 use super::notify::{Level, Notification, Notifications};
 use super::plan::{self, PlanKey, PlanOutcome, PlanResult, PlanSource, PlanUi};
 use super::pool_data::PoolData;
+use super::portal;
 use super::prefs::{Prefs, STORAGE_KEY, ScenarioTab, Theme, View};
+use super::prompt::{self, PathPrompt, PathPurpose};
 use super::views::{self, frame};
 use super::workspace::{Origin, Workspace};
 use crate::ingest::{ImportOptions, Report};
@@ -119,6 +121,8 @@ pub struct App {
     /// The comparison shown, with the revision it was made for.
     compared: Option<(u64, Comparison)>,
     compare_error: Option<String>,
+    /// The open path prompt.
+    prompt: Option<PathPrompt>,
     notes: Notifications,
     cmds: Commands,
     theme_applied: Option<Theme>,
@@ -164,10 +168,12 @@ impl App {
             compare_requested: None,
             compared: None,
             compare_error: None,
+            prompt: None,
             notes: Notifications::default(),
             cmds: Commands::default(),
             theme_applied: None,
         };
+        portal::start_check();
         let scenario = options
             .scenario
             .map_or(ScenarioSource::Sample, ScenarioSource::File);
@@ -190,10 +196,13 @@ impl App {
         self.notes.items()
     }
 
-    /// True while a background job runs or metering, planning, sizing or
-    /// the audit is due.
+    /// True while a background job runs, or the scenario awaits validation,
+    /// or metering, planning, sizing, the audit or the comparison is due.
     pub fn is_busy(&self) -> bool {
-        self.import.is_running()
+        // An edit applied after the last frame is validated in the next
+        // one, and only then can metering be seen to be due.
+        self.check_rev != Some(self.ws.scenario_rev)
+            || self.import.is_running()
             || self.meter.is_running()
             || self.metering_due()
             || self.size.is_running()
@@ -250,6 +259,11 @@ impl App {
     /// frame (tests give file paths this way instead of a dialog).
     pub fn push_command(&mut self, command: Command) {
         self.cmds.push(command);
+    }
+
+    /// The open path prompt.
+    pub fn path_prompt(&self) -> Option<&PathPrompt> {
+        self.prompt.as_ref()
     }
 
     /// The preferences.
@@ -732,6 +746,9 @@ impl App {
 
     fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
+            Command::OpenFilesDialog if self.prompt_instead() => {
+                self.ask_path(PathPurpose::OpenUsage);
+            }
             Command::OpenFilesDialog => {
                 let picked = rfd::FileDialog::new()
                     .set_title("Open usage files")
@@ -753,6 +770,9 @@ impl App {
                     });
                 self.start_load(ctx, Vec::new(), scenario);
             }
+            Command::OpenScenarioDialog if self.prompt_instead() => {
+                self.ask_path(PathPurpose::OpenScenario);
+            }
             Command::OpenScenarioDialog => {
                 if let Some(path) = scenario_dialog().pick_file() {
                     self.load_scenario(&path);
@@ -763,6 +783,11 @@ impl App {
                 Some(path) => self.save_scenario(&path),
                 None => self.apply(ctx, Command::SaveScenarioAs),
             },
+            Command::SaveScenarioAs if self.prompt_instead() => {
+                if self.ws.scenario.is_some() {
+                    self.ask_path(PathPurpose::SaveScenario);
+                }
+            }
             Command::SaveScenarioAs => {
                 if self.ws.scenario.is_some()
                     && let Some(path) = scenario_dialog().set_file_name("scenario.ron").save_file()
@@ -839,6 +864,9 @@ impl App {
                     self.compare_changed();
                 }
             }
+            Command::OpenCompareDialog if self.prompt_instead() => {
+                self.ask_path(PathPurpose::OpenCompare);
+            }
             Command::OpenCompareDialog => {
                 if let Some(path) = scenario_dialog().set_title("Scenario B").pick_file() {
                     self.load_compare(&path);
@@ -854,6 +882,10 @@ impl App {
                 self.compare_b = None;
                 self.compare_changed();
             }
+            Command::SetTypePaths(on) => self.prefs.type_paths = on,
+            Command::AskPath(purpose) => self.ask_path(purpose),
+            Command::SubmitPath => self.submit_path(ctx),
+            Command::CancelPath => self.prompt = None,
             Command::CancelJob(JobKind::Compare) => {
                 self.compare.cancel();
                 self.notes.push(
@@ -894,7 +926,7 @@ impl App {
     /// Writes the reassignment list of the plan shown, when it is of the
     /// current inputs, to `path` (asked for when `None`).
     fn export_reassignment(&mut self, path: Option<PathBuf>) {
-        let Some((rev, plan)) = &self.planned else {
+        let Some((rev, _)) = &self.planned else {
             self.notes.push(
                 Level::Warning,
                 "No plan to export yet: it is made after metering.",
@@ -910,6 +942,10 @@ impl App {
         }
         let path = match path {
             Some(p) => p,
+            None if self.prompt_instead() => {
+                self.ask_path(PathPurpose::ExportReassignment);
+                return;
+            }
             None => {
                 let picked = rfd::FileDialog::new()
                     .set_title("Export reassignment list")
@@ -921,6 +957,9 @@ impl App {
                 };
                 p
             }
+        };
+        let Some((_, plan)) = &self.planned else {
+            return;
         };
         match engine::write_reassignment(&plan.planned.report, &path) {
             Ok(()) => self.notes.push(
@@ -935,6 +974,75 @@ impl App {
                 Level::Error,
                 format!("Reassignment list not written: {message}"),
             ),
+        }
+    }
+
+    /// True when paths are typed in the prompt rather than picked in a
+    /// file dialog (asked for, or no dialog service was found).
+    fn prompt_instead(&self) -> bool {
+        portal::prompt_instead(self.prefs.type_paths, portal::checked())
+    }
+
+    /// Opens the path prompt for `purpose`, pre-filled with a likely path.
+    fn ask_path(&mut self, purpose: PathPurpose) {
+        // Next to the scenario, else next to the data, else the working folder.
+        let folder = self
+            .ws
+            .scenario_path
+            .as_deref()
+            .or(self.prefs.recent_files.first().map(PathBuf::as_path))
+            .and_then(Path::parent)
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        let recent_scenario = self.prefs.recent_scenarios.first().cloned();
+        let start = match purpose {
+            PathPurpose::OpenUsage => self
+                .prefs
+                .recent_files
+                .first()
+                .cloned()
+                .unwrap_or_else(|| folder.join("")),
+            PathPurpose::OpenScenario | PathPurpose::OpenCompare => self
+                .ws
+                .scenario_path
+                .clone()
+                .or(recent_scenario)
+                .unwrap_or_else(|| folder.join("scenario.ron")),
+            PathPurpose::SaveScenario => self
+                .ws
+                .scenario_path
+                .clone()
+                .unwrap_or_else(|| folder.join("scenario.ron")),
+            PathPurpose::ExportReassignment => folder.join("reassignment.csv"),
+        };
+        let no_dialogs = portal::checked() == Some(portal::DialogService::Missing);
+        self.prompt = Some(PathPrompt::new(purpose, &start, no_dialogs));
+    }
+
+    /// Uses the path typed in the prompt when it is valid for its purpose;
+    /// otherwise the prompt stays open and says why.
+    fn submit_path(&mut self, ctx: &egui::Context) {
+        let Some(p) = &mut self.prompt else {
+            return;
+        };
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let path = match prompt::validate(p.purpose, &p.text, home.as_deref()) {
+            Ok(path) => path,
+            Err(message) => {
+                p.error = Some(message);
+                return;
+            }
+        };
+        let purpose = p.purpose;
+        self.prompt = None;
+        match purpose {
+            PathPurpose::OpenUsage => self.start_import(ctx, vec![path]),
+            PathPurpose::OpenScenario => self.load_scenario(&path),
+            PathPurpose::SaveScenario => self.save_scenario(&path),
+            PathPurpose::ExportReassignment => self.export_reassignment(Some(path)),
+            PathPurpose::OpenCompare => self.load_compare(&path),
         }
     }
 
@@ -1149,6 +1257,7 @@ impl eframe::App for App {
             compare_b,
             compared,
             compare_error,
+            prompt,
             ..
         } = self;
 
@@ -1262,6 +1371,9 @@ impl eframe::App for App {
                     });
             }
         });
+        if let Some(p) = prompt {
+            views::prompt::path_prompt_ui(ui, p, cmds);
+        }
         if ui.ctx().input(|i| !i.raw.hovered_files.is_empty()) {
             drop_overlay_ui(ui);
         }

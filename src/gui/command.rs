@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use super::prefs::{InsightsTab, ScenarioTab, Theme, View};
+use super::prompt::PathPurpose;
 
 /// One request from the UI, applied after the frame.
 #[must_use]
@@ -65,6 +66,14 @@ pub enum Command {
     UseEditedAsB,
     /// Forget both sides of the comparison.
     ClearComparison,
+    /// Type paths in the app's prompt instead of using file dialogs.
+    SetTypePaths(bool),
+    /// Ask for a path for this purpose in the app's prompt.
+    AskPath(PathPurpose),
+    /// Check the path typed in the prompt and, when valid, use it.
+    SubmitPath,
+    /// Close the path prompt without using it.
+    CancelPath,
 }
 
 /// The kinds of background job; one of each runs at a time.

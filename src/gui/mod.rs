@@ -13,6 +13,8 @@
 //!   price changed.
 //! - [`compare`] plans two scenarios over the same usage for the Compare
 //!   tab of the Scenario view: figures with exact deltas, fields that differ.
+//! - [`portal`] checks once whether the system's file dialogs can work;
+//!   when they cannot (or the user prefers), [`prompt`] asks for a typed path.
 //! - [`engine`] is the one place the GUI calls the engine from, so each call
 //!   runs inside a background job and never inside `ui()`.
 
@@ -28,7 +30,9 @@ pub mod jobs;
 pub mod notify;
 pub mod plan;
 pub mod pool_data;
+pub mod portal;
 pub mod prefs;
+pub mod prompt;
 pub mod views;
 pub mod workspace;
 

@@ -856,3 +856,162 @@ fn a_pinned_baseline_is_compared_with_the_edited_scenario() {
     );
     h.check_accessibility();
 }
+
+/// Turns on File › "Type paths instead of file dialogs", as a person would.
+fn type_paths(h: &mut Harness<'_, App>) {
+    h.get_by_role_and_label(Role::Button, "File").click();
+    h.run();
+    h.get_by_role_and_label(Role::CheckBox, tokenplan::gui::views::frame::TYPE_PATHS)
+        .click();
+    h.run();
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert!(h.state().prefs().type_paths);
+}
+
+/// Replaces the prompt's path with `path`.
+fn type_path(h: &mut Harness<'_, App>, path: &Path) {
+    let field = h.get_by_label(tokenplan::gui::views::prompt::PATH);
+    field.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label(tokenplan::gui::views::prompt::PATH)
+        .type_text(&path.display().to_string());
+    h.run();
+}
+
+#[test]
+fn the_reassignment_list_is_exported_through_the_path_prompt() {
+    let dir = std::env::temp_dir().join(format!("tokenplan-gui-prompt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut h = harness();
+    wait_idle(&mut h);
+    type_paths(&mut h);
+    open_view(&mut h, "Crossover");
+    h.get_by_role_and_label(Role::Button, "Export reassignment list…")
+        .click();
+    h.run();
+    let prompt = h.state().path_prompt().unwrap();
+    assert_eq!(
+        prompt.purpose,
+        tokenplan::gui::prompt::PathPurpose::ExportReassignment
+    );
+    assert!(prompt.text.ends_with("reassignment.csv"), "{}", prompt.text);
+    h.get_by_label("Export the reassignment list");
+    h.check_accessibility();
+
+    // A folder that does not exist: refused, said why, nothing written.
+    let nowhere = dir.join("missing").join("r.csv");
+    type_path(&mut h, &nowhere);
+    h.get_by_role_and_label(Role::Button, "Export").click();
+    h.run();
+    let why = format!(
+        "The folder {} does not exist: create it first or choose another.",
+        dir.join("missing").display()
+    );
+    h.get_by_label(&why);
+    assert!(!nowhere.exists());
+
+    let path = dir.join("reassignment.csv");
+    type_path(&mut h, &path);
+    h.get_by_role_and_label(Role::Button, "Export").click();
+    h.run();
+    assert!(h.state().path_prompt().is_none(), "the prompt closed");
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        written.lines().next(),
+        Some(
+            "user,current_plan,recommended_plan,forecast_days,current_annual_cost,recommended_annual_cost,saving"
+        )
+    );
+    let report = sample_recommendation(&tokenplan::sample::scenario().unwrap());
+    let mut expected = Vec::new();
+    report.write_reassignment_csv(&mut expected).unwrap();
+    assert_eq!(written.as_bytes(), expected.as_slice());
+    // Atomic: the file alone in the folder, no temporary left.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_scenario_is_saved_and_loaded_back_through_the_path_prompt() {
+    let dir =
+        std::env::temp_dir().join(format!("tokenplan-gui-prompt-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut h = harness_with(AppOptions {
+        files: vec![data("good_sessions.csv")],
+        scenario: Some(data("scenario.ron")),
+        use_storage: false,
+    });
+    wait_idle(&mut h);
+    type_paths(&mut h);
+    open_view(&mut h, "Scenario");
+    let name = h.get_by_label("Scenario name");
+    name.click();
+    h.key_press(egui::Key::End);
+    name.type_text(" v3");
+    wait_idle(&mut h);
+    assert!(h.state().workspace().is_modified());
+
+    h.get_by_role_and_label(Role::Button, "Save scenario…")
+        .click();
+    h.run();
+    // Pre-filled with the scenario's own file.
+    assert_eq!(
+        h.state().path_prompt().unwrap().text,
+        data("scenario.ron").display().to_string()
+    );
+    let path = dir.join("saved.ron");
+    type_path(&mut h, &path);
+    h.get_by_role_and_label(Role::Button, "Save").click();
+    wait_idle(&mut h);
+    assert!(h.state().path_prompt().is_none());
+    let saved = tokenplan::scenario::Scenario::load(&path).unwrap();
+    assert_eq!(saved.name, "GUI test v3");
+    assert_eq!(Some(&saved), h.state().workspace().scenario.as_ref());
+    assert_eq!(
+        h.state().workspace().scenario_path.as_deref(),
+        Some(path.as_path())
+    );
+    assert!(!h.state().workspace().is_modified());
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "written atomically"
+    );
+
+    // Edit again, then open the saved file: the edit is replaced by it.
+    let name = h.get_by_label("Scenario name");
+    name.click();
+    h.key_press(egui::Key::End);
+    name.type_text(" draft");
+    wait_idle(&mut h);
+    assert_eq!(
+        h.state().workspace().scenario.as_ref().unwrap().name,
+        "GUI test v3 draft"
+    );
+    h.get_by_role_and_label(Role::Button, "File").click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Open scenario…")
+        .click();
+    h.run();
+    assert_eq!(
+        h.state().path_prompt().unwrap().text,
+        path.display().to_string()
+    );
+    // A file that is not there first: refused with the reason.
+    let missing = dir.join("nope.ron");
+    type_path(&mut h, &missing);
+    h.get_by_role_and_label(Role::Button, "Open").click();
+    h.run();
+    h.get_by_label(&format!(
+        "There is no file {}: check the spelling and the folder.",
+        missing.display()
+    ));
+    type_path(&mut h, &path);
+    h.get_by_role_and_label(Role::Button, "Open").click();
+    wait_idle(&mut h);
+    assert!(h.state().path_prompt().is_none());
+    assert_eq!(h.state().workspace().scenario.as_ref(), Some(&saved));
+    assert!(!h.state().workspace().is_modified());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -10,6 +10,7 @@ pub mod frame;
 pub mod insights;
 pub mod mix;
 pub mod pool;
+pub mod prompt;
 pub mod scenario;
 pub mod table;
 
