@@ -69,7 +69,7 @@ pub fn prompt_instead(type_paths: bool, service: Option<DialogService>) -> bool 
 /// [`CHECK_TIMEOUT`].
 #[cfg(target_os = "linux")]
 pub fn check_now() -> DialogService {
-    if portal_reachable(CHECK_TIMEOUT) {
+    if portal_reachable(None, CHECK_TIMEOUT) {
         DialogService::Portal
     } else if on_path("zenity") {
         DialogService::Zenity
@@ -84,23 +84,27 @@ pub fn check_now() -> DialogService {
     DialogService::Portal
 }
 
-/// True when the portal owns its name on the session bus or the bus can
-/// start it on demand. The bus is asked on a thread of its own so that a
-/// bus that never answers costs `timeout`, not a hang.
+/// True when the portal owns its name on the bus at `address` (the
+/// session bus when `None`) or the bus can start it on demand. The bus is
+/// asked on a thread of its own so that a bus that never answers costs
+/// `timeout`, not a hang.
 #[cfg(target_os = "linux")]
-fn portal_reachable(timeout: Duration) -> bool {
+fn portal_reachable(address: Option<String>, timeout: Duration) -> bool {
     let (tx, rx) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("tokenplan-dbus-ask".into())
         .spawn(move || {
-            let _ = tx.send(block_on(ask_session_bus()).unwrap_or(false));
+            let _ = tx.send(block_on(ask_bus(address.as_deref())).unwrap_or(false));
         });
     spawned.is_ok() && rx.recv_timeout(timeout).unwrap_or(false)
 }
 
 #[cfg(target_os = "linux")]
-async fn ask_session_bus() -> zbus::Result<bool> {
-    let connection = zbus::Connection::session().await?;
+async fn ask_bus(address: Option<&str>) -> zbus::Result<bool> {
+    let connection = match address {
+        Some(a) => zbus::connection::Builder::address(a)?.build().await?,
+        None => zbus::Connection::session().await?,
+    };
     let bus = zbus::fdo::DBusProxy::new(&connection).await?;
     let name = zbus::names::BusName::try_from(PORTAL)?;
     if bus.name_has_owner(name).await? {
@@ -159,6 +163,49 @@ mod tests {
         assert!(!prompt_instead(false, Some(DialogService::Portal)));
         // While the check runs the dialogs are tried.
         assert!(!prompt_instead(false, None));
+    }
+
+    /// A private bus of our own: the portal is reachable exactly while
+    /// someone owns its name there. Needs `dbus-daemon`; without it there
+    /// is no bus to ask and the test says so and checks the absent case.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_portal_is_found_only_while_its_name_is_owned() {
+        use std::io::BufRead as _;
+        let nowhere = "unix:path=/nonexistent/tokenplan-test-bus".to_owned();
+        assert!(!portal_reachable(Some(nowhere), CHECK_TIMEOUT));
+        let Ok(mut daemon) = std::process::Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+        else {
+            eprintln!("dbus-daemon is not installed: only the absent bus was checked");
+            return;
+        };
+        let mut address = String::new();
+        let stdout = daemon.stdout.take().unwrap();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut address)
+            .unwrap();
+        let address = address.trim().to_owned();
+        let outcome = std::panic::catch_unwind(|| {
+            assert!(!portal_reachable(Some(address.clone()), CHECK_TIMEOUT));
+            let owner = block_on(async {
+                let c = zbus::connection::Builder::address(address.as_str())?
+                    .build()
+                    .await?;
+                c.request_name(PORTAL).await?;
+                zbus::Result::Ok(c)
+            })
+            .unwrap();
+            assert!(portal_reachable(Some(address.clone()), CHECK_TIMEOUT));
+            drop(owner);
+        });
+        // Ends only the daemon this test started, by its handle.
+        let _ = daemon.kill();
+        let _ = daemon.wait();
+        outcome.unwrap();
     }
 
     #[cfg(target_os = "linux")]
