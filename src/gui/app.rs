@@ -1314,6 +1314,7 @@ impl eframe::App for App {
                         let view = views::compare::CompareView {
                             a: a.as_deref().filter(|_| chosen),
                             b: b.as_deref().filter(|_| chosen),
+                            a_pinned: compare_a.is_some(),
                             b_is_file: compare_b.is_some(),
                             comparison: compared.as_ref().map(|(_, c)| c),
                             stale: compared

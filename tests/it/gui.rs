@@ -1015,3 +1015,109 @@ fn a_scenario_is_saved_and_loaded_back_through_the_path_prompt() {
     assert!(!h.state().workspace().is_modified());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_scenario_file_is_compared_as_b_with_the_fields_that_differ() {
+    let dir = std::env::temp_dir().join(format!("tokenplan-gui-compare-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let original = tokenplan::scenario::Scenario::load(data("scenario.ron")).unwrap();
+    let mut other = original.clone();
+    other.products.get_mut("ACD").unwrap().rates[0].tokens = Decimal::from(7);
+    let b_path = dir.join("acd7.ron");
+    other.save(&b_path).unwrap();
+
+    let mut h = harness_with(AppOptions {
+        files: vec![data("good_sessions.csv")],
+        scenario: Some(data("scenario.ron")),
+        use_storage: false,
+    });
+    wait_idle(&mut h);
+    type_paths(&mut h);
+    open_view(&mut h, "Scenario");
+    h.get_by_role_and_label(Role::Button, "Compare").click();
+    h.run();
+    h.get_by_label_contains("Nothing to compare yet");
+    h.get_by_role_and_label(Role::Button, "Load scenario B…")
+        .click();
+    h.run();
+    type_path(&mut h, &b_path);
+    h.get_by_role_and_label(Role::Button, "Open").click();
+    step_until(&mut h, "the comparison with the file", |app| {
+        !app.is_busy() && app.comparison_is_current()
+    });
+
+    // The engine on the same usage under each scenario.
+    let mut usage = tokenplan::usage::Usage::default();
+    tokenplan::ingest::import_path(
+        &data("good_sessions.csv"),
+        &tokenplan::ingest::ImportOptions {
+            time_zone: original.server_tz().unwrap(),
+            ..Default::default()
+        },
+        &mut usage,
+        &NoProgress,
+    )
+    .unwrap();
+    let recommend = |s: &tokenplan::scenario::Scenario| {
+        let metered = tokenplan::meter::meter(&usage, s, &NoProgress).unwrap();
+        tokenplan::plan::recommend(&metered, &usage, s).unwrap()
+    };
+    let (ra, rb) = (recommend(&original), recommend(&other));
+    let c = h.state().comparison().unwrap().clone();
+    assert_eq!(c.a_label, "GUI test (being edited)");
+    assert_eq!(c.b_label, "GUI test (acd7.ron)");
+    assert_eq!(c.rows[0].a, Some(ra.total_annual_cost.0));
+    assert_eq!(c.rows[0].b, Some(rb.total_annual_cost.0));
+    assert_eq!(
+        c.rows[0].delta,
+        Some(rb.total_annual_cost.0 - ra.total_annual_cost.0)
+    );
+    let tokens = c.rows.iter().find(|r| r.what == "Tokens a year").unwrap();
+    assert_eq!(tokens.a, Some(ra.annual_tokens.0));
+    assert_eq!(tokens.b, Some(rb.annual_tokens.0));
+    // No directory of current assignments: no current baseline on either side.
+    let current = c
+        .rows
+        .iter()
+        .find(|r| r.what == "Baseline: current")
+        .unwrap();
+    assert_eq!((current.a, current.b, current.delta), (None, None, None));
+    assert_eq!(
+        c.diffs,
+        vec!["products[ACD].rates[0].tokens: 6 → 7".to_owned()]
+    );
+    h.get_by_label("products[ACD].rates[0].tokens: 6 → 7");
+    h.get_by_label("B: GUI test (acd7.ron)");
+    h.check_accessibility();
+
+    // Pin the edited scenario as A: the same figures, A now a copy.
+    h.get_by_role_and_label(Role::Button, tokenplan::gui::views::compare::PIN)
+        .click();
+    step_until(&mut h, "the comparison with a pinned A", |app| {
+        !app.is_busy() && app.comparison_is_current()
+    });
+    let pinned = h.state().comparison().unwrap().clone();
+    assert_eq!(pinned.a_label, "GUI test (pinned)");
+    assert_eq!(pinned.rows, c.rows);
+    // Back to the edited scenario as B: nothing differs.
+    h.get_by_role_and_label(Role::Button, "Use the edited scenario as B")
+        .click();
+    step_until(&mut h, "the comparison with itself", |app| {
+        !app.is_busy() && app.comparison_is_current()
+    });
+    let same = h.state().comparison().unwrap();
+    assert!(same.diffs.is_empty());
+    assert!(
+        same.rows
+            .iter()
+            .all(|r| r.delta.is_none_or(|d| d.is_zero()))
+    );
+    h.get_by_label("The two scenarios are the same.");
+    // Clear: nothing to compare any more.
+    h.get_by_role_and_label(Role::Button, "Clear comparison")
+        .click();
+    h.run();
+    assert!(h.state().comparison().is_none());
+    h.get_by_label_contains("Nothing to compare yet");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

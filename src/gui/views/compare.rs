@@ -40,6 +40,8 @@ pub struct CompareView<'a> {
     pub a: Option<&'a str>,
     /// Side B's label.
     pub b: Option<&'a str>,
+    /// True when A is a pinned copy (not the scenario being edited).
+    pub a_pinned: bool,
     /// True when B is a loaded file (not the scenario being edited).
     pub b_is_file: bool,
     /// The last comparison made.
@@ -61,7 +63,8 @@ pub fn compare_ui(ui: &mut Ui, view: &CompareView<'_>, cmds: &mut Commands) {
         if ui.button("Load scenario B…").clicked() {
             cmds.push(Command::OpenCompareDialog);
         }
-        if view.b_is_file && ui.button("Use the edited scenario as B").clicked() {
+        // With A the edited scenario too, there would be nothing left to compare.
+        if view.a_pinned && view.b_is_file && ui.button("Use the edited scenario as B").clicked() {
             cmds.push(Command::UseEditedAsB);
         }
         if (view.a.is_some() || view.b.is_some()) && ui.button("Clear comparison").clicked() {
