@@ -57,6 +57,8 @@ pub struct CompareRow {
     pub texts: [String; 4],
     /// What Δ is, with the subtraction written out.
     pub hover: String,
+    /// What A's and B's figures are.
+    pub side_hovers: [String; 2],
 }
 
 /// What the Compare tab draws.
@@ -237,7 +239,15 @@ fn row(
         }
         _ => format!("{what}: {meaning}.\nOnly one side has this figure, so there is no Δ."),
     };
+    let side_hovers = [("A", a), ("B", b)].map(|(side, v)| match v {
+        Some(v) => format!(
+            "{what} of side {side}: {meaning}; {}, from the engine's recommendation.",
+            show(v)
+        ),
+        None => format!("{what} of side {side}: {meaning}; not available there."),
+    });
     CompareRow {
+        side_hovers,
         what,
         a,
         b,
@@ -377,6 +387,10 @@ mod tests {
                 .contains("Δ = B − A = 250.50 USD − 200.00 USD = 50.50 USD (B is higher)"),
             "{}",
             r.hover
+        );
+        assert_eq!(
+            r.side_hovers[1],
+            "Token cost of side B: tokens; 250.50 USD, from the engine's recommendation."
         );
         let lower = row(
             "Seats ACD".into(),

@@ -66,6 +66,8 @@ pub struct PathPrompt {
     /// True when it opened because no file dialog service was found (the
     /// prompt says so).
     pub no_dialogs: bool,
+    /// True until the path field has taken the keyboard focus once.
+    pub focus_pending: bool,
 }
 
 impl PathPrompt {
@@ -76,6 +78,7 @@ impl PathPrompt {
             text: path.display().to_string(),
             error: None,
             no_dialogs,
+            focus_pending: true,
         }
     }
 }

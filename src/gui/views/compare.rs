@@ -106,8 +106,8 @@ pub fn compare_ui(ui: &mut Ui, view: &CompareView<'_>, cmds: &mut Commands) {
                     ui.end_row();
                     for row in &c.rows {
                         ui.label(&row.what);
-                        ui.label(&row.texts[0]);
-                        ui.label(&row.texts[1]);
+                        ui.label(&row.texts[0]).on_hover_text(&row.side_hovers[0]);
+                        ui.label(&row.texts[1]).on_hover_text(&row.side_hovers[1]);
                         ui.label(&row.texts[2]).on_hover_text(&row.hover);
                         ui.label(&row.texts[3]).on_hover_text(&row.hover);
                         ui.end_row();

@@ -27,6 +27,10 @@ pub fn path_prompt_ui(ui: &Ui, prompt: &mut PathPrompt, cmds: &mut Commands) {
             let edit = ui
                 .add(egui::TextEdit::singleline(&mut prompt.text).desired_width(440.0))
                 .labelled_by(label.id);
+            // Typing starts in the field, without a click.
+            if std::mem::take(&mut prompt.focus_pending) {
+                edit.request_focus();
+            }
             submit = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         });
         if let Some(error) = &prompt.error {
