@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::command::{Command, Commands, JobKind};
+use super::compare::{self, CompareOutcome, Comparison, Side};
 use super::derived::{Charges, DataSummary, ScenarioCheck};
 use super::engine;
 use super::insights_data::Insights;
@@ -14,7 +15,9 @@ use super::jobs::JobSlot;
 use super::notify::{Level, Notification, Notifications};
 use super::plan::{self, PlanKey, PlanOutcome, PlanResult, PlanSource, PlanUi};
 use super::pool_data::PoolData;
-use super::prefs::{Prefs, STORAGE_KEY, Theme, View};
+use super::portal;
+use super::prefs::{Prefs, STORAGE_KEY, ScenarioTab, Theme, View};
+use super::prompt::{self, PathPrompt, PathPurpose};
 use super::views::{self, frame};
 use super::workspace::{Origin, Workspace};
 use crate::ingest::{ImportOptions, Report};
@@ -105,6 +108,21 @@ pub struct App {
     plan_inputs_built: u64,
     /// The picks of the Crossover and Mix views.
     plan_ui: PlanUi,
+    /// Side A of the comparison: the pinned baseline (`None`: the scenario
+    /// being edited).
+    compare_a: Option<Side>,
+    /// Side B: a loaded file (`None`: the scenario being edited).
+    compare_b: Option<Side>,
+    /// Goes up whenever a side is pinned, loaded or cleared.
+    compare_rev: u64,
+    compare: JobSlot<CompareOutcome>,
+    /// The comparison revision the last compare job was started for.
+    compare_requested: Option<u64>,
+    /// The comparison shown, with the revision it was made for.
+    compared: Option<(u64, Comparison)>,
+    compare_error: Option<String>,
+    /// The open path prompt.
+    prompt: Option<PathPrompt>,
     notes: Notifications,
     cmds: Commands,
     theme_applied: Option<Theme>,
@@ -143,10 +161,19 @@ impl App {
             plan_serial: 0,
             plan_inputs_built: 0,
             plan_ui: PlanUi::default(),
+            compare_a: None,
+            compare_b: None,
+            compare_rev: 0,
+            compare: JobSlot::default(),
+            compare_requested: None,
+            compared: None,
+            compare_error: None,
+            prompt: None,
             notes: Notifications::default(),
             cmds: Commands::default(),
             theme_applied: None,
         };
+        portal::start_check();
         let scenario = options
             .scenario
             .map_or(ScenarioSource::Sample, ScenarioSource::File);
@@ -169,10 +196,13 @@ impl App {
         self.notes.items()
     }
 
-    /// True while a background job runs or metering, planning, sizing or
-    /// the audit is due.
+    /// True while a background job runs, or the scenario awaits validation,
+    /// or metering, planning, sizing, the audit or the comparison is due.
     pub fn is_busy(&self) -> bool {
-        self.import.is_running()
+        // An edit applied after the last frame is validated in the next
+        // one, and only then can metering be seen to be due.
+        self.check_rev != Some(self.ws.scenario_rev)
+            || self.import.is_running()
             || self.meter.is_running()
             || self.metering_due()
             || self.size.is_running()
@@ -181,6 +211,21 @@ impl App {
             || self.audit_due()
             || self.plan.is_running()
             || self.plan_source().is_some()
+            || self.compare.is_running()
+            || self.compare_due()
+    }
+
+    /// The comparison shown in the Scenario view's Compare tab, when one
+    /// was made (it may be of older inputs: see
+    /// [`App::comparison_is_current`]).
+    pub fn comparison(&self) -> Option<&Comparison> {
+        self.compared.as_ref().map(|(_, c)| c)
+    }
+
+    /// True when the comparison shown was made from the current sides and
+    /// usage.
+    pub fn comparison_is_current(&self) -> bool {
+        self.compared.as_ref().map(|(rev, _)| *rev) == Some(self.compare_rev_now())
     }
 
     /// The Pool view's data, when sizing has run.
@@ -214,6 +259,11 @@ impl App {
     /// frame (tests give file paths this way instead of a dialog).
     pub fn push_command(&mut self, command: Command) {
         self.cmds.push(command);
+    }
+
+    /// The open path prompt.
+    pub fn path_prompt(&self) -> Option<&PathPrompt> {
+        self.prompt.as_ref()
     }
 
     /// The preferences.
@@ -407,6 +457,68 @@ impl App {
         Some((key, PlanSource::Metered(Arc::clone(metered))))
     }
 
+    /// The revision of everything a comparison reads: its sides and the
+    /// inputs (both counters only go up, so the sum changes with either).
+    fn compare_rev_now(&self) -> u64 {
+        self.compare_rev + self.ws.input_rev()
+    }
+
+    /// The two sides to compare, when the user chose at least one; the
+    /// scenario being edited stands in for the side not chosen.
+    fn compare_sides(&self) -> Option<(Side, Side)> {
+        if self.compare_a.is_none() && self.compare_b.is_none() {
+            return None;
+        }
+        let edited = || {
+            self.ws.scenario.as_ref().map(|s| Side {
+                label: format!("{} (being edited)", s.name),
+                scenario: s.clone(),
+            })
+        };
+        let a = self.compare_a.clone().or_else(edited)?;
+        let b = self.compare_b.clone().or_else(edited)?;
+        Some((a, b))
+    }
+
+    fn compare_due(&self) -> bool {
+        let uses_edited = self.compare_a.is_none() || self.compare_b.is_none();
+        (self.compare_a.is_some() || self.compare_b.is_some())
+            && self.compare_requested != Some(self.compare_rev_now())
+            && !self.import.is_running()
+            && (!uses_edited
+                || (self.ws.scenario.is_some()
+                    && self.check_rev == Some(self.ws.scenario_rev)
+                    && self.check.is_ok()))
+    }
+
+    /// Plans both sides of the comparison over the loaded usage.
+    fn start_compare(&mut self, ctx: &egui::Context) {
+        let Some((a, b)) = self.compare_sides() else {
+            return;
+        };
+        let rev = self.compare_rev_now();
+        self.compare_requested = Some(rev);
+        let usage = Arc::clone(&self.ws.usage);
+        let work =
+            move |progress: &super::jobs::JobProgress| compare::run(&usage, &a, &b, progress);
+        if let Err(e) = self.compare.start(ctx, "Comparing", rev, work) {
+            self.notes.push(
+                Level::Error,
+                format!("Cannot start the comparison: {}", engine::error_chain(&e)),
+            );
+        }
+    }
+
+    /// Changes a side of the comparison: the one shown is of the old sides.
+    fn compare_changed(&mut self) {
+        self.compare_rev += 1;
+        self.compare_error = None;
+        if self.compare_a.is_none() && self.compare_b.is_none() {
+            self.compare.cancel();
+            self.compared = None;
+        }
+    }
+
     fn start_plan(&mut self, ctx: &egui::Context, key: PlanKey, source: PlanSource) {
         let Some(scenario) = self.ws.scenario.clone() else {
             return;
@@ -474,6 +586,18 @@ impl App {
 
     fn poll_jobs(&mut self) {
         self.poll_analysis_jobs();
+        if let Some(done) = self.compare.take_finished() {
+            match done {
+                // The sides or inputs changed while it ran: a newer job follows.
+                Ok((rev, _)) if rev != self.compare_rev_now() => {}
+                Ok((rev, Ok(comparison))) => {
+                    self.compared = Some((rev, comparison));
+                    self.compare_error = None;
+                }
+                Ok((_, Err(message))) => self.compare_error = Some(message),
+                Err(message) => self.notes.push(Level::Error, message),
+            }
+        }
         if let Some(done) = self.plan.take_finished() {
             match done {
                 // Inputs changed while it ran: a newer job follows; drop this one.
@@ -574,6 +698,9 @@ impl App {
         if self.audit_due() {
             self.start_audit(ctx);
         }
+        if self.compare_due() {
+            self.start_compare(ctx);
+        }
     }
 
     fn apply_theme(&mut self, ctx: &egui::Context) {
@@ -619,6 +746,9 @@ impl App {
 
     fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
+            Command::OpenFilesDialog if self.prompt_instead() => {
+                self.ask_path(PathPurpose::OpenUsage);
+            }
             Command::OpenFilesDialog => {
                 let picked = rfd::FileDialog::new()
                     .set_title("Open usage files")
@@ -640,6 +770,9 @@ impl App {
                     });
                 self.start_load(ctx, Vec::new(), scenario);
             }
+            Command::OpenScenarioDialog if self.prompt_instead() => {
+                self.ask_path(PathPurpose::OpenScenario);
+            }
             Command::OpenScenarioDialog => {
                 if let Some(path) = scenario_dialog().pick_file() {
                     self.load_scenario(&path);
@@ -650,6 +783,11 @@ impl App {
                 Some(path) => self.save_scenario(&path),
                 None => self.apply(ctx, Command::SaveScenarioAs),
             },
+            Command::SaveScenarioAs if self.prompt_instead() => {
+                if self.ws.scenario.is_some() {
+                    self.ask_path(PathPurpose::SaveScenario);
+                }
+            }
             Command::SaveScenarioAs => {
                 if self.ws.scenario.is_some()
                     && let Some(path) = scenario_dialog().set_file_name("scenario.ron").save_file()
@@ -708,13 +846,87 @@ impl App {
                 );
             }
             Command::ExportReassignment(path) => self.export_reassignment(path),
+            Command::MapFeature { feature, product } => self.map_feature(&feature, &product),
+            Command::ShowScenarioTab(tab) => self.prefs.scenario_tab = tab,
+            Command::PinBaseline => {
+                if let Some(s) = self.ws.scenario.clone() {
+                    self.notes.push(
+                        Level::Info,
+                        format!(
+                            "{} pinned as side A; the Compare tab of the Scenario view sets it against your next edits (or a file loaded as B).",
+                            s.name
+                        ),
+                    );
+                    self.compare_a = Some(Side {
+                        label: format!("{} (pinned)", s.name),
+                        scenario: s,
+                    });
+                    self.compare_changed();
+                }
+            }
+            Command::OpenCompareDialog if self.prompt_instead() => {
+                self.ask_path(PathPurpose::OpenCompare);
+            }
+            Command::OpenCompareDialog => {
+                if let Some(path) = scenario_dialog().set_title("Scenario B").pick_file() {
+                    self.load_compare(&path);
+                }
+            }
+            Command::LoadCompareScenario(path) => self.load_compare(&path),
+            Command::UseEditedAsB => {
+                self.compare_b = None;
+                self.compare_changed();
+            }
+            Command::ClearComparison => {
+                self.compare_a = None;
+                self.compare_b = None;
+                self.compare_changed();
+            }
+            Command::SetTypePaths(on) => self.prefs.type_paths = on,
+            Command::AskPath(purpose) => self.ask_path(purpose),
+            Command::SubmitPath => self.submit_path(ctx),
+            Command::CancelPath => self.prompt = None,
+            Command::CancelJob(JobKind::Compare) => {
+                self.compare.cancel();
+                self.notes.push(
+                    Level::Info,
+                    "Comparison cancelled; pin or load a side again to compare.",
+                );
+            }
         }
+    }
+
+    /// Adds `feature`, exactly as spelled, to `product`'s feature patterns:
+    /// an edit of the scenario like any other, so metering and planning run
+    /// again and the scenario shows as modified until saved.
+    fn map_feature(&mut self, feature: &str, product: &str) {
+        let Some(scenario) = &mut self.ws.scenario else {
+            return;
+        };
+        let Some(p) = scenario.products.get_mut(product) else {
+            self.notes.push(
+                Level::Warning,
+                format!("{feature} not mapped: the scenario has no product {product} any more."),
+            );
+            return;
+        };
+        if !p.features.iter().any(|f| f == feature) {
+            p.features.push(feature.to_owned());
+        }
+        let name = p.name.clone();
+        self.ws.scenario_edited();
+        self.notes.push(
+            Level::Info,
+            format!(
+                "{feature} mapped to {product} ({name}); the scenario is modified: save it to keep the mapping."
+            ),
+        );
     }
 
     /// Writes the reassignment list of the plan shown, when it is of the
     /// current inputs, to `path` (asked for when `None`).
     fn export_reassignment(&mut self, path: Option<PathBuf>) {
-        let Some((rev, plan)) = &self.planned else {
+        let Some((rev, _)) = &self.planned else {
             self.notes.push(
                 Level::Warning,
                 "No plan to export yet: it is made after metering.",
@@ -730,6 +942,10 @@ impl App {
         }
         let path = match path {
             Some(p) => p,
+            None if self.prompt_instead() => {
+                self.ask_path(PathPurpose::ExportReassignment);
+                return;
+            }
             None => {
                 let picked = rfd::FileDialog::new()
                     .set_title("Export reassignment list")
@@ -741,6 +957,9 @@ impl App {
                 };
                 p
             }
+        };
+        let Some((_, plan)) = &self.planned else {
+            return;
         };
         match engine::write_reassignment(&plan.planned.report, &path) {
             Ok(()) => self.notes.push(
@@ -754,6 +973,97 @@ impl App {
             Err(message) => self.notes.push(
                 Level::Error,
                 format!("Reassignment list not written: {message}"),
+            ),
+        }
+    }
+
+    /// True when paths are typed in the prompt rather than picked in a
+    /// file dialog (asked for, or no dialog service was found).
+    fn prompt_instead(&self) -> bool {
+        portal::prompt_instead(self.prefs.type_paths, portal::checked())
+    }
+
+    /// Opens the path prompt for `purpose`, pre-filled with a likely path.
+    fn ask_path(&mut self, purpose: PathPurpose) {
+        // Next to the scenario, else next to the data, else the working folder.
+        let folder = self
+            .ws
+            .scenario_path
+            .as_deref()
+            .or(self.prefs.recent_files.first().map(PathBuf::as_path))
+            .and_then(Path::parent)
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_default();
+        let recent_scenario = self.prefs.recent_scenarios.first().cloned();
+        let start = match purpose {
+            PathPurpose::OpenUsage => self
+                .prefs
+                .recent_files
+                .first()
+                .cloned()
+                .unwrap_or_else(|| folder.join("")),
+            PathPurpose::OpenScenario | PathPurpose::OpenCompare => self
+                .ws
+                .scenario_path
+                .clone()
+                .or(recent_scenario)
+                .unwrap_or_else(|| folder.join("scenario.ron")),
+            PathPurpose::SaveScenario => self
+                .ws
+                .scenario_path
+                .clone()
+                .unwrap_or_else(|| folder.join("scenario.ron")),
+            PathPurpose::ExportReassignment => folder.join("reassignment.csv"),
+        };
+        let no_dialogs = portal::checked() == Some(portal::DialogService::Missing);
+        self.prompt = Some(PathPrompt::new(purpose, &start, no_dialogs));
+    }
+
+    /// Uses the path typed in the prompt when it is valid for its purpose;
+    /// otherwise the prompt stays open and says why.
+    fn submit_path(&mut self, ctx: &egui::Context) {
+        let Some(p) = &mut self.prompt else {
+            return;
+        };
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let path = match prompt::validate(p.purpose, &p.text, home.as_deref()) {
+            Ok(path) => path,
+            Err(message) => {
+                p.error = Some(message);
+                return;
+            }
+        };
+        let purpose = p.purpose;
+        self.prompt = None;
+        match purpose {
+            PathPurpose::OpenUsage => self.start_import(ctx, vec![path]),
+            PathPurpose::OpenScenario => self.load_scenario(&path),
+            PathPurpose::SaveScenario => self.save_scenario(&path),
+            PathPurpose::ExportReassignment => self.export_reassignment(Some(path)),
+            PathPurpose::OpenCompare => self.load_compare(&path),
+        }
+    }
+
+    /// Loads `path` as side B of the comparison.
+    fn load_compare(&mut self, path: &Path) {
+        match engine::load_scenario(path) {
+            Ok(scenario) => {
+                Prefs::remember(&mut self.prefs.recent_scenarios, path);
+                let file = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |f| f.to_string_lossy().into_owned(),
+                );
+                self.compare_b = Some(Side {
+                    label: format!("{} ({file})", scenario.name),
+                    scenario,
+                });
+                self.compare_changed();
+            }
+            Err(message) => self.notes.push(
+                Level::Error,
+                format!("Scenario B not loaded (the comparison is kept): {message}"),
             ),
         }
     }
@@ -778,7 +1088,7 @@ impl App {
         match engine::save_scenario(scenario, path) {
             Ok(()) => {
                 Prefs::remember(&mut self.prefs.recent_scenarios, path);
-                self.ws.scenario_path = Some(path.to_path_buf());
+                self.ws.scenario_saved(path.to_path_buf());
                 self.notes
                     .push(Level::Info, format!("Scenario saved to {}", path.display()));
             }
@@ -806,6 +1116,12 @@ impl App {
             (
                 JobKind::Plan,
                 self.plan
+                    .running()
+                    .map(|j| (j.label().to_owned(), j.fraction())),
+            ),
+            (
+                JobKind::Compare,
+                self.compare
                     .running()
                     .map(|j| (j.label().to_owned(), j.fraction())),
             ),
@@ -922,6 +1238,7 @@ impl eframe::App for App {
         let rev = self.ws.input_rev();
         let sizing = self.size.is_running() || self.sizing_due();
         let auditing = self.audit.is_running() || self.audit_due();
+        let compare_rev_now = self.compare_rev_now();
         let App {
             prefs,
             ws,
@@ -936,8 +1253,14 @@ impl eframe::App for App {
             audit_error,
             planned,
             plan_ui,
+            compare_a,
+            compare_b,
+            compared,
+            compare_error,
+            prompt,
             ..
         } = self;
+
         egui::Panel::top("menu").show(ui, |ui| views::menu_bar_ui(ui, prefs, cmds));
         egui::Panel::bottom("status").show(ui, |ui| views::status_bar_ui(ui, &status, cmds));
         if !notes.items().is_empty() {
@@ -958,7 +1281,15 @@ impl eframe::App for App {
                 egui::ScrollArea::vertical()
                     .id_salt("data_view")
                     .show(ui, |ui| {
-                        views::data_ui(ui, &ws.reports, &ws.origin, data, charges_shown, cmds);
+                        views::data_ui(
+                            ui,
+                            &ws.reports,
+                            &ws.origin,
+                            data,
+                            charges_shown,
+                            ws.scenario.as_ref().map(|s| &s.products),
+                            cmds,
+                        );
                     });
             }
             View::Charges => {
@@ -968,14 +1299,44 @@ impl eframe::App for App {
                         views::charges_ui(ui, charges_shown, stale, check.is_ok(), cmds);
                     });
             }
-            View::Scenario => match &mut ws.scenario {
-                Some(scenario) => {
-                    views::scenario_ui(ui, scenario, check, ws.scenario_path.as_deref(), cmds)
+            View::Scenario => {
+                views::compare::scenario_tabs_ui(ui, prefs.scenario_tab, cmds);
+                match (prefs.scenario_tab, &mut ws.scenario) {
+                    (ScenarioTab::Compare, edited) => {
+                        let edited_label = edited
+                            .as_ref()
+                            .map(|s| format!("{} (being edited)", s.name));
+                        let side = |pinned: &Option<Side>| {
+                            side_label(pinned, edited_label.as_deref()).map(str::to_owned)
+                        };
+                        let (a, b) = (side(compare_a), side(compare_b));
+                        let chosen = compare_a.is_some() || compare_b.is_some();
+                        let view = views::compare::CompareView {
+                            a: a.as_deref().filter(|_| chosen),
+                            b: b.as_deref().filter(|_| chosen),
+                            a_pinned: compare_a.is_some(),
+                            b_is_file: compare_b.is_some(),
+                            comparison: compared.as_ref().map(|(_, c)| c),
+                            stale: compared
+                                .as_ref()
+                                .is_some_and(|(r, _)| *r != compare_rev_now),
+                            error: compare_error.as_deref(),
+                        };
+                        views::compare::compare_ui(ui, &view, cmds);
+                    }
+                    (ScenarioTab::Editor, Some(scenario)) => views::scenario_ui(
+                        ui,
+                        scenario,
+                        check,
+                        ws.scenario_path.as_deref(),
+                        ws.saved_rev != ws.scenario_rev,
+                        cmds,
+                    ),
+                    (ScenarioTab::Editor, None) => {
+                        ui.label("No scenario loaded yet.");
+                    }
                 }
-                None => {
-                    ui.label("No scenario loaded yet.");
-                }
-            },
+            }
             View::Crossover => views::crossover_ui(ui, plan_shown, plan_stale, plan_ui, cmds),
             View::Mix => {
                 egui::ScrollArea::vertical()
@@ -1011,6 +1372,9 @@ impl eframe::App for App {
                     });
             }
         });
+        if let Some(p) = prompt {
+            views::prompt::path_prompt_ui(ui, p, cmds);
+        }
         if ui.ctx().input(|i| !i.raw.hovered_files.is_empty()) {
             drop_overlay_ui(ui);
         }
@@ -1023,6 +1387,12 @@ impl eframe::App for App {
             eframe::set_value(storage, STORAGE_KEY, &self.prefs);
         }
     }
+}
+
+/// The label of a comparison side: the chosen scenario's, else the one
+/// being edited stands in.
+fn side_label<'a>(chosen: &'a Option<Side>, edited: Option<&'a str>) -> Option<&'a str> {
+    chosen.as_ref().map(|s| s.label.as_str()).or(edited)
 }
 
 /// Darkens the window while files are dragged over it.

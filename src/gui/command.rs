@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use super::prefs::{InsightsTab, Theme, View};
+use super::prefs::{InsightsTab, ScenarioTab, Theme, View};
+use super::prompt::PathPurpose;
 
 /// One request from the UI, applied after the frame.
 #[must_use]
@@ -45,6 +46,34 @@ pub enum Command {
     /// Write the reassignment list of the plan shown as CSV: to this file,
     /// or to one asked for with a dialog when `None`.
     ExportReassignment(Option<PathBuf>),
+    /// Map an unmapped feature to a product of the scenario: its exact name
+    /// becomes one more of the product's feature patterns.
+    MapFeature {
+        /// The feature as the sources spell it.
+        feature: String,
+        /// The product code it is mapped to.
+        product: String,
+    },
+    /// Show this sub-tab of the Scenario view.
+    ShowScenarioTab(ScenarioTab),
+    /// Keep a copy of the scenario as it is now as side A of the comparison.
+    PinBaseline,
+    /// Ask for a scenario file with a dialog, then compare it as side B.
+    OpenCompareDialog,
+    /// Compare this scenario file as side B.
+    LoadCompareScenario(PathBuf),
+    /// Compare the scenario being edited as side B again (forget the file).
+    UseEditedAsB,
+    /// Forget both sides of the comparison.
+    ClearComparison,
+    /// Type paths in the app's prompt instead of using file dialogs.
+    SetTypePaths(bool),
+    /// Ask for a path for this purpose in the app's prompt.
+    AskPath(PathPurpose),
+    /// Check the path typed in the prompt and, when valid, use it.
+    SubmitPath,
+    /// Close the path prompt without using it.
+    CancelPath,
 }
 
 /// The kinds of background job; one of each runs at a time.
@@ -60,6 +89,8 @@ pub enum JobKind {
     Audit,
     /// Forecasting and optimising the mix of subscriptions and tokens.
     Plan,
+    /// Planning two scenarios side by side.
+    Compare,
 }
 
 /// The commands of one frame.

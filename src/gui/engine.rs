@@ -345,6 +345,24 @@ pub fn plan(input: Arc<PlanInput>, price: &TokenPrice) -> Result<Planned, String
     })
 }
 
+/// Meters `usage` under `scenario` and plans it at the scenario's token
+/// price: a whole recommendation from scratch (the Compare tab's sides).
+///
+/// # Errors
+/// When metering or planning fails, or the job was cancelled.
+pub fn plan_scenario(
+    usage: &Usage,
+    scenario: &Scenario,
+    progress: &dyn Progress,
+) -> Result<Planned, String> {
+    let metered = meter(usage, scenario, progress)?;
+    if progress.is_cancelled() {
+        return Err("Comparison cancelled".into());
+    }
+    let input = plan_input(&metered, usage, scenario)?;
+    plan(Arc::new(input), &scenario.token_price)
+}
+
 /// Writes the reassignment list of `report` to `path` as CSV, atomically.
 ///
 /// # Errors

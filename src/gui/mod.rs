@@ -11,12 +11,17 @@
 //! - [`plan`] turns the best-mix planner's answer into what the Crossover
 //!   and Mix views draw; the plan job re-optimises only when just the token
 //!   price changed.
+//! - [`compare`] plans two scenarios over the same usage for the Compare
+//!   tab of the Scenario view: figures with exact deltas, fields that differ.
+//! - [`portal`] checks once whether the system's file dialogs can work;
+//!   when they cannot (or the user prefers), [`prompt`] asks for a typed path.
 //! - [`engine`] is the one place the GUI calls the engine from, so each call
 //!   runs inside a background job and never inside `ui()`.
 
 pub mod app;
 pub mod charts;
 pub mod command;
+pub mod compare;
 pub mod derived;
 pub mod engine;
 pub mod fmt;
@@ -25,7 +30,9 @@ pub mod jobs;
 pub mod notify;
 pub mod plan;
 pub mod pool_data;
+pub mod portal;
 pub mod prefs;
+pub mod prompt;
 pub mod views;
 pub mod workspace;
 

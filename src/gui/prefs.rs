@@ -103,6 +103,29 @@ impl InsightsTab {
     }
 }
 
+/// The sub-tabs of the Scenario view.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScenarioTab {
+    /// The editor.
+    #[default]
+    Editor,
+    /// Two scenarios side by side.
+    Compare,
+}
+
+impl ScenarioTab {
+    /// Every sub-tab, in order.
+    pub const ALL: [ScenarioTab; 2] = [ScenarioTab::Editor, ScenarioTab::Compare];
+
+    /// The sub-tab's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            ScenarioTab::Editor => "Editor",
+            ScenarioTab::Compare => "Compare",
+        }
+    }
+}
+
 /// The colour theme.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Theme {
@@ -131,6 +154,10 @@ pub struct Prefs {
     pub nav_width_pt: f32,
     /// The Insights sub-tab shown last.
     pub insights_tab: InsightsTab,
+    /// The Scenario sub-tab shown last.
+    pub scenario_tab: ScenarioTab,
+    /// Type file paths in a prompt instead of the system's file dialogs.
+    pub type_paths: bool,
 }
 
 impl Default for Prefs {
@@ -142,6 +169,8 @@ impl Default for Prefs {
             view: View::Mix,
             nav_width_pt: 140.0,
             insights_tab: InsightsTab::Burn,
+            scenario_tab: ScenarioTab::Editor,
+            type_paths: false,
         }
     }
 }

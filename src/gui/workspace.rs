@@ -29,6 +29,9 @@ pub struct Workspace {
     pub scenario_path: Option<PathBuf>,
     /// Goes up on every scenario edit or load.
     pub scenario_rev: u64,
+    /// The scenario revision last loaded from or saved to a file (or the
+    /// bundled sample): anything newer is an unsaved edit.
+    pub saved_rev: u64,
     /// Everything imported so far.
     pub usage: Arc<Usage>,
     /// One report per imported source, in import order.
@@ -47,6 +50,7 @@ impl Default for Workspace {
             scenario: None,
             scenario_path: None,
             scenario_rev: 0,
+            saved_rev: 0,
             usage: Arc::new(Usage::default()),
             reports: Vec::new(),
             origin: Origin::Files(Vec::new()),
@@ -69,6 +73,18 @@ impl Workspace {
         self.scenario = Some(scenario);
         self.scenario_path = path;
         self.scenario_rev += 1;
+        self.saved_rev = self.scenario_rev;
+    }
+
+    /// Records that the scenario as it is now was written to `path`.
+    pub fn scenario_saved(&mut self, path: PathBuf) {
+        self.scenario_path = Some(path);
+        self.saved_rev = self.scenario_rev;
+    }
+
+    /// True when the scenario has edits not saved to a file.
+    pub fn is_modified(&self) -> bool {
+        self.scenario.is_some() && self.saved_rev != self.scenario_rev
     }
 
     /// Records an edit made in place on [`Workspace::scenario`].

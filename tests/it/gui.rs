@@ -689,3 +689,435 @@ fn the_reassignment_list_is_exported_as_the_engine_writes_it() {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn an_unmapped_feature_is_mapped_from_the_data_view_and_charged() {
+    let mut h = harness_with(AppOptions {
+        files: vec![data("unmapped_sessions.csv")],
+        scenario: Some(data("scenario.ron")),
+        use_storage: false,
+    });
+    wait_idle(&mut h);
+    // alice's two ACD days (6 each) and bob's RVT day (10); NAVMAN_2025
+    // matches no pattern and is not charged.
+    assert_eq!(
+        h.state().charges().unwrap().unmapped,
+        vec![("NAVMAN_2025".to_owned(), 3)]
+    );
+    assert_eq!(h.state().charges().unwrap().total_tokens, Decimal::from(22));
+    assert!(!h.state().workspace().is_modified());
+
+    open_view(&mut h, "Data");
+    h.get_by_label("Map NAVMAN_2025 to").click();
+    h.run();
+    h.get_by_label("RVT — Revit").click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Map").click();
+    step_until(&mut h, "metering after the mapping", |app| {
+        !app.is_busy()
+            && app.plan_is_current()
+            && app.charges().is_some_and(|c| c.unmapped.is_empty())
+    });
+
+    // The engine on the scenario with the pattern added, called directly.
+    let mut scenario = tokenplan::scenario::Scenario::load(data("scenario.ron")).unwrap();
+    scenario
+        .products
+        .get_mut("RVT")
+        .unwrap()
+        .features
+        .push("NAVMAN_2025".into());
+    assert_eq!(h.state().workspace().scenario.as_ref(), Some(&scenario));
+    let mut usage = tokenplan::usage::Usage::default();
+    tokenplan::ingest::import_path(
+        &data("unmapped_sessions.csv"),
+        &tokenplan::ingest::ImportOptions {
+            time_zone: scenario.server_tz().unwrap(),
+            ..Default::default()
+        },
+        &mut usage,
+        &NoProgress,
+    )
+    .unwrap();
+    let metered = tokenplan::meter::meter(&usage, &scenario, &NoProgress).unwrap();
+    assert!(metered.unmapped.is_empty());
+    let total: Decimal = metered.pairs.iter().map(|p| p.tokens()).sum();
+    // carol on 03-05 and 03-06, dave on 03-06: three Revit days of 10.
+    assert_eq!(total, Decimal::from(22 + 30));
+    assert_eq!(h.state().charges().unwrap().total_tokens, total);
+    h.get_by_label(&total_label(total));
+    // Gone from the list; the plan was made again for the new catalog.
+    assert!(h.query_by_label("Map NAVMAN_2025 to").is_none());
+    h.get_by_label("Every feature maps to a product of the scenario.");
+    let planned = tokenplan::plan::recommend(&metered, &usage, &scenario).unwrap();
+    assert_eq!(
+        h.state().plan().unwrap().data.total,
+        planned.total_annual_cost.0
+    );
+    // The scenario is an unsaved edit now.
+    assert!(h.state().workspace().is_modified());
+    open_view(&mut h, "Scenario");
+    h.get_by_label(tokenplan::gui::views::scenario::MODIFIED);
+    h.check_accessibility();
+}
+
+#[test]
+fn a_pinned_baseline_is_compared_with_the_edited_scenario() {
+    let mut h = harness();
+    wait_idle(&mut h);
+    let original = tokenplan::sample::scenario().unwrap();
+    let mut edited = original.clone();
+    let tokenplan::scenario::TokenPrice::Tiers { tiers, .. } = &mut edited.token_price else {
+        panic!("the sample prices tokens by tiers");
+    };
+    tiers[0].price = Decimal::new(32, 1);
+    let ra = sample_recommendation(&original);
+    let rb = sample_recommendation(&edited);
+    let (a, b) = (ra.total_annual_cost.0, rb.total_annual_cost.0);
+    assert_eq!(a, Decimal::new(44_681_295, 2));
+    assert_ne!(a, b);
+
+    open_view(&mut h, "Scenario");
+    h.get_by_role_and_label(Role::Button, tokenplan::gui::views::compare::PIN)
+        .click();
+    step_until(&mut h, "the comparison of the pinned scenario", |app| {
+        !app.is_busy() && app.comparison_is_current()
+    });
+    // Before any edit, B (the scenario being edited) is A.
+    let same = h.state().comparison().unwrap();
+    assert!(same.diffs.is_empty());
+    assert_eq!(same.rows[0].a, Some(a));
+    assert_eq!(same.rows[0].delta, Some(Decimal::ZERO));
+    // Raise the first tier's price from 3.00 to 3.2 in the editor: side B.
+    h.get_by_label("Tier 1 price").scroll_to_me();
+    h.run();
+    let price = h.get_by_label("Tier 1 price");
+    price.click();
+    h.key_press(egui::Key::End);
+    for _ in 0.."3.00".len() {
+        h.key_press(egui::Key::Backspace);
+    }
+    price.type_text("3.2");
+    step_until(&mut h, "the comparison of the edit", |app| {
+        !app.is_busy() && app.comparison_is_current()
+    });
+    let c = h.state().comparison().unwrap().clone();
+    assert_eq!(c.a_label, format!("{} (pinned)", original.name));
+    let total = &c.rows[0];
+    assert_eq!(total.what, "Recommended annual cost");
+    assert_eq!(total.a, Some(a));
+    assert_eq!(total.b, Some(b));
+    assert_eq!(total.delta, Some(b - a));
+    // Every figure is the engine's, on both sides.
+    let figure = |what: &str| c.rows.iter().find(|r| r.what == what).unwrap();
+    assert_eq!(figure("Token cost").a, Some(ra.token_cost.0));
+    assert_eq!(figure("Token cost").b, Some(rb.token_cost.0));
+    assert_eq!(figure("Subscription cost").b, Some(rb.subscription_cost.0));
+    assert_eq!(figure("Tokens a year").b, Some(rb.annual_tokens.0));
+    assert_eq!(
+        figure("Baseline: all tokens").delta,
+        Some(rb.baselines.all_tokens.0 - ra.baselines.all_tokens.0)
+    );
+    for (code, seats) in &rb.seats {
+        let row = figure(&format!("Seats {code}"));
+        assert_eq!(row.b, Some(Decimal::from(*seats)));
+        assert_eq!(row.a, Some(Decimal::from(ra.seats[code])));
+    }
+    assert_eq!(
+        c.diffs,
+        vec!["token_price.Tiers.tiers[0].price: 3.00 → 3.2".to_owned()]
+    );
+
+    // On screen, in the Compare tab.
+    h.get_by_role_and_label(Role::Button, "Compare").click();
+    h.run();
+    let money = |v: Decimal| fmt::money(v, "USD");
+    let delta = b - a;
+    let delta_text = if delta > Decimal::ZERO {
+        format!("+{}", money(delta))
+    } else {
+        money(delta)
+    };
+    h.get_by_label("Recommended annual cost");
+    assert!(h.query_all_by_label(&money(a)).count() >= 1);
+    assert!(h.query_all_by_label(&money(b)).count() >= 1);
+    assert!(h.query_all_by_label(&delta_text).count() >= 1);
+    h.get_by_label("token_price.Tiers.tiers[0].price: 3.00 → 3.2");
+    // The delta's hover writes the subtraction out.
+    assert!(
+        total.hover.contains(&format!(
+            "Δ = B − A = {} − {} = {}",
+            money(b),
+            money(a),
+            money(delta)
+        )),
+        "{}",
+        total.hover
+    );
+    h.check_accessibility();
+}
+
+/// Turns on File › "Type paths instead of file dialogs", as a person would.
+fn type_paths(h: &mut Harness<'_, App>) {
+    h.get_by_role_and_label(Role::Button, "File").click();
+    h.run();
+    h.get_by_role_and_label(Role::CheckBox, tokenplan::gui::views::frame::TYPE_PATHS)
+        .click();
+    h.run();
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert!(h.state().prefs().type_paths);
+}
+
+/// Replaces the prompt's path with `path`.
+fn type_path(h: &mut Harness<'_, App>, path: &Path) {
+    let field = h.get_by_label(tokenplan::gui::views::prompt::PATH);
+    field.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label(tokenplan::gui::views::prompt::PATH)
+        .type_text(&path.display().to_string());
+    h.run();
+}
+
+#[test]
+fn the_reassignment_list_is_exported_through_the_path_prompt() {
+    let dir = std::env::temp_dir().join(format!("tokenplan-gui-prompt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut h = harness();
+    wait_idle(&mut h);
+    type_paths(&mut h);
+    open_view(&mut h, "Crossover");
+    h.get_by_role_and_label(Role::Button, "Export reassignment list…")
+        .click();
+    h.run();
+    let prompt = h.state().path_prompt().unwrap();
+    assert_eq!(
+        prompt.purpose,
+        tokenplan::gui::prompt::PathPurpose::ExportReassignment
+    );
+    assert!(prompt.text.ends_with("reassignment.csv"), "{}", prompt.text);
+    h.get_by_label("Export the reassignment list");
+    h.check_accessibility();
+
+    // A folder that does not exist: refused, said why, nothing written.
+    let nowhere = dir.join("missing").join("r.csv");
+    type_path(&mut h, &nowhere);
+    h.get_by_role_and_label(Role::Button, "Export").click();
+    h.run();
+    let why = format!(
+        "The folder {} does not exist: create it first or choose another.",
+        dir.join("missing").display()
+    );
+    h.get_by_label(&why);
+    assert!(!nowhere.exists());
+
+    let path = dir.join("reassignment.csv");
+    type_path(&mut h, &path);
+    h.get_by_role_and_label(Role::Button, "Export").click();
+    h.run();
+    assert!(h.state().path_prompt().is_none(), "the prompt closed");
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        written.lines().next(),
+        Some(
+            "user,current_plan,recommended_plan,forecast_days,current_annual_cost,recommended_annual_cost,saving"
+        )
+    );
+    let report = sample_recommendation(&tokenplan::sample::scenario().unwrap());
+    let mut expected = Vec::new();
+    report.write_reassignment_csv(&mut expected).unwrap();
+    assert_eq!(written.as_bytes(), expected.as_slice());
+    // Atomic: the file alone in the folder, no temporary left.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_scenario_is_saved_and_loaded_back_through_the_path_prompt() {
+    let dir =
+        std::env::temp_dir().join(format!("tokenplan-gui-prompt-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut h = harness_with(AppOptions {
+        files: vec![data("good_sessions.csv")],
+        scenario: Some(data("scenario.ron")),
+        use_storage: false,
+    });
+    wait_idle(&mut h);
+    type_paths(&mut h);
+    open_view(&mut h, "Scenario");
+    let name = h.get_by_label("Scenario name");
+    name.click();
+    h.key_press(egui::Key::End);
+    name.type_text(" v3");
+    wait_idle(&mut h);
+    assert!(h.state().workspace().is_modified());
+
+    h.get_by_role_and_label(Role::Button, "Save scenario…")
+        .click();
+    h.run();
+    // Pre-filled with the scenario's own file.
+    assert_eq!(
+        h.state().path_prompt().unwrap().text,
+        data("scenario.ron").display().to_string()
+    );
+    let path = dir.join("saved.ron");
+    type_path(&mut h, &path);
+    h.get_by_role_and_label(Role::Button, "Save").click();
+    wait_idle(&mut h);
+    assert!(h.state().path_prompt().is_none());
+    let saved = tokenplan::scenario::Scenario::load(&path).unwrap();
+    assert_eq!(saved.name, "GUI test v3");
+    assert_eq!(Some(&saved), h.state().workspace().scenario.as_ref());
+    assert_eq!(
+        h.state().workspace().scenario_path.as_deref(),
+        Some(path.as_path())
+    );
+    assert!(!h.state().workspace().is_modified());
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "written atomically"
+    );
+
+    // Edit again, then open the saved file: the edit is replaced by it.
+    let name = h.get_by_label("Scenario name");
+    name.click();
+    h.key_press(egui::Key::End);
+    name.type_text(" draft");
+    wait_idle(&mut h);
+    assert_eq!(
+        h.state().workspace().scenario.as_ref().unwrap().name,
+        "GUI test v3 draft"
+    );
+    h.get_by_role_and_label(Role::Button, "File").click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Open scenario…")
+        .click();
+    h.run();
+    assert_eq!(
+        h.state().path_prompt().unwrap().text,
+        path.display().to_string()
+    );
+    // A file that is not there first: refused with the reason.
+    let missing = dir.join("nope.ron");
+    type_path(&mut h, &missing);
+    h.get_by_role_and_label(Role::Button, "Open").click();
+    h.run();
+    h.get_by_label(&format!(
+        "There is no file {}: check the spelling and the folder.",
+        missing.display()
+    ));
+    type_path(&mut h, &path);
+    h.get_by_role_and_label(Role::Button, "Open").click();
+    wait_idle(&mut h);
+    assert!(h.state().path_prompt().is_none());
+    assert_eq!(h.state().workspace().scenario.as_ref(), Some(&saved));
+    assert!(!h.state().workspace().is_modified());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_scenario_file_is_compared_as_b_with_the_fields_that_differ() {
+    let dir = std::env::temp_dir().join(format!("tokenplan-gui-compare-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let original = tokenplan::scenario::Scenario::load(data("scenario.ron")).unwrap();
+    let mut other = original.clone();
+    other.products.get_mut("ACD").unwrap().rates[0].tokens = Decimal::from(7);
+    let b_path = dir.join("acd7.ron");
+    other.save(&b_path).unwrap();
+
+    let mut h = harness_with(AppOptions {
+        files: vec![data("good_sessions.csv")],
+        scenario: Some(data("scenario.ron")),
+        use_storage: false,
+    });
+    wait_idle(&mut h);
+    type_paths(&mut h);
+    open_view(&mut h, "Scenario");
+    h.get_by_role_and_label(Role::Button, "Compare").click();
+    h.run();
+    h.get_by_label_contains("Nothing to compare yet");
+    h.get_by_role_and_label(Role::Button, "Load scenario B…")
+        .click();
+    h.run();
+    type_path(&mut h, &b_path);
+    h.get_by_role_and_label(Role::Button, "Open").click();
+    step_until(&mut h, "the comparison with the file", |app| {
+        !app.is_busy() && app.comparison_is_current()
+    });
+
+    // The engine on the same usage under each scenario.
+    let mut usage = tokenplan::usage::Usage::default();
+    tokenplan::ingest::import_path(
+        &data("good_sessions.csv"),
+        &tokenplan::ingest::ImportOptions {
+            time_zone: original.server_tz().unwrap(),
+            ..Default::default()
+        },
+        &mut usage,
+        &NoProgress,
+    )
+    .unwrap();
+    let recommend = |s: &tokenplan::scenario::Scenario| {
+        let metered = tokenplan::meter::meter(&usage, s, &NoProgress).unwrap();
+        tokenplan::plan::recommend(&metered, &usage, s).unwrap()
+    };
+    let (ra, rb) = (recommend(&original), recommend(&other));
+    let c = h.state().comparison().unwrap().clone();
+    assert_eq!(c.a_label, "GUI test (being edited)");
+    assert_eq!(c.b_label, "GUI test (acd7.ron)");
+    assert_eq!(c.rows[0].a, Some(ra.total_annual_cost.0));
+    assert_eq!(c.rows[0].b, Some(rb.total_annual_cost.0));
+    assert_eq!(
+        c.rows[0].delta,
+        Some(rb.total_annual_cost.0 - ra.total_annual_cost.0)
+    );
+    let tokens = c.rows.iter().find(|r| r.what == "Tokens a year").unwrap();
+    assert_eq!(tokens.a, Some(ra.annual_tokens.0));
+    assert_eq!(tokens.b, Some(rb.annual_tokens.0));
+    // No directory of current assignments: no current baseline on either side.
+    let current = c
+        .rows
+        .iter()
+        .find(|r| r.what == "Baseline: current")
+        .unwrap();
+    assert_eq!((current.a, current.b, current.delta), (None, None, None));
+    assert_eq!(
+        c.diffs,
+        vec!["products[ACD].rates[0].tokens: 6 → 7".to_owned()]
+    );
+    h.get_by_label("products[ACD].rates[0].tokens: 6 → 7");
+    h.get_by_label("B: GUI test (acd7.ron)");
+    h.check_accessibility();
+
+    // Pin the edited scenario as A: the same figures, A now a copy.
+    h.get_by_role_and_label(Role::Button, tokenplan::gui::views::compare::PIN)
+        .click();
+    step_until(&mut h, "the comparison with a pinned A", |app| {
+        !app.is_busy() && app.comparison_is_current()
+    });
+    let pinned = h.state().comparison().unwrap().clone();
+    assert_eq!(pinned.a_label, "GUI test (pinned)");
+    assert_eq!(pinned.rows, c.rows);
+    // Back to the edited scenario as B: nothing differs.
+    h.get_by_role_and_label(Role::Button, "Use the edited scenario as B")
+        .click();
+    step_until(&mut h, "the comparison with itself", |app| {
+        !app.is_busy() && app.comparison_is_current()
+    });
+    let same = h.state().comparison().unwrap();
+    assert!(same.diffs.is_empty());
+    assert!(
+        same.rows
+            .iter()
+            .all(|r| r.delta.is_none_or(|d| d.is_zero()))
+    );
+    h.get_by_label("The two scenarios are the same.");
+    // Clear: nothing to compare any more.
+    h.get_by_role_and_label(Role::Button, "Clear comparison")
+        .click();
+    h.run();
+    assert!(h.state().comparison().is_none());
+    h.get_by_label_contains("Nothing to compare yet");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,6 +1,9 @@
 //! The Data view: each loaded source with what its import did (lines read,
 //! used, skipped by reason, counts), every problem `file:line: message` in a
-//! filterable table, and the features no product maps.
+//! filterable table, and the features no product maps, each with a product
+//! picker and a Map button that adds it to that product's patterns.
+
+use std::collections::BTreeMap;
 
 use egui::{RichText, Ui};
 
@@ -9,6 +12,7 @@ use crate::gui::derived::{Charges, DataSummary};
 use crate::gui::fmt;
 use crate::gui::workspace::Origin;
 use crate::ingest::Report;
+use crate::scenario::Product;
 
 /// Row height of the problem table, points.
 const ROW_HEIGHT_PT: f32 = 18.0;
@@ -20,6 +24,7 @@ pub fn data_ui(
     origin: &Origin,
     summary: &DataSummary,
     charges: Option<&Charges>,
+    products: Option<&BTreeMap<String, Product>>,
     cmds: &mut Commands,
 ) {
     ui.heading("Loaded sources");
@@ -36,7 +41,7 @@ pub fn data_ui(
     sources_ui(ui, reports);
 
     ui.add_space(8.0);
-    unmapped_ui(ui, charges);
+    unmapped_ui(ui, charges, products, cmds);
 
     ui.add_space(8.0);
     problems_ui(ui, summary, cmds);
@@ -86,7 +91,12 @@ fn sources_ui(ui: &mut Ui, reports: &[Report]) {
     }
 }
 
-fn unmapped_ui(ui: &mut Ui, charges: Option<&Charges>) {
+fn unmapped_ui(
+    ui: &mut Ui,
+    charges: Option<&Charges>,
+    products: Option<&BTreeMap<String, Product>>,
+    cmds: &mut Commands,
+) {
     ui.heading("Unmapped features");
     let Some(charges) = charges else {
         ui.weak("Known once metering has run.");
@@ -97,17 +107,72 @@ fn unmapped_ui(ui: &mut Ui, charges: Option<&Charges>) {
         ui.label("Every feature maps to a product of the scenario.");
         return;
     }
-    ui.label("These features match no product pattern and are not charged; map them in the Scenario view.");
+    ui.label(
+        "These features match no product pattern and are not charged; map each to a product \
+         (its exact name becomes one of the product's patterns) or edit the patterns in the Scenario view.",
+    );
+    let products = products.filter(|p| !p.is_empty());
     egui::Grid::new("unmapped").striped(true).show(ui, |ui| {
         ui.label(RichText::new("Feature").strong());
         ui.label(RichText::new("Sessions").strong());
+        if products.is_some() {
+            ui.label(RichText::new("Map to product").strong());
+        }
         ui.end_row();
         for (feature, sessions) in &charges.unmapped {
             ui.label(feature);
             ui.label(fmt::count(*sessions));
+            if let Some(products) = products {
+                map_feature_ui(ui, feature, products, cmds);
+            }
             ui.end_row();
         }
     });
+}
+
+/// The product picker and Map button of one unmapped feature. The pick is
+/// view state only, kept in egui's memory until the feature is mapped.
+fn map_feature_ui(
+    ui: &mut Ui,
+    feature: &str,
+    products: &BTreeMap<String, Product>,
+    cmds: &mut Commands,
+) {
+    let id = egui::Id::unique(("tokenplan-map-feature", feature));
+    let stored: Option<String> = ui.data(|d| d.get_temp(id));
+    let mut pick = stored
+        .filter(|code| products.contains_key(code))
+        .or_else(|| products.keys().next().cloned())
+        .unwrap_or_default();
+    let shown = |code: &str| {
+        products
+            .get(code)
+            .map_or_else(|| code.to_owned(), |p| format!("{code} — {}", p.name))
+    };
+    ui.horizontal(|ui| {
+        let label = ui.label(format!("Map {feature} to"));
+        let picker = egui::ComboBox::from_id_salt(id)
+            .selected_text(shown(&pick))
+            .show_ui(ui, |ui| {
+                for code in products.keys() {
+                    ui.selectable_value(&mut pick, code.clone(), shown(code));
+                }
+            });
+        picker.response.labelled_by(label.id);
+        if ui
+            .button("Map")
+            .on_hover_text(format!(
+                "Add the pattern \"{feature}\" to {pick}'s features; charges and the plan are recomputed"
+            ))
+            .clicked()
+        {
+            cmds.push(Command::MapFeature {
+                feature: feature.to_owned(),
+                product: pick.clone(),
+            });
+        }
+    });
+    ui.data_mut(|d| d.insert_temp(id, pick));
 }
 
 fn ambiguities_ui(ui: &mut Ui, charges: &Charges) {

@@ -46,6 +46,14 @@ pub fn menu_bar_ui(ui: &mut Ui, prefs: &Prefs, cmds: &mut Commands) {
                 cmds.push(Command::SaveScenarioAs);
             }
             ui.separator();
+            let mut type_paths = prefs.type_paths;
+            if ui
+                .checkbox(&mut type_paths, TYPE_PATHS)
+                .on_hover_text("Open, save and export ask for a path in the app instead of the system's file dialog")
+                .changed()
+            {
+                cmds.push(Command::SetTypePaths(type_paths));
+            }
             if ui.button("Clear recent lists").clicked() {
                 cmds.push(Command::ClearRecent);
             }
@@ -75,6 +83,9 @@ pub fn menu_bar_ui(ui: &mut Ui, prefs: &Prefs, cmds: &mut Commands) {
         });
     });
 }
+
+/// The File menu's switch from file dialogs to the path prompt.
+pub const TYPE_PATHS: &str = "Type paths instead of file dialogs";
 
 /// Ctrl+O (Cmd+O on a Mac): open input files.
 pub const OPEN: egui::KeyboardShortcut =
@@ -164,6 +175,7 @@ pub fn status_bar_ui(ui: &mut Ui, status: &Status, cmds: &mut Commands) {
                 JobKind::Size => "Cancel sizing",
                 JobKind::Audit => "Cancel audit",
                 JobKind::Plan => "Cancel planning",
+                JobKind::Compare => "Cancel comparison",
             };
             if ui.button(cancel).clicked() {
                 cmds.push(Command::CancelJob(job.kind));

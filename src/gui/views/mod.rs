@@ -2,6 +2,7 @@
 //! `_ui`, only reads cached data and emits [`Command`](super::command::Command)s.
 
 pub mod charges;
+pub mod compare;
 pub mod crossover;
 pub mod data;
 pub mod fields;
@@ -9,6 +10,7 @@ pub mod frame;
 pub mod insights;
 pub mod mix;
 pub mod pool;
+pub mod prompt;
 pub mod scenario;
 pub mod table;
 

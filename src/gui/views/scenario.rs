@@ -26,12 +26,17 @@ const RULES: [&str; 5] = [
     "Hourly",
 ];
 
-/// Draws the editor for `scenario`; `path` is its file, if any.
+/// Shown beside the file name while the scenario has unsaved edits.
+pub const MODIFIED: &str = "Modified, not saved";
+
+/// Draws the editor for `scenario`; `path` is its file, if any, and
+/// `modified` says it has edits not saved there.
 pub fn scenario_ui(
     ui: &mut Ui,
     scenario: &mut Scenario,
     check: &ScenarioCheck,
     path: Option<&Path>,
+    modified: bool,
     cmds: &mut Commands,
 ) {
     ui.heading("Scenario");
@@ -40,6 +45,10 @@ pub fn scenario_ui(
             Some(p) => format!("File: {}", p.display()),
             None => "Not saved to a file yet.".to_owned(),
         });
+        if modified {
+            ui.label(RichText::new(MODIFIED).strong())
+                .on_hover_text("Edits (or mapped features) not saved to a file yet");
+        }
         if ui.button("Save scenario…").clicked() {
             cmds.push(Command::SaveScenarioAs);
         }
