@@ -116,6 +116,8 @@ pub struct App {
     /// Goes up whenever a side is pinned, loaded or cleared.
     compare_rev: u64,
     compare: JobSlot<CompareOutcome>,
+    /// Reports planned by compare jobs, reused while a side is unchanged.
+    compare_reports: compare::Reports,
     /// The comparison revision the last compare job was started for.
     compare_requested: Option<u64>,
     /// The comparison shown, with the revision it was made for.
@@ -165,6 +167,7 @@ impl App {
             compare_b: None,
             compare_rev: 0,
             compare: JobSlot::default(),
+            compare_reports: compare::Reports::default(),
             compare_requested: None,
             compared: None,
             compare_error: None,
@@ -499,8 +502,10 @@ impl App {
         let rev = self.compare_rev_now();
         self.compare_requested = Some(rev);
         let usage = Arc::clone(&self.ws.usage);
-        let work =
-            move |progress: &super::jobs::JobProgress| compare::run(&usage, &a, &b, progress);
+        let reports = self.compare_reports.clone();
+        let work = move |progress: &super::jobs::JobProgress| {
+            compare::run(&usage, &a, &b, &reports, progress)
+        };
         if let Err(e) = self.compare.start(ctx, "Comparing", rev, work) {
             self.notes.push(
                 Level::Error,

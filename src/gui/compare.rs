@@ -8,8 +8,12 @@
 //!   it, and [`scenario_diff`]: the fields that differ, `path: a → b`.
 //! - [`Side`] is what the user put on a side: the scenario pinned as the
 //!   baseline, a file loaded as B, or the one being edited.
+//! - [`Reports`] keeps the last reports by (usage, scenario), so that an
+//!   edit re-meters and re-plans only the edited side, not the pinned one
+//!   as well: half the work of every edit while a comparison is open.
 
 use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -83,15 +87,89 @@ pub type CompareOutcome = Result<Comparison, String>;
 ///
 /// # Errors
 /// Which side could not be planned, with the engine's message.
-pub fn run(usage: &Usage, a: &Side, b: &Side, progress: &dyn Progress) -> CompareOutcome {
+pub fn run(
+    usage: &Arc<Usage>,
+    a: &Side,
+    b: &Side,
+    reports: &Reports,
+    progress: &dyn Progress,
+) -> CompareOutcome {
     let plan = |side: &Side, name: &str| {
-        engine::plan_scenario(usage, &side.scenario, progress)
-            .map(|p| p.report)
-            .map_err(|e| format!("{name} ({}) cannot be planned: {e}", side.label))
+        if let Some(report) = reports.get(usage, &side.scenario) {
+            return Ok(report);
+        }
+        let report = engine::plan_scenario(usage, &side.scenario, progress)
+            .map(|p| Arc::new(p.report))
+            .map_err(|e| format!("{name} ({}) cannot be planned: {e}", side.label))?;
+        reports.put(usage, &side.scenario, Arc::clone(&report));
+        Ok::<_, String>(report)
     };
     let report_a = plan(a, "A")?;
     let report_b = plan(b, "B")?;
     Ok(Comparison::build(a, &report_a, b, &report_b))
+}
+
+/// The last few reports planned for a comparison, by usage and scenario.
+///
+/// Only compare jobs lock it (one runs at a time); the UI thread only
+/// clones the handle. The usage is held weakly: a report never keeps old
+/// usage alive, and a weak handle also keeps its address from being reused,
+/// so "same usage" cannot be mistaken.
+#[derive(Clone, Default)]
+pub struct Reports {
+    entries: Arc<Mutex<Vec<ReportEntry>>>,
+}
+
+struct ReportEntry {
+    usage: Weak<Usage>,
+    scenario: Scenario,
+    report: Arc<RecommendReport>,
+}
+
+impl Reports {
+    /// Reports kept: both sides, and the edited side's previous version.
+    const KEPT: usize = 3;
+
+    /// The report of `scenario` over `usage`, when planned lately.
+    pub fn get(&self, usage: &Arc<Usage>, scenario: &Scenario) -> Option<Arc<RecommendReport>> {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries
+            .iter()
+            .find(|e| Weak::ptr_eq(&e.usage, &Arc::downgrade(usage)) && e.scenario == *scenario)
+            .map(|e| Arc::clone(&e.report))
+    }
+
+    /// Keeps `report` as the one of `scenario` over `usage` (in place of an
+    /// older one), dropping the oldest entry and any of usage no longer
+    /// loaded.
+    pub fn put(&self, usage: &Arc<Usage>, scenario: &Scenario, report: Arc<RecommendReport>) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let same = |e: &ReportEntry| {
+            Weak::ptr_eq(&e.usage, &Arc::downgrade(usage)) && e.scenario == *scenario
+        };
+        entries.retain(|e| e.usage.strong_count() > 0 && !same(e));
+        if entries.len() >= Self::KEPT {
+            entries.remove(0);
+        }
+        entries.push(ReportEntry {
+            usage: Arc::downgrade(usage),
+            scenario: scenario.clone(),
+            report,
+        });
+    }
+
+    /// How many reports are kept (tests).
+    pub fn len(&self) -> usize {
+        self.entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// True when none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// A figure's name, what it means, its unit and its value on a report.
@@ -336,6 +414,45 @@ mod tests {
 
     fn sample() -> Scenario {
         crate::sample::scenario().unwrap()
+    }
+
+    #[test]
+    fn an_unchanged_side_is_not_planned_again() {
+        let scenario = sample();
+        let usage = Arc::new(crate::sample::usage(&scenario).0);
+        let a = Side {
+            label: "A".into(),
+            scenario: scenario.clone(),
+        };
+        let mut edited = scenario.clone();
+        edited.products.get_mut("ACD").unwrap().rates[0].tokens = Decimal::from(7);
+        let b = Side {
+            label: "B".into(),
+            scenario: edited,
+        };
+        let reports = Reports::default();
+        let first = run(&usage, &a, &b, &reports, &crate::progress::NoProgress).unwrap();
+        assert_eq!(reports.len(), 2);
+        let engine_a = engine::plan_scenario(&usage, &a.scenario, &crate::progress::NoProgress)
+            .unwrap()
+            .report;
+        assert_eq!(first.rows[0].a, Some(engine_a.total_annual_cost.0));
+
+        // A stand-in report for A: a second run must take it, not plan A.
+        let mut stand_in = engine_a.clone();
+        stand_in.total_annual_cost.0 = Decimal::from(1);
+        reports.put(&usage, &a.scenario, Arc::new(stand_in));
+        let second = run(&usage, &a, &b, &reports, &crate::progress::NoProgress).unwrap();
+        assert_eq!(second.rows[0].a, Some(Decimal::from(1)));
+        assert_eq!(second.rows[0].b, first.rows[0].b);
+
+        // Other usage, even with the same content, is planned afresh; the
+        // entries of usage no longer loaded are dropped.
+        let other = Arc::new((*usage).clone());
+        drop(usage);
+        let third = run(&other, &a, &b, &reports, &crate::progress::NoProgress).unwrap();
+        assert_eq!(third.rows[0].a, Some(engine_a.total_annual_cost.0));
+        assert_eq!(reports.len(), 2);
     }
 
     #[test]
