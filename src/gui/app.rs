@@ -1325,6 +1325,8 @@ impl eframe::App for App {
                             stale: compared
                                 .as_ref()
                                 .is_some_and(|(r, _)| *r != compare_rev_now),
+                            edited_invalid: (compare_a.is_none() || compare_b.is_none())
+                                && !check.is_ok(),
                             error: compare_error.as_deref(),
                         };
                         views::compare::compare_ui(ui, &view, cmds);

@@ -855,6 +855,33 @@ fn a_pinned_baseline_is_compared_with_the_edited_scenario() {
         total.hover
     );
     h.check_accessibility();
+
+    // An invalid edit: the comparison keeps the figures of the last valid
+    // version (whichever keystroke that was) and says so.
+    h.get_by_role_and_label(Role::Button, "Editor").click();
+    h.run();
+    h.get_by_label("Tier 1 price").scroll_to_me();
+    h.run();
+    let price = h.get_by_label("Tier 1 price");
+    price.click();
+    h.key_press(egui::Key::End);
+    for _ in 0.."3.2".len() {
+        h.key_press(egui::Key::Backspace);
+    }
+    price.type_text("-1");
+    step_until(&mut h, "the check of the invalid edit", |app| {
+        !app.is_busy()
+    });
+    h.get_by_role_and_label(Role::Button, "Compare").click();
+    h.run();
+    h.get_by_label(
+        "The edited scenario has errors (see the Editor tab): these figures are of its last valid version.",
+    );
+    // Nothing is being compared meanwhile: the figures shown are kept, and
+    // they are not of the current inputs.
+    assert!(!h.state().is_busy());
+    assert!(!h.state().comparison_is_current());
+    assert!(h.state().comparison().is_some());
 }
 
 /// Turns on File › "Type paths instead of file dialogs", as a person would.

@@ -48,6 +48,9 @@ pub struct CompareView<'a> {
     pub comparison: Option<&'a Comparison>,
     /// True while it is being remade for changed inputs.
     pub stale: bool,
+    /// True when a side is the edited scenario and that has errors: the
+    /// comparison waits for them to be fixed.
+    pub edited_invalid: bool,
     /// Why the last comparison failed.
     pub error: Option<&'a str>,
 }
@@ -86,7 +89,12 @@ pub fn compare_ui(ui: &mut Ui, view: &CompareView<'_>, cmds: &mut Commands) {
         ui.weak("Planning both scenarios…");
         return;
     };
-    if view.stale {
+    if view.stale && view.edited_invalid {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            "The edited scenario has errors (see the Editor tab): these figures are of its last valid version.",
+        );
+    } else if view.stale {
         ui.weak("(inputs changed; comparing again)");
     }
     if let Some(note) = &c.currency_note {
