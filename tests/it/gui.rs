@@ -560,16 +560,8 @@ fn the_mix_shows_the_engines_total_and_follows_the_token_price() {
     assert_ne!(after, before);
 
     open_view(&mut h, "Scenario");
-    // The token price is below the fold of the editor: scroll to it first.
-    h.get_by_label("Tier 1 price").scroll_to_me();
-    h.run();
-    let price = h.get_by_label("Tier 1 price");
-    price.click();
-    h.key_press(egui::Key::End);
-    for _ in 0.."3.00".len() {
-        h.key_press(egui::Key::Backspace);
-    }
-    price.type_text("3.2");
+    // The token price is below the fold of the editor: retype scrolls to it.
+    retype(&mut h, "Tier 1 price", "3.00", "3.2");
     step_until(&mut h, "the plan at the new price", |app| {
         app.plan_is_current() && app.plan().is_some_and(|p| p.data.total == after) && !app.is_busy()
     });
@@ -789,15 +781,7 @@ fn a_pinned_baseline_is_compared_with_the_edited_scenario() {
     assert_eq!(same.rows[0].a, Some(a));
     assert_eq!(same.rows[0].delta, Some(Decimal::ZERO));
     // Raise the first tier's price from 3.00 to 3.2 in the editor: side B.
-    h.get_by_label("Tier 1 price").scroll_to_me();
-    h.run();
-    let price = h.get_by_label("Tier 1 price");
-    price.click();
-    h.key_press(egui::Key::End);
-    for _ in 0.."3.00".len() {
-        h.key_press(egui::Key::Backspace);
-    }
-    price.type_text("3.2");
+    retype(&mut h, "Tier 1 price", "3.00", "3.2");
     step_until(&mut h, "the comparison of the edit", |app| {
         !app.is_busy() && app.comparison_is_current()
     });
@@ -860,15 +844,7 @@ fn a_pinned_baseline_is_compared_with_the_edited_scenario() {
     // version (whichever keystroke that was) and says so.
     h.get_by_role_and_label(Role::Button, "Editor").click();
     h.run();
-    h.get_by_label("Tier 1 price").scroll_to_me();
-    h.run();
-    let price = h.get_by_label("Tier 1 price");
-    price.click();
-    h.key_press(egui::Key::End);
-    for _ in 0.."3.2".len() {
-        h.key_press(egui::Key::Backspace);
-    }
-    price.type_text("-1");
+    retype(&mut h, "Tier 1 price", "3.2", "-1");
     step_until(&mut h, "the check of the invalid edit", |app| {
         !app.is_busy()
     });
@@ -1147,4 +1123,18 @@ fn a_scenario_file_is_compared_as_b_with_the_fields_that_differ() {
     assert!(h.state().comparison().is_none());
     h.get_by_label_contains("Nothing to compare yet");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Replaces the text `old` of the field labelled `label` by `new`, as a
+/// person would: scroll to it, click, End, backspace over it, type.
+fn retype(h: &mut Harness<'_, App>, label: &str, old: &str, new: &str) {
+    h.get_by_label(label).scroll_to_me();
+    h.run();
+    let field = h.get_by_label(label);
+    field.click();
+    h.key_press(egui::Key::End);
+    for _ in 0..old.len() {
+        h.key_press(egui::Key::Backspace);
+    }
+    h.get_by_label(label).type_text(new);
 }
