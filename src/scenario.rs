@@ -433,15 +433,11 @@ impl Scenario {
 
     /// The scenario as pretty RON, fields in declaration order and maps
     /// sorted, so a saved file diffs cleanly and loads back identical.
-    pub fn to_ron(&self) -> String {
-        // Serialising these types cannot fail: struct names are fixed
-        // identifiers, strings are escaped and the sink is a String.
-        #[allow(clippy::expect_used)]
-        self.try_to_ron()
-            .expect("a scenario always serialises to RON")
-    }
-
-    fn try_to_ron(&self) -> Result<String, ron::Error> {
+    ///
+    /// # Errors
+    /// The serialiser's error (none is known for these types: names are
+    /// fixed identifiers and strings are escaped).
+    pub fn to_ron(&self) -> Result<String, ron::Error> {
         let config = ron::ser::PrettyConfig::new()
             .struct_names(true)
             .indentor("    ")
@@ -482,7 +478,7 @@ impl Scenario {
             source,
         };
         let text = self
-            .try_to_ron()
+            .to_ron()
             .map_err(|e| io_error(std::io::Error::other(e.to_string())))?;
         crate::atomic::write(path, text.as_bytes()).map_err(io_error)
     }

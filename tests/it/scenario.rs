@@ -151,11 +151,11 @@ fn spec_example_loads_as_written() {
 #[test]
 fn spec_example_round_trips_through_text_and_file() {
     let s = Scenario::from_ron(&spec_text()).unwrap();
-    let text = s.to_ron();
+    let text = s.to_ron().unwrap();
     assert_eq!(Scenario::from_ron(&text).unwrap(), s);
     // Stable: writing the reloaded scenario gives the same bytes, and the
     // scales of decimals survive (2030.00 stays 2030.00, not 2030).
-    assert_eq!(Scenario::from_ron(&text).unwrap().to_ron(), text);
+    assert_eq!(Scenario::from_ron(&text).unwrap().to_ron().unwrap(), text);
     assert!(text.contains(r#"annual_price: "2030.00""#), "{text}");
     assert!(
         text.starts_with("#![enable(implicit_some)]\nScenario(\n"),
@@ -172,7 +172,7 @@ fn spec_example_round_trips_through_text_and_file() {
 
 #[test]
 fn field_order_is_stable_and_empty_sections_are_left_out() {
-    let text = Scenario::from_ron(&spec_text()).unwrap().to_ron();
+    let text = Scenario::from_ron(&spec_text()).unwrap().to_ron().unwrap();
     let at = |field: &str| {
         text.find(&format!("\n    {field}: "))
             .unwrap_or_else(|| panic!("{field} in {text}"))
@@ -277,7 +277,7 @@ fn bare_and_parameterised_rules() {
             .unwrap_or_else(|e| panic!("{written}: {e}"));
         assert_eq!(s.products["ACD"].rule, expected, "{written}");
         // Saved and reloaded, the rule is the same and as tidy as possible.
-        let text = s.to_ron();
+        let text = s.to_ron().unwrap();
         assert_eq!(
             Scenario::from_ron(&text).unwrap().products["ACD"].rule,
             expected,
@@ -298,7 +298,7 @@ fn rules_are_written_bare_or_with_only_their_set_parameters() {
         grace_minutes: Some(5),
     };
     s.products.get_mut("C3D").unwrap().rule = Rule::Hourly { time_zone: None };
-    let text = s.to_ron();
+    let text = s.to_ron().unwrap();
     assert!(
         text.contains("\n            rule: Concurrent(pool: \"TLSTOK\", linger_minutes: 30),\n"),
         "{text}"
@@ -424,7 +424,7 @@ fn optional_sections_may_be_left_out() {
     let mut bare = text.clone();
     bare.subscriptions.clear();
     bare.products.get_mut("ACD").unwrap().features.clear();
-    assert_eq!(Scenario::from_ron(&bare.to_ron()).unwrap(), bare);
+    assert_eq!(Scenario::from_ron(&bare.to_ron().unwrap()).unwrap(), bare);
 
     // Partial sizing and constraints keep the defaults of the rest.
     let partial = spec_with(
@@ -736,7 +736,7 @@ fn overdraft_forms() {
         ))
         .unwrap();
         assert_eq!(s.contract.overdraft, expected);
-        let text = s.to_ron();
+        let text = s.to_ron().unwrap();
         assert!(text.contains(&format!("overdraft: {written},")), "{text}");
         assert_eq!(Scenario::from_ron(&text).unwrap(), s);
     }
@@ -750,7 +750,7 @@ fn flat_token_price() {
     );
     let s = Scenario::from_ron(&text).unwrap();
     assert_eq!(s.token_price, TokenPrice::Flat(dec("3.00")));
-    assert!(s.to_ron().contains("token_price: Flat(\"3.00\"),"));
+    assert!(s.to_ron().unwrap().contains("token_price: Flat(\"3.00\"),"));
 }
 
 #[test]
@@ -769,7 +769,7 @@ fn sample_data_scenario_loads_and_validates() {
     // The history (2024–2025) ends before the contract starts.
     assert!(s.contract.start >= date("2026-01-01"));
     // Round trip of the bundled file too.
-    assert_eq!(Scenario::from_ron(&s.to_ron()).unwrap(), s);
+    assert_eq!(Scenario::from_ron(&s.to_ron().unwrap()).unwrap(), s);
 }
 
 // --- Property: save → load gives the identical scenario -----------------
@@ -1005,11 +1005,11 @@ proptest! {
     #[test]
     fn save_then_load_is_identical(s in scenario()) {
         prop_assert!(s.problems().is_empty(), "generated scenario invalid: {:?}", s.problems());
-        let text = s.to_ron();
+        let text = s.to_ron().unwrap();
         let back = Scenario::from_ron(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         prop_assert_eq!(&back, &s);
         // Equal decimals may differ in scale (3 vs 3.00); the text must not.
-        prop_assert_eq!(back.to_ron(), text);
+        prop_assert_eq!(back.to_ron().unwrap(), text);
     }
 }
 

@@ -182,33 +182,9 @@ impl<'a> Form<'a> {
         default_note: &str,
         path: &str,
     ) {
-        let response = ui
-            .scope_builder(stable_ids(path), |ui| {
-                ui.horizontal(|ui| {
-                    let mut set = value.is_some();
-                    let check = ui.checkbox(&mut set, label);
-                    let mut changed = check.changed();
-                    if changed {
-                        *value = set.then_some(0);
-                    }
-                    match value {
-                        Some(v) => {
-                            changed |= ui
-                                .add(egui::DragValue::new(v).speed(1.0))
-                                .labelled_by(check.id)
-                                .changed();
-                        }
-                        None => {
-                            ui.weak(default_note);
-                        }
-                    }
-                    changed
-                })
-                .inner
-            })
-            .inner;
-        self.changed |= response;
-        self.errors(ui, path);
+        self.optional(ui, label, value, default_note, path, |ui, v| {
+            ui.add(egui::DragValue::new(v).speed(1.0))
+        });
     }
 
     /// An optional text: a checkbox says whether it is set.
@@ -220,6 +196,24 @@ impl<'a> Form<'a> {
         default_note: &str,
         path: &str,
     ) {
+        self.optional(ui, label, value, default_note, path, |ui, v| {
+            ui.add(egui::TextEdit::singleline(v).desired_width(INPUT_WIDTH_PT))
+        });
+    }
+
+    /// An optional value: a checkbox (named `label`) says whether it is set,
+    /// `input` edits it when it is (named by the checkbox), `default_note`
+    /// says what applies when it is not. Setting it starts from the default
+    /// value of `T`.
+    fn optional<T: Default>(
+        &mut self,
+        ui: &mut Ui,
+        label: &str,
+        value: &mut Option<T>,
+        default_note: &str,
+        path: &str,
+        input: impl FnOnce(&mut Ui, &mut T) -> Response,
+    ) {
         let response = ui
             .scope_builder(stable_ids(path), |ui| {
                 ui.horizontal(|ui| {
@@ -227,15 +221,10 @@ impl<'a> Form<'a> {
                     let check = ui.checkbox(&mut set, label);
                     let mut changed = check.changed();
                     if changed {
-                        *value = set.then(String::new);
+                        *value = set.then(T::default);
                     }
                     match value {
-                        Some(v) => {
-                            changed |= ui
-                                .add(egui::TextEdit::singleline(v).desired_width(INPUT_WIDTH_PT))
-                                .labelled_by(check.id)
-                                .changed();
-                        }
+                        Some(v) => changed |= input(ui, v).labelled_by(check.id).changed(),
                         None => {
                             ui.weak(default_note);
                         }

@@ -330,9 +330,14 @@ fn rule_ui(ui: &mut Ui, form: &mut Form<'_>, rule: &mut Rule, at: &str) {
 fn rates_ui(ui: &mut Ui, form: &mut Form<'_>, rates: &mut Vec<Rate>, at: &str) {
     ui.label("Rates (the one in force on a charge's date applies):");
     form.errors(ui, &format!("{at}.rates"));
-    let mut remove = None;
-    for (i, rate) in rates.iter_mut().enumerate() {
-        ui.indent(format!("{at}.rates[{i}]"), |ui| {
+    let rows = |i: usize| Some(format!("{at}.rates[{i}]"));
+    list_ui(
+        ui,
+        form,
+        rates,
+        "rate",
+        rows,
+        |ui, form, i, rate| {
             form.date(
                 ui,
                 &format!("Rate {} from", i + 1),
@@ -345,50 +350,74 @@ fn rates_ui(ui: &mut Ui, form: &mut Form<'_>, rates: &mut Vec<Rate>, at: &str) {
                 &mut rate.tokens,
                 &format!("{at}.rates[{i}].tokens"),
             );
-            if ui.small_button(format!("Remove rate {}", i + 1)).clicked() {
-                remove = Some(i);
-            }
-        });
-    }
-    if let Some(i) = remove {
-        rates.remove(i);
-        form.changed = true;
-    }
-    if ui.small_button("Add rate").clicked() {
-        let last = rates.last().cloned();
-        rates.push(last.unwrap_or(Rate {
-            from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default(),
-            tokens: Decimal::ONE,
-        }));
-        form.changed = true;
-    }
+        },
+        |rates| {
+            rates.last().cloned().unwrap_or(Rate {
+                from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default(),
+                tokens: Decimal::ONE,
+            })
+        },
+    );
 }
 
 fn features_ui(ui: &mut Ui, form: &mut Form<'_>, features: &mut Vec<String>, at: &str) {
     ui.label("Feature patterns (`*` wildcards, case-insensitive):");
-    let mut remove = None;
-    for (i, pattern) in features.iter_mut().enumerate() {
-        ui.horizontal(|ui| {
+    // Each pattern on one line with its Remove button.
+    let rows = |_| None;
+    list_ui(
+        ui,
+        form,
+        features,
+        "pattern",
+        rows,
+        |ui, form, i, pattern| {
             form.text(
                 ui,
                 &format!("Pattern {}", i + 1),
                 pattern,
                 &format!("{at}.features[{i}]"),
             );
+        },
+        |_| "*".to_owned(),
+    );
+}
+
+/// A list edited in place: each item drawn by `item`, followed by its
+/// "Remove {noun} n" button, then an "Add {noun}" button that appends
+/// `new(items)`. `indent(i)` names the indented block of item `i`; `None`
+/// puts an item and its button on one line instead.
+fn list_ui<T>(
+    ui: &mut Ui,
+    form: &mut Form<'_>,
+    items: &mut Vec<T>,
+    noun: &str,
+    indent: impl Fn(usize) -> Option<String>,
+    mut item: impl FnMut(&mut Ui, &mut Form<'_>, usize, &mut T),
+    new: impl FnOnce(&[T]) -> T,
+) {
+    let mut remove = None;
+    for (i, value) in items.iter_mut().enumerate() {
+        let row = |ui: &mut Ui| {
+            item(ui, form, i, value);
             if ui
-                .small_button(format!("Remove pattern {}", i + 1))
+                .small_button(format!("Remove {noun} {}", i + 1))
                 .clicked()
             {
                 remove = Some(i);
             }
-        });
+        };
+        match indent(i) {
+            Some(id) => ui.indent(id, row),
+            None => ui.horizontal(row),
+        };
     }
     if let Some(i) = remove {
-        features.remove(i);
+        items.remove(i);
         form.changed = true;
     }
-    if ui.small_button("Add pattern").clicked() {
-        features.push("*".to_owned());
+    if ui.small_button(format!("Add {noun}")).clicked() {
+        let next = new(items);
+        items.push(next);
         form.changed = true;
     }
 }
@@ -513,9 +542,14 @@ fn token_price_ui(ui: &mut Ui, form: &mut Form<'_>, price: &mut TokenPrice) {
                 });
             form.changed |= *mode != before;
             form.errors(ui, "token_price.tiers");
-            let mut remove = None;
-            for (i, tier) in tiers.iter_mut().enumerate() {
-                ui.indent(format!("tier{i}"), |ui| {
+            let rows = |i: usize| Some(format!("tier{i}"));
+            list_ui(
+                ui,
+                form,
+                tiers,
+                "tier",
+                rows,
+                |ui, form, i, tier| {
                     form.number(
                         ui,
                         &format!("Tier {} from tokens", i + 1),
@@ -528,29 +562,20 @@ fn token_price_ui(ui: &mut Ui, form: &mut Form<'_>, price: &mut TokenPrice) {
                         &mut tier.price,
                         &format!("token_price.tiers[{i}].price"),
                     );
-                    if ui.small_button(format!("Remove tier {}", i + 1)).clicked() {
-                        remove = Some(i);
-                    }
-                });
-            }
-            if let Some(i) = remove {
-                tiers.remove(i);
-                form.changed = true;
-            }
-            if ui.small_button("Add tier").clicked() {
-                let next = tiers.last().map_or(
-                    Tier {
-                        from: 0,
-                        price: Decimal::ZERO,
-                    },
-                    |t| Tier {
-                        from: t.from.saturating_add(10_000),
-                        price: t.price,
-                    },
-                );
-                tiers.push(next);
-                form.changed = true;
-            }
+                },
+                |tiers| {
+                    tiers.last().map_or(
+                        Tier {
+                            from: 0,
+                            price: Decimal::ZERO,
+                        },
+                        |t| Tier {
+                            from: t.from.saturating_add(10_000),
+                            price: t.price,
+                        },
+                    )
+                },
+            );
         }
     }
 }
