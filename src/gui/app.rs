@@ -751,19 +751,7 @@ impl App {
 
     fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
-            Command::OpenFilesDialog if self.prompt_instead() => {
-                self.ask_path(PathPurpose::OpenUsage);
-            }
-            Command::OpenFilesDialog => {
-                let picked = rfd::FileDialog::new()
-                    .set_title("Open usage files")
-                    .add_filter("Usage files", &["csv", "tsv", "txt", "log"])
-                    .add_filter("All files", &["*"])
-                    .pick_files();
-                if let Some(paths) = picked {
-                    self.start_import(ctx, paths);
-                }
-            }
+            Command::OpenFilesDialog => self.choose_paths(ctx, PathPurpose::OpenUsage),
             Command::ImportFiles(paths) => self.start_import(ctx, paths),
             Command::LoadSample => {
                 let scenario = self
@@ -775,29 +763,15 @@ impl App {
                     });
                 self.start_load(ctx, Vec::new(), scenario);
             }
-            Command::OpenScenarioDialog if self.prompt_instead() => {
-                self.ask_path(PathPurpose::OpenScenario);
-            }
-            Command::OpenScenarioDialog => {
-                if let Some(path) = scenario_dialog().pick_file() {
-                    self.load_scenario(&path);
-                }
-            }
+            Command::OpenScenarioDialog => self.choose_paths(ctx, PathPurpose::OpenScenario),
             Command::LoadScenario(path) => self.load_scenario(&path),
             Command::SaveScenario => match self.ws.scenario_path.clone() {
                 Some(path) => self.save_scenario(&path),
                 None => self.apply(ctx, Command::SaveScenarioAs),
             },
-            Command::SaveScenarioAs if self.prompt_instead() => {
-                if self.ws.scenario.is_some() {
-                    self.ask_path(PathPurpose::SaveScenario);
-                }
-            }
             Command::SaveScenarioAs => {
-                if self.ws.scenario.is_some()
-                    && let Some(path) = scenario_dialog().set_file_name("scenario.ron").save_file()
-                {
-                    self.save_scenario(&path);
+                if self.ws.scenario.is_some() {
+                    self.choose_paths(ctx, PathPurpose::SaveScenario);
                 }
             }
             Command::ScenarioEdited => self.ws.scenario_edited(),
@@ -869,14 +843,7 @@ impl App {
                     self.compare_changed();
                 }
             }
-            Command::OpenCompareDialog if self.prompt_instead() => {
-                self.ask_path(PathPurpose::OpenCompare);
-            }
-            Command::OpenCompareDialog => {
-                if let Some(path) = scenario_dialog().set_title("Scenario B").pick_file() {
-                    self.load_compare(&path);
-                }
-            }
+            Command::OpenCompareDialog => self.choose_paths(ctx, PathPurpose::OpenCompare),
             Command::LoadCompareScenario(path) => self.load_compare(&path),
             Command::UseEditedAsB => {
                 self.compare_b = None;
@@ -945,23 +912,9 @@ impl App {
             );
             return;
         }
-        let path = match path {
-            Some(p) => p,
-            None if self.prompt_instead() => {
-                self.ask_path(PathPurpose::ExportReassignment);
-                return;
-            }
-            None => {
-                let picked = rfd::FileDialog::new()
-                    .set_title("Export reassignment list")
-                    .add_filter("CSV", &["csv"])
-                    .set_file_name("reassignment.csv")
-                    .save_file();
-                let Some(p) = picked else {
-                    return;
-                };
-                p
-            }
+        let Some(path) = path.or_else(|| self.pick_paths(PathPurpose::ExportReassignment).pop())
+        else {
+            return;
         };
         let Some((_, plan)) = &self.planned else {
             return;
@@ -979,6 +932,64 @@ impl App {
                 Level::Error,
                 format!("Reassignment list not written: {message}"),
             ),
+        }
+    }
+
+    /// Asks for the path(s) of `purpose` and uses them.
+    fn choose_paths(&mut self, ctx: &egui::Context, purpose: PathPurpose) {
+        let paths = self.pick_paths(purpose);
+        self.use_paths(ctx, purpose, paths);
+    }
+
+    /// The path(s) picked in the system's file dialog for `purpose`, none
+    /// when it was cancelled. Where dialogs can't run, this opens the path
+    /// prompt instead (and returns none): [`Self::submit_path`] answers.
+    fn pick_paths(&mut self, purpose: PathPurpose) -> Vec<PathBuf> {
+        if self.prompt_instead() {
+            self.ask_path(purpose);
+            return Vec::new();
+        }
+        let scenario_dialog = || {
+            rfd::FileDialog::new()
+                .set_title("Scenario")
+                .add_filter("Scenario (RON)", &["ron"])
+        };
+        let picked = match purpose {
+            PathPurpose::OpenUsage => rfd::FileDialog::new()
+                .set_title("Open usage files")
+                .add_filter("Usage files", &["csv", "tsv", "txt", "log"])
+                .add_filter("All files", &["*"])
+                .pick_files(),
+            PathPurpose::OpenScenario => scenario_dialog().pick_file().map(|p| vec![p]),
+            PathPurpose::OpenCompare => scenario_dialog()
+                .set_title("Scenario B")
+                .pick_file()
+                .map(|p| vec![p]),
+            PathPurpose::SaveScenario => scenario_dialog()
+                .set_file_name("scenario.ron")
+                .save_file()
+                .map(|p| vec![p]),
+            PathPurpose::ExportReassignment => rfd::FileDialog::new()
+                .set_title("Export reassignment list")
+                .add_filter("CSV", &["csv"])
+                .set_file_name("reassignment.csv")
+                .save_file()
+                .map(|p| vec![p]),
+        };
+        picked.unwrap_or_default()
+    }
+
+    /// Does what `purpose` asked the paths for (nothing when there are none).
+    fn use_paths(&mut self, ctx: &egui::Context, purpose: PathPurpose, paths: Vec<PathBuf>) {
+        let Some(path) = paths.last().cloned() else {
+            return;
+        };
+        match purpose {
+            PathPurpose::OpenUsage => self.start_import(ctx, paths),
+            PathPurpose::OpenScenario => self.load_scenario(&path),
+            PathPurpose::SaveScenario => self.save_scenario(&path),
+            PathPurpose::ExportReassignment => self.export_reassignment(Some(path)),
+            PathPurpose::OpenCompare => self.load_compare(&path),
         }
     }
 
@@ -1042,13 +1053,7 @@ impl App {
         };
         let purpose = p.purpose;
         self.prompt = None;
-        match purpose {
-            PathPurpose::OpenUsage => self.start_import(ctx, vec![path]),
-            PathPurpose::OpenScenario => self.load_scenario(&path),
-            PathPurpose::SaveScenario => self.save_scenario(&path),
-            PathPurpose::ExportReassignment => self.export_reassignment(Some(path)),
-            PathPurpose::OpenCompare => self.load_compare(&path),
-        }
+        self.use_paths(ctx, purpose, vec![path]);
     }
 
     /// Loads `path` as side B of the comparison.
@@ -1221,13 +1226,6 @@ fn problem_summary(r: &Report) -> String {
             r.lines_skipped()
         )
     }
-}
-
-/// The scenario file dialog.
-fn scenario_dialog() -> rfd::FileDialog {
-    rfd::FileDialog::new()
-        .set_title("Scenario")
-        .add_filter("Scenario (RON)", &["ron"])
 }
 
 impl eframe::App for App {

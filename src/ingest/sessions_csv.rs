@@ -1354,8 +1354,8 @@ fn read_sessions_with<R: Read + Send>(
     } else {
         0
     };
-    let Some(header) = table::first_line(first.get(bom..).unwrap_or_default()) else {
-        if blocks.eof && blocks.carry.is_empty() {
+    let (delim, simple) = match table::first_line(first.get(bom..).unwrap_or_default()) {
+        None if blocks.eof && blocks.carry.is_empty() => {
             report.fatal = true;
             report.problem(
                 0,
@@ -1364,32 +1364,16 @@ fn read_sessions_with<R: Read + Send>(
             return report;
         }
         // Blank lines for a whole block: rare enough for the simple reader.
-        first.drain(..bom);
-        let delim = b',';
-        let done = bom as u64;
-        let rest = blocks.into_rest(VecDeque::from([first]));
-        sequential(
-            rest,
-            delim,
-            1,
-            None,
-            tz,
-            usage,
-            &mut known,
-            &mut report,
-            progress,
-            total,
-            done,
-        );
-        finish(&mut report, usage, sessions_before);
-        return report;
+        None => (b',', true),
+        // A quote may hold a newline: the simple reader takes the file.
+        Some(header) => (
+            table::sniff_delimiter(header),
+            memchr::memchr(b'"', first.get(bom..).unwrap_or_default()).is_some(),
+        ),
     };
-    let delim = table::sniff_delimiter(header);
-    let body = first.get(bom..).unwrap_or_default();
-    if memchr::memchr(b'"', body).is_some() {
+    if simple {
         first.drain(..bom);
         let rest = blocks.into_rest(VecDeque::from([first]));
-        let done = bom as u64;
         sequential(
             rest,
             delim,
@@ -1401,11 +1385,14 @@ fn read_sessions_with<R: Read + Send>(
             &mut report,
             progress,
             total,
-            done,
+            bom as u64,
         );
         finish(&mut report, usage, sessions_before);
         return report;
     }
+    let body = first.get(bom..).unwrap_or_default();
+    // Found above: this block holds a header line.
+    let header = table::first_line(body).unwrap_or_default();
     // The header is the first non-blank line; blank ones before it are counted.
     let mut header_end = bom;
     let mut blank = 0u64;

@@ -40,6 +40,23 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The usage of fixture `name`, imported as the engine does under
+/// `scenario`'s server time zone.
+fn import_fixture(name: &str, scenario: &tokenplan::scenario::Scenario) -> tokenplan::usage::Usage {
+    let mut usage = tokenplan::usage::Usage::default();
+    tokenplan::ingest::import_path(
+        &data(name),
+        &tokenplan::ingest::ImportOptions {
+            time_zone: scenario.server_tz().unwrap(),
+            ..Default::default()
+        },
+        &mut usage,
+        &NoProgress,
+    )
+    .unwrap();
+    usage
+}
+
 /// The one harness factory: a window-sized app, preferences not read or
 /// written (`use_storage: false`), so every run starts the same.
 fn harness_with(options: AppOptions) -> Harness<'static, App> {
@@ -720,17 +737,7 @@ fn an_unmapped_feature_is_mapped_from_the_data_view_and_charged() {
         .features
         .push("NAVMAN_2025".into());
     assert_eq!(h.state().workspace().scenario.as_ref(), Some(&scenario));
-    let mut usage = tokenplan::usage::Usage::default();
-    tokenplan::ingest::import_path(
-        &data("unmapped_sessions.csv"),
-        &tokenplan::ingest::ImportOptions {
-            time_zone: scenario.server_tz().unwrap(),
-            ..Default::default()
-        },
-        &mut usage,
-        &NoProgress,
-    )
-    .unwrap();
+    let usage = import_fixture("unmapped_sessions.csv", &scenario);
     let metered = tokenplan::meter::meter(&usage, &scenario, &NoProgress).unwrap();
     assert!(metered.unmapped.is_empty());
     let total: Decimal = metered.pairs.iter().map(|p| p.tokens()).sum();
@@ -1050,17 +1057,7 @@ fn a_scenario_file_is_compared_as_b_with_the_fields_that_differ() {
     });
 
     // The engine on the same usage under each scenario.
-    let mut usage = tokenplan::usage::Usage::default();
-    tokenplan::ingest::import_path(
-        &data("good_sessions.csv"),
-        &tokenplan::ingest::ImportOptions {
-            time_zone: original.server_tz().unwrap(),
-            ..Default::default()
-        },
-        &mut usage,
-        &NoProgress,
-    )
-    .unwrap();
+    let usage = import_fixture("good_sessions.csv", &original);
     let recommend = |s: &tokenplan::scenario::Scenario| {
         let metered = tokenplan::meter::meter(&usage, s, &NoProgress).unwrap();
         tokenplan::plan::recommend(&metered, &usage, s).unwrap()
