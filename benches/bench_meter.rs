@@ -53,6 +53,8 @@ fn main() {
         })
         .collect();
     let scenario = Scenario {
+        pools: Default::default(),
+        prices: None,
         version: 1,
         name: "bench".into(),
         currency: "USD".into(),
@@ -66,6 +68,9 @@ fn main() {
             overage_price: dec("3.6"),
             overdraft: Overdraft::Unlimited,
             discount_rate: dec("0"),
+            pack_size: None,
+            seat_changes: Default::default(),
+            current_seats: Default::default(),
         },
         forecast: Forecast {
             history_days: 365,

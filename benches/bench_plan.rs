@@ -134,9 +134,12 @@ fn scenario() -> Scenario {
     let sub = |name: &str, price: i64, covers: &[&str]| Subscription {
         name: name.into(),
         annual_price: Decimal::new(price, 2),
+        renewal_price: None,
         covers: covers.iter().map(|c| c.to_string()).collect(),
     };
     Scenario {
+        pools: Default::default(),
+        prices: None,
         version: 1,
         name: "bench".into(),
         currency: "USD".into(),
@@ -191,6 +194,9 @@ fn scenario() -> Scenario {
             overage_price: Decimal::new(360, 2),
             overdraft: Overdraft::Unlimited,
             discount_rate: Decimal::new(8, 2),
+            pack_size: None,
+            seat_changes: Default::default(),
+            current_seats: Default::default(),
         },
         forecast: Forecast {
             history_days: 365,

@@ -129,6 +129,8 @@ fn history() -> Vec<(NaiveDate, Decimal)> {
 fn scenario() -> Scenario {
     let d = |s: &str| s.parse::<Decimal>().unwrap_or_default();
     Scenario {
+        pools: Default::default(),
+        prices: None,
         version: 1,
         name: "bench".into(),
         currency: "USD".into(),
@@ -154,6 +156,9 @@ fn scenario() -> Scenario {
             overage_price: d("3.60"),
             overdraft: Overdraft::Unlimited,
             discount_rate: d("0.08"),
+            pack_size: None,
+            seat_changes: Default::default(),
+            current_seats: Default::default(),
         },
         forecast: Forecast {
             history_days: 365,

@@ -39,10 +39,17 @@ pub struct Scenario {
     /// Subscription code → named-user subscription.
     #[serde(default)]
     pub subscriptions: BTreeMap<String, Subscription>,
+    /// Pool name → how a `Concurrent` pool is priced (SPEC §4; optional).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pools: BTreeMap<String, Pool>,
     /// Price of one token.
     pub token_price: TokenPrice,
     /// The contract being planned.
     pub contract: Contract,
+    /// Prices year by year over the term (SPEC §8; absent: year 1's prices
+    /// every year).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prices: Option<Prices>,
     /// How history becomes next year's demand.
     pub forecast: Forecast,
     /// Department → tokens per year (virtual pools).
@@ -201,8 +208,12 @@ pub struct Rate {
 pub struct Subscription {
     /// Display name.
     pub name: String,
-    /// Price per seat per year.
+    /// Price per seat per year (a new seat).
     pub annual_price: Decimal,
+    /// Price per seat per year of a seat renewed from the year before
+    /// (SPEC §8; default: `annual_price`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewal_price: Option<Decimal>,
     /// Product codes it covers.
     pub covers: Vec<String>,
 }
@@ -254,6 +265,82 @@ pub struct Contract {
     pub overdraft: Overdraft,
     /// Yearly discount rate for net present value.
     pub discount_rate: Decimal,
+    /// Tokens are bought in multiples of this (SPEC §4, §8; absent: whole
+    /// tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pack_size: Option<u32>,
+    /// When seats may change during the term (SPEC §8).
+    #[serde(default, skip_serializing_if = "SeatChanges::is_any_time")]
+    pub seat_changes: SeatChanges,
+    /// Seats held before year 1, per subscription code (SPEC §8; absent:
+    /// the assignments file's rows).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub current_seats: BTreeMap<String, u32>,
+}
+
+/// When a subscription's seat count may change during the term (SPEC §8).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SeatChanges {
+    /// Each year's seats are free.
+    #[default]
+    AnyTime,
+    /// Year 1's seats are free; from year 2 on seats never decrease.
+    AddsAtAnniversary,
+}
+
+impl SeatChanges {
+    /// True for the default (the file then leaves the field out).
+    pub fn is_any_time(&self) -> bool {
+        *self == SeatChanges::AnyTime
+    }
+}
+
+/// How a `Concurrent` pool is priced (SPEC §4).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename = "Pool", default, deny_unknown_fields)]
+pub struct Pool {
+    /// Price of one token of pool size for a year; absent: the pool is
+    /// sized, costed at 0 and warned about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_per_token_year: Option<Decimal>,
+}
+
+/// Prices year by year over the term (SPEC §8).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename = "Prices", default, deny_unknown_fields)]
+pub struct Prices {
+    /// What the prices are (e.g. "List prices of 2026-10, before discount").
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub basis: String,
+    /// Yearly escalation from year 2 on, e.g. 0.07.
+    pub escalation: Decimal,
+    /// Cap on the yearly escalation (the lower of the two applies).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalation_cap: Option<Decimal>,
+    /// Prices that replace the escalated ones in a given year.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub years: Vec<YearPrices>,
+}
+
+/// What replaces the escalated prices in one contract year (SPEC §8); later
+/// years escalate from it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename = "YearPrices", default, deny_unknown_fields)]
+pub struct YearPrices {
+    /// Contract year, 1-based.
+    pub year: u32,
+    /// Subscription code → new-seat price that year.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub subscriptions: BTreeMap<String, Decimal>,
+    /// Subscription code → renewal price that year.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub renewal_subscriptions: BTreeMap<String, Decimal>,
+    /// The token price that year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_price: Option<TokenPrice>,
+    /// The overage price that year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overage_price: Option<Decimal>,
 }
 
 /// What happens when demand exceeds the token balance.
@@ -551,6 +638,9 @@ impl Scenario {
             let at = format!("subscriptions.{code}");
             c.key(&at, code);
             c.non_negative(&format!("{at}.annual_price"), sub.annual_price);
+            if let Some(renewal) = sub.renewal_price {
+                c.non_negative(&format!("{at}.renewal_price"), renewal);
+            }
             if sub.covers.is_empty() {
                 c.err(format!("{at}.covers"), "must name at least one product");
             }
@@ -571,8 +661,12 @@ impl Scenario {
                 }
             }
         }
-        c.token_price(&self.token_price);
-        c.contract(&self.contract);
+        c.pools(self);
+        c.token_price("token_price", &self.token_price);
+        c.contract(&self.contract, &self.subscriptions);
+        if let Some(prices) = &self.prices {
+            c.prices(prices, &self.contract, &self.subscriptions);
+        }
         if self.forecast.history_days < 1 {
             c.err("forecast.history_days", "must be >= 1, got 0");
         }
@@ -700,28 +794,28 @@ impl Checker {
         }
     }
 
-    fn token_price(&mut self, price: &TokenPrice) {
+    fn token_price(&mut self, at: &str, price: &TokenPrice) {
         match price {
-            TokenPrice::Flat(p) => self.non_negative("token_price", *p),
+            TokenPrice::Flat(p) => self.non_negative(at, *p),
             TokenPrice::Tiers { tiers, .. } => {
                 if tiers.is_empty() {
-                    self.err("token_price.tiers", "must hold at least one tier, from 0");
+                    self.err(format!("{at}.tiers"), "must hold at least one tier, from 0");
                 }
                 if let Some(first) = tiers.first()
                     && first.from != 0
                 {
                     self.err(
-                        "token_price.tiers[0].from",
+                        format!("{at}.tiers[0].from"),
                         format!("the first tier must start at 0, got {}", first.from),
                     );
                 }
                 for (i, tier) in tiers.iter().enumerate() {
-                    self.non_negative(&format!("token_price.tiers[{i}].price"), tier.price);
+                    self.non_negative(&format!("{at}.tiers[{i}].price"), tier.price);
                     if let Some(prev) = i.checked_sub(1).and_then(|p| tiers.get(p))
                         && tier.from <= prev.from
                     {
                         self.err(
-                            format!("token_price.tiers[{i}].from"),
+                            format!("{at}.tiers[{i}].from"),
                             format!(
                                 "tiers must ascend by `from`: {} is not above {} (tiers[{}])",
                                 tier.from,
@@ -735,9 +829,23 @@ impl Checker {
         }
     }
 
-    fn contract(&mut self, contract: &Contract) {
+    fn contract(&mut self, contract: &Contract, subs: &BTreeMap<String, Subscription>) {
         if contract.years < 1 {
             self.err("contract.years", "must be >= 1, got 0");
+        }
+        if contract.pack_size == Some(0) {
+            self.err("contract.pack_size", "must be >= 1, got 0");
+        }
+        for code in contract.current_seats.keys() {
+            if !subs.contains_key(code) {
+                self.err(
+                    format!("contract.current_seats.{code}"),
+                    format!(
+                        "{code:?} is not a subscription of this scenario ({})",
+                        names(subs.keys())
+                    ),
+                );
+            }
         }
         self.non_negative("contract.overage_price", contract.overage_price);
         if let Overdraft::Limit(tokens) = contract.overdraft {
@@ -749,6 +857,95 @@ impl Checker {
                 "contract.discount_rate",
                 format!("must be at least 0 and below 1 (e.g. 0.08 for 8 %), got {rate}"),
             );
+        }
+    }
+
+    /// Every priced pool must be a pool some `Concurrent` product draws from.
+    fn pools(&mut self, scenario: &Scenario) {
+        let drawn: Vec<&str> = scenario
+            .products
+            .iter()
+            .filter_map(|(code, p)| match &p.rule {
+                Rule::Concurrent { pool, .. } => Some(pool.as_deref().unwrap_or(code)),
+                _ => None,
+            })
+            .collect();
+        for (name, pool) in &scenario.pools {
+            let at = format!("pools.{name}");
+            self.key(&at, name);
+            if !drawn.contains(&name.as_str()) {
+                let known = if drawn.is_empty() {
+                    "there are none".to_owned()
+                } else {
+                    format!("known: {}", drawn.join(", "))
+                };
+                self.err(
+                    at.clone(),
+                    format!("no Concurrent product draws from a pool named {name:?} ({known})"),
+                );
+            }
+            if let Some(price) = pool.price_per_token_year {
+                self.non_negative(&format!("{at}.price_per_token_year"), price);
+            }
+        }
+    }
+
+    fn prices(
+        &mut self,
+        prices: &Prices,
+        contract: &Contract,
+        subs: &BTreeMap<String, Subscription>,
+    ) {
+        if prices.escalation <= -Decimal::ONE {
+            self.err(
+                "prices.escalation",
+                format!("must be > -1 (-100 %), got {}", prices.escalation),
+            );
+        }
+        if let Some(cap) = prices.escalation_cap {
+            self.non_negative("prices.escalation_cap", cap);
+        }
+        for (i, y) in prices.years.iter().enumerate() {
+            let at = format!("prices.years[{i}]");
+            if y.year < 1 || y.year > contract.years {
+                self.err(
+                    format!("{at}.year"),
+                    format!(
+                        "must be a contract year, 1 to {}, got {}",
+                        contract.years, y.year
+                    ),
+                );
+            } else if prices.years[..i].iter().any(|p| p.year == y.year) {
+                self.err(
+                    format!("{at}.year"),
+                    format!("year {} is listed twice", y.year),
+                );
+            }
+            for (field, map) in [
+                ("subscriptions", &y.subscriptions),
+                ("renewal_subscriptions", &y.renewal_subscriptions),
+            ] {
+                for (code, price) in map {
+                    let path = format!("{at}.{field}.{code}");
+                    if subs.contains_key(code) {
+                        self.non_negative(&path, *price);
+                    } else {
+                        self.err(
+                            path,
+                            format!(
+                                "{code:?} is not a subscription of this scenario ({})",
+                                names(subs.keys())
+                            ),
+                        );
+                    }
+                }
+            }
+            if let Some(tp) = &y.token_price {
+                self.token_price(&format!("{at}.token_price"), tp);
+            }
+            if let Some(overage) = y.overage_price {
+                self.non_negative(&format!("{at}.overage_price"), overage);
+            }
         }
     }
 

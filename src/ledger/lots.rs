@@ -417,6 +417,9 @@ mod tests {
             overage_price: d("3.60"),
             overdraft: Overdraft::Unlimited,
             discount_rate: d("0.08"),
+            pack_size: None,
+            seat_changes: Default::default(),
+            current_seats: Default::default(),
         }
     }
 

@@ -689,6 +689,8 @@ mod tests {
             features: vec![pat.into()],
         };
         Scenario {
+            pools: Default::default(),
+            prices: None,
             version: 1,
             name: "t".into(),
             currency: "USD".into(),
@@ -705,6 +707,9 @@ mod tests {
                 overage_price: Decimal::ONE,
                 overdraft: Overdraft::Unlimited,
                 discount_rate: Decimal::ZERO,
+                pack_size: None,
+                seat_changes: Default::default(),
+                current_seats: Default::default(),
             },
             forecast: Forecast {
                 history_days: 365,

@@ -30,11 +30,16 @@ fn contract(start: &str, years: u32, overdraft: Overdraft, rate: &str) -> Contra
         overage_price: d("3.60"),
         overdraft,
         discount_rate: d(rate),
+        pack_size: None,
+        seat_changes: Default::default(),
+        current_seats: Default::default(),
     }
 }
 
 fn scenario(contract: Contract, price: TokenPrice, growth: &str) -> Scenario {
     Scenario {
+        pools: Default::default(),
+        prices: None,
         version: 1,
         name: "sizing test".into(),
         currency: "USD".into(),

@@ -61,6 +61,8 @@ fn calendar_day() -> Rule {
 
 fn scenario(server: &str, products: Vec<(&str, Product)>) -> Scenario {
     Scenario {
+        pools: Default::default(),
+        prices: None,
         version: 1,
         name: "test".into(),
         currency: "USD".into(),
@@ -77,6 +79,9 @@ fn scenario(server: &str, products: Vec<(&str, Product)>) -> Scenario {
             overage_price: dec("3.6"),
             overdraft: Overdraft::Unlimited,
             discount_rate: dec("0"),
+            pack_size: None,
+            seat_changes: Default::default(),
+            current_seats: Default::default(),
         },
         forecast: Forecast {
             history_days: 365,

@@ -33,6 +33,8 @@ fn scenario(
     price: TokenPrice,
 ) -> Scenario {
     Scenario {
+        pools: Default::default(),
+        prices: None,
         version: 1,
         name: "test".into(),
         currency: "USD".into(),
@@ -65,6 +67,7 @@ fn scenario(
                     Subscription {
                         name: code.to_string(),
                         annual_price: d(p),
+                        renewal_price: None,
                         covers: covers.iter().map(|c| c.to_string()).collect(),
                     },
                 )
@@ -77,6 +80,9 @@ fn scenario(
             overage_price: d("3.60"),
             overdraft: Overdraft::Unlimited,
             discount_rate: d("0.08"),
+            pack_size: None,
+            seat_changes: Default::default(),
+            current_seats: Default::default(),
         },
         forecast: Forecast {
             history_days: 365,

@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use tokenplan::scenario::{
-    Constraints, Contract, Forecast, Overdraft, Product, Rate, Rule, Scenario, ScenarioError,
-    Sizing, Subscription, Tier, TierMode, TokenPrice,
+    Constraints, Contract, Forecast, Overdraft, Pool, Prices, Product, Rate, Rule, Scenario,
+    ScenarioError, SeatChanges, Sizing, Subscription, Tier, TierMode, TokenPrice, YearPrices,
 };
 
 fn dec(s: &str) -> Decimal {
@@ -126,6 +126,9 @@ fn spec_example_loads_as_written() {
             overage_price: dec("3.60"),
             overdraft: Overdraft::Unlimited,
             discount_rate: dec("0.08"),
+            pack_size: None,
+            seat_changes: Default::default(),
+            current_seats: Default::default(),
         }
     );
     assert_eq!(
@@ -904,14 +907,23 @@ fn contract() -> impl Strategy<Value = Contract> {
             non_negative().prop_map(Overdraft::Limit)
         ],
         share_below_one(),
+        proptest::option::of(1u32..500),
+        any::<bool>(),
     )
         .prop_map(
-            |(start, years, overage_price, overdraft, discount_rate)| Contract {
+            |(start, years, overage_price, overdraft, discount_rate, pack_size, adds)| Contract {
                 start: day(start),
                 years,
                 overage_price,
                 overdraft,
                 discount_rate,
+                pack_size,
+                seat_changes: if adds {
+                    SeatChanges::AddsAtAnniversary
+                } else {
+                    SeatChanges::AnyTime
+                },
+                current_seats: BTreeMap::new(),
             },
         )
 }
@@ -942,7 +954,7 @@ prop_compose! {
         products in proptest::collection::btree_map("[A-Z][A-Z0-9_]{0,6}", product(), 1..5),
         subs in proptest::collection::btree_map(
             "[A-Z][A-Za-z0-9 ]{0,8}",
-            (text(), non_negative(), proptest::collection::btree_set(0usize..8, 1..4)),
+            (text(), non_negative(), proptest::option::of(non_negative()), proptest::collection::btree_set(0usize..8, 1..4)),
             0..4,
         ),
         token_price in token_price(),
@@ -954,16 +966,20 @@ prop_compose! {
         pins in proptest::collection::btree_map("[a-z][a-z0-9.@ ]{0,8}", proptest::collection::vec(0usize..8, 0..3), 0..3),
         switching_threshold in non_negative(),
         sizing in sizing(),
+        held in proptest::collection::vec((0usize..8, 0u32..100), 0..3),
+        pool_prices in proptest::collection::vec(proptest::option::of(non_negative()), 0..3),
+        prices in proptest::option::of((text(), share_below_one(), proptest::option::of(share_below_one()), proptest::collection::vec((0usize..8, non_negative(), proptest::option::of(non_negative())), 0..3))),
     ) -> Scenario {
+        let mut contract = contract;
         let codes: Vec<String> = products.keys().cloned().collect();
         let subscriptions: BTreeMap<String, Subscription> = subs
             .into_iter()
-            .map(|(code, (name, annual_price, covers))| {
+            .map(|(code, (name, annual_price, renewal_price, covers))| {
                 let mut covers: Vec<String> = covers.into_iter().map(|i| codes[i % codes.len()].clone()).collect();
                 covers.dedup();
                 covers.sort();
                 covers.dedup();
-                (code, Subscription { name, annual_price, covers })
+                (code, Subscription { name, annual_price, renewal_price, covers })
             })
             .collect();
         let sub_codes: Vec<String> = subscriptions.keys().cloned().collect();
@@ -981,8 +997,46 @@ prop_compose! {
             for (user, plan) in pins {
                 constraints.pinned.insert(user, plan.into_iter().map(|i| sub_codes[i % sub_codes.len()].clone()).collect());
             }
+            for (i, n) in held {
+                contract.current_seats.insert(sub_codes[i % sub_codes.len()].clone(), n);
+            }
         }
+        // Pools priced are pools some Concurrent product draws from.
+        let drawn: Vec<String> = products
+            .iter()
+            .filter_map(|(code, p)| match &p.rule {
+                Rule::Concurrent { pool, .. } => Some(pool.clone().unwrap_or_else(|| code.clone())),
+                _ => None,
+            })
+            .collect();
+        let pools: BTreeMap<String, Pool> = drawn
+            .iter()
+            .zip(pool_prices)
+            .map(|(name, price_per_token_year)| (name.clone(), Pool { price_per_token_year }))
+            .collect();
+        let prices = prices.map(|(basis, escalation, escalation_cap, years)| Prices {
+            basis,
+            escalation,
+            escalation_cap,
+            years: years
+                .into_iter()
+                .enumerate()
+                .filter(|&(k, _)| (k as u32) < contract.years)
+                .map(|(k, (sub, price, overage_price))| YearPrices {
+                    year: k as u32 + 1,
+                    subscriptions: sub_codes
+                        .get(sub % sub_codes.len().max(1))
+                        .map(|c| BTreeMap::from([(c.clone(), price)]))
+                        .unwrap_or_default(),
+                    renewal_subscriptions: BTreeMap::new(),
+                    token_price: None,
+                    overage_price,
+                })
+                .collect(),
+        });
         Scenario {
+            pools,
+            prices,
             version: 1,
             name,
             currency: "EUR".into(),
@@ -1080,4 +1134,121 @@ fn sample_feature_patterns_map_each_demo_feature_to_one_product() {
         );
     }
     assert!(glob("*ACD_20*_0F", "85730ACD_2012_0F") && !glob("*ACD_T_F", "87560ACDMEP_T_F"));
+}
+
+/// SPEC §8's fields, written as the SPEC writes them, into the §3 example.
+fn term_example() -> String {
+    spec_text()
+        .replacen(
+            r#""AEC": Subscription(name: "AEC Collection", annual_price: "3675.00", covers: ["ACD", "RVT", "C3D"]),"#,
+            r#""AEC": Subscription(name: "AEC Collection", annual_price: "3675.00", renewal_price: "3300.00", covers: ["ACD", "RVT", "C3D"]),"#,
+            1,
+        )
+        .replacen(
+            r#"discount_rate: "0.08"),"#,
+            r#"discount_rate: "0.08",
+        pack_size: 100, seat_changes: AddsAtAnniversary, current_seats: {"AEC": 10}),
+    prices: Prices(basis: "List prices of 2026-10, before discount", escalation: "0.07", escalation_cap: "0.05",
+        years: [YearPrices(year: 3, subscriptions: {"AEC": "3900.00"}, token_price: Tiers(mode: AllUnits, tiers: [Tier(from: 0, price: "3.10")]))]),"#,
+            1,
+        )
+}
+
+#[test]
+fn spec_term_fields_load_as_written_and_round_trip() {
+    let s = Scenario::from_ron(&term_example()).unwrap();
+    let aec = &s.subscriptions["AEC"];
+    assert_eq!(aec.renewal_price, Some(dec("3300.00")));
+    assert_eq!(s.subscriptions["ACD"].renewal_price, None);
+    assert_eq!(s.contract.pack_size, Some(100));
+    assert_eq!(s.contract.seat_changes, SeatChanges::AddsAtAnniversary);
+    assert_eq!(
+        s.contract.current_seats,
+        BTreeMap::from([("AEC".into(), 10)])
+    );
+    let prices = s.prices.as_ref().unwrap();
+    assert_eq!(prices.basis, "List prices of 2026-10, before discount");
+    assert_eq!(prices.escalation, dec("0.07"));
+    assert_eq!(prices.escalation_cap, Some(dec("0.05")));
+    assert_eq!(prices.years.len(), 1);
+    assert_eq!(prices.years[0].year, 3);
+    assert_eq!(prices.years[0].subscriptions["AEC"], dec("3900.00"));
+    assert_eq!(
+        prices.years[0].token_price,
+        Some(TokenPrice::Tiers {
+            mode: TierMode::AllUnits,
+            tiers: vec![Tier {
+                from: 0,
+                price: dec("3.10")
+            }]
+        })
+    );
+    assert_eq!(prices.years[0].overage_price, None);
+    let again = Scenario::from_ron(&s.to_ron().unwrap()).unwrap();
+    assert_eq!(again, s);
+    // Without the fields, the defaults: whole tokens, seats free, no prices.
+    let plain = Scenario::from_ron(&spec_text()).unwrap();
+    assert_eq!(plain.contract.pack_size, None);
+    assert_eq!(plain.contract.seat_changes, SeatChanges::AnyTime);
+    assert!(plain.contract.current_seats.is_empty() && plain.prices.is_none());
+    assert!(!plain.to_ron().unwrap().contains("seat_changes"));
+}
+
+#[test]
+fn term_and_pool_fields_are_validated_by_path() {
+    let bad = |from: &str, to: &str| error_text(&term_example().replacen(from, to, 1));
+    assert_eq!(
+        bad("pack_size: 100", "pack_size: 0"),
+        "contract.pack_size: must be >= 1, got 0"
+    );
+    assert!(
+        bad(
+            r#"current_seats: {"AEC": 10}"#,
+            r#"current_seats: {"XYZ": 10}"#
+        )
+        .starts_with("contract.current_seats.XYZ: \"XYZ\" is not a subscription"),
+    );
+    assert_eq!(
+        bad(r#"renewal_price: "3300.00""#, r#"renewal_price: "-1""#),
+        "subscriptions.AEC.renewal_price: must not be negative, got -1"
+    );
+    assert_eq!(
+        bad("YearPrices(year: 3,", "YearPrices(year: 4,"),
+        "prices.years[0].year: must be a contract year, 1 to 3, got 4"
+    );
+    assert!(
+        bad(
+            r#"subscriptions: {"AEC": "3900.00"}"#,
+            r#"subscriptions: {"X": "3900.00"}"#
+        )
+        .starts_with("prices.years[0].subscriptions.X: \"X\" is not a subscription"),
+    );
+    assert_eq!(
+        bad(r#"price: "3.10""#, r#"price: "-3.10""#),
+        "prices.years[0].token_price.tiers[0].price: must not be negative, got -3.10"
+    );
+    assert_eq!(
+        bad(r#"escalation: "0.07""#, r#"escalation: "-1""#),
+        "prices.escalation: must be > -1 (-100 %), got -1"
+    );
+    // A priced pool must be one a Concurrent product draws from.
+    let pooled = spec_text()
+        .replacen(
+            ACD_RULE,
+            r#"name: "AutoCAD", rule: Concurrent(pool: "TLSTOK"),"#,
+            1,
+        )
+        .replacen(
+            "token_price:",
+            r#"pools: {"TLSTOK": Pool(price_per_token_year: "120.00")},
+    token_price:"#,
+            1,
+        );
+    let s = Scenario::from_ron(&pooled).unwrap();
+    assert_eq!(s.pools["TLSTOK"].price_per_token_year, Some(dec("120.00")));
+    assert_eq!(Scenario::from_ron(&s.to_ron().unwrap()).unwrap(), s);
+    assert_eq!(
+        error_text(&pooled.replacen(r#"{"TLSTOK": Pool"#, r#"{"IBM": Pool"#, 1)),
+        "pools.IBM: no Concurrent product draws from a pool named \"IBM\" (known: TLSTOK)"
+    );
 }

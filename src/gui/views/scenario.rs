@@ -489,6 +489,7 @@ fn subscriptions_ui(
             Subscription {
                 name: code,
                 annual_price: Decimal::ZERO,
+                renewal_price: None,
                 covers: Vec::new(),
             },
         );
