@@ -16,7 +16,7 @@ use crate::ingest::{self, ImportOptions, Report, SourceKind};
 use crate::ledger;
 use crate::meter::{self, MeterSummary, Metered, Total};
 use crate::monitor::{self, AuditOptions};
-use crate::plan::{self, PlanInput};
+use crate::plan;
 use crate::progress::NoProgress;
 use crate::scenario::{self, Scenario};
 use crate::usage::Usage;
@@ -295,33 +295,17 @@ fn import_all(
         kind: input.kind,
     };
     let mut usage = Usage::default();
-    let mut reports = Vec::new();
-    for path in &input.files {
-        match ingest::import_path(path, &opts, &mut usage, &NoProgress) {
-            Ok(report) => reports.push(report),
-            Err(e) => {
-                let mut report = Report::new(path.display().to_string());
-                report.fatal = true;
-                report.problem(0, e.to_string());
-                reports.push(report);
-            }
-        }
+    let imported = ingest::import_files(
+        &mut usage,
+        &input.files,
+        &opts,
+        ingest::OnFatal::KeepPartial,
+        &NoProgress,
+    );
+    if let Some(note) = imported.missing_note() {
+        eprintln!("{note}");
     }
-    let missing = ingest::users_missing_from_directory(&usage);
-    if !missing.is_empty() {
-        const SHOWN: usize = 20;
-        let more = missing.len().saturating_sub(SHOWN);
-        eprintln!(
-            "{} users have usage but no row in the user directory (no department, office or zone): {}{}",
-            missing.len(),
-            missing[..missing.len().min(SHOWN)].join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            }
-        );
-    }
+    let reports = imported.reports();
     Ok((usage, reports))
 }
 
@@ -663,19 +647,7 @@ fn size_cmd(
     let loaded = import_and_meter(input, "size")?;
     let (scenario, metered) = (&loaded.scenario, &loaded.metered);
     // The token pool to buy serves what the recommended mix leaves to tokens.
-    let input_plan = PlanInput::new(metered, &loaded.usage, scenario).map_err(Fail::input)?;
-    let rec = plan::optimise_default(&input_plan).map_err(Fail::input)?;
-    let covered = plan::covered_products(&input_plan, &rec);
-    let pooled: Vec<bool> = metered
-        .rules
-        .iter()
-        .map(|r| matches!(r.kind, meter::RuleKind::Concurrent))
-        .collect();
-    let history = ledger::daily_demand_where(metered, |user, product| {
-        let idx = usize::from(product);
-        !pooled.get(idx).copied().unwrap_or(false)
-            && covered.get(&user).is_none_or(|m| m & (1u128 << idx) == 0)
-    });
+    let history = plan::token_demand(metered, &loaded.usage, scenario).map_err(Fail::input)?;
     let mut options = ledger::SizingOptions::from_scenario(scenario);
     if let Some(t) = trials {
         options.trials = t;

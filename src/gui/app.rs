@@ -54,9 +54,21 @@ pub struct ImportOutcome {
     pub scenario: Option<Result<(Scenario, Option<PathBuf>), String>>,
     /// The new usage with its reports and origin; `None` when nothing new
     /// was imported (the previous data stays).
-    pub usage: Option<(Usage, Vec<Report>, Origin)>,
+    pub usage: Option<ImportedUsage>,
     /// Files that could not be imported at all, with the cause.
     pub failures: Vec<String>,
+}
+
+/// Usage an import job made.
+pub struct ImportedUsage {
+    /// Everything imported, the data loaded before included.
+    pub usage: Usage,
+    /// One report per imported source, in import order.
+    pub reports: Vec<Report>,
+    /// Where it came from.
+    pub origin: Origin,
+    /// Users with usage but no row in the user directory, in words.
+    pub missing_note: Option<String>,
 }
 
 /// What a metering job produced: the engine's result and the charts and
@@ -297,7 +309,12 @@ impl App {
                 None => None,
                 Some(s) if files.is_empty() => {
                     let (usage, reports) = engine::sample_usage(s);
-                    Some((usage, reports, Origin::Sample))
+                    Some(ImportedUsage {
+                        usage,
+                        reports,
+                        origin: Origin::Sample,
+                        missing_note: None,
+                    })
                 }
                 Some(s) => import_into(
                     Usage::default(),
@@ -660,7 +677,13 @@ impl App {
                 format!("Not imported (the data loaded before is kept): {failure}"),
             );
         }
-        if let Some((usage, reports, origin)) = outcome.usage {
+        if let Some(ImportedUsage {
+            usage,
+            reports,
+            origin,
+            missing_note,
+        }) = outcome.usage
+        {
             let known = self.ws.reports.len();
             let new_reports = match origin {
                 Origin::Files(_) if matches!(self.ws.origin, Origin::Files(_)) => {
@@ -670,6 +693,9 @@ impl App {
             };
             for r in new_reports.iter().filter(|r| r.has_errors()) {
                 self.notes.push(Level::Warning, problem_summary(r));
+            }
+            if let Some(note) = missing_note {
+                self.notes.push(Level::Warning, note);
             }
             self.ws.set_usage(Arc::new(usage), reports, origin);
         }
@@ -1180,9 +1206,11 @@ fn import_options(scenario: Option<&Scenario>) -> ImportOptions {
     options
 }
 
-/// Imports each of `paths` into `usage` on its own: a file that fails
-/// leaves `usage` as it was and is listed in `failures`. `None` when no
-/// file was imported.
+/// Imports each of `paths` into `usage` on its own
+/// ([`engine::import_files`], a file that fails adds nothing): the
+/// files that fail are listed in `failures`. `None` when no file was
+/// imported; otherwise the usage, its reports and origin, and the note on
+/// users missing from the directory.
 fn import_into(
     mut usage: Usage,
     mut reports: Vec<Report>,
@@ -1191,23 +1219,26 @@ fn import_into(
     options: &ImportOptions,
     progress: &dyn Progress,
     failures: &mut Vec<String>,
-) -> Option<(Usage, Vec<Report>, Origin)> {
-    let mut imported = false;
-    for path in paths {
-        // Import into a copy so a file that fails half-way adds nothing.
-        let mut scratch = usage.clone();
-        match engine::import_file(path, &mut scratch, options, progress) {
-            Ok(report) if report.fatal => failures.push(problem_summary(&report)),
-            Ok(report) => {
-                usage = scratch;
+) -> Option<ImportedUsage> {
+    let imported = engine::import_files(&mut usage, paths, options, progress);
+    let missing_note = imported.missing_note();
+    let any = imported.any_kept();
+    for file in imported.files {
+        match file.outcome {
+            Ok(report) if file.kept => {
                 reports.push(report);
-                files.push(path.clone());
-                imported = true;
+                files.push(file.path);
             }
-            Err(message) => failures.push(message),
+            Ok(report) => failures.push(problem_summary(&report)),
+            Err(e) => failures.push(engine::error_chain(&e)),
         }
     }
-    imported.then_some((usage, reports, Origin::Files(files)))
+    any.then_some(ImportedUsage {
+        usage,
+        reports,
+        origin: Origin::Files(files),
+        missing_note,
+    })
 }
 
 /// One line about a report's problems: the file, how many, the first one.

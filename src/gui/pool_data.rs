@@ -183,10 +183,10 @@ impl PoolData {
             report,
             history_days,
             history_tokens,
-            annual_demand,
-            median_trial,
+            fan,
             ledger,
         } = sized;
+        let (annual_demand, median_trial) = (fan.annual, fan.median_trial);
         let side = &report.side_by_side;
         let mut plans = Vec::new();
         for (label, index) in [

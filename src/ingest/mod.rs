@@ -3,6 +3,8 @@
 //! One file per format; [`detect`] tells the kind from the content. Every
 //! importer keeps going past bad lines and accounts for each line it read:
 //! used, or skipped with a reason. Nothing is silently dropped.
+//! [`import_files`] imports several files the way the command line and the
+//! GUI both do.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,12 +20,14 @@ use crate::usage::Usage;
 pub mod assignments;
 pub mod detect;
 pub mod directory;
+pub mod files;
 pub mod flexlog;
 pub mod sessions_csv;
 mod table;
 pub mod tokenflex;
 
 pub use detect::detect;
+pub use files::{FileImport, Imported, OnFatal, import_files};
 
 /// The kinds of input file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

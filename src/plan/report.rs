@@ -185,7 +185,7 @@ impl RecommendReport {
                 saving_exact: current - annual,
             });
         }
-        let date = |d: Option<i32>| d.and_then(super::dip::date_of_day);
+        let date = |d: Option<i32>| d.map(crate::time::date_of_day);
         RecommendReport {
             users,
             seats: input

@@ -7,9 +7,11 @@ use chrono::NaiveDate;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use tokenplan::meter::{DayCharge, Metered, PairCharges};
+use tokenplan::monitor::charge_rows;
+use tokenplan::monitor::double_dip::double_dips;
 use tokenplan::plan::{
     Method, PlanError, PlanInput, RecommendReport, Schedule, baselines, cost_curve, crossover,
-    double_dips, forecast, optimise, optimise_default,
+    forecast, optimise, optimise_default,
 };
 use tokenplan::scenario::{
     Constraints, Contract, Forecast, Overdraft, Product, Rate, Rule, Scenario, Sizing,
@@ -442,7 +444,8 @@ fn current_baseline_and_double_dips_from_assignments() {
     // All subscriptions: ann AEC, bob AEC, cid ACD; dan used nothing.
     assert_eq!(base.all_subscriptions.total_cost, d("9380"));
 
-    let dips = double_dips(&m, &u, &sc);
+    // The audit's double-dip list (one implementation of the concept).
+    let dips = double_dips(&charge_rows(&u, &m), &u, &sc, d("3")).rows;
     let rows: Vec<(String, String, String, String)> = dips
         .iter()
         .map(|x| {
