@@ -398,12 +398,12 @@ fn the_pool_view_shows_the_engines_sizing_of_the_sample() {
     assert_eq!(row.expected_cost, expected);
     assert_eq!(row.p90_cost, fmt::money(best.p90_cost, "USD"));
     // On screen: the headline and the comparison table carry the figure.
-    h.get_by_label(tokenplan::gui::views::pool::PLANS);
+    h.get_by_label(tokenplan::gui::views::pool_view::PLANS);
     h.get_by_label_contains(&format!("expected cost {expected}"));
     assert!(h.query_all_by_label(&expected).count() >= 1);
     // The charts, by their legend entries.
-    h.get_by_role_and_label(Role::CheckBox, tokenplan::gui::views::pool::FAN_P50);
-    h.get_by_role_and_label(Role::CheckBox, tokenplan::gui::views::pool::EXPIRIES);
+    h.get_by_role_and_label(Role::CheckBox, tokenplan::gui::charts::pool::FAN_P50);
+    h.get_by_role_and_label(Role::CheckBox, tokenplan::gui::charts::pool::EXPIRIES);
     h.get_by_role_and_label(Role::CheckBox, "Expected cost");
 
     // The ledger is the recommended plan's, over the whole 3-year term,
@@ -461,7 +461,7 @@ fn the_insights_view_shows_the_engines_audit_of_the_sample() {
     };
 
     // Burn: the chart and the month-to-date figure.
-    h.get_by_role_and_label(Role::CheckBox, tokenplan::gui::views::insights::BURN_SERIES);
+    h.get_by_role_and_label(Role::CheckBox, tokenplan::gui::charts::burn::BURN_SERIES);
     h.get_by_role_and_label(Role::CheckBox, "Alert threshold");
     h.get_by_label(&format!(
         "{} tokens",
@@ -756,7 +756,7 @@ fn an_unmapped_feature_is_mapped_from_the_data_view_and_charged() {
     // The scenario is an unsaved edit now.
     assert!(h.state().workspace().is_modified());
     open_view(&mut h, "Scenario");
-    h.get_by_label(tokenplan::gui::views::scenario::MODIFIED);
+    h.get_by_label(tokenplan::gui::views::scenario_view::MODIFIED);
     h.check_accessibility();
 }
 
@@ -777,7 +777,7 @@ fn a_pinned_baseline_is_compared_with_the_edited_scenario() {
     assert_ne!(a, b);
 
     open_view(&mut h, "Scenario");
-    h.get_by_role_and_label(Role::Button, tokenplan::gui::views::compare::PIN)
+    h.get_by_role_and_label(Role::Button, tokenplan::gui::views::compare_view::PIN)
         .click();
     step_until(&mut h, "the comparison of the pinned scenario", |app| {
         !app.is_busy() && app.comparison_is_current()
@@ -881,10 +881,10 @@ fn type_paths(h: &mut Harness<'_, App>) {
 
 /// Replaces the prompt's path with `path`.
 fn type_path(h: &mut Harness<'_, App>, path: &Path) {
-    let field = h.get_by_label(tokenplan::gui::views::prompt::PATH);
+    let field = h.get_by_label(tokenplan::gui::views::prompt_view::PATH);
     field.focus();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.get_by_label(tokenplan::gui::views::prompt::PATH)
+    h.get_by_label(tokenplan::gui::views::prompt_view::PATH)
         .type_text(&path.display().to_string());
     h.run();
 }
@@ -903,7 +903,7 @@ fn the_reassignment_list_is_exported_through_the_path_prompt() {
     let prompt = h.state().path_prompt().unwrap();
     assert_eq!(
         prompt.purpose,
-        tokenplan::gui::prompt::PathPurpose::ExportReassignment
+        tokenplan::gui::model::prompt::PathPurpose::ExportReassignment
     );
     assert!(prompt.text.ends_with("reassignment.csv"), "{}", prompt.text);
     h.get_by_label("Export the reassignment list");
@@ -1091,7 +1091,7 @@ fn a_scenario_file_is_compared_as_b_with_the_fields_that_differ() {
     h.check_accessibility();
 
     // Pin the edited scenario as A: the same figures, A now a copy.
-    h.get_by_role_and_label(Role::Button, tokenplan::gui::views::compare::PIN)
+    h.get_by_role_and_label(Role::Button, tokenplan::gui::views::compare_view::PIN)
         .click();
     step_until(&mut h, "the comparison with a pinned A", |app| {
         !app.is_busy() && app.comparison_is_current()

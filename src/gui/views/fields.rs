@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use egui::{Color32, Response, RichText, Ui};
 use rust_decimal::Decimal;
 
-use crate::gui::derived::ScenarioCheck;
+use crate::gui::model::scenario_check::ScenarioCheck;
 
 /// Width of value inputs, points.
 const INPUT_WIDTH_PT: f32 = 160.0;

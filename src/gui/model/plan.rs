@@ -5,9 +5,8 @@
 //!   see [`PlanKey`]), optimises, and turns the result into [`PlanData`]:
 //!   KPI cards, table rows, bars and curve points with their hover texts,
 //!   all formatted on the worker so that drawing only reads.
-//! - [`PlanUi`] is what the user picked in those views (product, filters,
-//!   sort); its visible rows are rebuilt in `logic()` when the picks or the
-//!   plan change, never per frame.
+//! - [`PlanUi`](super::plan_table::PlanUi) is what the user picked in
+//!   those views; see [`super::plan_table`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -16,8 +15,8 @@ use egui_plot::{Bar, PlotPoint};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::engine::{self, Planned};
-use super::fmt;
+use crate::gui::engine::{self, Planned};
+use crate::gui::fmt;
 use crate::meter::Metered;
 use crate::plan::{Baseline, PairForecast, PlanInput, Purchase, fixed2};
 use crate::scenario::{Scenario, TokenPrice};
@@ -47,7 +46,7 @@ impl PlanKey {
 }
 
 /// A finished plan: the engine's answer and what the views draw of it.
-pub struct PlanResult {
+pub struct PlanShown {
     /// What its input was built from.
     pub key: PlanKey,
     /// The engine's answer.
@@ -56,10 +55,13 @@ pub struct PlanResult {
     pub data: PlanData,
     /// True when the input of an earlier plan was reused (price-only edit).
     pub reused_input: bool,
+    /// Plans shown so far whose input was built from metering, this one
+    /// included.
+    pub inputs_built: u64,
 }
 
 /// What a plan job produced.
-pub type PlanOutcome = Result<PlanResult, String>;
+pub type PlanOutcome = Result<PlanShown, String>;
 
 /// Where the plan job gets its input from.
 pub enum PlanSource {
@@ -69,11 +71,18 @@ pub enum PlanSource {
     Reuse(Arc<PlanInput>),
 }
 
-/// The plan job: input, optimisation at the scenario's price, view data.
+/// The plan job: input, optimisation at the scenario's price, view data;
+/// `inputs_built` is the count of the plan shown before it.
 ///
 /// # Errors
 /// The engine's message when the plan cannot be made.
-pub fn run(key: PlanKey, source: PlanSource, usage: &Usage, scenario: &Scenario) -> PlanOutcome {
+pub fn run(
+    key: PlanKey,
+    source: PlanSource,
+    usage: &Usage,
+    scenario: &Scenario,
+    inputs_built: u64,
+) -> PlanOutcome {
     let (input, reused_input) = match source {
         PlanSource::Reuse(input) => (input, true),
         PlanSource::Metered(metered) => (
@@ -83,11 +92,12 @@ pub fn run(key: PlanKey, source: PlanSource, usage: &Usage, scenario: &Scenario)
     };
     let planned = engine::plan(input, &scenario.token_price)?;
     let data = PlanData::build(&planned, usage, scenario);
-    Ok(PlanResult {
+    Ok(PlanShown {
         key,
         planned,
         data,
         reused_input,
+        inputs_built: inputs_built + u64::from(!reused_input),
     })
 }
 
@@ -718,232 +728,9 @@ fn histogram(
     }
 }
 
-/// A column of the user table.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Column {
-    /// Display name.
-    User,
-    /// Department.
-    Department,
-    /// Current plan.
-    Current,
-    /// Recommended plan.
-    Recommended,
-    /// Forecast days (of the filtered product, or all).
-    Days,
-    /// Current annual cost.
-    CurrentCost,
-    /// Recommended annual cost.
-    RecommendedCost,
-    /// Saving.
-    #[default]
-    Saving,
-}
-
-impl Column {
-    /// Every column, in display order.
-    pub const ALL: [Column; 8] = [
-        Column::User,
-        Column::Department,
-        Column::Current,
-        Column::Recommended,
-        Column::Days,
-        Column::CurrentCost,
-        Column::RecommendedCost,
-        Column::Saving,
-    ];
-
-    /// The header text.
-    pub fn label(self) -> &'static str {
-        match self {
-            Column::User => "User",
-            Column::Department => "Department",
-            Column::Current => "Current plan",
-            Column::Recommended => "Recommended plan",
-            Column::Days => "Forecast days/yr",
-            Column::CurrentCost => "Current cost",
-            Column::RecommendedCost => "Recommended cost",
-            Column::Saving => "Saving",
-        }
-    }
-}
-
-/// Which users the table lists.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TableFilter {
-    /// Only this department.
-    pub department: Option<String>,
-    /// Only users of this product.
-    pub product: Option<String>,
-    /// Only users recommended this plan.
-    pub plan: Option<String>,
-}
-
-/// What the user picked in the Crossover and Mix views.
-#[derive(Clone, Debug, Default)]
-pub struct PlanUi {
-    /// Product of the histogram (empty: the first).
-    pub product: String,
-    /// Subscription of the cost curve (empty: the first).
-    pub subscription: String,
-    /// Table filters.
-    pub filter: TableFilter,
-    /// Sort column.
-    pub sort: Column,
-    /// Sort ascending (default: descending, largest saving first).
-    pub ascending: bool,
-    visible: Vec<usize>,
-    built_for: Option<(u64, TableFilter, Column, bool)>,
-}
-
-impl PlanUi {
-    /// Rows of [`PlanData::users`] to show, filtered and sorted.
-    pub fn visible(&self) -> &[usize] {
-        &self.visible
-    }
-
-    /// Rebuilds the visible rows when the plan (`rev`) or the picks changed.
-    pub fn refresh(&mut self, rev: u64, data: &PlanData) {
-        let key = (rev, self.filter.clone(), self.sort, self.ascending);
-        if self.built_for.as_ref() == Some(&key) {
-            return;
-        }
-        let f = &self.filter;
-        let product = f.product.as_deref();
-        let days_of = |r: &UserRow| match product {
-            Some(p) => r.days.get(p).copied().unwrap_or_default(),
-            None => r.days_total,
-        };
-        let mut rows: Vec<usize> = data
-            .users
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| f.department.as_ref().is_none_or(|d| &r.department == d))
-            .filter(|(_, r)| product.is_none_or(|p| r.days.contains_key(p)))
-            .filter(|(_, r)| f.plan.as_ref().is_none_or(|p| &r.recommended_plan == p))
-            .map(|(i, _)| i)
-            .collect();
-        let users = &data.users;
-        rows.sort_by(|&a, &b| {
-            let (Some(x), Some(y)) = (users.get(a), users.get(b)) else {
-                return a.cmp(&b);
-            };
-            let order = match self.sort {
-                Column::User => x.user.cmp(&y.user),
-                Column::Department => x.department.cmp(&y.department),
-                Column::Current => x.current_plan.cmp(&y.current_plan),
-                Column::Recommended => x.recommended_plan.cmp(&y.recommended_plan),
-                Column::Days => days_of(x).cmp(&days_of(y)),
-                Column::CurrentCost => x.current_cost.cmp(&y.current_cost),
-                Column::RecommendedCost => x.recommended_cost.cmp(&y.recommended_cost),
-                Column::Saving => x.saving.cmp(&y.saving),
-            };
-            let order = if self.ascending {
-                order
-            } else {
-                order.reverse()
-            };
-            // Ties keep name order whatever the direction, so the list is stable.
-            order.then_with(|| x.user.cmp(&y.user))
-        });
-        self.visible = rows;
-        self.built_for = Some(key);
-    }
-
-    /// Sorts by `column`; a second click on the same column flips the order.
-    pub fn sort_by(&mut self, column: Column) {
-        if self.sort == column {
-            self.ascending = !self.ascending;
-        } else {
-            self.sort = column;
-            // Names and plans read best A→Z, figures largest first.
-            self.ascending = matches!(
-                column,
-                Column::User | Column::Department | Column::Current | Column::Recommended
-            );
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn row(user: &str, dept: &str, plan: &str, saving: i64, days: &[(&str, i64)]) -> UserRow {
-        let days: BTreeMap<String, Decimal> = days
-            .iter()
-            .map(|(p, d)| ((*p).to_owned(), Decimal::from(*d)))
-            .collect();
-        UserRow {
-            user: user.to_owned(),
-            department: dept.to_owned(),
-            current_plan: "tokens".to_owned(),
-            recommended_plan: plan.to_owned(),
-            days_total: days.values().copied().sum(),
-            days,
-            days_text: String::new(),
-            days_hover: String::new(),
-            current_cost: Decimal::ZERO,
-            recommended_cost: Decimal::ZERO,
-            saving: Decimal::from(saving),
-            cost_texts: Default::default(),
-            cost_hovers: Default::default(),
-        }
-    }
-
-    fn data() -> PlanData {
-        PlanData {
-            users: vec![
-                row("ann", "Civil", "C3D", 10, &[("C3D", 200)]),
-                row("bob", "MEP", "tokens", 0, &[("ACD", 5), ("RVT", 3)]),
-                row("cid", "Civil", "tokens", 0, &[("ACD", 50)]),
-                row("dee", "MEP", "AEC", 30, &[("RVT", 150), ("ACD", 90)]),
-            ],
-            ..PlanData::default()
-        }
-    }
-
-    fn names(ui: &PlanUi, data: &PlanData) -> Vec<String> {
-        ui.visible()
-            .iter()
-            .map(|&i| data.users[i].user.clone())
-            .collect()
-    }
-
-    #[test]
-    fn rows_sort_by_saving_first_then_by_any_column_with_name_ties() {
-        let d = data();
-        let mut ui = PlanUi::default();
-        ui.refresh(1, &d);
-        // Largest saving first; equal savings in name order.
-        assert_eq!(names(&ui, &d), ["dee", "ann", "bob", "cid"]);
-        ui.sort_by(Column::User);
-        ui.refresh(1, &d);
-        assert_eq!(names(&ui, &d), ["ann", "bob", "cid", "dee"]);
-        ui.sort_by(Column::User);
-        ui.refresh(1, &d);
-        assert_eq!(names(&ui, &d), ["dee", "cid", "bob", "ann"]);
-        ui.sort_by(Column::Days);
-        ui.refresh(1, &d);
-        assert_eq!(names(&ui, &d), ["dee", "ann", "cid", "bob"]);
-    }
-
-    #[test]
-    fn filters_combine_and_days_follow_the_filtered_product() {
-        let d = data();
-        let mut ui = PlanUi::default();
-        ui.filter.product = Some("ACD".to_owned());
-        ui.sort_by(Column::Days);
-        ui.refresh(1, &d);
-        // By ACD days: dee 90, cid 50, bob 5; ann uses no ACD.
-        assert_eq!(names(&ui, &d), ["dee", "cid", "bob"]);
-        ui.filter.department = Some("MEP".to_owned());
-        ui.refresh(1, &d);
-        assert_eq!(names(&ui, &d), ["dee", "bob"]);
-        ui.filter.plan = Some("tokens".to_owned());
-        ui.refresh(1, &d);
-        assert_eq!(names(&ui, &d), ["bob"]);
-    }
 
     #[test]
     fn histogram_bins_count_every_user_once() {

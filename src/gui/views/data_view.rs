@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use egui::{RichText, Ui};
 
 use crate::gui::command::{Command, Commands};
-use crate::gui::derived::{Charges, DataSummary};
 use crate::gui::fmt;
+use crate::gui::model::charges::Charges;
+use crate::gui::model::data::DataSummary;
 use crate::gui::workspace::Origin;
 use crate::ingest::Report;
 use crate::scenario::Product;

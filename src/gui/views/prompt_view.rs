@@ -5,7 +5,7 @@
 use egui::{RichText, Ui};
 
 use crate::gui::command::{Command, Commands};
-use crate::gui::prompt::PathPrompt;
+use crate::gui::model::prompt::PathPrompt;
 
 /// The label of the path field.
 pub const PATH: &str = "Path";

@@ -5,8 +5,8 @@ use egui::{RichText, Ui};
 
 use crate::gui::charts;
 use crate::gui::command::{Command, Commands};
-use crate::gui::derived::Charges;
 use crate::gui::fmt;
+use crate::gui::model::charges::Charges;
 
 /// Draws the Charges view; `stale` says the inputs changed since.
 pub fn charges_ui(

@@ -4,46 +4,32 @@
 //! drawn from [`Insights`] built by the Audit job.
 
 use egui::{RichText, Ui};
-use egui_plot::{HLine, HoverPosition, Legend, Line, Plot, PlotPoints};
 
-use crate::gui::charts::bars_ui;
+use crate::gui::charts::{self, bars_ui};
 use crate::gui::command::{Command, Commands};
-use crate::gui::insights_data::{BarItem, Insights};
+use crate::gui::model::BarItem;
+use crate::gui::model::insights::Insights;
 use crate::gui::prefs::InsightsTab;
+use crate::gui::views::freshness::{FROM_BEFORE, Freshness, Words, freshness_ui};
 use crate::gui::views::table::table_ui;
-use crate::time::date_of_day;
 
-/// Legend name of the burn chart's daily tokens.
-pub const BURN_SERIES: &str = "Tokens per day";
+const WORDS: Words = Words {
+    failed: "The audit failed",
+    running: "Auditing the history… (progress and Cancel in the status bar)",
+    stale: FROM_BEFORE,
+};
 
-fn date_label(x: f64) -> String {
-    if !x.is_finite() || x.abs() > f64::from(i32::MAX / 2) {
-        return String::new();
-    }
-    date_of_day(x.round() as i32).to_string()
-}
-
-/// Draws the Insights view on sub-tab `tab`.
+/// Draws the Insights view on sub-tab `tab`; `fresh` says whether an
+/// Audit job failed, runs, or the inputs changed since `data` was computed.
 pub fn insights_ui(
     ui: &mut Ui,
     data: Option<&Insights>,
-    error: Option<&str>,
-    running: bool,
-    stale: bool,
+    fresh: &Freshness<'_>,
     tab: InsightsTab,
     cmds: &mut Commands,
 ) {
     ui.heading("Insights");
-    if let Some(e) = error {
-        ui.label(
-            RichText::new(format!("The audit failed: {e}")).color(ui.visuals().error_fg_color),
-        );
-    }
-    if running {
-        ui.weak("Auditing the history… (progress and Cancel in the status bar)");
-    } else if stale && data.is_some() {
-        ui.weak("The inputs changed; these figures are from before.");
-    }
+    freshness_ui(ui, fresh, data.is_some(), &WORDS);
     ui.horizontal_wrapped(|ui| {
         for t in InsightsTab::ALL {
             if ui.selectable_label(tab == t, t.label()).clicked() && tab != t {
@@ -53,7 +39,7 @@ pub fn insights_ui(
     });
     ui.separator();
     let Some(d) = data else {
-        if !running && error.is_none() {
+        if !fresh.running && fresh.error.is_none() {
             ui.label("The audit runs once the data is metered under a valid scenario.");
         }
         return;
@@ -158,23 +144,5 @@ fn burn_ui(ui: &mut Ui, d: &Insights) {
             ui.end_row();
         }
     });
-    let hover = &b.hover;
-    Plot::new("burn_chart")
-        .height(300.0)
-        .legend(Legend::default())
-        .allow_scroll(false)
-        .x_axis_formatter(|mark, _| date_label(mark.value))
-        .y_axis_label("tokens per day")
-        .label_formatter(move |pos| match pos {
-            HoverPosition::NearDataPoint { index, .. } => hover.get(*index).cloned(),
-            HoverPosition::Elsewhere { position } => Some(date_label(position.x)),
-        })
-        .show(ui, |plot_ui| {
-            plot_ui.line(Line::new(BURN_SERIES, PlotPoints::Borrowed(&b.tokens)));
-            plot_ui.line(Line::new("7-day mean", PlotPoints::Borrowed(&b.avg_7d)));
-            plot_ui.line(Line::new("30-day mean", PlotPoints::Borrowed(&b.avg_30d)));
-            if let Some(a) = b.alert {
-                plot_ui.hline(HLine::new("Alert threshold", a));
-            }
-        });
+    charts::burn::burn_chart_ui(ui, b);
 }

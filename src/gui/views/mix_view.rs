@@ -5,19 +5,19 @@
 use egui::{RichText, Ui};
 
 use crate::gui::charts;
-use crate::gui::plan::{Kpi, PlanData, PlanUi};
+use crate::gui::model::plan::{Kpi, PlanData};
+use crate::gui::model::plan_table::PlanUi;
+use crate::gui::views::freshness::{Freshness, REPLANNING, freshness_ui};
 
-/// Draws the Mix view of `plan`; `stale` says the inputs changed since it
-/// was made.
-pub fn mix_ui(ui: &mut Ui, plan: Option<&PlanData>, stale: bool, state: &mut PlanUi) {
+/// Draws the Mix view of `plan`; `fresh` says whether the inputs changed
+/// since it was made.
+pub fn mix_ui(ui: &mut Ui, plan: Option<&PlanData>, fresh: &Freshness<'_>, state: &mut PlanUi) {
     ui.heading("Recommended mix");
     let Some(plan) = plan else {
         ui.label("No plan yet: it is made as soon as the charges are metered.");
         return;
     };
-    if stale {
-        ui.weak("The inputs changed; replanning…");
-    }
+    freshness_ui(ui, fresh, true, &REPLANNING);
     ui.label(&plan.window);
     ui.horizontal_wrapped(|ui| {
         for kpi in &plan.kpis {

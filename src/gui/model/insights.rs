@@ -7,32 +7,13 @@ use egui_plot::PlotPoint;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::fmt;
+use super::{BarItem, Table};
+use crate::gui::fmt;
 use crate::monitor::AuditReport;
 use crate::time::day_of_date;
 
 fn f(d: Decimal) -> f64 {
     d.to_f64().unwrap_or(0.0)
-}
-
-/// A table: header and rows of cells, as shown.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Table {
-    /// Column titles.
-    pub header: Vec<&'static str>,
-    /// Rows.
-    pub rows: Vec<Vec<String>>,
-}
-
-/// One bar: its value and what it is made of.
-#[derive(Clone, Debug, PartialEq)]
-pub struct BarItem {
-    /// Label under the bar (and in the hover).
-    pub label: String,
-    /// Height.
-    pub value: f64,
-    /// Hover text.
-    pub hover: String,
 }
 
 /// The burn chart and its key figures.

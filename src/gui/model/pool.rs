@@ -8,9 +8,9 @@ use egui_plot::PlotPoint;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::engine::Sized;
-use super::fmt;
-use super::insights_data::BarItem;
+use super::BarItem;
+use crate::gui::engine::Sized;
+use crate::gui::fmt;
 use crate::ledger::{LedgerRun, LotKind, PlanResult, SizeReport};
 use crate::time::day_of_date;
 

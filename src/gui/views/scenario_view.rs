@@ -12,7 +12,8 @@ use rust_decimal::Decimal;
 
 use super::fields::{Form, error_color};
 use crate::gui::command::{Command, Commands};
-use crate::gui::derived::{ScenarioCheck, rule_name};
+use crate::gui::model::charges::rule_name;
+use crate::gui::model::scenario_check::ScenarioCheck;
 use crate::scenario::{
     Overdraft, Product, Rate, Rule, Scenario, Subscription, Tier, TierMode, TokenPrice,
 };

@@ -7,7 +7,9 @@ use egui::{Align, Layout, Response, RichText, Ui};
 
 use crate::gui::charts;
 use crate::gui::command::{Command, Commands};
-use crate::gui::plan::{Column, PlanData, PlanUi, ProductChart, UserRow};
+use crate::gui::model::plan::{PlanData, ProductChart, UserRow};
+use crate::gui::model::plan_table::{Column, PlanUi};
+use crate::gui::views::freshness::{Freshness, REPLANNING, freshness_ui};
 
 /// Height of a table row, points.
 const ROW_HEIGHT_PT: f32 = 20.0;
@@ -15,12 +17,12 @@ const ROW_HEIGHT_PT: f32 = 20.0;
 /// Column widths of the user table, points, in [`Column::ALL`] order.
 const WIDTHS_PT: [f32; 8] = [70.0, 100.0, 110.0, 120.0, 230.0, 110.0, 120.0, 100.0];
 
-/// Draws the Crossover view of `plan`; `stale` says the inputs changed
-/// since it was made.
+/// Draws the Crossover view of `plan`; `fresh` says whether the inputs
+/// changed since it was made.
 pub fn crossover_ui(
     ui: &mut Ui,
     plan: Option<&PlanData>,
-    stale: bool,
+    fresh: &Freshness<'_>,
     state: &mut PlanUi,
     cmds: &mut Commands,
 ) {
@@ -29,9 +31,7 @@ pub fn crossover_ui(
         ui.label("No plan yet: it is made as soon as the charges are metered.");
         return;
     };
-    if stale {
-        ui.weak("The inputs changed; replanning…");
-    }
+    freshness_ui(ui, fresh, true, &REPLANNING);
     ui.label(&plan.window);
 
     let Some(chart) = pick_product(ui, plan, state) else {
@@ -47,7 +47,7 @@ pub fn crossover_ui(
 
     ui.add_space(6.0);
     ui.heading("Users");
-    filters_ui(ui, plan, state, stale, cmds);
+    filters_ui(ui, plan, state, fresh.stale, cmds);
     user_table_ui(ui, plan, state);
 }
 

@@ -5,7 +5,7 @@
 use egui::{RichText, Ui};
 
 use crate::gui::command::{Command, Commands};
-use crate::gui::compare::Comparison;
+use crate::gui::model::compare::Comparison;
 use crate::gui::prefs::ScenarioTab;
 
 /// The button that pins the scenario being edited as side A.

@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use super::engine;
-use super::fmt;
+use crate::gui::engine;
+use crate::gui::fmt;
 use crate::plan::RecommendReport;
 use crate::progress::Progress;
 use crate::scenario::Scenario;

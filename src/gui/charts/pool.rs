@@ -1,18 +1,12 @@
-//! The Pool view: how many tokens to buy, of which kind — the plan
-//! comparison, the simulated demand fan, the exact ledger of the
-//! recommended plan with its expiries, and the denial curve of every
-//! `Concurrent` pool. Everything is drawn from [`PoolData`], built by the
-//! Size job.
+//! The Pool view's charts: the fan of simulated annual demand, the exact
+//! token ledger of the recommended plan, and each `Concurrent` pool's
+//! denial curve, drawn from [`PoolData`]'s cached points.
 
-use egui::{RichText, Ui};
+use egui::Ui;
 use egui_plot::{FilledArea, HLine, HoverPosition, Legend, Line, Plot, PlotPoints, Points, VLine};
 
-use crate::gui::charts::bars_ui;
 use crate::gui::fmt;
-use crate::gui::insights_data::Table;
-use crate::gui::pool_data::{LedgerChart, PoolCurve, PoolData};
-use crate::gui::views::table::table_ui;
-use crate::time::date_of_day;
+use crate::gui::model::pool::{LedgerChart, PoolCurve, PoolData};
 
 /// Legend name of the fan's median line.
 pub const FAN_P50: &str = "P50 annual demand";
@@ -22,143 +16,10 @@ pub const FAN_BAND: &str = "P10–P90 annual demand";
 pub const EXPIRIES: &str = "Lot expiries";
 /// Legend name of the ledger's daily demand.
 pub const DEMAND: &str = "Daily demand";
-/// Heading of the plan comparison.
-pub const PLANS: &str = "Plan comparison";
 
-/// The date at plot x `x` (day number since 1970-01-01).
-fn date_label(x: f64) -> String {
-    if !x.is_finite() || x.abs() > f64::from(i32::MAX / 2) {
-        return String::new();
-    }
-    date_of_day(x.round() as i32).to_string()
-}
-
-/// Draws the Pool view; `running` says a Size job is under way, `stale`
-/// that the inputs changed since `data` was computed.
-pub fn pool_ui(
-    ui: &mut Ui,
-    data: Option<&PoolData>,
-    error: Option<&str>,
-    running: bool,
-    stale: bool,
-) {
-    ui.heading("Token pool sizing");
-    if let Some(e) = error {
-        ui.label(RichText::new(format!("Sizing failed: {e}")).color(ui.visuals().error_fg_color));
-    }
-    if running {
-        ui.weak("Simulating the contract term… (progress and Cancel in the status bar)");
-    } else if stale && data.is_some() {
-        ui.weak("The inputs changed; these figures are from before.");
-    }
-    let Some(d) = data else {
-        if !running && error.is_none() {
-            ui.label("Sizing runs once the data is metered under a valid scenario.");
-        }
-        return;
-    };
-    ui.label(RichText::new(&d.headline).strong());
-    ui.weak(&d.basis);
-
-    ui.add_space(8.0);
-    ui.heading(PLANS);
-    plans_table_ui(ui, d);
-    bars_ui(
-        ui,
-        "plan_costs",
-        &[("Expected cost", &d.cost_bars), ("P90 cost", &d.p90_bars)],
-        &format!("present value, {}", d.currency),
-    );
-
-    ui.add_space(8.0);
-    ui.heading("Simulated demand per contract year");
-    ui.weak(format!(
-        "{} simulated terms: the band spans the 10th to the 90th percentile of each year's token demand, the line is the median; the dashed line is the recommended annual purchase.",
-        fmt::count(u64::from(d.report.trials))
-    ));
-    fan_ui(ui, d);
-    let fan_table = Table {
-        header: vec!["Contract year", "P10 tokens", "P50 tokens", "P90 tokens"],
-        rows: d.fan.rows.iter().map(|r| r.to_vec()).collect(),
-    };
-    table_ui(ui, "fan_table", &fan_table, "No simulated years.");
-
-    ui.add_space(8.0);
-    ui.heading("Token ledger of the recommended plan");
-    ui.weak(&d.ledger_note);
-    match &d.ledger {
-        Ok(chart) => {
-            ledger_ui(ui, chart);
-            ui.label(&chart.totals);
-            let years = Table {
-                header: vec![
-                    "Contract year",
-                    "Demand",
-                    "Consumed",
-                    "Expired",
-                    "Overage",
-                    "Paid",
-                ],
-                rows: chart.years.iter().map(|r| r.to_vec()).collect(),
-            };
-            table_ui(ui, "ledger_years", &years, "No contract years.");
-        }
-        Err(e) => {
-            ui.label(format!("The ledger could not run: {e}"));
-        }
-    }
-
-    ui.add_space(8.0);
-    ui.heading("Concurrent pools");
-    if d.pools.is_empty() {
-        ui.weak("No product of the scenario is charged under Concurrent: no pool to size.");
-    }
-    for pool in &d.pools {
-        pool_curve_ui(ui, pool);
-    }
-}
-
-fn plans_table_ui(ui: &mut Ui, d: &PoolData) {
-    egui::Grid::new("plan_comparison")
-        .striped(true)
-        .num_columns(8)
-        .show(ui, |ui| {
-            for h in [
-                "Plan",
-                "Annual tokens per year",
-                "Contract tokens",
-                "Expected cost",
-                "P10 cost",
-                "P90 cost",
-                "Expected expired",
-                "P(overage)",
-            ] {
-                ui.label(RichText::new(h).strong());
-            }
-            ui.end_row();
-            for p in &d.plans {
-                let label = if p.recommended {
-                    RichText::new(format!("{} (recommended)", p.label)).strong()
-                } else {
-                    RichText::new(&p.label)
-                };
-                ui.label(label);
-                ui.label(&p.annual);
-                ui.label(&p.contract);
-                ui.label(&p.expected_cost).on_hover_text(format!(
-                    "Mean over {} trials of the present value of purchases, overage and refused demand",
-                    fmt::count(u64::from(d.report.trials))
-                ));
-                ui.label(&p.p10_cost);
-                ui.label(&p.p90_cost);
-                ui.label(&p.expected_expired);
-                ui.label(&p.overage_probability);
-                ui.end_row();
-            }
-        });
-}
-
-fn fan_ui(ui: &mut Ui, d: &PoolData) {
+/// The fan of simulated demand per contract year: the P10–P90 band, the
+/// P50 line and the recommended annual purchase.
+pub fn fan_ui(ui: &mut Ui, d: &PoolData) {
     let fan = &d.fan;
     let rows = &fan.rows;
     Plot::new("demand_fan")
@@ -199,7 +60,9 @@ fn fan_ui(ui: &mut Ui, d: &PoolData) {
         });
 }
 
-fn ledger_ui(ui: &mut Ui, chart: &LedgerChart) {
+/// The exact ledger: one balance line per lot, the daily demand and the
+/// lots' expiries; hovers give each day's exact figures.
+pub fn ledger_ui(ui: &mut Ui, chart: &LedgerChart) {
     let run = &chart.run;
     let lots = &chart.lots;
     let expiries = &chart.expiries;
@@ -207,7 +70,7 @@ fn ledger_ui(ui: &mut Ui, chart: &LedgerChart) {
         .height(300.0)
         .legend(Legend::default())
         .allow_scroll(false)
-        .x_axis_formatter(|mark, _| date_label(mark.value))
+        .x_axis_formatter(|mark, _| super::date_label(mark.value))
         .y_axis_label("tokens")
         .label_formatter(move |pos| match pos {
             HoverPosition::NearDataPoint {
@@ -236,7 +99,7 @@ fn ledger_ui(ui: &mut Ui, chart: &LedgerChart) {
                     fmt::decimal(day.remaining())
                 ))
             }
-            HoverPosition::Elsewhere { position } => Some(date_label(position.x)),
+            HoverPosition::Elsewhere { position } => Some(super::date_label(position.x)),
         })
         .show(ui, |plot_ui| {
             for lot in lots {
@@ -258,7 +121,9 @@ fn ledger_ui(ui: &mut Ui, chart: &LedgerChart) {
         });
 }
 
-fn pool_curve_ui(ui: &mut Ui, pool: &PoolCurve) {
+/// One `Concurrent` pool: its summary line and denied checkouts against
+/// the pool size, the size meeting the target marked.
+pub fn pool_curve_ui(ui: &mut Ui, pool: &PoolCurve) {
     ui.label(format!(
         "{} ({}): peak {} tokens over {} checkouts; {} tokens keep denials at or under {} of checkouts.",
         pool.pool,

@@ -1,6 +1,7 @@
-//! Derived data the views draw: plot points, sorted tables, totals and
-//! validation messages, rebuilt in `logic()` only when the input revision
-//! they come from changes — never per frame.
+//! What the Charges view and the status bar draw of a metering result:
+//! tokens per day as plot points, per-product totals, pools, unmapped and
+//! ambiguous features. Built by the metering job on its worker, never in a
+//! frame.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,12 +10,9 @@ use egui_plot::PlotPoint;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::engine::{self, FieldProblem};
-use crate::ingest::Report;
 use crate::meter::Metered;
 use crate::scenario::{Rule, Scenario};
 use crate::time::date_of_day;
-use crate::usage::Usage;
 
 /// One date of the tokens-per-day chart.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -213,91 +211,6 @@ pub fn rule_name(rule: &Rule) -> &'static str {
     }
 }
 
-/// What the Data view shows about the imported sources.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DataSummary {
-    /// Every problem of every report, `file:line: message`, in import order.
-    pub problems: Vec<String>,
-    /// Problems counted but not kept in full, over all reports.
-    pub problems_not_kept: u64,
-    /// Indices into `problems` that match the filter.
-    pub filtered: Vec<usize>,
-    /// The filter text (case-insensitive substring).
-    pub filter: String,
-    /// Sessions, users, features, hosts in the usage.
-    pub sessions: u64,
-    /// Users.
-    pub users: u64,
-    /// Distinct features as spelled in the sources.
-    pub features: u64,
-}
-
-impl DataSummary {
-    /// Summarises the reports and the usage they built.
-    pub fn build(reports: &[Report], usage: &Usage, filter: &str) -> DataSummary {
-        let mut s = DataSummary {
-            problems: reports
-                .iter()
-                .flat_map(|r| r.problems.iter().map(ToString::to_string))
-                .collect(),
-            problems_not_kept: reports.iter().map(|r| r.problems_not_kept).sum(),
-            sessions: usage.sessions.len() as u64,
-            users: usage.users.len() as u64,
-            features: usage.features.len() as u64,
-            ..DataSummary::default()
-        };
-        s.set_filter(filter);
-        s
-    }
-
-    /// Re-filters the problems.
-    pub fn set_filter(&mut self, filter: &str) {
-        self.filter = filter.to_owned();
-        let needle = filter.trim().to_lowercase();
-        self.filtered = self
-            .problems
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| needle.is_empty() || p.to_lowercase().contains(&needle))
-            .map(|(i, _)| i)
-            .collect();
-    }
-}
-
-/// Validation messages of the scenario by field path.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ScenarioCheck {
-    /// Every problem, in the engine's order.
-    pub problems: Vec<FieldProblem>,
-    /// Messages by field path.
-    pub by_field: BTreeMap<String, Vec<String>>,
-}
-
-impl ScenarioCheck {
-    /// Validates `scenario`.
-    pub fn build(scenario: &Scenario) -> ScenarioCheck {
-        let problems = engine::scenario_problems(scenario);
-        let mut by_field: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for p in &problems {
-            by_field
-                .entry(p.field.clone())
-                .or_default()
-                .push(p.message.clone());
-        }
-        ScenarioCheck { problems, by_field }
-    }
-
-    /// Messages about exactly `field`.
-    pub fn at(&self, field: &str) -> &[String] {
-        self.by_field.get(field).map_or(&[], Vec::as_slice)
-    }
-
-    /// True when the scenario can be metered.
-    pub fn is_ok(&self) -> bool {
-        self.problems.is_empty()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -369,17 +282,5 @@ mod tests {
                 peak_days_total: 15,
             }]
         );
-    }
-
-    #[test]
-    fn problem_filter_is_case_insensitive() {
-        let mut r = Report::new("a.csv");
-        r.skip(3, "bad", "End before start");
-        r.skip(9, "bad", "empty user");
-        let mut s = DataSummary::build(&[r], &Usage::default(), "");
-        assert_eq!(s.filtered, vec![0, 1]);
-        s.set_filter("END");
-        assert_eq!(s.filtered, vec![0]);
-        assert_eq!(s.problems[0], "a.csv:3: End before start");
     }
 }
