@@ -18,7 +18,10 @@ use rust_decimal::prelude::ToPrimitive;
 use crate::gui::engine::{self, Planned};
 use crate::gui::fmt;
 use crate::meter::Metered;
-use crate::plan::{Baseline, PairForecast, PlanInput, Purchase, fixed2};
+use crate::plan::{
+    Baseline, Baselines, CostCurve, PairForecast, PlanInput, Purchase, RecommendReport,
+    Recommendation, fixed2,
+};
 use crate::scenario::{Scenario, TokenPrice};
 use crate::usage::{Usage, UserId};
 
@@ -279,377 +282,485 @@ fn to_f64(d: Decimal) -> f64 {
 impl PlanData {
     /// Formats a plan for the views.
     pub fn build(planned: &Planned, usage: &Usage, scenario: &Scenario) -> PlanData {
-        let Planned {
+        let c = Ctx::new(planned, usage, scenario);
+        let (users, per_product) = user_rows(&c);
+        let products = product_charts(&c, per_product);
+        PlanData {
+            product_codes: products.iter().map(|p| p.code.clone()).collect(),
+            currency: c.cur.to_owned(),
+            total: c.rec.total_cost,
+            kpis: kpi_cards(&c),
+            window: window_line(&c),
+            departments: distinct(&users, |u| &u.department),
+            plans: distinct(&users, |u| &u.recommended_plan),
+            users,
+            products,
+            crossover: crossover_rows(&c),
+            costs: cost_bars(&c),
+            curves: curve_charts(&c),
+            seats: seat_rows(&c),
+            warnings: c.report.warnings.clone(),
+        }
+    }
+}
+
+/// Per product index, the (forecast days a year, user name) pairs of its
+/// histogram.
+type ByProduct<'a> = BTreeMap<u16, Vec<(Decimal, &'a str)>>;
+
+/// What every section of [`PlanData::build`] reads.
+struct Ctx<'a> {
+    input: &'a PlanInput,
+    rec: &'a Recommendation,
+    baselines: &'a Baselines,
+    report: &'a RecommendReport,
+    curves: &'a [CostCurve],
+    usage: &'a Usage,
+    scenario: &'a Scenario,
+    /// The scenario's currency.
+    cur: &'a str,
+    /// The price per token the recommendation bought at.
+    price: Decimal,
+    /// 1 + the forecast's growth per year.
+    growth: Decimal,
+    /// Days of the forecast window.
+    window_days: u32,
+    /// Subscription names by code.
+    sub_name: HashMap<&'a str, &'a str>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(planned: &'a Planned, usage: &'a Usage, scenario: &'a Scenario) -> Ctx<'a> {
+        let input = &*planned.input;
+        Ctx {
             input,
-            rec,
-            baselines,
-            report,
-            curves,
-        } = planned;
-        let cur = scenario.currency.as_str();
-        let price = rec.unit_price;
-        let code_of = |p: u16| {
-            input
-                .products
-                .get(usize::from(p))
-                .cloned()
-                .unwrap_or_default()
-        };
-        let forecast: HashMap<(UserId, u16), &PairForecast> = input
-            .forecast
-            .pairs
-            .iter()
-            .map(|p| ((p.user, p.product), p))
-            .collect();
-        let growth = (Decimal::ONE + scenario.forecast.growth_per_year).normalize();
-        let window_days = input.forecast.window_days;
-
-        let mut users = Vec::with_capacity(input.users.len());
-        let mut per_product: BTreeMap<u16, Vec<(Decimal, &str)>> = BTreeMap::new();
-        for ((u, pick), line) in input.users.iter().zip(&rec.picks).zip(&report.users) {
-            let mut days = BTreeMap::new();
-            let mut hover = Vec::new();
-            for d in &u.demand {
-                let code = code_of(d.product);
-                per_product
-                    .entry(d.product)
-                    .or_default()
-                    .push((d.days, u.name.as_str()));
-                let made_of = forecast.get(&(u.user, d.product)).map_or_else(
-                    || format!("{}: {code} {} days", u.name, fixed2(d.days)),
-                    |p| {
-                        format!(
-                            "{}: {code} {} days in the window × 365/{window_days} × {growth} = {} days; {} tokens",
-                            u.name,
-                            p.window_charges,
-                            fixed2(d.days),
-                            fixed2(d.tokens)
-                        )
-                    },
-                );
-                hover.push(made_of);
-                days.insert(code, d.days);
-            }
-            let days_text = days
-                .iter()
-                .map(|(c, d)| format!("{c} {}", fixed2(*d)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let (cs, ct) = input.plan_parts(u, u.current);
-            let cost_hover = |plan: &str, subs: Decimal, tokens: Decimal| {
-                format!(
-                    "{plan}: subscriptions {} + {} tokens × {} = {} → {} {cur} a year",
-                    amount(subs),
-                    fixed2(tokens),
-                    fmt::decimal(price),
-                    amount(tokens * price),
-                    amount(subs + tokens * price)
-                )
-            };
-            let current_cost = line.current_annual_cost.0;
-            let recommended_cost = line.annual_cost.0;
-            let saving = line.saving.0;
-            users.push(UserRow {
-                user: u.name.clone(),
-                department: usage
-                    .directory
-                    .get(&u.user)
-                    .map(|e| e.department.clone())
-                    .unwrap_or_default(),
-                current_plan: plan_text(&line.current_plan),
-                recommended_plan: plan_text(&line.subscriptions),
-                days_total: days.values().copied().sum(),
-                days,
-                days_text,
-                days_hover: hover.join("\n"),
-                current_cost,
-                recommended_cost,
-                saving,
-                cost_texts: [
-                    amount(current_cost),
-                    amount(recommended_cost),
-                    amount(saving),
-                ],
-                cost_hovers: [
-                    cost_hover(
-                        &format!("Current plan ({})", plan_text(&line.current_plan)),
-                        cs,
-                        ct,
-                    ),
-                    cost_hover(
-                        &format!("Recommended plan ({})", plan_text(&line.subscriptions)),
-                        pick.subscription_cost,
-                        pick.tokens,
-                    ),
-                ],
-            });
-        }
-        let departments: Vec<String> = users
-            .iter()
-            .map(|u| u.department.clone())
-            .filter(|d| !d.is_empty())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let plans: Vec<String> = users
-            .iter()
-            .map(|u| u.recommended_plan.clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-
-        let sub_name: HashMap<&str, &str> = input
-            .subscriptions
-            .iter()
-            .map(|s| (s.code.as_str(), s.name.as_str()))
-            .collect();
-        let products: Vec<ProductChart> = per_product
-            .into_iter()
-            .map(|(p, mut list)| {
-                let code = code_of(p);
-                list.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
-                let lines = report
-                    .crossover
-                    .iter()
-                    .filter(|c| c.product == code)
-                    .filter_map(|c| {
-                        let days = c.days_per_year?;
-                        let name = sub_name.get(c.subscription.as_str()).copied().unwrap_or("");
-                        Some((
-                            to_f64(days.0),
-                            format!("{name} pays off above {days} days/yr"),
-                        ))
-                    })
-                    .collect();
-                histogram(
-                    code.clone(),
-                    scenario
-                        .products
-                        .get(&code)
-                        .map(|p| p.name.clone())
-                        .unwrap_or_default(),
-                    &list,
-                    lines,
-                )
-            })
-            .collect();
-
-        let crossover = report
-            .crossover
-            .iter()
-            .map(|c| CrossoverRow {
-                subscription: format!(
-                    "{} ({})",
-                    c.subscription,
-                    sub_name.get(c.subscription.as_str()).copied().unwrap_or("")
-                ),
-                product: c.product.clone(),
-                rate: fmt::decimal(c.rate.0),
-                per_year: c
-                    .days_per_year
-                    .map_or("never".to_owned(), |d| d.to_string()),
-                per_month: c
-                    .days_per_month
-                    .map_or("never".to_owned(), |d| d.to_string()),
-            })
-            .collect();
-
-        // Baselines against the recommendation.
-        let mut costs = CostBars::default();
-        let mut hovers = Vec::new();
-        let mut categories = vec![
-            Spend::of("All tokens", &baselines.all_tokens),
-            Spend::of("All subscriptions", &baselines.all_subscriptions),
-        ];
-        if let Some(c) = &baselines.current {
-            categories.push(Spend::of("Current", c));
-        }
-        categories.push(Spend {
-            label: "Recommended",
-            subscriptions: rec.subscription_cost,
-            purchase: rec.purchase,
-            seats: rec.seats.iter().sum(),
-        });
-        for (x, c) in categories.into_iter().enumerate() {
-            let x = x as f64;
-            costs.labels.push(c.label);
-            costs
+            rec: &planned.rec,
+            baselines: &planned.baselines,
+            report: &planned.report,
+            curves: &planned.curves,
+            usage,
+            scenario,
+            cur: scenario.currency.as_str(),
+            price: planned.rec.unit_price,
+            growth: (Decimal::ONE + scenario.forecast.growth_per_year).normalize(),
+            window_days: input.forecast.window_days,
+            sub_name: input
                 .subscriptions
-                .push(Bar::new(x, to_f64(c.subscriptions)).width(0.6));
-            costs
-                .tokens
-                .push(Bar::new(x, to_f64(c.purchase.cost)).width(0.6));
-            hovers.push(format!(
-                "{}: {} {cur} a year\nSubscriptions: {} seats, {} {cur}\nTokens: {} bought (bracket price {}), {} {cur}",
-                c.label,
-                amount(c.subscriptions + c.purchase.cost),
-                c.seats,
-                amount(c.subscriptions),
-                fmt::decimal(c.purchase.tokens.round_dp(2)),
-                fmt::decimal(c.purchase.price),
-                amount(c.purchase.cost)
-            ));
+                .iter()
+                .map(|s| (s.code.as_str(), s.name.as_str()))
+                .collect(),
         }
-        costs.hovers = Arc::new(hovers);
+    }
 
-        let curves = curves
-            .iter()
-            .map(|c| {
-                let points: Vec<PlotPoint> = c
-                    .points
-                    .iter()
-                    .map(|p| PlotPoint::new(f64::from(p.seats), to_f64(p.total_cost)))
-                    .collect();
-                let hovers = c
-                    .points
-                    .iter()
-                    .enumerate()
-                    .map(|(k, p)| {
-                        let who = match k.checked_sub(1).and_then(|i| c.order.get(i)) {
-                            Some(name) => format!(" (seat {} goes to {name})", p.seats),
-                            None => " (pinned holders only)".to_owned(),
-                        };
-                        format!(
-                            "{} {} seats: total {} {cur} a year{who}",
-                            c.subscription,
-                            p.seats,
-                            amount(p.total_cost)
-                        )
-                    })
-                    .collect();
-                let best = c.points.get(c.optimum);
-                CurveChart {
-                    code: c.subscription.clone(),
-                    name: sub_name
-                        .get(c.subscription.as_str())
-                        .copied()
-                        .unwrap_or("")
-                        .to_owned(),
-                    optimum: points.get(c.optimum).copied().into_iter().collect(),
-                    points,
-                    recommended_seats: f64::from(c.recommended_seats),
-                    hovers,
-                    summary: best.map_or_else(String::new, |b| {
-                        format!(
-                            "Cheapest with {} seats ({} {cur}); the recommendation has {}.",
-                            b.seats,
-                            amount(b.total_cost),
-                            c.recommended_seats
-                        )
-                    }),
-                }
-            })
-            .collect();
+    /// The code of product index `p`.
+    fn code_of(&self, p: u16) -> String {
+        self.input
+            .products
+            .get(usize::from(p))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
 
-        let seats = input
-            .subscriptions
+/// One row per user, and per product the (forecast days, user) pairs of
+/// its histogram.
+fn user_rows<'a>(c: &Ctx<'a>) -> (Vec<UserRow>, ByProduct<'a>) {
+    let Ctx {
+        input,
+        rec,
+        report,
+        usage,
+        cur,
+        price,
+        growth,
+        window_days,
+        ..
+    } = *c;
+    let code_of = |p: u16| c.code_of(p);
+    let forecast: HashMap<(UserId, u16), &PairForecast> = input
+        .forecast
+        .pairs
+        .iter()
+        .map(|p| ((p.user, p.product), p))
+        .collect();
+    let mut users = Vec::with_capacity(input.users.len());
+    let mut per_product: BTreeMap<u16, Vec<(Decimal, &str)>> = BTreeMap::new();
+    for ((u, pick), line) in input.users.iter().zip(&rec.picks).zip(&report.users) {
+        let mut days = BTreeMap::new();
+        let mut hover = Vec::new();
+        for d in &u.demand {
+            let code = code_of(d.product);
+            per_product
+                .entry(d.product)
+                .or_default()
+                .push((d.days, u.name.as_str()));
+            let made_of = forecast.get(&(u.user, d.product)).map_or_else(
+                || format!("{}: {code} {} days", u.name, fixed2(d.days)),
+                |p| {
+                    format!(
+                        "{}: {code} {} days in the window × 365/{window_days} × {growth} = {} days; {} tokens",
+                        u.name,
+                        p.window_charges,
+                        fixed2(d.days),
+                        fixed2(d.tokens)
+                    )
+                },
+            );
+            hover.push(made_of);
+            days.insert(code, d.days);
+        }
+        let days_text = days
             .iter()
-            .zip(&rec.seats)
-            .map(|(s, &n)| SeatRow {
-                code: s.code.clone(),
-                name: s.name.clone(),
-                price: amount(s.price),
-                seats: fmt::count(u64::from(n)),
-                cost: amount(s.price * Decimal::from(n)),
-                covers: s.cover_codes.join(", "),
-            })
-            .collect();
-
-        let seats_total: u32 = rec.seats.iter().sum();
-        let seat_lines: Vec<String> = input
-            .subscriptions
-            .iter()
-            .zip(&rec.seats)
-            .filter(|(_, n)| **n > 0)
-            .map(|(s, &n)| {
-                format!(
-                    "{}: {n} × {} = {} {cur}",
-                    s.code,
-                    amount(s.price),
-                    amount(s.price * Decimal::from(n))
-                )
-            })
-            .collect();
-        let tokens_line = format!(
-            "Tokens: {} bought × {} = {} {cur}",
-            fmt::decimal(rec.purchase.tokens.round_dp(2)),
-            fmt::decimal(price),
-            amount(rec.purchase.cost)
-        );
-        let mut kpis = vec![Kpi {
-            title: "Annual cost",
-            value: fmt::money(rec.total_cost, cur),
-            hover: format!(
-                "Subscriptions: {seats_total} seats, {} {cur}\n{tokens_line}\nTotal: {} {cur} a year ({:?})",
-                amount(rec.subscription_cost),
-                amount(rec.total_cost),
-                rec.method
-            ),
-        }];
-        if let Some(c) = &baselines.current {
-            kpis.push(Kpi {
-                title: "Saving vs current",
-                value: fmt::money(c.total_cost - rec.total_cost, cur),
-                hover: format!(
-                    "Current assignments: {} {cur}\nRecommendation: {} {cur}",
-                    amount(c.total_cost),
-                    amount(rec.total_cost)
+            .map(|(c, d)| format!("{c} {}", fixed2(*d)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (cs, ct) = input.plan_parts(u, u.current);
+        let cost_hover = |plan: &str, subs: Decimal, tokens: Decimal| {
+            format!(
+                "{plan}: subscriptions {} + {} tokens × {} = {} → {} {cur} a year",
+                amount(subs),
+                fixed2(tokens),
+                fmt::decimal(price),
+                amount(tokens * price),
+                amount(subs + tokens * price)
+            )
+        };
+        let current_cost = line.current_annual_cost.0;
+        let recommended_cost = line.annual_cost.0;
+        let saving = line.saving.0;
+        users.push(UserRow {
+            user: u.name.clone(),
+            department: usage
+                .directory
+                .get(&u.user)
+                .map(|e| e.department.clone())
+                .unwrap_or_default(),
+            current_plan: plan_text(&line.current_plan),
+            recommended_plan: plan_text(&line.subscriptions),
+            days_total: days.values().copied().sum(),
+            days,
+            days_text,
+            days_hover: hover.join("\n"),
+            current_cost,
+            recommended_cost,
+            saving,
+            cost_texts: [
+                amount(current_cost),
+                amount(recommended_cost),
+                amount(saving),
+            ],
+            cost_hovers: [
+                cost_hover(
+                    &format!("Current plan ({})", plan_text(&line.current_plan)),
+                    cs,
+                    ct,
                 ),
-            });
-        }
+                cost_hover(
+                    &format!("Recommended plan ({})", plan_text(&line.subscriptions)),
+                    pick.subscription_cost,
+                    pick.tokens,
+                ),
+            ],
+        });
+    }
+    (users, per_product)
+}
+
+/// The sorted distinct non-empty values of `f` over `users`.
+fn distinct(users: &[UserRow], f: impl Fn(&UserRow) -> &String) -> Vec<String> {
+    users
+        .iter()
+        .map(|u| f(u).clone())
+        .filter(|v| !v.is_empty())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// One histogram per product with a forecast, with its crossover lines.
+fn product_charts(
+    c: &Ctx<'_>,
+    per_product: BTreeMap<u16, Vec<(Decimal, &str)>>,
+) -> Vec<ProductChart> {
+    let Ctx {
+        report, scenario, ..
+    } = *c;
+    let sub_name = &c.sub_name;
+    let code_of = |p: u16| c.code_of(p);
+    per_product
+        .into_iter()
+        .map(|(p, mut list)| {
+            let code = code_of(p);
+            list.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+            let lines = report
+                .crossover
+                .iter()
+                .filter(|c| c.product == code)
+                .filter_map(|c| {
+                    let days = c.days_per_year?;
+                    let name = sub_name.get(c.subscription.as_str()).copied().unwrap_or("");
+                    Some((
+                        to_f64(days.0),
+                        format!("{name} pays off above {days} days/yr"),
+                    ))
+                })
+                .collect();
+            histogram(
+                code.clone(),
+                scenario
+                    .products
+                    .get(&code)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default(),
+                &list,
+                lines,
+            )
+        })
+        .collect()
+}
+
+/// The crossover table.
+fn crossover_rows(c: &Ctx<'_>) -> Vec<CrossoverRow> {
+    let (report, sub_name) = (c.report, &c.sub_name);
+    report
+        .crossover
+        .iter()
+        .map(|c| CrossoverRow {
+            subscription: format!(
+                "{} ({})",
+                c.subscription,
+                sub_name.get(c.subscription.as_str()).copied().unwrap_or("")
+            ),
+            product: c.product.clone(),
+            rate: fmt::decimal(c.rate.0),
+            per_year: c
+                .days_per_year
+                .map_or("never".to_owned(), |d| d.to_string()),
+            per_month: c
+                .days_per_month
+                .map_or("never".to_owned(), |d| d.to_string()),
+        })
+        .collect()
+}
+
+/// The baselines' stacked annual cost against the recommendation's.
+fn cost_bars(c: &Ctx<'_>) -> CostBars {
+    let Ctx {
+        rec,
+        baselines,
+        cur,
+        ..
+    } = *c;
+    let mut costs = CostBars::default();
+    let mut hovers = Vec::new();
+    let mut categories = vec![
+        Spend::of("All tokens", &baselines.all_tokens),
+        Spend::of("All subscriptions", &baselines.all_subscriptions),
+    ];
+    if let Some(c) = &baselines.current {
+        categories.push(Spend::of("Current", c));
+    }
+    categories.push(Spend {
+        label: "Recommended",
+        subscriptions: rec.subscription_cost,
+        purchase: rec.purchase,
+        seats: rec.seats.iter().sum(),
+    });
+    for (x, c) in categories.into_iter().enumerate() {
+        let x = x as f64;
+        costs.labels.push(c.label);
+        costs
+            .subscriptions
+            .push(Bar::new(x, to_f64(c.subscriptions)).width(0.6));
+        costs
+            .tokens
+            .push(Bar::new(x, to_f64(c.purchase.cost)).width(0.6));
+        hovers.push(format!(
+            "{}: {} {cur} a year\nSubscriptions: {} seats, {} {cur}\nTokens: {} bought (bracket price {}), {} {cur}",
+            c.label,
+            amount(c.subscriptions + c.purchase.cost),
+            c.seats,
+            amount(c.subscriptions),
+            fmt::decimal(c.purchase.tokens.round_dp(2)),
+            fmt::decimal(c.purchase.price),
+            amount(c.purchase.cost)
+        ));
+    }
+    costs.hovers = Arc::new(hovers);
+
+    costs
+}
+
+/// One cost curve per subscription as plot points with hovers.
+fn curve_charts(c: &Ctx<'_>) -> Vec<CurveChart> {
+    let Ctx { curves, cur, .. } = *c;
+    let sub_name = &c.sub_name;
+    curves
+        .iter()
+        .map(|c| {
+            let points: Vec<PlotPoint> = c
+                .points
+                .iter()
+                .map(|p| PlotPoint::new(f64::from(p.seats), to_f64(p.total_cost)))
+                .collect();
+            let hovers = c
+                .points
+                .iter()
+                .enumerate()
+                .map(|(k, p)| {
+                    let who = match k.checked_sub(1).and_then(|i| c.order.get(i)) {
+                        Some(name) => format!(" (seat {} goes to {name})", p.seats),
+                        None => " (pinned holders only)".to_owned(),
+                    };
+                    format!(
+                        "{} {} seats: total {} {cur} a year{who}",
+                        c.subscription,
+                        p.seats,
+                        amount(p.total_cost)
+                    )
+                })
+                .collect();
+            let best = c.points.get(c.optimum);
+            CurveChart {
+                code: c.subscription.clone(),
+                name: sub_name
+                    .get(c.subscription.as_str())
+                    .copied()
+                    .unwrap_or("")
+                    .to_owned(),
+                optimum: points.get(c.optimum).copied().into_iter().collect(),
+                points,
+                recommended_seats: f64::from(c.recommended_seats),
+                hovers,
+                summary: best.map_or_else(String::new, |b| {
+                    format!(
+                        "Cheapest with {} seats ({} {cur}); the recommendation has {}.",
+                        b.seats,
+                        amount(b.total_cost),
+                        c.recommended_seats
+                    )
+                }),
+            }
+        })
+        .collect()
+}
+
+/// Seats per subscription.
+fn seat_rows(c: &Ctx<'_>) -> Vec<SeatRow> {
+    let Ctx { input, rec, .. } = *c;
+    input
+        .subscriptions
+        .iter()
+        .zip(&rec.seats)
+        .map(|(s, &n)| SeatRow {
+            code: s.code.clone(),
+            name: s.name.clone(),
+            price: amount(s.price),
+            seats: fmt::count(u64::from(n)),
+            cost: amount(s.price * Decimal::from(n)),
+            covers: s.cover_codes.join(", "),
+        })
+        .collect()
+}
+
+/// The KPI cards, each with what it is made of.
+fn kpi_cards(c: &Ctx<'_>) -> Vec<Kpi> {
+    let Ctx {
+        input,
+        rec,
+        baselines,
+        cur,
+        price,
+        ..
+    } = *c;
+    let seats_total: u32 = rec.seats.iter().sum();
+    let seat_lines: Vec<String> = input
+        .subscriptions
+        .iter()
+        .zip(&rec.seats)
+        .filter(|(_, n)| **n > 0)
+        .map(|(s, &n)| {
+            format!(
+                "{}: {n} × {} = {} {cur}",
+                s.code,
+                amount(s.price),
+                amount(s.price * Decimal::from(n))
+            )
+        })
+        .collect();
+    let tokens_line = format!(
+        "Tokens: {} bought × {} = {} {cur}",
+        fmt::decimal(rec.purchase.tokens.round_dp(2)),
+        fmt::decimal(price),
+        amount(rec.purchase.cost)
+    );
+    let mut kpis = vec![Kpi {
+        title: "Annual cost",
+        value: fmt::money(rec.total_cost, cur),
+        hover: format!(
+            "Subscriptions: {seats_total} seats, {} {cur}\n{tokens_line}\nTotal: {} {cur} a year ({:?})",
+            amount(rec.subscription_cost),
+            amount(rec.total_cost),
+            rec.method
+        ),
+    }];
+    if let Some(c) = &baselines.current {
         kpis.push(Kpi {
-            title: "Saving vs all tokens",
-            value: fmt::money(baselines.all_tokens.total_cost - rec.total_cost, cur),
+            title: "Saving vs current",
+            value: fmt::money(c.total_cost - rec.total_cost, cur),
             hover: format!(
-                "All tokens: {} {cur}\nRecommendation: {} {cur}",
-                amount(baselines.all_tokens.total_cost),
+                "Current assignments: {} {cur}\nRecommendation: {} {cur}",
+                amount(c.total_cost),
                 amount(rec.total_cost)
             ),
         });
-        kpis.push(Kpi {
-            title: "Seats to buy",
-            value: fmt::count(u64::from(seats_total)),
-            hover: if seat_lines.is_empty() {
-                "No subscription: everything is tokens.".to_owned()
-            } else {
-                seat_lines.join("\n")
-            },
-        });
-        kpis.push(Kpi {
-            title: "Tokens a year",
-            value: fmt::decimal(rec.purchase.tokens.round_dp(2)),
-            hover: format!(
-                "Forecast use left to tokens: {}\nBought: {} (raised to a tier floor when that is cheaper)\nPrice per token: {} (bracket {})",
-                fmt::decimal(rec.tokens_needed.round_dp(2)),
-                fmt::decimal(rec.purchase.tokens.round_dp(2)),
-                fmt::decimal(price),
-                fmt::decimal(rec.purchase.price)
-            ),
-        });
+    }
+    kpis.push(Kpi {
+        title: "Saving vs all tokens",
+        value: fmt::money(baselines.all_tokens.total_cost - rec.total_cost, cur),
+        hover: format!(
+            "All tokens: {} {cur}\nRecommendation: {} {cur}",
+            amount(baselines.all_tokens.total_cost),
+            amount(rec.total_cost)
+        ),
+    });
+    kpis.push(Kpi {
+        title: "Seats to buy",
+        value: fmt::count(u64::from(seats_total)),
+        hover: if seat_lines.is_empty() {
+            "No subscription: everything is tokens.".to_owned()
+        } else {
+            seat_lines.join("\n")
+        },
+    });
+    kpis.push(Kpi {
+        title: "Tokens a year",
+        value: fmt::decimal(rec.purchase.tokens.round_dp(2)),
+        hover: format!(
+            "Forecast use left to tokens: {}\nBought: {} (raised to a tier floor when that is cheaper)\nPrice per token: {} (bracket {})",
+            fmt::decimal(rec.tokens_needed.round_dp(2)),
+            fmt::decimal(rec.purchase.tokens.round_dp(2)),
+            fmt::decimal(price),
+            fmt::decimal(rec.purchase.price)
+        ),
+    });
 
-        let window = match (&report.forecast_window.start, &report.forecast_window.end) {
-            (Some(s), Some(e)) => format!(
-                "Forecast from {s} to {e} ({window_days} days) × 365/{window_days} × {growth} growth."
-            ),
-            _ => "No charges to forecast from.".to_owned(),
-        };
+    kpis
+}
 
-        PlanData {
-            product_codes: products.iter().map(|p| p.code.clone()).collect(),
-            currency: cur.to_owned(),
-            total: rec.total_cost,
-            kpis,
-            window,
-            users,
-            departments,
-            products,
-            plans,
-            crossover,
-            costs,
-            curves,
-            seats,
-            warnings: report.warnings.clone(),
-        }
+/// One line on the forecast window.
+fn window_line(c: &Ctx<'_>) -> String {
+    let Ctx {
+        report,
+        growth,
+        window_days,
+        ..
+    } = *c;
+    match (&report.forecast_window.start, &report.forecast_window.end) {
+        (Some(s), Some(e)) => format!(
+            "Forecast from {s} to {e} ({window_days} days) × 365/{window_days} × {growth} growth."
+        ),
+        _ => "No charges to forecast from.".to_owned(),
     }
 }
 

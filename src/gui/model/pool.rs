@@ -183,125 +183,18 @@ impl PoolData {
             report,
             history_days,
             history_tokens,
-            fan,
+            fan: demand,
             ledger,
         } = sized;
-        let (annual_demand, median_trial) = (fan.annual, fan.median_trial);
-        let side = &report.side_by_side;
-        let mut plans = Vec::new();
-        for (label, index) in [
-            ("Annual only", side.annual_only),
-            ("Contract only", side.contract_only),
-            ("Best mix", side.best_mix),
-            ("Within risk", report.recommended_within_risk),
-        ] {
-            if let Some(p) = index.and_then(|i| report.plans.get(i)) {
-                plans.push(PlanRow::new(
-                    label,
-                    p,
-                    index == Some(report.recommended),
-                    currency,
-                ));
-            }
-        }
-        let headline = report.plans.get(report.recommended).map_or_else(
-            || "No plan was evaluated.".to_owned(),
-            |p| {
-                format!(
-                    "Recommended: {} annual tokens per year + {} contract tokens, expected cost {} (P10 {}, P90 {}), {} chance of overage.",
-                    fmt::decimal(p.annual_tokens_per_year),
-                    fmt::decimal(p.contract_tokens),
-                    fmt::money(p.expected_cost, currency),
-                    fmt::money(p.p10_cost, currency),
-                    fmt::money(p.p90_cost, currency),
-                    percent(p.overage_probability),
-                )
-            },
-        );
-        let basis = format!(
-            "Demand: what the recommended mix leaves to tokens, {} tokens over {} days of history ({} used, resampled in whole weeks and grown as the scenario's forecast says); {} trials, seed {}; present values at the contract start.",
-            fmt::decimal(history_tokens),
-            fmt::count(history_days as u64),
-            fmt::count(report.history_days as u64),
-            fmt::count(u64::from(report.trials)),
-            report.seed,
-        );
-        let fan = Fan {
-            xs: (1..=annual_demand.len()).map(|y| y as f64).collect(),
-            p10: annual_demand.iter().map(|q| f(q[0])).collect(),
-            p90: annual_demand.iter().map(|q| f(q[2])).collect(),
-            p50: annual_demand
-                .iter()
-                .enumerate()
-                .map(|(i, q)| PlotPoint::new((i + 1) as f64, f(q[1])))
-                .collect(),
-            rows: annual_demand
-                .iter()
-                .enumerate()
-                .map(|(i, q)| {
-                    let year = report.term_start.year() + i as i32;
-                    [
-                        format!("Year {} ({year})", i + 1),
-                        fmt::decimal(q[0]),
-                        fmt::decimal(q[1]),
-                        fmt::decimal(q[2]),
-                    ]
-                })
-                .collect(),
-        };
-        let pools = report
-            .pools
-            .iter()
-            .map(|p| PoolCurve {
-                pool: p.pool.clone(),
-                products: p.products.join(", "),
-                peak: p.peak,
-                checkouts: p.checkouts,
-                target: percent(p.target_denial_rate),
-                size_for_target: p.size_for_target,
-                points: p
-                    .denials
-                    .iter()
-                    .map(|d| PlotPoint::new(f64::from(d.size), d.denied_checkouts as f64))
-                    .collect(),
-                hover: p
-                    .denials
-                    .iter()
-                    .map(|d| {
-                        format!(
-                            "Pool of {} tokens\n{} checkouts denied ({} of {})\n{} token-hours, {} users refused",
-                            d.size,
-                            fmt::count(d.denied_checkouts),
-                            percent(d.denial_rate),
-                            fmt::count(p.checkouts),
-                            fmt::decimal(d.denied_token_hours),
-                            fmt::count(d.denied_users)
-                        )
-                    })
-                    .collect(),
-            })
-            .collect();
-        let ledger_note = format!(
-            "The exact ledger of the recommended plan on the median simulated term: trial {} of {}, whose total demand over the term is the P50 of all trials (resampled weeks of history, grown).",
-            median_trial + 1,
-            report.trials
-        );
-        let bar = |p: &PlanRow, value: f64, what: &str, shown: &str| BarItem {
-            label: p.label.clone(),
-            value,
-            hover: format!(
-                "{}: {what} {shown}\n{} annual tokens per year + {} contract tokens\nexpected expired {} tokens, P(overage) {}",
-                p.label, p.annual, p.contract, p.expected_expired, p.overage_probability
-            ),
-        };
+        let plans = plan_rows(&report, currency);
         PoolData {
             cost_bars: plans
                 .iter()
-                .map(|p| bar(p, p.expected_cost_f64, "expected cost", &p.expected_cost))
+                .map(|p| plan_bar(p, p.expected_cost_f64, "expected cost", &p.expected_cost))
                 .collect(),
             p90_bars: plans
                 .iter()
-                .map(|p| bar(p, p.p90_cost_f64, "P90 cost", &p.p90_cost))
+                .map(|p| plan_bar(p, p.p90_cost_f64, "P90 cost", &p.p90_cost))
                 .collect(),
             recommended_annual: report
                 .plans
@@ -309,14 +202,147 @@ impl PoolData {
                 .map(|p| f(p.annual_tokens_per_year)),
             ledger: ledger.map(|run| ledger_chart(&run, currency)),
             currency: currency.to_owned(),
-            basis,
-            headline,
+            basis: basis(&report, history_days, history_tokens),
+            headline: headline(&report, currency),
             plans,
-            ledger_note,
-            fan,
-            pools,
+            ledger_note: format!(
+                "The exact ledger of the recommended plan on the median simulated term: trial {} of {}, whose total demand over the term is the P50 of all trials (resampled weeks of history, grown).",
+                demand.median_trial + 1,
+                report.trials
+            ),
+            fan: fan(&report, &demand.annual),
+            pools: pool_curves(&report),
             report,
         }
+    }
+}
+
+/// Annual only, contract only, best mix and within risk, those that
+/// exist, the recommended one marked.
+fn plan_rows(report: &SizeReport, currency: &str) -> Vec<PlanRow> {
+    let side = &report.side_by_side;
+    let mut plans = Vec::new();
+    for (label, index) in [
+        ("Annual only", side.annual_only),
+        ("Contract only", side.contract_only),
+        ("Best mix", side.best_mix),
+        ("Within risk", report.recommended_within_risk),
+    ] {
+        if let Some(p) = index.and_then(|i| report.plans.get(i)) {
+            plans.push(PlanRow::new(
+                label,
+                p,
+                index == Some(report.recommended),
+                currency,
+            ));
+        }
+    }
+    plans
+}
+
+/// The recommended plan in words.
+fn headline(report: &SizeReport, currency: &str) -> String {
+    report.plans.get(report.recommended).map_or_else(
+        || "No plan was evaluated.".to_owned(),
+        |p| {
+            format!(
+                "Recommended: {} annual tokens per year + {} contract tokens, expected cost {} (P10 {}, P90 {}), {} chance of overage.",
+                fmt::decimal(p.annual_tokens_per_year),
+                fmt::decimal(p.contract_tokens),
+                fmt::money(p.expected_cost, currency),
+                fmt::money(p.p10_cost, currency),
+                fmt::money(p.p90_cost, currency),
+                percent(p.overage_probability),
+            )
+        },
+    )
+}
+
+/// Where the demand comes from: the history sized and the simulation.
+fn basis(report: &SizeReport, history_days: usize, history_tokens: Decimal) -> String {
+    format!(
+        "Demand: what the recommended mix leaves to tokens, {} tokens over {} days of history ({} used, resampled in whole weeks and grown as the scenario's forecast says); {} trials, seed {}; present values at the contract start.",
+        fmt::decimal(history_tokens),
+        fmt::count(history_days as u64),
+        fmt::count(report.history_days as u64),
+        fmt::count(u64::from(report.trials)),
+        report.seed,
+    )
+}
+
+/// The fan of simulated demand per contract year: band, median, table.
+fn fan(report: &SizeReport, annual_demand: &[[Decimal; 3]]) -> Fan {
+    Fan {
+        xs: (1..=annual_demand.len()).map(|y| y as f64).collect(),
+        p10: annual_demand.iter().map(|q| f(q[0])).collect(),
+        p90: annual_demand.iter().map(|q| f(q[2])).collect(),
+        p50: annual_demand
+            .iter()
+            .enumerate()
+            .map(|(i, q)| PlotPoint::new((i + 1) as f64, f(q[1])))
+            .collect(),
+        rows: annual_demand
+            .iter()
+            .enumerate()
+            .map(|(i, q)| {
+                let year = report.term_start.year() + i as i32;
+                [
+                    format!("Year {} ({year})", i + 1),
+                    fmt::decimal(q[0]),
+                    fmt::decimal(q[1]),
+                    fmt::decimal(q[2]),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// The denial curve of every `Concurrent` pool.
+fn pool_curves(report: &SizeReport) -> Vec<PoolCurve> {
+    report
+        .pools
+        .iter()
+        .map(|p| PoolCurve {
+            pool: p.pool.clone(),
+            products: p.products.join(", "),
+            peak: p.peak,
+            checkouts: p.checkouts,
+            target: percent(p.target_denial_rate),
+            size_for_target: p.size_for_target,
+            points: p
+                .denials
+                .iter()
+                .map(|d| PlotPoint::new(f64::from(d.size), d.denied_checkouts as f64))
+                .collect(),
+            hover: p
+                .denials
+                .iter()
+                .map(|d| {
+                    format!(
+                        "Pool of {} tokens\n{} checkouts denied ({} of {})\n{} token-hours, {} users refused",
+                        d.size,
+                        fmt::count(d.denied_checkouts),
+                        percent(d.denial_rate),
+                        fmt::count(p.checkouts),
+                        fmt::decimal(d.denied_token_hours),
+                        fmt::count(d.denied_users)
+                    )
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// One bar per compared plan of `value` (`what`, shown as `shown`), its
+/// hover saying what the plan buys.
+fn plan_bar(p: &PlanRow, value: f64, what: &str, shown: &str) -> BarItem {
+    BarItem {
+        label: p.label.clone(),
+        value,
+        hover: format!(
+            "{}: {what} {shown}\n{} annual tokens per year + {} contract tokens\nexpected expired {} tokens, P(overage) {}",
+            p.label, p.annual, p.contract, p.expected_expired, p.overage_probability
+        ),
     }
 }
 

@@ -15,7 +15,8 @@ use crate::gui::command::{Command, Commands};
 use crate::gui::model::charges::rule_name;
 use crate::gui::model::scenario_check::ScenarioCheck;
 use crate::scenario::{
-    Overdraft, Product, Rate, Rule, Scenario, Subscription, Tier, TierMode, TokenPrice,
+    Contract, Overdraft, Product, Rate, Rule, Scenario, Sizing, Subscription, Tier, TierMode,
+    TokenPrice,
 };
 
 /// The rule names, in the order the rule menu lists them.
@@ -41,33 +42,8 @@ pub fn scenario_ui(
     cmds: &mut Commands,
 ) {
     ui.heading("Scenario");
-    ui.horizontal(|ui| {
-        ui.label(match path {
-            Some(p) => format!("File: {}", p.display()),
-            None => "Not saved to a file yet.".to_owned(),
-        });
-        if modified {
-            ui.label(RichText::new(MODIFIED).strong())
-                .on_hover_text("Edits (or mapped features) not saved to a file yet");
-        }
-        if ui.button("Save scenario…").clicked() {
-            cmds.push(Command::SaveScenarioAs);
-        }
-    });
-    if check.problems.is_empty() {
-        ui.label("The scenario is valid.");
-    } else {
-        ui.label(
-            RichText::new(format!(
-                "{} problem(s); charges are not recomputed until they are fixed:",
-                check.problems.len()
-            ))
-            .color(error_color(ui)),
-        );
-        for p in &check.problems {
-            ui.label(RichText::new(format!("{}: {}", p.field, p.message)).color(error_color(ui)));
-        }
-    }
+    file_line_ui(ui, path, modified, cmds);
+    problems_ui(ui, check);
     ui.separator();
 
     let mut form = Form::new(check);
@@ -96,22 +72,7 @@ pub fn scenario_ui(
                 token_price_ui(ui, &mut form, &mut scenario.token_price)
             });
             section(ui, "Contract", |ui| {
-                let c = &mut scenario.contract;
-                form.date(ui, "Start", &mut c.start, "contract.start");
-                form.number(ui, "Years", &mut c.years, "contract.years");
-                form.decimal(
-                    ui,
-                    "Overage price",
-                    &mut c.overage_price,
-                    "contract.overage_price",
-                );
-                overdraft_ui(ui, &mut form, &mut c.overdraft);
-                form.decimal(
-                    ui,
-                    "Discount rate",
-                    &mut c.discount_rate,
-                    "contract.discount_rate",
-                );
+                contract_ui(ui, &mut form, &mut scenario.contract);
             });
             section(ui, "Forecast", |ui| {
                 let f = &mut scenario.forecast;
@@ -136,28 +97,86 @@ pub fn scenario_ui(
                 constraints_ui(ui, &mut form, scenario, &subscription_codes);
             });
             section(ui, "Sizing", |ui| {
-                let s = &mut scenario.sizing;
-                form.number(ui, "Trials", &mut s.trials, "sizing.trials");
-                form.number(ui, "Seed", &mut s.seed, "sizing.seed");
-                form.decimal(ui, "Risk limit", &mut s.risk_limit, "sizing.risk_limit");
-                form.decimal(
-                    ui,
-                    "Target denial rate",
-                    &mut s.target_denial_rate,
-                    "sizing.target_denial_rate",
-                );
-                form.opt_decimal(
-                    ui,
-                    "Alert above tokens per day",
-                    &mut s.alert_tokens_per_day,
-                    "no alert",
-                    "sizing.alert_tokens_per_day",
-                );
+                sizing_ui(ui, &mut form, &mut scenario.sizing)
             });
         });
     if form.changed {
         cmds.push(Command::ScenarioEdited);
     }
+}
+
+/// The scenario's file, whether it has unsaved edits, and Save.
+fn file_line_ui(ui: &mut Ui, path: Option<&Path>, modified: bool, cmds: &mut Commands) {
+    ui.horizontal(|ui| {
+        ui.label(match path {
+            Some(p) => format!("File: {}", p.display()),
+            None => "Not saved to a file yet.".to_owned(),
+        });
+        if modified {
+            ui.label(RichText::new(MODIFIED).strong())
+                .on_hover_text("Edits (or mapped features) not saved to a file yet");
+        }
+        if ui.button("Save scenario…").clicked() {
+            cmds.push(Command::SaveScenarioAs);
+        }
+    });
+}
+
+/// Whether the scenario is valid, or each of its problems by field.
+fn problems_ui(ui: &mut Ui, check: &ScenarioCheck) {
+    if check.problems.is_empty() {
+        ui.label("The scenario is valid.");
+    } else {
+        ui.label(
+            RichText::new(format!(
+                "{} problem(s); charges are not recomputed until they are fixed:",
+                check.problems.len()
+            ))
+            .color(error_color(ui)),
+        );
+        for p in &check.problems {
+            ui.label(RichText::new(format!("{}: {}", p.field, p.message)).color(error_color(ui)));
+        }
+    }
+}
+
+/// The contract's term, overage and discount.
+fn contract_ui(ui: &mut Ui, form: &mut Form<'_>, c: &mut Contract) {
+    form.date(ui, "Start", &mut c.start, "contract.start");
+    form.number(ui, "Years", &mut c.years, "contract.years");
+    form.decimal(
+        ui,
+        "Overage price",
+        &mut c.overage_price,
+        "contract.overage_price",
+    );
+    overdraft_ui(ui, form, &mut c.overdraft);
+    form.decimal(
+        ui,
+        "Discount rate",
+        &mut c.discount_rate,
+        "contract.discount_rate",
+    );
+}
+
+/// The Monte Carlo's settings and the burn alert.
+fn sizing_ui(ui: &mut Ui, form: &mut Form<'_>, s: &mut Sizing) {
+    form.number(ui, "Trials", &mut s.trials, "sizing.trials");
+    form.number(ui, "Seed", &mut s.seed, "sizing.seed");
+    form.decimal(ui, "Risk limit", &mut s.risk_limit, "sizing.risk_limit");
+    form.decimal(
+        ui,
+        "Target denial rate",
+        &mut s.target_denial_rate,
+        "sizing.target_denial_rate",
+    );
+    form.opt_decimal(
+        ui,
+        "Alert above tokens per day",
+        &mut s.alert_tokens_per_day,
+        "no alert",
+        "sizing.alert_tokens_per_day",
+    );
 }
 
 fn section(ui: &mut Ui, title: &str, add: impl FnOnce(&mut Ui)) {
