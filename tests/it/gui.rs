@@ -1135,3 +1135,31 @@ fn retype(h: &mut Harness<'_, App>, label: &str, old: &str, new: &str) {
     }
     h.get_by_label(label).type_text(new);
 }
+
+#[test]
+fn an_import_names_the_users_missing_from_the_directory() {
+    let mut h = harness_with(AppOptions {
+        files: vec![data("good_sessions.csv")],
+        scenario: Some(data("scenario.ron")),
+        use_storage: false,
+    });
+    wait_idle(&mut h);
+    // The directory lists alice only; bob has RVT usage and no row.
+    drop_file(&mut h, "directory.csv");
+    step_until(&mut h, "the directory import", |app| {
+        !app.is_busy()
+            && app
+                .notifications()
+                .iter()
+                .any(|n| n.text.contains("no row in the user directory"))
+    });
+    let expected = "1 users have usage but no row in the user directory (no department, office or zone): bob";
+    let note = h
+        .state()
+        .notifications()
+        .iter()
+        .find(|n| n.text == expected)
+        .map(|n| n.level);
+    assert_eq!(note, Some(tokenplan::gui::notify::Level::Warning));
+    h.get_by_label_contains(expected);
+}
