@@ -1153,7 +1153,8 @@ fn an_import_names_the_users_missing_from_the_directory() {
                 .iter()
                 .any(|n| n.text.contains("no row in the user directory"))
     });
-    let expected = "1 users have usage but no row in the user directory (no department, office or zone): bob";
+    let expected =
+        "1 users have usage but no row in the user directory (no department, office or zone): bob";
     let note = h
         .state()
         .notifications()

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::App;
 use super::files::ScenarioSource;
 use crate::gui::command::Command;
-use crate::gui::model::compare::Side;
+use crate::gui::model::compare::CompareSide;
 use crate::gui::model::prompt::PathPurpose;
 use crate::gui::notify::Level;
 use crate::gui::prefs::Theme;
@@ -134,7 +134,7 @@ impl App {
                 s.name
             ),
         );
-        self.sides.a = Some(Side {
+        self.sides.a = Some(CompareSide {
             label: format!("{} (pinned)", s.name),
             scenario: s,
         });

@@ -11,7 +11,7 @@ use crate::gui::analysis::start_or_say;
 use crate::gui::command::JobKind;
 use crate::gui::engine;
 use crate::gui::jobs::JobProgress;
-use crate::gui::model::compare::Side;
+use crate::gui::model::compare::CompareSide;
 use crate::gui::model::prompt::{self, PathPrompt, PathPurpose};
 use crate::gui::notify::Level;
 use crate::gui::portal;
@@ -206,7 +206,7 @@ impl App {
                     || path.display().to_string(),
                     |f| f.to_string_lossy().into_owned(),
                 );
-                self.sides.b = Some(Side {
+                self.sides.b = Some(CompareSide {
                     label: format!("{} ({file})", scenario.name),
                     scenario,
                 });

@@ -10,7 +10,7 @@ use crate::gui::command::JobKind;
 use crate::gui::engine;
 use crate::gui::jobs::JobProgress;
 use crate::gui::model::charges::Charges;
-use crate::gui::model::compare::{self, Side};
+use crate::gui::model::compare::{self, CompareSide};
 use crate::gui::model::data::DataSummary;
 use crate::gui::model::insights::Insights;
 use crate::gui::model::plan::{self, PlanKey, PlanSource};
@@ -207,8 +207,8 @@ impl App {
     }
 
     /// The scenario being edited as a comparison side.
-    pub(super) fn edited_side(&self) -> Option<Side> {
-        self.ws.scenario.as_ref().map(|s| Side {
+    pub(super) fn edited_side(&self) -> Option<CompareSide> {
+        self.ws.scenario.as_ref().map(|s| CompareSide {
             label: format!("{} (being edited)", s.name),
             scenario: s.clone(),
         })

@@ -28,7 +28,7 @@ use super::analysis::{Analysis, Background, Refresh, slot_status};
 use super::command::{Command, Commands, JobKind};
 use super::jobs::JobSlot;
 use super::model::charges::Charges;
-use super::model::compare::{self, Comparison, Side};
+use super::model::compare::{self, CompareSide, Comparison};
 use super::model::data::DataSummary;
 use super::model::insights::Insights;
 use super::model::plan::PlanShown;
@@ -199,9 +199,9 @@ impl Background for JobSlot<ImportOutcome> {
 #[derive(Default)]
 struct Sides {
     /// Side A: the pinned baseline (`None`: the scenario being edited).
-    a: Option<Side>,
+    a: Option<CompareSide>,
     /// Side B: a loaded file (`None`: the scenario being edited).
-    b: Option<Side>,
+    b: Option<CompareSide>,
     /// Goes up whenever a side is pinned, loaded or cleared.
     rev: u64,
     /// Reports planned by compare jobs, reused while a side is unchanged.

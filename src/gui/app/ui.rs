@@ -106,7 +106,7 @@ impl App {
         let label = |chosen: &Option<_>| {
             chosen
                 .as_ref()
-                .map(|s: &crate::gui::model::compare::Side| s.label.clone())
+                .map(|s: &crate::gui::model::compare::CompareSide| s.label.clone())
                 .or_else(|| edited.clone())
         };
         let (a, b) = (label(&self.sides.a), label(&self.sides.b));

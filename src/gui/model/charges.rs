@@ -16,7 +16,7 @@ use crate::time::date_of_day;
 
 /// One date of the tokens-per-day chart.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DayRow {
+pub struct ChargeDay {
     /// Local date of the charges.
     pub date: NaiveDate,
     /// Tokens charged that date.
@@ -67,7 +67,7 @@ pub struct Charges {
     /// Tokens per day, x = day number since 1970-01-01, y = tokens.
     pub day_points: Vec<PlotPoint>,
     /// The same days with exact figures, same order as `day_points`.
-    pub days: Vec<DayRow>,
+    pub days: Vec<ChargeDay>,
     /// Per-product totals in scenario code order.
     pub products: Vec<ProductRow>,
     /// Tokens in all.
@@ -109,9 +109,9 @@ impl Charges {
                 e.2 += 1;
             }
         }
-        let days: Vec<DayRow> = by_day
+        let days: Vec<ChargeDay> = by_day
             .iter()
-            .map(|(&day, &(tokens, charges, users))| DayRow {
+            .map(|(&day, &(tokens, charges, users))| ChargeDay {
                 date: date_of_day(day),
                 tokens,
                 charges,

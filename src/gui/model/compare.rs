@@ -6,7 +6,7 @@
 //!   subscription, tokens a year, the three baselines) with A, B, Δ = B − A
 //!   and Δ% = Δ / A, exact and formatted, each with the hover that explains
 //!   it, and [`scenario_diff`]: the fields that differ, `path: a → b`.
-//! - [`Side`] is what the user put on a side: the scenario pinned as the
+//! - [`CompareSide`] is what the user put on a side: the scenario pinned as the
 //!   baseline, a file loaded as B, or the one being edited.
 //! - [`Reports`] keeps the last reports by (usage, scenario), so that an
 //!   edit re-meters and re-plans only the edited side, not the pinned one
@@ -27,7 +27,7 @@ use crate::usage::Usage;
 
 /// One side of a comparison: a scenario and what to call it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Side {
+pub struct CompareSide {
     /// How the view names it (`FY27 (pinned)`, a file name...).
     pub label: String,
     /// The scenario.
@@ -89,12 +89,12 @@ pub type CompareOutcome = Result<Comparison, String>;
 /// Which side could not be planned, with the engine's message.
 pub fn run(
     usage: &Arc<Usage>,
-    a: &Side,
-    b: &Side,
+    a: &CompareSide,
+    b: &CompareSide,
     reports: &Reports,
     progress: &dyn Progress,
 ) -> CompareOutcome {
-    let plan = |side: &Side, name: &str| {
+    let plan = |side: &CompareSide, name: &str| {
         if let Some(report) = reports.get(usage, &side.scenario) {
             return Ok(report);
         }
@@ -182,7 +182,12 @@ type Figure = (
 
 impl Comparison {
     /// Compares the recommendations `ra` of side `a` and `rb` of side `b`.
-    pub fn build(a: &Side, ra: &RecommendReport, b: &Side, rb: &RecommendReport) -> Comparison {
+    pub fn build(
+        a: &CompareSide,
+        ra: &RecommendReport,
+        b: &CompareSide,
+        rb: &RecommendReport,
+    ) -> Comparison {
         let cur = a.scenario.currency.as_str();
         let mut figures: Vec<Figure> = vec![
             (
@@ -420,13 +425,13 @@ mod tests {
     fn an_unchanged_side_is_not_planned_again() {
         let scenario = sample();
         let usage = Arc::new(crate::sample::usage(&scenario).0);
-        let a = Side {
+        let a = CompareSide {
             label: "A".into(),
             scenario: scenario.clone(),
         };
         let mut edited = scenario.clone();
         edited.products.get_mut("ACD").unwrap().rates[0].tokens = Decimal::from(7);
-        let b = Side {
+        let b = CompareSide {
             label: "B".into(),
             scenario: edited,
         };
