@@ -18,6 +18,8 @@ use crate::gui::model::pool::PoolData;
 use crate::gui::model::scenario_check::ScenarioCheck;
 use crate::gui::notify::Level;
 use crate::meter::Metered;
+use crate::scenario::Scenario;
+use crate::usage::Usage;
 
 /// What an analysis waits for before it can start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,14 +176,19 @@ impl App {
         self.jobs.plan.start(ctx, rev, &mut self.notes, work);
     }
 
+    /// What sizing and the audit read: the scenario, the metering of the
+    /// current inputs and the usage.
+    fn metered_inputs(&self) -> Option<(Scenario, Arc<Metered>, Arc<Usage>)> {
+        let scenario = self.ws.scenario.clone()?;
+        let metered = Arc::clone(self.current_metered()?);
+        Some((scenario, metered, Arc::clone(&self.ws.usage)))
+    }
+
     /// Sizes the token pool for the current metering.
     fn start_size(&mut self, ctx: &egui::Context) {
-        let (Some(scenario), Some(metered)) =
-            (self.ws.scenario.clone(), self.current_metered().cloned())
-        else {
+        let Some((scenario, metered, usage)) = self.metered_inputs() else {
             return;
         };
-        let usage = Arc::clone(&self.ws.usage);
         let work = move |progress: &JobProgress| {
             let sized = engine::size_tokens(&usage, &scenario, &metered, progress)?;
             Ok(PoolData::build(sized, &scenario.currency))
@@ -192,12 +199,9 @@ impl App {
 
     /// Runs the monitoring views and what-ifs for the current metering.
     fn start_audit(&mut self, ctx: &egui::Context) {
-        let (Some(scenario), Some(metered)) =
-            (self.ws.scenario.clone(), self.current_metered().cloned())
-        else {
+        let Some((scenario, metered, usage)) = self.metered_inputs() else {
             return;
         };
-        let usage = Arc::clone(&self.ws.usage);
         let work = move |progress: &JobProgress| {
             let report = engine::audit(&usage, &scenario, &metered, progress)?;
             Ok(Insights::build(&report))

@@ -9,6 +9,7 @@ use crate::gui::charts;
 use crate::gui::command::{Command, Commands};
 use crate::gui::model::plan::{PlanData, ProductChart, UserRow};
 use crate::gui::model::plan_table::{Column, PlanUi};
+use crate::gui::views::fields::code_menu_ui;
 use crate::gui::views::freshness::{Freshness, REPLANNING, freshness_ui};
 
 /// Height of a table row, points.
@@ -62,23 +63,19 @@ fn pick_product<'a>(
         .iter()
         .find(|p| p.code == state.product)
         .or_else(|| plan.products.first())?;
-    ui.horizontal(|ui| {
-        let label = ui.label("Product");
-        egui::ComboBox::from_id_salt("crossover.product")
-            .selected_text(format!("{} — {}", chart.code, chart.name))
-            .show_ui(ui, |ui| {
-                for p in &plan.products {
-                    if ui
-                        .selectable_label(p.code == chart.code, format!("{} — {}", p.code, p.name))
-                        .clicked()
-                    {
-                        state.product = p.code.clone();
-                    }
-                }
-            })
-            .response
-            .labelled_by(label.id);
-    });
+    let items: Vec<(&str, &str)> = plan
+        .products
+        .iter()
+        .map(|p| (p.code.as_str(), p.name.as_str()))
+        .collect();
+    code_menu_ui(
+        ui,
+        "Product".into(),
+        "crossover.product",
+        (&chart.code, &chart.name),
+        &items,
+        &mut state.product,
+    );
     Some(chart)
 }
 

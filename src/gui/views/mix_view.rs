@@ -7,6 +7,7 @@ use egui::{RichText, Ui};
 use crate::gui::charts;
 use crate::gui::model::plan::{Kpi, PlanData};
 use crate::gui::model::plan_table::PlanUi;
+use crate::gui::views::fields::code_menu_ui;
 use crate::gui::views::freshness::{Freshness, REPLANNING, freshness_ui};
 
 /// Draws the Mix view of `plan`; `fresh` says whether the inputs changed
@@ -89,23 +90,19 @@ fn curve_ui(ui: &mut Ui, plan: &PlanData, state: &mut PlanUi) {
         ui.label("No subscription in the scenario: no cost curve.");
         return;
     };
-    ui.horizontal(|ui| {
-        let label = ui.strong("Cost curve of");
-        egui::ComboBox::from_id_salt("mix.curve")
-            .selected_text(format!("{} — {}", curve.code, curve.name))
-            .show_ui(ui, |ui| {
-                for c in &plan.curves {
-                    if ui
-                        .selectable_label(c.code == curve.code, format!("{} — {}", c.code, c.name))
-                        .clicked()
-                    {
-                        state.subscription = c.code.clone();
-                    }
-                }
-            })
-            .response
-            .labelled_by(label.id);
-    });
+    let items: Vec<(&str, &str)> = plan
+        .curves
+        .iter()
+        .map(|c| (c.code.as_str(), c.name.as_str()))
+        .collect();
+    code_menu_ui(
+        ui,
+        RichText::new("Cost curve of").strong(),
+        "mix.curve",
+        (&curve.code, &curve.name),
+        &items,
+        &mut state.subscription,
+    );
     ui.label(&curve.summary);
     charts::plan::cost_curve_ui(ui, curve, 220.0);
 }
