@@ -4,7 +4,7 @@
 //! exact ledger of the recommended plan on the median trial's daily path
 //! ([`median_ledger`]).
 //!
-//! [`nearest_rank`] is the percentile definition sizing uses everywhere:
+//! `nearest_rank` is the percentile definition sizing uses everywhere:
 //! rank `ceil(q/100 × n)` of the sorted values.
 
 use chrono::NaiveDate;

@@ -2,15 +2,15 @@
 //!
 //! - this file: the state (what `App` holds, each part in one field) and
 //!   the `eframe::App` entry points;
-//! - [`logic`]: the job chain: the dependency list of the analyses
+//! - `logic`: the job chain: the dependency list of the analyses
 //!   (import → meter → plan, size, audit; compare), starting what is due,
 //!   polling what finished, rebuilding what an input revision changed;
-//! - [`commands`]: applying the [`Command`]s the views emitted, after the
+//! - `commands`: applying the [`Command`]s the views emitted, after the
 //!   frame;
-//! - [`files`]: everything that reads or writes a file: loading and
+//! - `files`: everything that reads or writes a file: loading and
 //!   importing data, scenarios, the reassignment list, file dialogs and
 //!   the path prompt;
-//! - [`ui`]: drawing the frame and the view shown from cached data.
+//! - `ui`: drawing the frame and the view shown from cached data.
 //!
 //! `logic()` polls the background jobs, starts the analyses that are due
 //! and rebuilds derived data; `ui()` draws the views from cached data and

@@ -1,6 +1,6 @@
 //! The path prompt: a file path typed in the app instead of picked in the
 //! system's file dialog, for when no dialog service runs (see
-//! [`super::portal`]) or the user prefers typing.
+//! [`crate::gui::portal`]) or the user prefers typing.
 //!
 //! [`PathPrompt`] is the open prompt's state (what it is for, the text,
 //! the last validation message); [`validate`] checks a typed path before
