@@ -4,6 +4,7 @@ mod cli;
 mod gui;
 mod ingest;
 mod ledger;
+mod lmstat_rlm;
 mod meter;
 mod monitor;
 mod plan;
