@@ -8,5 +8,6 @@ mod lmstat_rlm;
 mod meter;
 mod monitor;
 mod plan;
+mod privacy;
 mod real_logs;
 mod scenario;
