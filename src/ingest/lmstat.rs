@@ -69,12 +69,13 @@ pub mod reasons {
     pub const NO_SNAPSHOT: &str = "before the first snapshot";
     /// A checkout shown again after a snapshot that did not show it.
     pub const REAPPEARED: &str = "checkout shown again";
-    /// An instant outside 1970..2106 (sessions store `u32` seconds).
-    pub const OUT_OF_RANGE: &str = "time out of range";
 }
 
 /// The names of the counts in [`Report::counts`].
 pub mod counts {
+    /// Checkouts at instants outside 1970..2106 (sessions store `u32`
+    /// seconds): read, reported, not stored.
+    pub const OUT_OF_RANGE: &str = "sessions out of range";
     /// Snapshot headers read.
     pub const SNAPSHOTS: &str = "snapshots";
     /// Snapshots that listed no feature (the server could not be reached).
@@ -409,10 +410,12 @@ impl State {
 /// One session from `open` to `end`.
 fn emit(key: &Key, open: Open, end: i64, flag: u16, usage: &mut Usage, report: &mut Report) {
     let (Ok(start), Ok(end)) = (u32::try_from(open.start), u32::try_from(end)) else {
-        report.skip(
+        // Its lines were read and counted as used: the session is what is
+        // dropped, and that is counted and reported.
+        report.count(counts::OUT_OF_RANGE, 1);
+        report.problem(
             open.line,
-            reasons::OUT_OF_RANGE,
-            "checkout outside the years 1970 to 2106 that sessions can hold; skipped",
+            "checkout outside the years 1970 to 2106 that sessions can hold; not counted as a session",
         );
         return;
     };

@@ -88,12 +88,13 @@ pub mod reasons {
     pub const IN_WITHOUT_OUT: &str = "IN without OUT";
     /// A record before the log gave any date (`START`, a timestamp).
     pub const NO_DATE: &str = "no date";
-    /// An instant outside 1970..2106 (sessions store `u32` seconds).
-    pub const OUT_OF_RANGE: &str = "time out of range";
 }
 
 /// The names of the counts in [`Report::counts`].
 pub mod counts {
+    /// Checkouts at instants outside 1970..2106 (sessions store `u32`
+    /// seconds): read, reported, not stored.
+    pub const OUT_OF_RANGE: &str = "sessions out of range";
     /// Sessions added to the usage.
     pub const SESSIONS: &str = "sessions";
     /// Denials added to the usage (`last_attempt` non-zero).
@@ -704,10 +705,12 @@ fn fmt_offset(east: i32) -> String {
 /// One session from `open` to `end`.
 fn emit(open: Open, end: i64, flag: u16, usage: &mut Usage, report: &mut Report) {
     let (Ok(start), Ok(end)) = (u32::try_from(open.start), u32::try_from(end)) else {
-        report.skip(
+        // Its lines were read and counted as used: the session is what is
+        // dropped, and that is counted and reported.
+        report.count(counts::OUT_OF_RANGE, 1);
+        report.problem(
             open.line,
-            reasons::OUT_OF_RANGE,
-            "checkout outside the years 1970 to 2106 that sessions can hold; skipped",
+            "checkout outside the years 1970 to 2106 that sessions can hold; not counted as a session",
         );
         return;
     };
