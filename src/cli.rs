@@ -461,10 +461,7 @@ fn load(input: &InputArgs, export: &ExportArgs, command: &str) -> Result<Prepare
     let privacy = match export.pseudonymize.as_deref() {
         None => None,
         Some(keyfile) => {
-            let key = privacy::Key::load_or_create(keyfile).map_err(Fail::input)?;
-            let p = Pseudonymizer::new(key, &usage, Some(&scenario)).map_err(Fail::input)?;
-            p.apply(&mut usage, Some(&mut scenario));
-            Some(p)
+            Some(privacy::prepare(keyfile, &mut usage, Some(&mut scenario)).map_err(Fail::input)?)
         }
     };
     Ok(Prepared {

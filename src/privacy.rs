@@ -204,6 +204,27 @@ pub const USER_PREFIX: &str = "u-";
 /// Hosts' pseudonyms start with this.
 pub const HOST_PREFIX: &str = "h-";
 
+/// The whole preparation of a pseudonymised export in one call (the CLI's
+/// `--pseudonymize` and the GUI's export switch): reads or creates the key
+/// in `keyfile`, computes the pseudonyms of `usage` and `scenario`, and
+/// applies them. Compute the export from the renamed data, then pass its
+/// bytes through [`Pseudonymizer::guard`] before writing them.
+///
+/// # Errors
+/// [`PrivacyError::Key`] when the key cannot be read or created;
+/// [`PrivacyError::Collision`] when two names share a pseudonym (nothing is
+/// renamed then).
+pub fn prepare(
+    keyfile: &Path,
+    usage: &mut Usage,
+    scenario: Option<&mut Scenario>,
+) -> Result<Pseudonymizer, PrivacyError> {
+    let key = Key::load_or_create(keyfile)?;
+    let p = Pseudonymizer::new(key, usage, scenario.as_deref())?;
+    p.apply(usage, scenario);
+    Ok(p)
+}
+
 /// Names to pseudonyms for one export (see the module doc).
 #[derive(Debug)]
 pub struct Pseudonymizer {
