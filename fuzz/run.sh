@@ -4,6 +4,7 @@
 #   RUNS=N               executions per target (default 1000000)
 #   TARGETS="a b"        which targets (default: all of fuzz_import.rs)
 #   TOKENPLAN_REAL_LOGS  folder of real logs, added to every target's seeds
+#   MAX_LEN=N            longest input libFuzzer makes, in bytes (default 8192)
 # Corpora grow in fuzz/corpus/<target>, crashes land in fuzz/artifacts,
 # libFuzzer's output in fuzz/logs/<target>.log.
 set -eu
@@ -29,10 +30,10 @@ for t in $targets; do
     seeds="seeds/$t"
     [ -d "$seeds" ] || seeds=""
     # shellcheck disable=SC2086
-    FUZZ_TARGET=$t "$bin" "corpus/$t" $seeds $extra -runs="$runs" -max_len=65536 \
+    FUZZ_TARGET=$t "$bin" "corpus/$t" $seeds $extra -runs="$runs" -max_len="${MAX_LEN:-8192}" \
         -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="artifacts/$t-" \
         >"logs/$t.log" 2>&1 || echo "$t: libFuzzer stopped with a finding, see logs/$t.log"
     printf '%s: ' "$t"
-    grep -E '^stat::number_of_executed_units|^Done ' "logs/$t.log" | tr '\n' ' '
+    grep -E '^stat::number_of_executed_units|^Done |^slowest so far' "logs/$t.log" | tail -3 | tr '\n' ' '
     echo
 done
