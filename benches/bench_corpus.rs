@@ -3,7 +3,7 @@
 //! Used on the fuzzers' grown corpora (`fuzz/corpus/<target>`) to find the
 //! slowest input without the noise of a fuzzing run, and on real logs.
 //!
-//! `cargo run --release --bin bench_import -- KIND DIR...` where KIND is a
+//! `cargo run --release --bin bench_corpus -- KIND DIR...` where KIND is a
 //! `--kind` name or `detect`. Each file is imported `REPEAT` times (default
 //! 3) and its fastest time kept.
 
@@ -16,7 +16,7 @@ use tokenplan::usage::Usage;
 fn main() {
     let mut args = std::env::args().skip(1);
     let Some(kind) = args.next() else {
-        eprintln!("usage: bench_import KIND DIR...");
+        eprintln!("usage: bench_corpus KIND DIR...");
         std::process::exit(2);
     };
     let kind = match kind.as_str() {
