@@ -17,6 +17,7 @@ use crate::ledger;
 use crate::meter::{self, MeterSummary, Metered, Total};
 use crate::monitor::{self, AuditOptions};
 use crate::plan;
+use crate::privacy::{self, Pseudonymizer};
 use crate::progress::NoProgress;
 use crate::scenario::{self, Scenario};
 use crate::usage::Usage;
@@ -59,6 +60,8 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = DataFormat::Csv)]
         format: DataFormat,
+        #[command(flatten)]
+        export: ExportArgs,
     },
     /// The cheapest mix of subscriptions and tokens, per user.
     Recommend {
@@ -71,6 +74,8 @@ pub enum Command {
         /// Write the output to this file (atomically) instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        export: ExportArgs,
     },
     /// How many tokens to buy, annual or contract, and what each plan risks.
     Size {
@@ -91,6 +96,8 @@ pub enum Command {
         /// Write the output to this file (atomically) instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        export: ExportArgs,
     },
     /// Monitoring and audits over history: burn, budgets, day-boundary and
     /// double-dip charges, idle what-ifs, the shadow bill.
@@ -118,14 +125,41 @@ pub enum Command {
         /// Write the output to this file (atomically) instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        export: ExportArgs,
     },
+    /// Put the names back into a pseudonymised export: the inputs it was
+    /// made from supply the names (SPEC §1.6).
+    Reveal {
+        /// The key file the export was pseudonymised with.
+        keyfile: PathBuf,
+        /// The pseudonymised file (CSV, JSON or text).
+        file: PathBuf,
+        #[command(flatten)]
+        input: InputArgs,
+        /// Write the restored file here (atomically) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Who may read what a command writes (SPEC §1.6).
+#[derive(Debug, Default, clap::Args)]
+pub struct ExportArgs {
+    /// Replace every user and host name in the output by a keyed pseudonym
+    /// (`u-…`, `h-…`); the key is read from KEYFILE, or created there (32
+    /// random bytes, readable by you only) on first use. `tokenplan reveal`
+    /// maps a returned file back.
+    #[arg(long, value_name = "KEYFILE")]
+    pseudonymize: Option<PathBuf>,
 }
 
 /// Files and how to read them.
 #[derive(Debug, clap::Args)]
 pub struct InputArgs {
     /// Input files: session CSV, FlexNet debug log, Token Flex export, user
-    /// directory, current assignments (kind detected from content).
+    /// directory, current assignments, `lmstat -a` snapshots, RLM report log
+    /// (kind detected from content).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// The scenario (RON). Without it, `check` reads clocks in America/New_York.
@@ -212,8 +246,18 @@ pub fn run(command: Command) -> ExitCode {
     let result = match command {
         Command::Gui { .. } => Err(Fail::usage("the desktop app is opened by main")),
         Command::Check { input } => check(&input),
-        Command::Meter { input, by, format } => meter_cmd(&input, by, format),
-        Command::Recommend { input, format, out } => recommend_cmd(&input, format, out.as_deref()),
+        Command::Meter {
+            input,
+            by,
+            format,
+            export,
+        } => meter_cmd(&input, &export, by, format),
+        Command::Recommend {
+            input,
+            format,
+            out,
+            export,
+        } => recommend_cmd(&input, &export, format, out.as_deref()),
         Command::Size {
             input,
             trials,
@@ -221,7 +265,15 @@ pub fn run(command: Command) -> ExitCode {
             pool_sizes,
             format,
             out,
-        } => size_cmd(&input, trials, seed, &pool_sizes, format, out.as_deref()),
+            export,
+        } => {
+            let sizing = SizeArgs {
+                trials,
+                seed,
+                pool_sizes: &pool_sizes,
+            };
+            size_cmd(&input, &export, &sizing, format, out.as_deref())
+        }
         Command::Audit {
             input,
             today,
@@ -231,6 +283,7 @@ pub fn run(command: Command) -> ExitCode {
             office_zones,
             format,
             out,
+            export,
         } => {
             let options = AuditOptions {
                 today,
@@ -240,8 +293,14 @@ pub fn run(command: Command) -> ExitCode {
                 office_zones: office_zones.into_iter().collect(),
                 ..AuditOptions::default()
             };
-            audit_cmd(&input, &options, format, out.as_deref())
+            audit_cmd(&input, &export, &options, format, out.as_deref())
         }
+        Command::Reveal {
+            keyfile,
+            file,
+            input,
+            out,
+        } => reveal_cmd(&keyfile, &file, &input, out.as_deref()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -252,8 +311,13 @@ pub fn run(command: Command) -> ExitCode {
     }
 }
 
-/// Writes `text` to `out` atomically, or to stdout.
-fn emit(text: &str, out: Option<&Path>) -> Result<(), Fail> {
+/// Writes `text` to `out` atomically, or to stdout; a pseudonymised
+/// export is checked for original names first and not written if any is
+/// left.
+fn emit(text: &str, out: Option<&Path>, privacy: Option<&Pseudonymizer>) -> Result<(), Fail> {
+    if let Some(p) = privacy {
+        p.guard(text.as_bytes()).map_err(Fail::input)?;
+    }
     match out {
         Some(path) => crate::atomic::write(path, text.as_bytes())
             .map_err(|e| Fail::input(format!("{}: cannot write: {e}", path.display()))),
@@ -371,12 +435,33 @@ fn check(input: &InputArgs) -> Result<u8, Fail> {
     Ok(had_errors(&reports))
 }
 
-/// Loads the scenario and imports the files, printing the import reports.
-fn load(input: &InputArgs, command: &str) -> Result<(Scenario, Usage, u8), Fail> {
-    let scenario = required_scenario(input, command)?;
-    let (usage, reports) = import_all(input, Some(&scenario))?;
+/// Loads the scenario and imports the files, printing the import reports;
+/// with `--pseudonymize`, users and hosts are renamed to their pseudonyms
+/// before anything is computed from them.
+fn load(input: &InputArgs, export: &ExportArgs, command: &str) -> Result<Prepared, Fail> {
+    let mut scenario = required_scenario(input, command)?;
+    let (mut usage, reports) = import_all(input, Some(&scenario))?;
     print_reports(&reports, false);
-    Ok((scenario, usage, had_errors(&reports)))
+    let privacy = match export.pseudonymize.as_deref() {
+        None => None,
+        Some(keyfile) => {
+            Some(privacy::prepare(keyfile, &mut usage, Some(&mut scenario)).map_err(Fail::input)?)
+        }
+    };
+    Ok(Prepared {
+        scenario,
+        usage,
+        exit: had_errors(&reports),
+        privacy,
+    })
+}
+
+/// What [`load`] prepared.
+struct Prepared {
+    scenario: Scenario,
+    usage: Usage,
+    exit: u8,
+    privacy: Option<Pseudonymizer>,
 }
 
 /// Says which features were not charged and which matched several products.
@@ -402,15 +487,16 @@ fn print_mapping(unmapped: &BTreeMap<String, u64>, ambiguities: &[meter::Ambigui
 }
 
 /// Imports and meters.
-fn import_and_meter(input: &InputArgs, command: &str) -> Result<Loaded, Fail> {
-    let (scenario, usage, exit) = load(input, command)?;
-    let metered = meter::meter(&usage, &scenario, &NoProgress).map_err(Fail::input)?;
+fn import_and_meter(input: &InputArgs, export: &ExportArgs, command: &str) -> Result<Loaded, Fail> {
+    let p = load(input, export, command)?;
+    let metered = meter::meter(&p.usage, &p.scenario, &NoProgress).map_err(Fail::input)?;
     print_mapping(&metered.unmapped, &metered.ambiguities);
     Ok(Loaded {
-        exit,
-        scenario,
-        usage,
+        exit: p.exit,
+        scenario: p.scenario,
+        usage: p.usage,
         metered,
+        privacy: p.privacy,
     })
 }
 
@@ -420,14 +506,21 @@ struct Loaded {
     scenario: Scenario,
     usage: Usage,
     metered: Metered,
+    privacy: Option<Pseudonymizer>,
 }
 
-fn meter_cmd(input: &InputArgs, by: By, format: DataFormat) -> Result<u8, Fail> {
-    let (scenario, usage, exit) = load(input, "meter")?;
-    let summary = meter::meter_summary(&usage, &scenario, &NoProgress).map_err(Fail::input)?;
+fn meter_cmd(
+    input: &InputArgs,
+    export: &ExportArgs,
+    by: By,
+    format: DataFormat,
+) -> Result<u8, Fail> {
+    let p = load(input, export, "meter")?;
+    let summary = meter::meter_summary(&p.usage, &p.scenario, &NoProgress).map_err(Fail::input)?;
     print_mapping(&summary.unmapped, &summary.ambiguities);
-    emit(&meter_output(&summary, &usage, by, format)?, None)?;
-    Ok(exit)
+    let text = meter_output(&summary, &p.usage, by, format)?;
+    emit(&text, None, p.privacy.as_ref())?;
+    Ok(p.exit)
 }
 
 /// One output row of `meter`.
@@ -548,8 +641,13 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Fail> {
     Ok(s)
 }
 
-fn recommend_cmd(input: &InputArgs, format: ReportFormat, out: Option<&Path>) -> Result<u8, Fail> {
-    let loaded = import_and_meter(input, "recommend")?;
+fn recommend_cmd(
+    input: &InputArgs,
+    export: &ExportArgs,
+    format: ReportFormat,
+    out: Option<&Path>,
+) -> Result<u8, Fail> {
+    let loaded = import_and_meter(input, export, "recommend")?;
     let report =
         plan::recommend(&loaded.metered, &loaded.usage, &loaded.scenario).map_err(Fail::input)?;
     for w in &report.warnings {
@@ -566,7 +664,7 @@ fn recommend_cmd(input: &InputArgs, format: ReportFormat, out: Option<&Path>) ->
         }
         ReportFormat::Table => recommend_table(&report, &loaded.scenario),
     };
-    emit(&text, out)?;
+    emit(&text, out, loaded.privacy.as_ref())?;
     Ok(loaded.exit)
 }
 
@@ -636,15 +734,26 @@ fn recommend_table(r: &plan::RecommendReport, scenario: &Scenario) -> String {
     s
 }
 
-fn size_cmd(
-    input: &InputArgs,
+/// `size`'s own options.
+struct SizeArgs<'a> {
     trials: Option<u32>,
     seed: Option<u64>,
-    pool_sizes: &[u32],
+    pool_sizes: &'a [u32],
+}
+
+fn size_cmd(
+    input: &InputArgs,
+    export: &ExportArgs,
+    args: &SizeArgs<'_>,
     format: ReportFormat,
     out: Option<&Path>,
 ) -> Result<u8, Fail> {
-    let loaded = import_and_meter(input, "size")?;
+    let SizeArgs {
+        trials,
+        seed,
+        pool_sizes,
+    } = *args;
+    let loaded = import_and_meter(input, export, "size")?;
     let (scenario, metered) = (&loaded.scenario, &loaded.metered);
     // The token pool to buy serves what the recommended mix leaves to tokens.
     let history = plan::token_demand(metered, &loaded.usage, scenario).map_err(Fail::input)?;
@@ -664,7 +773,7 @@ fn size_cmd(
         ReportFormat::Csv => size_csv(&report)?,
         ReportFormat::Table => size_table(&report, scenario),
     };
-    emit(&text, out)?;
+    emit(&text, out, loaded.privacy.as_ref())?;
     Ok(loaded.exit)
 }
 
@@ -766,11 +875,12 @@ fn size_table(report: &ledger::SizeReport, scenario: &Scenario) -> String {
 
 fn audit_cmd(
     input: &InputArgs,
+    export: &ExportArgs,
     options: &AuditOptions,
     format: ReportFormat,
     out: Option<&Path>,
 ) -> Result<u8, Fail> {
-    let loaded = import_and_meter(input, "audit")?;
+    let loaded = import_and_meter(input, export, "audit")?;
     let report = monitor::audit(
         &loaded.usage,
         &loaded.scenario,
@@ -784,7 +894,7 @@ fn audit_cmd(
         ReportFormat::Csv => audit_csv(&report)?,
         ReportFormat::Table => audit_table(&report, &loaded.scenario),
     };
-    emit(&text, out)?;
+    emit(&text, out, loaded.privacy.as_ref())?;
     Ok(loaded.exit)
 }
 
@@ -846,4 +956,52 @@ fn audit_table(report: &monitor::AuditReport, scenario: &Scenario) -> String {
         b.days_over_alert.len()
     );
     s
+}
+
+/// `reveal KEYFILE FILE INPUTS...`: the names the inputs supply put back in
+/// place of their pseudonyms.
+fn reveal_cmd(
+    keyfile: &Path,
+    file: &Path,
+    input: &InputArgs,
+    out: Option<&Path>,
+) -> Result<u8, Fail> {
+    // Revealing never creates a key: a missing one is a mistake to report.
+    let key = privacy::Key::load(keyfile).map_err(Fail::input)?;
+    let scenario = input.scenario.as_deref().map(load_scenario).transpose()?;
+    let (usage, reports) = import_all(input, scenario.as_ref())?;
+    print_reports(&reports, false);
+    let content = std::fs::read_to_string(file)
+        .map_err(|e| Fail::input(format!("{}: cannot read: {e}", file.display())))?;
+    let names = privacy::names_of(&key, &usage, scenario.as_ref());
+    let format = privacy::Format::guess(&file.display().to_string(), &content);
+    let revealed = privacy::reveal(&content, format, &names);
+    emit(&revealed.text, out, None)?;
+    eprintln!(
+        "{}: {} pseudonyms replaced",
+        file.display(),
+        revealed.replaced
+    );
+    if revealed.unknown.is_empty() {
+        return Ok(had_errors(&reports));
+    }
+    const SHOWN: usize = 10;
+    let shown: Vec<&str> = revealed
+        .unknown
+        .keys()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect();
+    eprintln!(
+        "{}: {} pseudonyms are of no user or host in the inputs (left as they are): {}{}",
+        file.display(),
+        revealed.unknown.len(),
+        shown.join(", "),
+        if revealed.unknown.len() > SHOWN {
+            ", ..."
+        } else {
+            ""
+        }
+    );
+    Ok(1)
 }

@@ -167,6 +167,16 @@ impl Interner {
     pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
         self.names.iter().map(|b| &**b)
     }
+    /// Renames every entry to `f(name)`, ids unchanged (pseudonyms,
+    /// `crate::privacy`). Two entries may end with one name; looking that
+    /// name up then finds the first.
+    pub fn rename(&mut self, mut f: impl FnMut(&str) -> String) {
+        self.map.clear();
+        for (id, name) in self.names.iter_mut().enumerate() {
+            *name = f(name).into();
+            self.map.entry(name.clone()).or_insert(id as u32);
+        }
+    }
 }
 
 /// Users, identified case-insensitively after trimming (`UPM` = `upm`);
@@ -211,6 +221,19 @@ impl UserTable {
     /// Canonical key (lower case) of `id`.
     pub fn key(&self, id: UserId) -> &str {
         &self.key[id as usize]
+    }
+    /// Renames every user to `f(key)` (given the canonical key), ids
+    /// unchanged (pseudonyms, `crate::privacy`). Two users may end with
+    /// one name; looking that name up then finds the first.
+    pub fn rename(&mut self, mut f: impl FnMut(&str) -> String) {
+        self.by_key.clear();
+        for id in 0..self.display.len() {
+            let new = f(&self.key[id]);
+            let key: Box<str> = Self::key_of(&new).into();
+            self.by_key.entry(key.clone()).or_insert(id as UserId);
+            self.display[id] = new.trim().into();
+            self.key[id] = key;
+        }
     }
     /// Number of users.
     pub fn len(&self) -> usize {

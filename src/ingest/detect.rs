@@ -5,16 +5,20 @@
 //! assignments have `subscription`; sessions have user, product, start and
 //! end; a Token Flex export has a usage date and tokens; a directory has
 //! `department`, `cost_center`, `location` or `time_zone` and no start or
-//! end. Anything else is refused with a reason that says what is accepted.
+//! end. `lmstat -a` output is recognised by its `Flexible License Manager
+//! status on` header, an RLM report log by its `RLM Report Log Format` line
+//! or its records. Anything else is refused with a reason that says what is
+//! accepted.
 
 use super::table::{self, Column};
-use super::{SourceKind, assignments, directory, flexlog, sessions_csv, tokenflex};
+use super::{SourceKind, assignments, directory, flexlog, lmstat, rlm, sessions_csv, tokenflex};
 
 /// What the importers accept, for error messages.
 pub(crate) const ACCEPTED: &str = "tokenplan reads a session CSV (columns user, product, start, end), \
 a FlexNet debug log, an Autodesk Token Flex usage export (usageDate, userName, productLineCode, tokensConsumed), \
-a user directory CSV (user and department, cost_center, location or time_zone) \
-or an assignments CSV (user, subscription); --kind forces one";
+a user directory CSV (user and department, cost_center, location or time_zone), \
+an assignments CSV (user, subscription), `lmutil lmstat -a` snapshots \
+or an RLM report log; --kind forces one";
 
 /// The kind of a file from its first bytes `head` (64 KiB is plenty);
 /// `None` when it is none of the known kinds. `name` only sharpens the
@@ -41,6 +45,12 @@ pub(crate) fn classify(name: &str, head: &[u8]) -> Result<SourceKind, String> {
     }
     if flexlog::looks_like_debug_log(head) {
         return Ok(SourceKind::DebugLog);
+    }
+    if lmstat::looks_like_lmstat(head) {
+        return Ok(SourceKind::Lmstat);
+    }
+    if rlm::looks_like_rlm(head) {
+        return Ok(SourceKind::Rlm);
     }
     let body = table::strip_bom(head);
     let Some(line) = table::first_line(body) else {

@@ -22,6 +22,9 @@ pub mod detect;
 pub mod directory;
 pub mod files;
 pub mod flexlog;
+mod lines;
+pub mod lmstat;
+pub mod rlm;
 pub mod sessions_csv;
 mod table;
 pub mod tokenflex;
@@ -42,6 +45,10 @@ pub enum SourceKind {
     Directory,
     /// Current assignments CSV (SPEC §1.4).
     Assignments,
+    /// `lmutil lmstat -a` snapshots (SPEC §1.5).
+    Lmstat,
+    /// RLM report log (SPEC §1.5).
+    Rlm,
 }
 
 impl SourceKind {
@@ -53,6 +60,8 @@ impl SourceKind {
             SourceKind::TokenFlex => "token-flex",
             SourceKind::Directory => "directory",
             SourceKind::Assignments => "assignments",
+            SourceKind::Lmstat => "lmstat",
+            SourceKind::Rlm => "rlm",
         }
     }
 }
@@ -60,7 +69,7 @@ impl SourceKind {
 /// A `--kind` name that is none of the [`SourceKind`]s.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown file kind `{0}`; expected one of: sessions, debug-log, token-flex, directory, assignments"
+    "unknown file kind `{0}`; expected one of: sessions, debug-log, token-flex, directory, assignments, lmstat, rlm"
 )]
 pub struct UnknownKind(pub String);
 
@@ -76,6 +85,8 @@ impl FromStr for SourceKind {
             "token-flex" => SourceKind::TokenFlex,
             "directory" => SourceKind::Directory,
             "assignments" => SourceKind::Assignments,
+            "lmstat" => SourceKind::Lmstat,
+            "rlm" => SourceKind::Rlm,
             _ => return Err(UnknownKind(s.to_string())),
         })
     }
@@ -307,6 +318,10 @@ fn import_reader<R: Read + Send>(
         SourceKind::TokenFlex => tokenflex::read_token_flex(name, src, usage),
         SourceKind::Directory => directory::read_directory(name, src, usage),
         SourceKind::Assignments => assignments::read_assignments(name, src, usage),
+        SourceKind::Lmstat => {
+            lmstat::read_lmstat(name, BufReader::with_capacity(1 << 16, src), opts, usage)
+        }
+        SourceKind::Rlm => rlm::read_rlm(name, BufReader::with_capacity(1 << 16, src), opts, usage),
     };
     report.kind = Some(kind);
     progress.report(total, total);

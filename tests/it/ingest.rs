@@ -532,6 +532,8 @@ fn kind_names_parse() {
         SourceKind::TokenFlex,
         SourceKind::Directory,
         SourceKind::Assignments,
+        SourceKind::Lmstat,
+        SourceKind::Rlm,
     ] {
         assert_eq!(SourceKind::from_str(k.as_str()), Ok(k));
     }
@@ -542,6 +544,6 @@ fn kind_names_parse() {
     let err = "excel".parse::<SourceKind>().unwrap_err();
     assert_eq!(
         err.to_string(),
-        "unknown file kind `excel`; expected one of: sessions, debug-log, token-flex, directory, assignments"
+        "unknown file kind `excel`; expected one of: sessions, debug-log, token-flex, directory, assignments, lmstat, rlm"
     );
 }
