@@ -453,6 +453,9 @@ struct Row<'a> {
     user: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     product: Option<&'a str>,
+    /// A shared `DailyPeak` pool's subtotal row (`--by product`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pool: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     date: Option<String>,
     charges: u64,
@@ -464,11 +467,17 @@ fn plain_decimal<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Er
     s.serialize_str(&d.normalize().to_string())
 }
 
-/// The rows of `meter` in output order.
+/// The rows of `meter` in output order. `--by product` ends with one
+/// subtotal row per `DailyPeak` pool that several products share: its
+/// products' rows added up, the tokens being the pool's daily peaks (each
+/// product's row holds its share, SPEC §4), so the subtotal is not to be
+/// added to them again. CSV writes its product column as `pool:NAME`, JSON
+/// a `pool` field instead of `product`.
 fn meter_rows<'a>(metered: &'a MeterSummary, usage: &'a Usage, by: By) -> Vec<Row<'a>> {
     let row = |user, product, date, t: Total| Row {
         user,
         product,
+        pool: None,
         date,
         charges: t.charges,
         tokens: t.tokens,
@@ -491,11 +500,20 @@ fn meter_rows<'a>(metered: &'a MeterSummary, usage: &'a Usage, by: By) -> Vec<Ro
             .into_iter()
             .map(|(u, t)| row(Some(usage.users.name(u)), None, None, t))
             .collect(),
-        By::Product => metered
-            .by_product()
-            .into_iter()
-            .map(|(p, t)| row(None, Some(metered.product_code(p)), None, t))
-            .collect(),
+        By::Product => {
+            let mut rows: Vec<Row<'a>> = metered
+                .by_product()
+                .into_iter()
+                .map(|(p, t)| row(None, Some(metered.product_code(p)), None, t))
+                .collect();
+            for (pool, t) in metered.shared_pools() {
+                rows.push(Row {
+                    pool: Some(pool),
+                    ..row(None, None, None, t)
+                });
+            }
+            rows
+        }
         By::Day => metered
             .by_day
             .iter()
@@ -527,9 +545,11 @@ fn meter_output(
             for r in &rows {
                 let charges = r.charges.to_string();
                 let tokens = r.tokens.normalize().to_string();
+                let pool = r.pool.map(|p| format!("pool:{p}"));
                 let mut rec: Vec<&str> = Vec::with_capacity(4);
                 rec.extend(r.user);
                 rec.extend(r.product);
+                rec.extend(pool.as_deref());
                 rec.extend(r.date.as_deref());
                 rec.push(&charges);
                 rec.push(&tokens);
