@@ -616,6 +616,36 @@ fn recommend_table(r: &plan::RecommendReport, scenario: &Scenario) -> String {
         "  subscriptions {cur} {}   tokens {} at {cur} {} = {cur} {}",
         r.subscription_cost, r.annual_tokens, r.token_price, r.token_cost
     );
+    let beyond = &r.tokens_beyond_forecast;
+    if !beyond.tokens.0.is_zero() {
+        let _ = writeln!(
+            s,
+            "  of which {} tokens beyond the forecast of {} ({cur} {})",
+            beyond.tokens, r.tokens_needed, beyond.cost
+        );
+    }
+    for p in &r.daily_peak_pools {
+        let _ = writeln!(
+            s,
+            "  token-days pool {} ({}): {} tokens of the forecast",
+            p.pool,
+            p.products.join(", "),
+            p.forecast_tokens
+        );
+    }
+    for p in &r.pools {
+        let price = p
+            .price
+            .map_or_else(|| "no price".to_string(), |x| format!("{cur} {x}"));
+        let _ = writeln!(
+            s,
+            "  pool {} ({}): {} tokens at {price} = {cur} {}",
+            p.pool,
+            p.products.join(", "),
+            p.size,
+            p.cost
+        );
+    }
     let _ = writeln!(s, "Baselines:");
     let _ = writeln!(s, "  all tokens         {cur} {}", r.baselines.all_tokens);
     let _ = writeln!(
@@ -630,7 +660,11 @@ fn recommend_table(r: &plan::RecommendReport, scenario: &Scenario) -> String {
     for (code, n) in &r.seats {
         let _ = writeln!(s, "  {code:<10} {n}");
     }
-    let _ = writeln!(s, "Crossover (subscription pays off above):");
+    let _ = writeln!(
+        s,
+        "Crossover at the marginal token price {cur} {} (subscription pays off above):",
+        r.marginal_token_price
+    );
     for c in &r.crossover {
         if let (Some(y), Some(m)) = (&c.days_per_year, &c.days_per_month) {
             let _ = writeln!(

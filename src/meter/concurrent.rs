@@ -334,7 +334,7 @@ pub(crate) fn meter_pool_as(
 /// Per (user, product) of a pool's `sessions`, that holder's own peak draw
 /// per local date of `mapper`'s zone: one [`DayCharge`] per date held,
 /// `charges` = 1, `tokens` = the peak. Sorted by user then product.
-pub(crate) fn pair_rows(sessions: &[PoolSession], mapper: &mut DayMapper) -> Vec<PairCharges> {
+pub fn pair_rows(sessions: &[PoolSession], mapper: &mut DayMapper) -> Vec<PairCharges> {
     let mut by_pair = sessions.to_vec();
     by_pair.sort_unstable_by_key(|s| (s.user, s.product, s.start, s.end, s.host, s.draw));
     by_pair

@@ -514,6 +514,12 @@ pub(crate) struct RateTable {
 }
 
 impl RateTable {
+    /// True when the same rate is in force on every day from `lo` to `hi`
+    /// (inclusive).
+    pub(crate) fn constant_over(&self, lo: i32, hi: i32) -> bool {
+        self.breaks.partition_point(|&b| b <= lo) == self.breaks.partition_point(|&b| b <= hi)
+    }
+
     pub(crate) fn new(product: &Product) -> RateTable {
         let mut breaks: Vec<i32> = product.rates.iter().map(|r| day_of_date(r.from)).collect();
         breaks.sort_unstable();

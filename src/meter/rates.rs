@@ -75,6 +75,16 @@ impl Rates {
         Some(table.at(day))
     }
 
+    /// True when `product`'s rate in force on day `at` is also the rate of
+    /// every day from `lo` to `hi`: its charges there cost at `at` what
+    /// they cost when metered (unknown products: always).
+    pub fn unchanged(&self, product: ProductIdx, lo: i32, hi: i32, at: i32) -> bool {
+        let Some(Some((_, table))) = self.products.get(usize::from(product)) else {
+            return true;
+        };
+        table.constant_over(lo.min(at), hi.max(at))
+    }
+
     /// The tokens of `charge`, a metered day of `product`, at the rate in
     /// force on day `at` instead of its own date's (see the module docs).
     pub fn tokens_at(&self, product: ProductIdx, charge: &DayCharge, at: i32) -> Decimal {
@@ -86,8 +96,14 @@ impl Rates {
         if new == old {
             return charge.tokens;
         }
+        let charges = Decimal::from(charge.charges);
         match kind {
-            RuleKind::CalendarDay | RuleKind::Rolling24h => Decimal::from(charge.charges) * new,
+            // Metering charged `charges × old`; a hand-built day may hold
+            // other tokens (a free anchor), which scale like any other.
+            RuleKind::CalendarDay | RuleKind::Rolling24h if charge.tokens == charges * old => {
+                charges * new
+            }
+            RuleKind::CalendarDay | RuleKind::Rolling24h => scaled(charge.tokens, new, old),
             RuleKind::Hourly => scaled(charge.tokens, new, old).round_dp_with_strategy(
                 super::hourly::TOKEN_DP,
                 RoundingStrategy::MidpointAwayFromZero,
