@@ -147,9 +147,10 @@ pub enum By {
     UserProduct,
     /// One row per user.
     User,
-    /// One row per product.
+    /// One row per product (a `DailyPeak` product: its share of the pool's
+    /// daily peaks), then a subtotal row per shared `DailyPeak` pool.
     Product,
-    /// One row per local date.
+    /// One row per local date (a `DailyPeak` pool counts its daily peak).
     Day,
 }
 

@@ -116,6 +116,11 @@ impl Schedule {
         if tokens <= Decimal::ZERO {
             return Decimal::ZERO;
         }
+        // Whole tokens, the usual case, need no division (the optimiser
+        // prices thousands of totals).
+        if self.quantum == Decimal::ONE {
+            return tokens.ceil();
+        }
         (tokens / self.quantum).ceil() * self.quantum
     }
 

@@ -1423,3 +1423,71 @@ fn meter_by_product_prints_shares_and_the_pool_row() {
     assert!(json["rows"][2].get("product").is_none());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever the sessions, a `DailyPeak` pool's bill holds: each date's
+    /// shares add up to the pool's peak, which lies between the largest
+    /// holder's own peak and the sum of every holder's; the products'
+    /// totals, the days' and the grand total all add up to the pool's daily
+    /// peaks; the summary `meter` prints agrees; and replaying the pool at
+    /// the rates it was metered at changes nothing.
+    #[test]
+    fn a_daily_peak_bill_adds_up(
+        rows in prop::collection::vec(
+            (0u8..4, any::<bool>(), 0i64..3 * 86_400, 0i64..10 * 3600, prop_oneof![Just(0u16), 1u16..5]),
+            1..40,
+        )
+    ) {
+        let sc = Scenario::from_ron(TOKEN_DAYS).unwrap();
+        let mut u = Usage::default();
+        let base = utc("2024-06-03 00:00:00");
+        for &(user, nx, off, dur, draw) in &rows {
+            let s = Session {
+                start: (base + off) as u32,
+                dur: dur as u32,
+                user: u.users.intern(&format!("u{user}")),
+                feature: u.features.intern(if nx { "NX" } else { "CAE" }),
+                host: u.hosts.intern(&format!("h{user}")),
+                draw,
+                flags: 0,
+            };
+            u.sessions.push(s);
+        }
+        let m = run(&u, &sc);
+        let Some(pool_index) = m.pools.iter().position(|p| p.name == "TD") else {
+            return Err(TestCaseError::fail("no TD pool"));
+        };
+        let pool = &m.pools[pool_index];
+        let bill = tokenplan::meter::PeakBill::of(pool);
+        let peaks: BTreeMap<i32, u32> = pool.daily_peaks.iter().copied().collect();
+        for day in &bill.days {
+            prop_assert_eq!(day.shares.iter().copied().sum::<Decimal>(), day.tokens);
+            prop_assert_eq!(Some(day.tokens), peaks.get(&day.day).map(|&p| Decimal::from(p)));
+            let own: Vec<Decimal> = m
+                .pairs
+                .iter()
+                .filter(|p| pool.products.contains(&p.product))
+                .flat_map(|p| p.days.iter().filter(|d| d.day == day.day).map(|d| d.tokens))
+                .collect();
+            prop_assert!(day.tokens <= own.iter().copied().sum::<Decimal>());
+            prop_assert!(day.tokens >= own.iter().copied().max().unwrap_or_default());
+        }
+        let billed: Decimal = peaks.values().map(|&p| Decimal::from(p)).sum();
+        prop_assert_eq!(m.total().tokens, billed);
+        prop_assert_eq!(m.by_product().iter().map(|(_, t)| t.tokens).sum::<Decimal>(), billed);
+        prop_assert_eq!(m.by_day().values().map(|t| t.tokens).sum::<Decimal>(), billed);
+        let s = m.summary();
+        prop_assert_eq!(s.by_product(), m.by_product());
+        prop_assert_eq!(&s.by_day, &m.by_day());
+        let same = m
+            .pool_at_rates(pool_index, |p| {
+                let code = m.product_code(p);
+                Some(sc.products[code].rate_on(date("2024-06-03")))
+            })
+            .unwrap();
+        prop_assert_eq!(&same.daily_peaks, &pool.daily_peaks);
+        prop_assert_eq!(same.peak, pool.peak);
+    }
+}
