@@ -566,13 +566,16 @@ impl PlanData {
             fmt::decimal(price),
             amount(rec.purchase.cost)
         );
+        // Seats, tokens and the concurrent pools, as the report totals it.
+        let total = report.total_annual_cost.0;
         let mut kpis = vec![Kpi {
             title: "Annual cost",
-            value: fmt::money(rec.total_cost, cur),
+            value: fmt::money(total, cur),
             hover: format!(
-                "Subscriptions: {seats_total} seats, {} {cur}\n{tokens_line}\nTotal: {} {cur} a year ({:?})",
+                "Subscriptions: {seats_total} seats, {} {cur}\n{tokens_line}\nPools: {} {cur}\nTotal: {} {cur} a year ({:?})",
                 amount(rec.subscription_cost),
-                amount(rec.total_cost),
+                amount(report.pool_cost.0),
+                amount(total),
                 rec.method
             ),
         }];
@@ -627,7 +630,7 @@ impl PlanData {
         PlanData {
             product_codes: products.iter().map(|p| p.code.clone()).collect(),
             currency: cur.to_owned(),
-            total: rec.total_cost,
+            total,
             kpis,
             window,
             users,

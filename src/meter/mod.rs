@@ -48,7 +48,7 @@ use crate::usage::{Session, Usage, UserId};
 pub use catalog::{Ambiguity, Catalog};
 pub use concurrent::{PoolReplay, PoolSession, PoolTimeline, replay_pool};
 pub use daily_peak::{PeakBill, PeakDay, shares};
-pub use rates::Rates;
+pub use rates::{Rates, daily_tokens_at};
 
 /// Index of a product in [`Metered::products`] (scenario code order).
 pub type ProductIdx = u16;

@@ -14,13 +14,21 @@
 //!   new rate ÷ old rate; what a pool costs at another rate comes from
 //!   replaying it ([`Metered::pool_at_rates`](super::Metered::pool_at_rates)),
 //!   which re-prices exactly the draws that came from the rate.
+//!
+//! [`daily_tokens_at`] is the history's daily token demand priced at one
+//! date's rates (what sizing resamples when it prices a simulated day at
+//! the rate in force on it); [`Rates::change_days`] lists the days any rate
+//! changes, so a caller needs one such series per rate period only.
+
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::meter::{DayCharge, ProductIdx, RateTable, RuleKind};
+use crate::meter::{DayCharge, Metered, ProductIdx, RateTable, RuleKind};
 use crate::scenario::{Rule, Scenario};
 use crate::time::day_of_date;
+use crate::usage::UserId;
 
 /// Every product's rule and rate table, indexed by [`ProductIdx`].
 #[derive(Clone, Debug)]
@@ -54,6 +62,28 @@ impl Rates {
                 })
                 .collect(),
         }
+    }
+
+    /// The days (since 1970-01-01) on which any product's rate changes,
+    /// ascending: between two of them every rate is constant.
+    pub fn change_days(&self) -> Vec<i32> {
+        let mut days: Vec<i32> = self
+            .products
+            .iter()
+            .flatten()
+            .flat_map(|(_, t)| {
+                // `values[i]` is in force before `breaks[i]`, `values[i + 1]`
+                // from it: a break that keeps the rate changes nothing.
+                t.breaks
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, _)| t.values.get(i) != t.values.get(i + 1))
+                    .map(|(_, &b)| b)
+            })
+            .collect();
+        days.sort_unstable();
+        days.dedup();
+        days
     }
 
     /// The rule of `product` (`None`: unknown to the scenario).
@@ -122,4 +152,47 @@ fn scaled(tokens: Decimal, new: Decimal, old: Decimal) -> Decimal {
         .checked_mul(new)
         .and_then(|x| x.checked_div(old))
         .unwrap_or(tokens)
+}
+
+/// The daily token demand of `metered`'s history (local date → tokens),
+/// every day priced at the rates in force on day `at`:
+/// - the (user, product) pairs of `CalendarDay`, `Rolling24h` and `Hourly`
+///   products that `keep` accepts, each day re-priced by [`Rates::tokens_at`];
+/// - every `DailyPeak` pool, whole, replayed at those rates (a pool is
+///   bought whole: no subscription covers it, so `keep` is not asked);
+/// - no `Concurrent` pool: those are sized as pools, not drawn from tokens.
+///
+/// Dates without demand are absent.
+pub fn daily_tokens_at(
+    metered: &Metered,
+    rates: &Rates,
+    at: i32,
+    keep: impl Fn(UserId, ProductIdx) -> bool,
+) -> BTreeMap<i32, Decimal> {
+    let peak = metered.peak_products();
+    let mut out: BTreeMap<i32, Decimal> = BTreeMap::new();
+    for pair in &metered.pairs {
+        let pooled = peak.get(usize::from(pair.product)).copied() == Some(true);
+        if pooled
+            || rates.kind(pair.product) == Some(RuleKind::Concurrent)
+            || !keep(pair.user, pair.product)
+        {
+            continue;
+        }
+        for d in &pair.days {
+            *out.entry(d.day).or_default() += rates.tokens_at(pair.product, d, at);
+        }
+    }
+    for (i, pool) in metered.pools.iter().enumerate() {
+        if pool.rule != RuleKind::DailyPeak {
+            continue;
+        }
+        let Some(priced) = metered.pool_at_rates(i, |p| rates.rate_at(p, at)) else {
+            continue;
+        };
+        for (day, peak) in priced.daily_peaks {
+            *out.entry(day).or_default() += Decimal::from(peak);
+        }
+    }
+    out
 }

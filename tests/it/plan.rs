@@ -1257,6 +1257,28 @@ fn a_daily_peak_pool_is_bought_whole_at_the_forecast_rate() {
         (f.peak_pools[0].window_tokens, f.peak_pools[0].tokens),
         (d("9"), d("9"))
     );
+    // The same demand per day, as sizing resamples it: zed's 6, then the
+    // pool's peaks at NX's contract-start rate.
+    let rates = tokenplan::meter::Rates::new(&sc, &m.products);
+    assert_eq!(
+        rates.change_days(),
+        vec![tokenplan::time::day_of_date(date("2025-01-01"))]
+    );
+    let start = tokenplan::time::day_of_date(sc.contract.start);
+    let daily: Vec<(String, Decimal)> =
+        tokenplan::meter::daily_tokens_at(&m, &rates, start, |_, _| true)
+            .into_iter()
+            .map(|(day, t)| (tokenplan::time::date_of_day(day).to_string(), t))
+            .collect();
+    assert_eq!(
+        daily,
+        vec![
+            ("2023-06-07".to_string(), d("6")),
+            ("2024-06-03".to_string(), d("4")),
+            ("2024-06-04".to_string(), d("2")),
+            ("2024-06-05".to_string(), d("3")),
+        ]
+    );
     let input = PlanInput::new(&m, &u, &sc).unwrap();
     let demand = |name: &str| {
         let user = input.users.iter().find(|x| x.name == name).unwrap();
