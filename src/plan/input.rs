@@ -185,51 +185,7 @@ impl PlanInput {
                 scenario.subscriptions.len()
             )));
         }
-        let product_idx: HashMap<&str, usize> = products
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.as_str(), i))
-            .collect();
-        let mut subscriptions = Vec::new();
-        let mut cover_rates = Vec::new();
-        for (si, (code, sub)) in scenario.subscriptions.iter().enumerate() {
-            let mut covers = 0u128;
-            let mut cover_codes: Vec<String> = sub.covers.clone();
-            cover_codes.sort();
-            cover_codes.dedup();
-            for p in &cover_codes {
-                let pool_rule = scenario
-                    .products
-                    .get(p)
-                    .map(|prod| rule_kind(&prod.rule))
-                    .filter(|k| matches!(k, RuleKind::Concurrent | RuleKind::DailyPeak));
-                if let Some(rule) = pool_rule {
-                    warnings.push(format!(
-                        "subscription {code} covers {p}, a {rule} pool product: a pool is bought whole, \
-                         so a seat does not reduce it; the cover is ignored"
-                    ));
-                    continue;
-                }
-                if let Some(&i) = product_idx.get(p.as_str()) {
-                    covers |= 1u128 << i;
-                }
-                match scenario.products.get(p) {
-                    Some(prod) => {
-                        cover_rates.push((si, p.clone(), prod.rate_on(scenario.contract.start)));
-                    }
-                    None => warnings.push(format!(
-                        "subscription {code} covers {p}, which is not a product of the scenario"
-                    )),
-                }
-            }
-            subscriptions.push(SubscriptionInfo {
-                code: code.clone(),
-                name: sub.name.clone(),
-                price: sub.annual_price,
-                covers,
-                cover_codes,
-            });
-        }
+        let (subscriptions, cover_rates) = subscriptions_of(scenario, &products, &mut warnings);
         let sub_idx: HashMap<&str, usize> = subscriptions
             .iter()
             .enumerate()
@@ -399,6 +355,60 @@ impl PlanInput {
             .map(|i| self.subscriptions[i].code.clone())
             .collect()
     }
+}
+
+/// The subscriptions as the optimiser sees them, in code order, and the
+/// crossover table's (subscription index, product code, rate at the
+/// contract start) rows. A pool product (`Concurrent`, `DailyPeak`) is
+/// covered by no seat, and a covered code the scenario lacks is skipped:
+/// both with a warning.
+#[allow(clippy::type_complexity)]
+fn subscriptions_of(
+    scenario: &Scenario,
+    products: &[String],
+    warnings: &mut Vec<String>,
+) -> (Vec<SubscriptionInfo>, Vec<(usize, String, Decimal)>) {
+    let product_idx: HashMap<&str, usize> = products
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    let mut subscriptions = Vec::new();
+    let mut cover_rates = Vec::new();
+    for (si, (code, sub)) in scenario.subscriptions.iter().enumerate() {
+        let mut covers = 0u128;
+        let mut cover_codes: Vec<String> = sub.covers.clone();
+        cover_codes.sort();
+        cover_codes.dedup();
+        for p in &cover_codes {
+            let Some(prod) = scenario.products.get(p) else {
+                warnings.push(format!(
+                    "subscription {code} covers {p}, which is not a product of the scenario"
+                ));
+                continue;
+            };
+            let rule = rule_kind(&prod.rule);
+            if matches!(rule, RuleKind::Concurrent | RuleKind::DailyPeak) {
+                warnings.push(format!(
+                    "subscription {code} covers {p}, a {rule} pool product: a pool is bought whole, \
+                     so a seat does not reduce it; the cover is ignored"
+                ));
+                continue;
+            }
+            if let Some(&i) = product_idx.get(p.as_str()) {
+                covers |= 1u128 << i;
+            }
+            cover_rates.push((si, p.clone(), prod.rate_on(scenario.contract.start)));
+        }
+        subscriptions.push(SubscriptionInfo {
+            code: code.clone(),
+            name: sub.name.clone(),
+            price: sub.annual_price,
+            covers,
+            cover_codes,
+        });
+    }
+    (subscriptions, cover_rates)
 }
 
 /// Indices of the set bits of `mask`, ascending.
