@@ -181,9 +181,10 @@ pub enum By {
     UserProduct,
     /// One row per user.
     User,
-    /// One row per product.
+    /// One row per product (a `DailyPeak` product: its share of the pool's
+    /// daily peaks), then a subtotal row per shared `DailyPeak` pool.
     Product,
-    /// One row per local date.
+    /// One row per local date (a `DailyPeak` pool counts its daily peak).
     Day,
 }
 
@@ -530,6 +531,9 @@ struct Row<'a> {
     user: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     product: Option<&'a str>,
+    /// A shared `DailyPeak` pool's subtotal row (`--by product`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pool: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     date: Option<String>,
     charges: u64,
@@ -541,11 +545,17 @@ fn plain_decimal<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Er
     s.serialize_str(&d.normalize().to_string())
 }
 
-/// The rows of `meter` in output order.
+/// The rows of `meter` in output order. `--by product` ends with one
+/// subtotal row per `DailyPeak` pool that several products share: its
+/// products' rows added up, the tokens being the pool's daily peaks (each
+/// product's row holds its share, SPEC §4), so the subtotal is not to be
+/// added to them again. CSV writes its product column as `pool:NAME`, JSON
+/// a `pool` field instead of `product`.
 fn meter_rows<'a>(metered: &'a MeterSummary, usage: &'a Usage, by: By) -> Vec<Row<'a>> {
     let row = |user, product, date, t: Total| Row {
         user,
         product,
+        pool: None,
         date,
         charges: t.charges,
         tokens: t.tokens,
@@ -568,11 +578,20 @@ fn meter_rows<'a>(metered: &'a MeterSummary, usage: &'a Usage, by: By) -> Vec<Ro
             .into_iter()
             .map(|(u, t)| row(Some(usage.users.name(u)), None, None, t))
             .collect(),
-        By::Product => metered
-            .by_product()
-            .into_iter()
-            .map(|(p, t)| row(None, Some(metered.product_code(p)), None, t))
-            .collect(),
+        By::Product => {
+            let mut rows: Vec<Row<'a>> = metered
+                .by_product()
+                .into_iter()
+                .map(|(p, t)| row(None, Some(metered.product_code(p)), None, t))
+                .collect();
+            for (pool, t) in metered.shared_pools() {
+                rows.push(Row {
+                    pool: Some(pool),
+                    ..row(None, None, None, t)
+                });
+            }
+            rows
+        }
         By::Day => metered
             .by_day
             .iter()
@@ -604,9 +623,11 @@ fn meter_output(
             for r in &rows {
                 let charges = r.charges.to_string();
                 let tokens = r.tokens.normalize().to_string();
+                let pool = r.pool.map(|p| format!("pool:{p}"));
                 let mut rec: Vec<&str> = Vec::with_capacity(4);
                 rec.extend(r.user);
                 rec.extend(r.product);
+                rec.extend(pool.as_deref());
                 rec.extend(r.date.as_deref());
                 rec.push(&charges);
                 rec.push(&tokens);
@@ -678,6 +699,36 @@ fn recommend_table(r: &plan::RecommendReport, scenario: &Scenario) -> String {
         "  subscriptions {cur} {}   tokens {} at {cur} {} = {cur} {}",
         r.subscription_cost, r.annual_tokens, r.token_price, r.token_cost
     );
+    let beyond = &r.tokens_beyond_forecast;
+    if !beyond.tokens.0.is_zero() {
+        let _ = writeln!(
+            s,
+            "  of which {} tokens beyond the forecast of {} ({cur} {})",
+            beyond.tokens, r.tokens_needed, beyond.cost
+        );
+    }
+    for p in &r.daily_peak_pools {
+        let _ = writeln!(
+            s,
+            "  token-days pool {} ({}): {} tokens of the forecast",
+            p.pool,
+            p.products.join(", "),
+            p.forecast_tokens
+        );
+    }
+    for p in &r.pools {
+        let price = p
+            .price
+            .map_or_else(|| "no price".to_string(), |x| format!("{cur} {x}"));
+        let _ = writeln!(
+            s,
+            "  pool {} ({}): {} tokens at {price} = {cur} {}",
+            p.pool,
+            p.products.join(", "),
+            p.size,
+            p.cost
+        );
+    }
     let _ = writeln!(s, "Baselines:");
     let _ = writeln!(s, "  all tokens         {cur} {}", r.baselines.all_tokens);
     let _ = writeln!(
@@ -692,7 +743,11 @@ fn recommend_table(r: &plan::RecommendReport, scenario: &Scenario) -> String {
     for (code, n) in &r.seats {
         let _ = writeln!(s, "  {code:<10} {n}");
     }
-    let _ = writeln!(s, "Crossover (subscription pays off above):");
+    let _ = writeln!(
+        s,
+        "Crossover at the marginal token price {cur} {} (subscription pays off above):",
+        r.marginal_token_price
+    );
     for c in &r.crossover {
         if let (Some(y), Some(m)) = (&c.days_per_year, &c.days_per_month) {
             let _ = writeln!(

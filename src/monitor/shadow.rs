@@ -85,7 +85,10 @@ fn bare(kind: RuleKind) -> Rule {
             pool: None,
             linger_minutes: None,
         },
-        RuleKind::DailyPeak => Rule::DailyPeak { time_zone: None },
+        RuleKind::DailyPeak => Rule::DailyPeak {
+            time_zone: None,
+            pool: None,
+        },
         RuleKind::Hourly => Rule::Hourly { time_zone: None },
     }
 }

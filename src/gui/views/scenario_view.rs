@@ -276,7 +276,10 @@ fn rule_ui(ui: &mut Ui, form: &mut Form<'_>, rule: &mut Rule, at: &str) {
                 pool: None,
                 linger_minutes: None,
             },
-            "DailyPeak" => Rule::DailyPeak { time_zone: None },
+            "DailyPeak" => Rule::DailyPeak {
+                time_zone: None,
+                pool: None,
+            },
             "Hourly" => Rule::Hourly { time_zone: None },
             _ => Rule::CalendarDay {
                 time_zone: None,
@@ -335,7 +338,7 @@ fn rule_ui(ui: &mut Ui, form: &mut Form<'_>, rule: &mut Rule, at: &str) {
                 &format!("{at}.rule.linger_minutes"),
             );
         }
-        Rule::DailyPeak { time_zone } | Rule::Hourly { time_zone } => {
+        Rule::DailyPeak { time_zone, .. } | Rule::Hourly { time_zone } => {
             form.opt_text(
                 ui,
                 "Rule time zone",
