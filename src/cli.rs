@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
-use crate::ingest::{self, ImportOptions, Report, SourceKind};
+use crate::ingest::{self, ColumnMap, ImportOptions, Report, SourceKind};
 use crate::ledger;
 use crate::meter::{self, MeterSummary, Metered, Total};
 use crate::monitor::{self, AuditOptions};
@@ -124,8 +124,9 @@ pub enum Command {
 /// Files and how to read them.
 #[derive(Debug, clap::Args)]
 pub struct InputArgs {
-    /// Input files: session CSV, FlexNet debug log, Token Flex export, user
-    /// directory, current assignments (kind detected from content).
+    /// Input files: session CSV, FlexNet debug log, Token Flex export, usage
+    /// report, user directory, current assignments, alias table; CSV or
+    /// XLSX (kind detected from content).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// The scenario (RON). Without it, `check` reads clocks in America/New_York.
@@ -138,6 +139,15 @@ pub struct InputArgs {
     /// (default: the scenario's server_time_zone).
     #[arg(long)]
     time_zone: Option<String>,
+    /// Which column is which, for a table whose header has every column
+    /// named, e.g. user=Email,product=Product,date="Day used" (roles: user,
+    /// product, start, end, host, tokens, date, days_used, month,
+    /// department, cost_center, location, time_zone, subscription, alias).
+    #[arg(long, value_name = "MAP")]
+    columns: Option<ColumnMap>,
+    /// The worksheet of XLSX inputs to read (default: the first).
+    #[arg(long, value_name = "NAME")]
+    sheet: Option<String>,
 }
 
 /// How `meter` groups charges.
@@ -293,6 +303,8 @@ fn import_all(
     let opts = ImportOptions {
         time_zone,
         kind: input.kind,
+        sheet: input.sheet.clone(),
+        columns: input.columns.clone(),
     };
     let mut usage = Usage::default();
     let mut reports = Vec::new();
