@@ -319,6 +319,7 @@ fn import_all(
             }
         }
     }
+    print_identities(&ingest::identities(&usage));
     let missing = ingest::users_missing_from_directory(&usage);
     if !missing.is_empty() {
         const SHOWN: usize = 20;
@@ -335,6 +336,46 @@ fn import_all(
         );
     }
     Ok((usage, reports))
+}
+
+/// Says what the alias tables joined and which names look like one
+/// person's but are not joined.
+fn print_identities(id: &ingest::Identities) {
+    const SHOWN: usize = 10;
+    if id.aliases > 0 {
+        let records: u64 = id.applied.iter().map(|a| a.3).sum();
+        eprintln!(
+            "identities: {} aliases; {} input names joined to their user ({records} records renamed)",
+            id.aliases,
+            id.names_joined()
+        );
+        if !id.unused.is_empty() {
+            eprintln!(
+                "  {} aliases match no input name: {}",
+                id.unused.len(),
+                id.unused.join(", ")
+            );
+        }
+    }
+    if !id.likely_duplicates.is_empty() {
+        let groups: Vec<String> = id
+            .likely_duplicates
+            .iter()
+            .take(SHOWN)
+            .map(|g| g.join(" = "))
+            .collect();
+        let more = id.likely_duplicates.len().saturating_sub(SHOWN);
+        eprintln!(
+            "{} groups of user names look like one person (same login or e-mail local part) but are not joined; an alias table (alias,user) joins them: {}{}",
+            id.likely_duplicates.len(),
+            groups.join("; "),
+            if more > 0 {
+                format!("; and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
 }
 
 /// Prints what each import did to stderr; all problems when `all`, else the
@@ -389,10 +430,11 @@ fn check(input: &InputArgs) -> Result<u8, Fail> {
     let (usage, reports) = import_all(input, scenario.as_ref())?;
     print_reports(&reports, true);
     eprintln!(
-        "{} files: {} users, {} sessions, {} vendor charges, {} denials",
+        "{} files: {} users, {} sessions, {} use-days, {} vendor charges, {} denials",
         reports.len(),
         usage.users.len(),
         usage.sessions.len(),
+        usage.use_days.len(),
         usage.vendor_charges.len(),
         usage.denials.len()
     );
@@ -429,11 +471,19 @@ fn print_mapping(unmapped: &BTreeMap<String, u64>, ambiguities: &[meter::Ambigui
     }
 }
 
+/// Says what use-days could not be metered exactly, or at all.
+fn print_use_days(use_days: &meter::UseDayMeter) {
+    for w in use_days.warnings() {
+        eprintln!("warning: {w}");
+    }
+}
+
 /// Imports and meters.
 fn import_and_meter(input: &InputArgs, command: &str) -> Result<Loaded, Fail> {
     let (scenario, usage, exit) = load(input, command)?;
     let metered = meter::meter(&usage, &scenario, &NoProgress).map_err(Fail::input)?;
     print_mapping(&metered.unmapped, &metered.ambiguities);
+    print_use_days(&metered.use_days);
     Ok(Loaded {
         exit,
         scenario,
@@ -454,6 +504,7 @@ fn meter_cmd(input: &InputArgs, by: By, format: DataFormat) -> Result<u8, Fail> 
     let (scenario, usage, exit) = load(input, "meter")?;
     let summary = meter::meter_summary(&usage, &scenario, &NoProgress).map_err(Fail::input)?;
     print_mapping(&summary.unmapped, &summary.ambiguities);
+    print_use_days(&summary.use_days);
     emit(&meter_output(&summary, &usage, by, format)?, None)?;
     Ok(exit)
 }
@@ -470,6 +521,9 @@ struct Row<'a> {
     charges: u64,
     #[serde(serialize_with = "plain_decimal")]
     tokens: Decimal,
+    /// Some charges' dates are only their month's (usage reports' month rows).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    dated_by_month: bool,
 }
 
 fn plain_decimal<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
@@ -484,13 +538,19 @@ fn meter_rows<'a>(metered: &'a MeterSummary, usage: &'a Usage, by: By) -> Vec<Ro
         date,
         charges: t.charges,
         tokens: t.tokens,
+        dated_by_month: false,
     };
+    let flagged = &metered.use_days.dated_by_month;
+    let pair_flagged: std::collections::BTreeSet<(u32, meter::ProductIdx)> =
+        flagged.iter().map(|&(u, p, _)| (u, p)).collect();
+    let day_flagged = metered.use_days.days_dated_by_month();
     match by {
         By::UserProduct => metered
             .pairs
             .iter()
-            .map(|p| {
-                row(
+            .map(|p| Row {
+                dated_by_month: pair_flagged.contains(&(p.user, p.product)),
+                ..row(
                     Some(usage.users.name(p.user)),
                     Some(metered.product_code(p.product)),
                     None,
@@ -511,7 +571,10 @@ fn meter_rows<'a>(metered: &'a MeterSummary, usage: &'a Usage, by: By) -> Vec<Ro
         By::Day => metered
             .by_day
             .iter()
-            .map(|(&d, &t)| row(None, None, Some(crate::time::date_of_day(d).to_string()), t))
+            .map(|(&d, &t)| Row {
+                dated_by_month: day_flagged.contains(&d),
+                ..row(None, None, Some(crate::time::date_of_day(d).to_string()), t)
+            })
             .collect(),
     }
 }
@@ -564,6 +627,13 @@ fn meter_output(
                 "rows": rows,
                 "unmapped": metered.unmapped,
                 "free_sessions": metered.free_sessions,
+                "use_days": {
+                    "charged": metered.use_days.charged,
+                    "joined": metered.use_days.joined,
+                    "dated_by_month": metered.use_days.dated_by_month.len(),
+                    "unmapped": metered.use_days.unmapped,
+                },
+                "warnings": metered.use_days.warnings(),
             });
             to_json(&doc)
         }

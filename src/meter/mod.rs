@@ -30,6 +30,7 @@ pub mod concurrent;
 pub mod daily_peak;
 pub mod hourly;
 pub mod rolling24h;
+pub mod use_days;
 
 use std::collections::BTreeMap;
 
@@ -43,6 +44,7 @@ use crate::usage::{Session, Usage, UserId};
 
 pub use catalog::{Ambiguity, Catalog};
 pub use concurrent::{PoolReplay, PoolSession, PoolTimeline, replay_pool};
+pub use use_days::UseDayMeter;
 
 /// Index of a product in [`Metered::products`] (scenario code order).
 pub type ProductIdx = u16;
@@ -97,6 +99,8 @@ pub struct Metered {
     pub pools: Vec<PoolUsage>,
     /// Features several products match, with the product chosen.
     pub ambiguities: Vec<Ambiguity>,
+    /// What became of the usage reports' use-days ([`use_days`]).
+    pub use_days: UseDayMeter,
 }
 
 /// Why metering stopped.
@@ -354,6 +358,7 @@ impl Metered {
             unmapped: self.unmapped.clone(),
             free_sessions: self.free_sessions,
             ambiguities: self.ambiguities.clone(),
+            use_days: self.use_days.clone(),
         }
     }
 }
@@ -497,6 +502,8 @@ pub struct MeterSummary {
     pub free_sessions: u64,
     /// As [`Metered::ambiguities`].
     pub ambiguities: Vec<Ambiguity>,
+    /// As [`Metered::use_days`].
+    pub use_days: UseDayMeter,
 }
 
 impl MeterSummary {
@@ -574,6 +581,7 @@ fn meter_tuned(
     let scan = calendar_day::scan(usage, &catalog, &plans, progress, matrix_limit, detail)?;
     let mut free_sessions = scan.free_sessions;
     let mut pairs = scan.pairs;
+    let mut use_day_meter = scan.use_days;
     let mut pools = Vec::new();
 
     let mut pool_members: BTreeMap<(RuleKind, String), Vec<ProductIdx>> = BTreeMap::new();
@@ -596,6 +604,8 @@ fn meter_tuned(
                     .push(idx);
             }
         }
+        let days = scan.other_use_days.get(i).map_or(&[][..], |v| &v[..]);
+        use_days::merge_other(&mut pairs, days, idx, plan, &mut use_day_meter);
         if progress.is_cancelled() {
             return Err(MeterError::Cancelled);
         }
@@ -635,6 +645,10 @@ fn meter_tuned(
         rules: plans.into_iter().map(|p| p.rule).collect(),
         pools,
         ambiguities: catalog.ambiguities,
+        use_days: {
+            use_day_meter.dated_by_month.sort_unstable();
+            use_day_meter
+        },
     };
     let cal = CalendarTotals {
         totals: scan.totals,

@@ -46,8 +46,9 @@ pub struct Forecast {
 /// Forecasts next year's demand from `metered` (SPEC §4).
 ///
 /// The data span runs from the first to the last day with any charge in the
-/// whole history; the window is its last `history_days` days (the whole
-/// span when shorter). Each pair's charges and tokens in the window are
+/// whole history (widened to the days usage reports cover); the window is
+/// its last `history_days` days (the whole span when shorter), started on
+/// the 1st of its first month when that month holds charges dated by month. Each pair's charges and tokens in the window are
 /// multiplied by 365 × (1 + growth) / window days, computed once: exact
 /// whenever that factor is a terminating decimal (any whole-year window),
 /// otherwise to rust_decimal's 28 significant digits.
@@ -69,11 +70,21 @@ pub fn forecast(metered: &Metered, settings: &scenario::Forecast) -> Forecast {
     let Some((first, last)) = span else {
         return Forecast::default();
     };
+    // Usage reports cover whole months (a month row's count is placed at
+    // its start): the data ends on the last day they cover.
+    let (first, last) = match metered.use_days.cover {
+        Some((a, b)) => (first.min(a), last.max(b)),
+        None => (first, last),
+    };
     let history = i64::from(settings.history_days.max(1));
     let span_days = i64::from(last) - i64::from(first) + 1;
     let window_days = span_days.min(history);
-    // `window_days` ≤ span of i32 days, so the start stays in range.
-    let window_start = (i64::from(last) - window_days + 1) as i32;
+    // `window_days` ≤ span of i32 days, so the start stays in range; a
+    // month whose count is dated by month is not cut.
+    let window_start = metered
+        .use_days
+        .window_start((i64::from(last) - window_days + 1) as i32);
+    let window_days = i64::from(last) - i64::from(window_start) + 1;
     let numerator = Decimal::from(365) * (Decimal::ONE + settings.growth_per_year);
     let denominator = Decimal::from(window_days);
     let scale = numerator / denominator;

@@ -3,6 +3,7 @@
 mod cli;
 mod gui;
 mod ingest;
+mod inputs;
 mod ledger;
 mod meter;
 mod monitor;
