@@ -918,8 +918,13 @@ fn audit_table(report: &monitor::AuditReport, scenario: &Scenario) -> String {
     for row in &report.shadow_bill {
         let _ = writeln!(
             s,
-            "  {:<12} {:>14} tokens   {cur} {}",
-            row.rule, row.tokens, row.cost
+            "  {:<12} {:>14} tokens   {cur} {}{}",
+            row.rule,
+            row.tokens,
+            row.cost,
+            row.error
+                .as_ref()
+                .map_or_else(String::new, |e| format!("   ({e})"))
         );
     }
     let _ = writeln!(

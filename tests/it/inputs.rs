@@ -451,6 +451,31 @@ fn cli_recommends_from_month_counts() {
 }
 
 #[test]
+fn use_days_are_no_day_boundary_charges_and_the_shadow_bill_says_what_it_leaves_out() {
+    // Use-days are use on their own date: no charge of theirs is caused by
+    // a session crossing midnight. The pool rules can't replay them.
+    let (code, out, err) = run(&[
+        "audit",
+        "--scenario",
+        &path("scenario.ron"),
+        "--format",
+        "json",
+        &path("usage_days.csv"),
+    ]);
+    assert_eq!(code, 1, "usage_days.csv has two bad rows: {err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["day_boundary"], serde_json::json!([]));
+    let shadow = v["shadow_bill"].as_array().unwrap();
+    assert_eq!(shadow[0]["rule"], "CalendarDay");
+    assert_eq!(shadow[0]["tokens"], "42");
+    assert_eq!(shadow[2]["rule"], "Concurrent");
+    assert_eq!(
+        shadow[2]["error"],
+        "6 use-days from usage reports are left out: this rule needs checkout times"
+    );
+}
+
+#[test]
 fn a_month_count_beyond_the_month_is_reported_and_capped() {
     let text = "Email,Product,Month,Days used\nann,AutoCAD,2025-02,30\nann,AutoCAD,2025-03,2.5\n";
     let mut usage = Usage::default();
