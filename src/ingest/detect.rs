@@ -67,7 +67,18 @@ pub(crate) fn classify(name: &str, head: &[u8]) -> Result<SourceKind, String> {
     let header = table::header_names(line, delim);
     let n = table::normalised(&header);
     let has = |c: &Column| c.present(&n);
-    if has(&aliases::ALIAS) && has(&aliases::USER) {
+    let meta = [
+        &directory::DEPARTMENT,
+        &directory::COST_CENTER,
+        &directory::LOCATION,
+        &directory::TIME_ZONE,
+    ];
+    // An `alias` column beside a directory's, an assignment's or a
+    // product's columns is that table's; an alias table has no others.
+    let other = has(&assignments::SUBSCRIPTION)
+        || has(&usage_report::PRODUCT)
+        || meta.iter().any(|c| has(c));
+    if has(&aliases::ALIAS) && has(&aliases::USER) && !other {
         return Ok(SourceKind::Aliases);
     }
     if has(&assignments::SUBSCRIPTION) && has(&assignments::USER) {
@@ -96,12 +107,6 @@ pub(crate) fn classify(name: &str, head: &[u8]) -> Result<SourceKind, String> {
     if flex {
         return Ok(SourceKind::TokenFlex);
     }
-    let meta = [
-        &directory::DEPARTMENT,
-        &directory::COST_CENTER,
-        &directory::LOCATION,
-        &directory::TIME_ZONE,
-    ];
     if !timed && has(&directory::USER) && meta.iter().any(|c| has(c)) {
         return Ok(SourceKind::Directory);
     }
@@ -161,6 +166,7 @@ mod tests {
             Ok(SourceKind::TokenFlex)
         );
         assert_eq!(k("alias,user\n"), Ok(SourceKind::Aliases));
+        assert_eq!(k("user,alias,department\n"), Ok(SourceKind::Directory));
         assert!(
             k("PK\u{3}\u{4}rest")
                 .unwrap_err()

@@ -786,3 +786,60 @@ fn damaged_workbooks_are_clear_errors() {
         "blank.xlsx: sheet `Sheet1` is empty: no cell holds a value"
     );
 }
+
+// ------------------------------------------------------------ invariants
+
+mod union {
+    use super::*;
+    use proptest::prelude::*;
+    use tokenplan::usage::{Session, UseDay};
+
+    /// 2025-01-01T00:00:00Z.
+    const JAN1: u32 = 1_735_689_600;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Under `CalendarDay` a use-day is exactly a session inside its
+        /// date: metering use-days beside sessions equals metering each
+        /// use-day as a one-minute session at noon New York time, whatever
+        /// the overlaps (union per user, product and date).
+        #[test]
+        fn a_use_day_meters_as_a_session_on_its_date(
+            sessions in prop::collection::vec((0u32..4, 0u32..2, 0u32..40 * 86_400, 0u32..40 * 3600), 0..40),
+            days in prop::collection::vec((0u32..4, 0u32..2, 0u32..40, any::<bool>()), 0..40),
+        ) {
+            let build = |as_sessions: bool| {
+                let mut u = Usage::default();
+                for i in 0..4 {
+                    u.users.intern(&format!("u{i}"));
+                }
+                u.features.intern("ACD");
+                u.features.intern("RVT");
+                for &(user, feature, start, dur) in &sessions {
+                    u.sessions.push(Session { start: JAN1 + start, dur, user, feature, host: 0, draw: 0, flags: 0 });
+                }
+                for &(user, product, day, by_month) in &days {
+                    let date = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap()
+                        + chrono::Duration::days(i64::from(day));
+                    if as_sessions {
+                        // Noon in New York in Jan/Feb 2025 is 17:00 UTC.
+                        let start = JAN1 + day * 86_400 + 17 * 3600;
+                        u.sessions.push(Session { start, dur: 60, user, feature: product, host: 0, draw: 0, flags: 0 });
+                    } else {
+                        u.use_days.push(UseDay { date, user, product, dated_by_month: by_month });
+                    }
+                }
+                u
+            };
+            let sc = scenario();
+            let with_days = build(false);
+            let as_sessions = build(true);
+            let a = meter(&with_days, &sc, &NoProgress).unwrap();
+            let b = meter(&as_sessions, &sc, &NoProgress).unwrap();
+            prop_assert_eq!(&a.pairs, &b.pairs);
+            // Every use-day is a charge of its own or joins one.
+            prop_assert_eq!(a.use_days.charged + a.use_days.joined, days.len() as u64);
+        }
+    }
+}
