@@ -37,6 +37,7 @@ fn main() {
     let opts = ImportOptions {
         time_zone: chrono_tz::America::New_York,
         kind,
+        ..ImportOptions::default()
     };
     let mut times: Vec<(Duration, usize, String)> = Vec::new();
     for dir in args {

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
-use crate::ingest::{self, ImportOptions, Report, SourceKind};
+use crate::ingest::{self, ColumnMap, ImportOptions, Report, SourceKind};
 use crate::ledger;
 use crate::meter::{self, MeterSummary, Metered, Total};
 use crate::monitor::{self, AuditOptions};
@@ -157,9 +157,10 @@ pub struct ExportArgs {
 /// Files and how to read them.
 #[derive(Debug, clap::Args)]
 pub struct InputArgs {
-    /// Input files: session CSV, FlexNet debug log, Token Flex export, user
-    /// directory, current assignments, `lmstat -a` snapshots, RLM report log
-    /// (kind detected from content).
+    /// Input files: session CSV, FlexNet debug log, Token Flex export, usage
+    /// report, user directory, current assignments, alias table (CSV or
+    /// XLSX), `lmstat -a` snapshots, RLM report log (kind detected from
+    /// content).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// The scenario (RON). Without it, `check` reads clocks in America/New_York.
@@ -172,6 +173,15 @@ pub struct InputArgs {
     /// (default: the scenario's server_time_zone).
     #[arg(long)]
     time_zone: Option<String>,
+    /// Which column is which, for a table whose header has every column
+    /// named, e.g. user=Email,product=Product,date="Day used" (roles: user,
+    /// product, start, end, host, tokens, date, days_used, month,
+    /// department, cost_center, location, time_zone, subscription, alias).
+    #[arg(long, value_name = "MAP")]
+    columns: Option<ColumnMap>,
+    /// The worksheet of XLSX inputs to read (default: the first).
+    #[arg(long, value_name = "NAME")]
+    sheet: Option<String>,
 }
 
 /// How `meter` groups charges.
@@ -358,6 +368,8 @@ fn import_all(
     let opts = ImportOptions {
         time_zone,
         kind: input.kind,
+        sheet: input.sheet.clone(),
+        columns: input.columns.clone(),
     };
     let mut usage = Usage::default();
     let imported = ingest::import_files(
@@ -367,11 +379,52 @@ fn import_all(
         ingest::OnFatal::KeepPartial,
         &NoProgress,
     );
+    print_identities(&ingest::identities(&usage));
     if let Some(note) = imported.missing_note() {
         eprintln!("{note}");
     }
     let reports = imported.reports();
     Ok((usage, reports))
+}
+
+/// Says what the alias tables joined and which names look like one
+/// person's but are not joined.
+fn print_identities(id: &ingest::Identities) {
+    const SHOWN: usize = 10;
+    if id.aliases > 0 {
+        let records: u64 = id.applied.iter().map(|a| a.3).sum();
+        eprintln!(
+            "identities: {} aliases; {} input names joined to their user ({records} records renamed)",
+            id.aliases,
+            id.names_joined()
+        );
+        if !id.unused.is_empty() {
+            eprintln!(
+                "  {} aliases match no input name: {}",
+                id.unused.len(),
+                id.unused.join(", ")
+            );
+        }
+    }
+    if !id.likely_duplicates.is_empty() {
+        let groups: Vec<String> = id
+            .likely_duplicates
+            .iter()
+            .take(SHOWN)
+            .map(|g| g.join(" = "))
+            .collect();
+        let more = id.likely_duplicates.len().saturating_sub(SHOWN);
+        eprintln!(
+            "{} groups of user names look like one person (same login or e-mail local part) but are not joined; an alias table (alias,user) joins them: {}{}",
+            id.likely_duplicates.len(),
+            groups.join("; "),
+            if more > 0 {
+                format!("; and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
 }
 
 /// Prints what each import did to stderr; all problems when `all`, else the
@@ -426,10 +479,11 @@ fn check(input: &InputArgs) -> Result<u8, Fail> {
     let (usage, reports) = import_all(input, scenario.as_ref())?;
     print_reports(&reports, true);
     eprintln!(
-        "{} files: {} users, {} sessions, {} vendor charges, {} denials",
+        "{} files: {} users, {} sessions, {} use-days, {} vendor charges, {} denials",
         reports.len(),
         usage.users.len(),
         usage.sessions.len(),
+        usage.use_days.len(),
         usage.vendor_charges.len(),
         usage.denials.len()
     );
@@ -487,11 +541,19 @@ fn print_mapping(unmapped: &BTreeMap<String, u64>, ambiguities: &[meter::Ambigui
     }
 }
 
+/// Says what use-days could not be metered exactly, or at all.
+fn print_use_days(use_days: &meter::UseDayMeter) {
+    for w in use_days.warnings() {
+        eprintln!("warning: {w}");
+    }
+}
+
 /// Imports and meters.
 fn import_and_meter(input: &InputArgs, export: &ExportArgs, command: &str) -> Result<Loaded, Fail> {
     let p = load(input, export, command)?;
     let metered = meter::meter(&p.usage, &p.scenario, &NoProgress).map_err(Fail::input)?;
     print_mapping(&metered.unmapped, &metered.ambiguities);
+    print_use_days(&metered.use_days);
     Ok(Loaded {
         exit: p.exit,
         scenario: p.scenario,
@@ -519,6 +581,7 @@ fn meter_cmd(
     let p = load(input, export, "meter")?;
     let summary = meter::meter_summary(&p.usage, &p.scenario, &NoProgress).map_err(Fail::input)?;
     print_mapping(&summary.unmapped, &summary.ambiguities);
+    print_use_days(&summary.use_days);
     let text = meter_output(&summary, &p.usage, by, format)?;
     emit(&text, None, p.privacy.as_ref())?;
     Ok(p.exit)
@@ -539,6 +602,9 @@ struct Row<'a> {
     charges: u64,
     #[serde(serialize_with = "plain_decimal")]
     tokens: Decimal,
+    /// Some charges' dates are only their month's (usage reports' month rows).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    dated_by_month: bool,
 }
 
 fn plain_decimal<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
@@ -559,13 +625,19 @@ fn meter_rows<'a>(metered: &'a MeterSummary, usage: &'a Usage, by: By) -> Vec<Ro
         date,
         charges: t.charges,
         tokens: t.tokens,
+        dated_by_month: false,
     };
+    let flagged = &metered.use_days.dated_by_month;
+    let pair_flagged: std::collections::BTreeSet<(u32, meter::ProductIdx)> =
+        flagged.iter().map(|&(u, p, _)| (u, p)).collect();
+    let day_flagged = metered.use_days.days_dated_by_month();
     match by {
         By::UserProduct => metered
             .pairs
             .iter()
-            .map(|p| {
-                row(
+            .map(|p| Row {
+                dated_by_month: pair_flagged.contains(&(p.user, p.product)),
+                ..row(
                     Some(usage.users.name(p.user)),
                     Some(metered.product_code(p.product)),
                     None,
@@ -595,7 +667,10 @@ fn meter_rows<'a>(metered: &'a MeterSummary, usage: &'a Usage, by: By) -> Vec<Ro
         By::Day => metered
             .by_day
             .iter()
-            .map(|(&d, &t)| row(None, None, Some(crate::time::date_of_day(d).to_string()), t))
+            .map(|(&d, &t)| Row {
+                dated_by_month: day_flagged.contains(&d),
+                ..row(None, None, Some(crate::time::date_of_day(d).to_string()), t)
+            })
             .collect(),
     }
 }
@@ -650,6 +725,13 @@ fn meter_output(
                 "rows": rows,
                 "unmapped": metered.unmapped,
                 "free_sessions": metered.free_sessions,
+                "use_days": {
+                    "charged": metered.use_days.charged,
+                    "joined": metered.use_days.joined,
+                    "dated_by_month": metered.use_days.dated_by_month.len(),
+                    "unmapped": metered.use_days.unmapped,
+                },
+                "warnings": metered.use_days.warnings(),
             });
             to_json(&doc)
         }
@@ -973,8 +1055,13 @@ fn audit_table(report: &monitor::AuditReport, scenario: &Scenario) -> String {
     for row in &report.shadow_bill {
         let _ = writeln!(
             s,
-            "  {:<12} {:>14} tokens   {cur} {}",
-            row.rule, row.tokens, row.cost
+            "  {:<12} {:>14} tokens   {cur} {}{}",
+            row.rule,
+            row.tokens,
+            row.cost,
+            row.error
+                .as_ref()
+                .map_or_else(String::new, |e| format!("   ({e})"))
         );
     }
     let _ = writeln!(

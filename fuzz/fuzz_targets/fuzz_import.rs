@@ -67,6 +67,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let opts = ImportOptions {
         time_zone: chrono_tz::America::New_York,
         kind,
+        ..ImportOptions::default()
     };
     let mut usage = Usage::default();
     let started = Instant::now();

@@ -34,6 +34,7 @@ pub mod daily_peak;
 pub mod hourly;
 pub mod rates;
 pub mod rolling24h;
+pub mod use_days;
 
 use std::collections::BTreeMap;
 
@@ -49,6 +50,7 @@ pub use catalog::{Ambiguity, Catalog};
 pub use concurrent::{PoolReplay, PoolSession, PoolTimeline, replay_pool};
 pub use daily_peak::{PeakBill, PeakDay, shares};
 pub use rates::{Rates, daily_tokens_at};
+pub use use_days::UseDayMeter;
 
 /// Index of a product in [`Metered::products`] (scenario code order).
 pub type ProductIdx = u16;
@@ -109,6 +111,8 @@ pub struct Metered {
     /// re-prices exactly the rate's draws ([`Metered::pool_at_rates`]).
     /// Empty (a history built by hand): every draw is taken as given.
     pub rate_drawn: Vec<Vec<bool>>,
+    /// What became of the usage reports' use-days ([`use_days`]).
+    pub use_days: UseDayMeter,
 }
 
 /// Why metering stopped.
@@ -481,6 +485,7 @@ impl Metered {
                     tokens: b.tokens(),
                 })
                 .collect(),
+            use_days: self.use_days.clone(),
         }
     }
 }
@@ -649,6 +654,8 @@ pub struct MeterSummary {
     pub ambiguities: Vec<Ambiguity>,
     /// Every `DailyPeak` pool's bill, in [`Metered::pools`] order.
     pub daily_peak: Vec<PeakTotal>,
+    /// As [`Metered::use_days`].
+    pub use_days: UseDayMeter,
 }
 
 impl MeterSummary {
@@ -771,6 +778,7 @@ fn meter_tuned(
     let scan = calendar_day::scan(usage, &catalog, &plans, progress, matrix_limit, detail)?;
     let mut free_sessions = scan.free_sessions;
     let mut pairs = scan.pairs;
+    let mut use_day_meter = scan.use_days;
     let mut pools = Vec::new();
     let mut rate_drawn = Vec::new();
 
@@ -794,6 +802,8 @@ fn meter_tuned(
                     .push(idx);
             }
         }
+        let days = scan.other_use_days.get(i).map_or(&[][..], |v| &v[..]);
+        use_days::merge_other(&mut pairs, days, idx, plan, &mut use_day_meter);
         if progress.is_cancelled() {
             return Err(MeterError::Cancelled);
         }
@@ -835,6 +845,10 @@ fn meter_tuned(
         pools,
         ambiguities: catalog.ambiguities,
         rate_drawn,
+        use_days: {
+            use_day_meter.dated_by_month.sort_unstable();
+            use_day_meter
+        },
     };
     let cal = CalendarTotals {
         totals: scan.totals,

@@ -417,6 +417,10 @@ pub(crate) fn with_sessions(usage: &Usage, sessions: Sessions) -> Usage {
         sessions,
         directory: usage.directory.clone(),
         assignments: usage.assignments.clone(),
+        // Use-days have no times: no what-if moves them, so the replay
+        // keeps them and only the sessions' part of the bill changes.
+        use_days: usage.use_days.clone(),
+        use_day_cover: usage.use_day_cover,
         ..Usage::default()
     }
 }

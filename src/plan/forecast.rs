@@ -106,7 +106,12 @@ pub fn contract_year_start(contract: &Contract, year: u32) -> Option<NaiveDate> 
         .checked_add_months(Months::new(k.checked_mul(12)?))
 }
 
-/// The history window of `metered` under `settings`.
+/// The history window of `metered` under `settings` (SPEC §4).
+///
+/// The data span runs from the first to the last day with any charge in the
+/// whole history, widened to the days usage reports cover; the window is
+/// its last `history_days` days (the whole span when shorter), started on
+/// the 1st of its first month when that month holds charges dated by month.
 struct Window {
     start: i32,
     end: i32,
@@ -129,13 +134,23 @@ fn window(metered: &Metered, settings: &scenario::Forecast) -> Option<Window> {
             None => Some((a, b)),
             Some((x, y)) => Some((x.min(a), y.max(b))),
         })?;
+    // Usage reports cover whole months (a month row's count is placed at
+    // its start): the data ends on the last day they cover.
+    let (first, last) = match metered.use_days.cover {
+        Some((a, b)) => (first.min(a), last.max(b)),
+        None => (first, last),
+    };
     let history = i64::from(settings.history_days.max(1));
     let span_days = i64::from(last) - i64::from(first) + 1;
-    let days = span_days.min(history);
+    // `days` ≤ span of i32 days, so the start stays in range; a month whose
+    // count is dated by month is not cut.
+    let start = metered
+        .use_days
+        .window_start((i64::from(last) - span_days.min(history) + 1) as i32);
+    let days = i64::from(last) - i64::from(start) + 1;
     let numerator = Decimal::from(365) * (Decimal::ONE + settings.growth_per_year);
     Some(Window {
-        // `days` ≤ span of i32 days, so the start stays in range.
-        start: (i64::from(last) - days + 1) as i32,
+        start,
         end: last,
         days,
         scale: numerator / Decimal::from(days),

@@ -27,6 +27,7 @@ fn replay(dir: &Path) -> usize {
             let opts = ImportOptions {
                 time_zone: chrono_tz::America::New_York,
                 kind,
+                ..ImportOptions::default()
             };
             let mut usage = Usage::default();
             if let Ok(report) = import_bytes("seed", &bytes, &opts, &mut usage, &NoProgress)

@@ -200,6 +200,7 @@ fn import_kind(name: &str, bytes: &[u8], kind: SourceKind) -> (Usage, Report) {
     let opts = ImportOptions {
         time_zone: chrono_tz::UTC,
         kind: Some(kind),
+        ..ImportOptions::default()
     };
     let mut usage = Usage::default();
     let report = import_bytes(name, bytes, &opts, &mut usage, &NoProgress).unwrap();

@@ -4,6 +4,7 @@ mod cli;
 mod fuzz_seeds;
 mod gui;
 mod ingest;
+mod inputs;
 mod ledger;
 mod lmstat_rlm;
 mod meter;
