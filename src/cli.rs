@@ -666,15 +666,13 @@ fn size_cmd(
     let input_plan = PlanInput::new(metered, &loaded.usage, scenario).map_err(Fail::input)?;
     let rec = plan::optimise_default(&input_plan).map_err(Fail::input)?;
     let covered = plan::covered_products(&input_plan, &rec);
-    let pooled: Vec<bool> = metered
-        .rules
-        .iter()
-        .map(|r| matches!(r.kind, meter::RuleKind::Concurrent))
-        .collect();
-    let history = ledger::daily_demand_where(metered, |user, product| {
-        let idx = usize::from(product);
-        !pooled.get(idx).copied().unwrap_or(false)
-            && covered.get(&user).is_none_or(|m| m & (1u128 << idx) == 0)
+    // `Concurrent` pools are left out (sized as pools below); `DailyPeak`
+    // pools count their daily peaks; every day is re-priced at the rates of
+    // the simulated date.
+    let history = ledger::token_demand(metered, scenario, |user, product| {
+        covered
+            .get(&user)
+            .is_none_or(|m| m & (1u128 << usize::from(product)) == 0)
     });
     let mut options = ledger::SizingOptions::from_scenario(scenario);
     if let Some(t) = trials {
@@ -687,6 +685,9 @@ fn size_cmd(
         ledger::size(&history, scenario, &options, &NoProgress).map_err(Fail::input)?;
     report.pools =
         ledger::pools::size_pools(metered, scenario.sizing.target_denial_rate, pool_sizes);
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     let text = match format {
         ReportFormat::Json => to_json(&report)?,
         ReportFormat::Csv => size_csv(&report)?,
@@ -709,6 +710,9 @@ fn size_csv(report: &ledger::SizeReport) -> Result<String, Fail> {
         "expected_expired",
         "overage_probability",
         "recommended",
+        "expected_unserved",
+        "unserved_probability",
+        "within_risk",
     ])
     .map_err(fail)?;
     for (i, p) in report.plans.iter().enumerate() {
@@ -722,6 +726,14 @@ fn size_csv(report: &ledger::SizeReport) -> Result<String, Fail> {
             p.expected_expired.to_string(),
             p.overage_probability.to_string(),
             if i == report.recommended { "yes" } else { "" }.to_string(),
+            p.expected_unserved.to_string(),
+            p.unserved_probability.to_string(),
+            if report.recommended_within_risk == Some(i) {
+                "yes"
+            } else {
+                ""
+            }
+            .to_string(),
         ])
         .map_err(fail)?;
     }

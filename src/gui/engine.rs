@@ -177,14 +177,22 @@ pub fn size_tokens_with(
 
     // The same demand model and trials as the report, so the fan and the
     // ledger path are the report's own simulated terms.
-    let model = DemandModel::new(
-        &history,
-        &scenario.contract,
-        scenario.forecast.growth_per_year,
-        scenario.forecast.history_days,
-    )
-    .map_err(|e| error_chain(&e))?;
-    let years = model.years();
+    // With no token demand there is nothing to resample: every simulated
+    // day demands nothing.
+    let model = if history.has_demand() {
+        Some(
+            DemandModel::new(
+                &history,
+                &scenario.contract,
+                scenario.forecast.growth_per_year,
+                scenario.forecast.history_days,
+            )
+            .map_err(|e| error_chain(&e))?,
+        )
+    } else {
+        None
+    };
+    let years = report.term_years;
     let trials = options.trials as usize;
     let mut by_year: Vec<Vec<i64>> = vec![Vec::with_capacity(trials); years];
     let mut totals: Vec<(i64, u64)> = Vec::with_capacity(trials);
@@ -193,7 +201,9 @@ pub fn size_tokens_with(
         if progress.is_cancelled() {
             return Err("Sizing cancelled".into());
         }
-        model.sample_year_totals(options.seed, trial, &mut out);
+        if let Some(model) = &model {
+            model.sample_year_totals(options.seed, trial, &mut out);
+        }
         for (y, v) in by_year.iter_mut().zip(&out) {
             y.push(*v);
         }
@@ -221,7 +231,9 @@ pub fn size_tokens_with(
             };
             let lots = plan.lots(&term, &scenario.token_price);
             let demand: Vec<Decimal> = model
-                .sample_path(options.seed, median_trial)
+                .as_ref()
+                .map(|m| m.sample_path(options.seed, median_trial))
+                .unwrap_or_default()
                 .into_iter()
                 .map(milli)
                 .collect();
@@ -232,8 +244,8 @@ pub fn size_tokens_with(
     };
     Ok(Sized {
         report,
-        history_days: history.len(),
-        history_tokens: history.iter().map(|(_, t)| *t).sum(),
+        history_days: history.days(),
+        history_tokens: history.tokens(),
         annual_demand,
         median_trial,
         ledger,
@@ -246,7 +258,7 @@ fn token_history(
     usage: &Usage,
     scenario: &Scenario,
     metered: &Metered,
-) -> Result<Vec<(chrono::NaiveDate, rust_decimal::Decimal)>, String> {
+) -> Result<crate::ledger::DemandHistory, String> {
     use crate::plan;
     let input = plan::PlanInput::new(metered, usage, scenario).map_err(|e| error_chain(&e))?;
     let rec = plan::optimise_default(&input).map_err(|e| error_chain(&e))?;
@@ -256,8 +268,9 @@ fn token_history(
         .iter()
         .map(|r| matches!(r.kind, crate::meter::RuleKind::Concurrent))
         .collect();
-    Ok(crate::ledger::daily_demand_where(
+    Ok(crate::ledger::token_demand(
         metered,
+        scenario,
         |user, product| {
             let idx = usize::from(product);
             !pooled.get(idx).copied().unwrap_or(false)

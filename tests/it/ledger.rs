@@ -8,7 +8,8 @@ use rust_decimal::Decimal;
 use tokenplan::ledger::lots::present_value;
 use tokenplan::ledger::sizing::{DemandModel, FastContract, FastPlan};
 use tokenplan::ledger::{
-    Grid, Lot, LotKind, PurchasePlan, SizingError, SizingOptions, Term, run_ledger, size,
+    DemandHistory, Grid, Lot, LotKind, PurchasePlan, SizingError, SizingOptions, Term, run_ledger,
+    size,
 };
 use tokenplan::progress::{NoProgress, Progress};
 use tokenplan::scenario::{
@@ -74,18 +75,16 @@ fn spec_tiers() -> TokenPrice {
     }
 }
 
-/// `days` days of history from `first`, demand given per day index.
-fn history(
-    first: &str,
-    days: usize,
-    mut f: impl FnMut(usize) -> Decimal,
-) -> Vec<(NaiveDate, Decimal)> {
-    date(first)
+/// `days` days of history from `first`, tokens given per day index (not
+/// re-priced: one stream at 1 token a unit).
+fn history(first: &str, days: usize, mut f: impl FnMut(usize) -> Decimal) -> DemandHistory {
+    let daily: Vec<(NaiveDate, Decimal)> = date(first)
         .iter_days()
         .take(days)
         .enumerate()
         .map(|(i, day)| (day, f(i)))
-        .collect()
+        .collect();
+    DemandHistory::from_tokens(&daily)
 }
 
 fn plan(annual: i64, contract: i64) -> PurchasePlan {
@@ -395,7 +394,7 @@ proptest! {
         let lots = p.lots(&term, &spec_tiers());
         let demand: Vec<Decimal> = path.iter().map(|&m| Decimal::new(m, 3)).collect();
         let run = run_ledger(&c, &lots, &demand).unwrap();
-        let fc = FastContract::new(&c, term.years(), Some(Decimal::ZERO)).unwrap();
+        let fc = FastContract::new(&c, term.years()).unwrap();
         let fast = FastPlan::new(&p, &term, &spec_tiers(), c.discount_rate).unwrap();
         let (out, cost) = fast.evaluate(&fc, &totals);
         prop_assert_eq!(Decimal::new(out.expired, 3), run.totals.expired);
@@ -480,8 +479,11 @@ fn constant_demand_sizes_to_known_costs() {
     assert_eq!(r.side_by_side.best_mix, None);
     assert_eq!(r.mean_annual_demand.to_string(), "36500.00");
 
-    // Refused demand costs its shadow price: with `None`, 35,000 annual
-    // leaves 1,500 unserved, 1,500 × 3.60 / 1.08 = 5,000 on top of 105,000.
+    // Refused demand is not money: with `None`, 35,000 annual costs its
+    // 105,000 and leaves 1,500 token-days refused in every trial; buying
+    // nothing costs nothing and refuses all 36,500. Neither keeps refusals
+    // within the risk limit, so both recommendations are the plan refusing
+    // least, with a warning.
     let mut none = s.clone();
     none.contract.overdraft = Overdraft::None;
     let options = SizingOptions {
@@ -489,16 +491,19 @@ fn constant_demand_sizes_to_known_costs() {
         ..options
     };
     let r = size(&h, &none, &options, &NoProgress).unwrap();
-    assert_eq!(r.plans[0].expected_cost, d("110000"));
+    assert_eq!(r.plans[0].expected_cost, d("105000"));
     assert_eq!(r.plans[0].expected_unserved, d("1500"));
     assert_eq!(r.plans[0].expected_overage, d("0"));
-    assert_eq!(r.plans[1].expected_cost, d("121666.67"));
+    assert_eq!(r.plans[0].unserved_probability.to_string(), "1.0000");
+    assert_eq!(r.plans[1].expected_cost.to_string(), "0.00");
+    assert_eq!(r.plans[1].expected_unserved, d("36500"));
     assert_eq!(r.recommended, 0);
-    assert_eq!(r.recommended_within_risk, None);
+    assert_eq!(r.recommended_within_risk, Some(0));
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
 }
 
 /// A year of i.i.d. daily demand, uniform on 0..=200 tokens.
-fn iid_history(seed: u64) -> Vec<(NaiveDate, Decimal)> {
+fn iid_history(seed: u64) -> DemandHistory {
     let mut rng = tokenplan::ledger::rng::TrialRng::for_trial(seed, 0);
     history("2025-01-06", 364, |_| Decimal::from(rng.below(201)))
 }
@@ -579,9 +584,17 @@ fn same_seed_same_bytes_serial_equals_parallel() {
     let other = default_run(true, 10);
     assert_ne!(a.plans, other.plans);
 
-    // 6 × 5 grid around the mean plus refinement, sorted by quantities;
-    // money as strings with two places.
-    assert!(a.plans.len() > 30 && a.plans.len() <= 30 + 6 * 20);
+    // 6 × 5 grid around the mean plus the pattern search, sorted by
+    // quantities; money as strings with two places.
+    assert_eq!(
+        a.search.method,
+        tokenplan::ledger::SearchMethod::PatternSearch
+    );
+    assert!(
+        a.plans.len() > 30 && a.plans.len() <= 400,
+        "{} plans",
+        a.plans.len()
+    );
     assert!(a.plans.windows(2).all(|w| {
         (w[0].annual_tokens_per_year, w[0].contract_tokens)
             < (w[1].annual_tokens_per_year, w[1].contract_tokens)
@@ -620,14 +633,15 @@ fn same_seed_same_bytes_serial_equals_parallel() {
 #[test]
 fn sizing_reports_progress_and_can_be_cancelled() {
     use std::sync::atomic::{AtomicU64, Ordering};
-    struct Count(AtomicU64, bool);
+    struct Count(AtomicU64, AtomicU64, bool);
     impl Progress for Count {
         fn report(&self, done: u64, total: u64) {
             assert!(done <= total);
             self.0.store(done, Ordering::Relaxed);
+            self.1.store(total, Ordering::Relaxed);
         }
         fn is_cancelled(&self) -> bool {
-            self.1
+            self.2
         }
     }
     let h = iid_history(1);
@@ -640,10 +654,14 @@ fn sizing_reports_progress_and_can_be_cancelled() {
         trials: 1000,
         ..SizingOptions::from_scenario(&s)
     };
-    let p = Count(AtomicU64::new(0), false);
-    size(&h, &s, &options, &p).unwrap();
-    assert_eq!(p.0.load(Ordering::Relaxed), 1000 + 30 + 6 * 20);
-    let cancel = Count(AtomicU64::new(0), true);
+    let p = Count(AtomicU64::new(0), AtomicU64::new(0), false);
+    let r = size(&h, &s, &options, &p).unwrap();
+    // The last report is complete, and counts the 1,000 trials and at
+    // least every plan.
+    let (done, total) = (p.0.load(Ordering::Relaxed), p.1.load(Ordering::Relaxed));
+    assert_eq!(done, total);
+    assert!(done >= 1000 + r.plans.len() as u64, "{done}");
+    let cancel = Count(AtomicU64::new(0), AtomicU64::new(0), true);
     assert_eq!(size(&h, &s, &options, &cancel), Err(SizingError::Cancelled));
 }
 
@@ -668,6 +686,7 @@ fn refinement_keeps_the_grid_and_only_improves() {
                 contract_levels: 5,
                 max_fraction: d("1.5"),
                 refine,
+                enumerate_up_to: 0,
             },
             ..SizingOptions::from_scenario(&s)
         };
@@ -729,7 +748,8 @@ fn sizing_rejects_unusable_settings() {
                 annual_levels: 100_000,
                 contract_levels: 100_000,
                 max_fraction: d("1.5"),
-                refine: 0
+                refine: 0,
+                enumerate_up_to: 0,
             },
             ..base.clone()
         }),
@@ -742,13 +762,9 @@ fn sizing_rejects_unusable_settings() {
         }),
         SizingError::Options(_)
     ));
-    let fractional = PurchasePlan {
-        annual_tokens_per_year: d("1.0005"),
-        contract_tokens: d("0"),
-    };
     assert!(matches!(
         bad(SizingOptions {
-            grid: Grid::Plans(vec![fractional]),
+            risk_limit: d("1.5"),
             ..base.clone()
         }),
         SizingError::Options(_)
@@ -756,7 +772,7 @@ fn sizing_rejects_unusable_settings() {
     let mut negative_growth = s.clone();
     negative_growth.forecast.growth_per_year = d("-1");
     assert!(size(&h, &negative_growth, &base, &NoProgress).is_err());
-    let negative_day = vec![(date("2026-01-01"), d("-1"))];
+    let negative_day = DemandHistory::from_tokens(&[(date("2026-01-01"), d("-1"))]);
     assert!(matches!(
         size(&negative_day, &s, &base, &NoProgress).unwrap_err(),
         SizingError::History(_)

@@ -1,0 +1,480 @@
+//! The one search behind every recommendation of [`size`](super::size)
+//! (SPEC §5: "both recommendations come from the same search").
+//!
+//! **The grid.** Plans are points of a lattice: annual quantities `0, u,
+//! 2u, …` up to `max_fraction × M`, contract quantities up to `max_fraction
+//! × M × years`, where `M` is the simulated mean annual demand and the unit
+//! `u` is three significant figures of `M` (so plans read as 11,000 rather
+//! than 10,953), never below one whole token, and a multiple of
+//! `contract.pack_size` when it is set ([`Lattice`]).
+//!
+//! **Goals.** Every evaluated plan is a candidate for each [`Goal`]; a goal
+//! picks the plan with the least sum of costs over the trials (all plans
+//! share the same trials, so sums rank exactly), ties to fewer tokens over
+//! the term, then to the earlier plan ([`pick`]):
+//! - `Recommended`: among plans whose share of trials with refused demand
+//!   is at most the risk limit (every plan, when the contract never
+//!   refuses);
+//! - `WithinRisk`: among plans whose share of trials with any overage or
+//!   refused demand is at most the risk limit;
+//! - `AnnualOnly`, `ContractOnly`, `Mix`: among the plans of that shape
+//!   that `Recommended` accepts (the side-by-side view);
+//! - `LeastUnserved`: the least refused demand, then cost (the fallback
+//!   when no plan keeps refusals within the risk limit).
+//!
+//! **The search.** A lattice of at most `enumerate_up_to` plans is
+//! evaluated whole, so every goal's pick is exactly the best plan of the
+//! grid. A larger one is evaluated on a coarse grid first, then by a
+//! pattern search that serves every goal at once: each round evaluates the
+//! neighbours, one step away, of every goal's current pick (both
+//! quantities varied, or only its own for the one-kind goals); a round
+//! that changes no pick halves the step, and the search ends when a round
+//! at a step of one unit changes nothing, or after `refine` rounds.
+
+use std::collections::BTreeSet;
+
+use rayon::prelude::*;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::SizingError;
+use super::eval::{FastContract, FastPlan};
+use crate::ledger::lots::{PurchasePlan, Term, round_up_tokens};
+use crate::progress::Progress;
+use crate::scenario::TokenPrice;
+
+/// Plans evaluated between progress reports (each runs every trial).
+const PLAN_CHUNK: usize = 8;
+
+/// Per-plan accumulators over the trials.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Stats {
+    /// Sum over trials of the trial's cost.
+    pub cost_sum: Decimal,
+    /// P10, P50, P90 of the trial costs.
+    pub percentiles: [Decimal; 3],
+    /// Milli-tokens expired, summed over trials.
+    pub expired: i128,
+    /// Milli-tokens of overage, summed over trials.
+    pub overage: i128,
+    /// Milli-tokens refused, summed over trials.
+    pub unserved: i128,
+    /// Trials with any overage or refused demand.
+    pub short_trials: u64,
+    /// Trials with any refused demand.
+    pub unserved_trials: u64,
+}
+
+/// What the evaluator needs of the simulation, shared by every plan.
+pub(super) struct Simulation<'a> {
+    /// The contract term.
+    pub term: &'a Term,
+    /// The scenario's token prices.
+    pub price: &'a TokenPrice,
+    /// The contract's discount rate.
+    pub rate: Decimal,
+    /// Overdraft and discounting.
+    pub contract: &'a FastContract,
+    /// Every trial's demand per contract year, trial after trial.
+    pub year_totals: &'a [i64],
+    /// Contract years.
+    pub years: usize,
+    /// Run plans on rayon's thread pool.
+    pub parallel: bool,
+}
+
+/// Every plan evaluated so far, in evaluation order.
+pub(super) struct Evaluated {
+    /// The plans.
+    pub plans: Vec<PurchasePlan>,
+    /// Present value of each plan's purchases.
+    pub purchase: Vec<Decimal>,
+    /// Each plan's figures over the trials.
+    pub stats: Vec<Stats>,
+    seen: BTreeSet<PurchasePlan>,
+}
+
+impl Evaluated {
+    /// Nothing evaluated yet.
+    pub fn new() -> Evaluated {
+        Evaluated {
+            plans: Vec::new(),
+            purchase: Vec::new(),
+            stats: Vec::new(),
+            seen: BTreeSet::new(),
+        }
+    }
+
+    /// Whether `plan` has been evaluated.
+    pub fn contains(&self, plan: &PurchasePlan) -> bool {
+        self.seen.contains(plan)
+    }
+
+    /// Evaluates `plans` in order against every trial (already evaluated
+    /// ones again only when `repeat`), calling `tick` with the number done
+    /// after each chunk.
+    ///
+    /// # Errors
+    /// An impossible plan, or `Cancelled`.
+    pub fn add(
+        &mut self,
+        plans: &[PurchasePlan],
+        repeat: bool,
+        sim: &Simulation<'_>,
+        progress: &dyn Progress,
+        tick: &(dyn Fn(usize) + Sync),
+    ) -> Result<(), SizingError> {
+        let mut fresh: Vec<PurchasePlan> = Vec::with_capacity(plans.len());
+        for p in plans {
+            if repeat || (!self.seen.contains(p) && !fresh.contains(p)) {
+                fresh.push(*p);
+            }
+        }
+        let fast: Vec<FastPlan> = fresh
+            .iter()
+            .map(|p| FastPlan::new(p, sim.term, sim.price, sim.rate))
+            .collect::<Result<_, _>>()?;
+        for (plans, fast) in fresh.chunks(PLAN_CHUNK).zip(fast.chunks(PLAN_CHUNK)) {
+            if progress.is_cancelled() {
+                return Err(SizingError::Cancelled);
+            }
+            let stats: Vec<Stats> = if sim.parallel {
+                fast.par_iter().map(|f| run(f, sim)).collect()
+            } else {
+                fast.iter().map(|f| run(f, sim)).collect()
+            };
+            for ((plan, f), s) in plans.iter().zip(fast).zip(stats) {
+                self.seen.insert(*plan);
+                self.plans.push(*plan);
+                self.purchase.push(f.purchase_cost());
+                self.stats.push(s);
+            }
+            tick(plans.len());
+        }
+        Ok(())
+    }
+}
+
+/// One plan against every trial. A trial's cost is the purchases' present
+/// value, the same in every trial, plus its overage's: the sum adds the
+/// purchases once per trial count and the percentiles shift by them, so the
+/// per-trial work is the overage alone (mostly nothing, for a good plan).
+fn run(plan: &FastPlan, sim: &Simulation<'_>) -> Stats {
+    let trials = sim.year_totals.len() / sim.years.max(1);
+    let mut costs = Vec::with_capacity(trials);
+    let mut stats = Stats::default();
+    for demand in sim.year_totals.chunks_exact(sim.years.max(1)) {
+        let (out, cost) = plan.overage_cost(sim.contract, demand);
+        stats.expired += i128::from(out.expired);
+        stats.overage += i128::from(out.overage);
+        stats.unserved += i128::from(out.unserved);
+        if out.overage + out.unserved > 0 {
+            stats.short_trials += 1;
+        }
+        if out.unserved > 0 {
+            stats.unserved_trials += 1;
+        }
+        costs.push(cost);
+    }
+    let purchase = plan.purchase_cost();
+    let overage: Decimal = costs.iter().filter(|c| !c.is_zero()).sum();
+    stats.cost_sum = purchase * Decimal::from(trials as u64) + overage;
+    stats.percentiles = [10, 50, 90].map(|q| purchase + nearest_rank(&mut costs, q));
+    stats
+}
+
+/// The `q`-th percentile of `values` by nearest rank: the value at rank
+/// `ceil(q/100 × n)` of the sorted values (`values` is reordered).
+fn nearest_rank(values: &mut [Decimal], q: usize) -> Decimal {
+    let n = values.len();
+    let rank = (q * n).div_ceil(100).max(1);
+    if rank > n {
+        return Decimal::ZERO;
+    }
+    *values.select_nth_unstable(rank - 1).1
+}
+
+/// What a plan buys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    Nothing,
+    AnnualOnly,
+    ContractOnly,
+    Mix,
+}
+
+impl Kind {
+    pub fn of(p: &PurchasePlan) -> Kind {
+        match (
+            p.annual_tokens_per_year.is_zero(),
+            p.contract_tokens.is_zero(),
+        ) {
+            (true, true) => Kind::Nothing,
+            (false, true) => Kind::AnnualOnly,
+            (true, false) => Kind::ContractOnly,
+            (false, false) => Kind::Mix,
+        }
+    }
+}
+
+/// What a pick looks for (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Goal {
+    Recommended,
+    WithinRisk,
+    AnnualOnly,
+    ContractOnly,
+    Mix,
+    LeastUnserved,
+}
+
+/// The goals the pattern search serves, with the quantities each varies.
+const SEARCHED: [(Goal, bool, bool); 6] = [
+    (Goal::Recommended, true, true),
+    (Goal::WithinRisk, true, true),
+    (Goal::Mix, true, true),
+    (Goal::AnnualOnly, true, false),
+    (Goal::ContractOnly, false, true),
+    (Goal::LeastUnserved, true, true),
+];
+
+/// The risk limit as a number of trials: a plan is within it when its
+/// count of trials is at most this.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Risk {
+    /// `risk_limit × trials`.
+    pub max_trials: Decimal,
+    /// Contract years (tokens over the term break ties).
+    pub years: usize,
+}
+
+/// The evaluated plan that `goal` picks (see the module docs), `None` when
+/// no plan qualifies.
+pub(super) fn pick(
+    goal: Goal,
+    plans: &[PurchasePlan],
+    stats: &[Stats],
+    risk: Risk,
+) -> Option<usize> {
+    let within = |n: u64| Decimal::from(n) <= risk.max_trials;
+    let tokens =
+        |p: &PurchasePlan| p.annual_tokens_per_year * Decimal::from(risk.years) + p.contract_tokens;
+    let candidates = plans
+        .iter()
+        .zip(stats)
+        .enumerate()
+        .filter(|(_, (p, s))| match goal {
+            Goal::Recommended => within(s.unserved_trials),
+            Goal::WithinRisk => within(s.short_trials),
+            Goal::AnnualOnly => Kind::of(p) == Kind::AnnualOnly && within(s.unserved_trials),
+            Goal::ContractOnly => Kind::of(p) == Kind::ContractOnly && within(s.unserved_trials),
+            Goal::Mix => Kind::of(p) == Kind::Mix && within(s.unserved_trials),
+            Goal::LeastUnserved => true,
+        });
+    if goal == Goal::LeastUnserved {
+        candidates
+            .min_by_key(|(i, (p, s))| (s.unserved, s.cost_sum, tokens(p), *i))
+            .map(|(i, _)| i)
+    } else {
+        candidates
+            .min_by_key(|(i, (p, s))| (s.cost_sum, tokens(p), *i))
+            .map(|(i, _)| i)
+    }
+}
+
+/// The grid of plans: multiples of `unit` up to the largest quantities.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Lattice {
+    /// Tokens per grid step.
+    pub unit: Decimal,
+    /// Largest annual quantity, in units.
+    pub annual_max: u64,
+    /// Largest contract quantity, in units.
+    pub contract_max: u64,
+    /// The coarse grid's annual step, in units (0: one level).
+    annual_step: u64,
+    /// The coarse grid's contract step, in units (0: one level).
+    contract_step: u64,
+    /// The coarse grid, sorted, without duplicates.
+    pub coarse: Vec<PurchasePlan>,
+}
+
+/// Most plans a coarse grid may have.
+const MAX_COARSE: u64 = 10_000;
+
+impl Lattice {
+    /// The lattice around mean annual demand `mean` (tokens) for a term of
+    /// `years`: `annual_levels` × `contract_levels` coarse levels from 0 to
+    /// `max_fraction` × the demand each kind covers.
+    ///
+    /// # Errors
+    /// When a level count is 0 or the grid too large, or `max_fraction` is
+    /// outside 0 to 100.
+    pub fn new(
+        mean: Decimal,
+        years: usize,
+        annual_levels: u32,
+        contract_levels: u32,
+        max_fraction: Decimal,
+        pack_size: Option<u32>,
+    ) -> Result<Lattice, SizingError> {
+        if annual_levels == 0
+            || contract_levels == 0
+            || u64::from(annual_levels) * u64::from(contract_levels) > MAX_COARSE
+        {
+            return Err(SizingError::Options(format!(
+                "grid of {annual_levels} × {contract_levels} plans: each must be at least 1, \
+                 and {MAX_COARSE} plans at most"
+            )));
+        }
+        if max_fraction.is_sign_negative() || max_fraction > Decimal::from(100) {
+            return Err(SizingError::Options(format!(
+                "largest plan {max_fraction} × demand is outside 0 to 100"
+            )));
+        }
+        let digits = mean.trunc().to_string().trim_start_matches('0').len() as u32;
+        let sig3 = Decimal::from(10_i64.pow(digits.saturating_sub(3).min(15)));
+        let unit = round_up_tokens(sig3, pack_size).max(Decimal::ONE);
+        let level = |i: u32, levels: u32, base: Decimal| -> u64 {
+            let raw = base * max_fraction * Decimal::from(i) / Decimal::from((levels - 1).max(1));
+            (raw / unit)
+                .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+                .to_u64()
+                .unwrap_or(0)
+        };
+        let term_demand = mean * Decimal::from(years);
+        let annual: Vec<u64> = (0..annual_levels)
+            .map(|i| level(i, annual_levels, mean))
+            .collect();
+        let contract: Vec<u64> = (0..contract_levels)
+            .map(|j| level(j, contract_levels, term_demand))
+            .collect();
+        let mut lattice = Lattice {
+            unit,
+            annual_max: annual.iter().copied().max().unwrap_or(0),
+            contract_max: contract.iter().copied().max().unwrap_or(0),
+            annual_step: annual.get(1).copied().unwrap_or(0),
+            contract_step: contract.get(1).copied().unwrap_or(0),
+            coarse: Vec::new(),
+        };
+        let mut set = BTreeSet::new();
+        for &a in &annual {
+            for &c in &contract {
+                set.insert(lattice.plan(a, c));
+            }
+        }
+        lattice.coarse = set.into_iter().collect();
+        Ok(lattice)
+    }
+
+    /// The plan of `a` annual and `c` contract units.
+    pub fn plan(&self, a: u64, c: u64) -> PurchasePlan {
+        PurchasePlan {
+            annual_tokens_per_year: (self.unit * Decimal::from(a)).normalize(),
+            contract_tokens: (self.unit * Decimal::from(c)).normalize(),
+        }
+    }
+
+    /// `plan` as (annual, contract) units, when it is a point of the
+    /// lattice.
+    fn point(&self, plan: &PurchasePlan) -> Option<(u64, u64)> {
+        let units = |q: Decimal| {
+            let n = q.checked_div(self.unit)?;
+            n.fract().is_zero().then(|| n.to_u64()).flatten()
+        };
+        let a = units(plan.annual_tokens_per_year)?;
+        let c = units(plan.contract_tokens)?;
+        (a <= self.annual_max && c <= self.contract_max).then_some((a, c))
+    }
+
+    /// Plans in the lattice (saturating).
+    pub fn size(&self) -> u64 {
+        (self.annual_max.saturating_add(1)).saturating_mul(self.contract_max.saturating_add(1))
+    }
+
+    /// Every plan of the lattice, by annual then contract quantity.
+    pub fn all(&self) -> Vec<PurchasePlan> {
+        (0..=self.annual_max)
+            .flat_map(|a| (0..=self.contract_max).map(move |c| (a, c)))
+            .map(|(a, c)| self.plan(a, c))
+            .collect()
+    }
+
+    /// The pattern search after the coarse grid (see the module docs):
+    /// at most `rounds` rounds, plans evaluated through `evaluate`.
+    ///
+    /// # Errors
+    /// What `evaluate` returns.
+    pub fn refine<F>(
+        &self,
+        rounds: u32,
+        risk: Risk,
+        evaluated: &mut Evaluated,
+        mut evaluate: F,
+    ) -> Result<(), SizingError>
+    where
+        F: FnMut(&mut Evaluated, &[PurchasePlan]) -> Result<(), SizingError>,
+    {
+        let half = |s: u64| if s > 1 { s.div_ceil(2) } else { s };
+        let floor = |max: u64| u64::from(max > 0);
+        let mut step = (half(self.annual_step), half(self.contract_step));
+        let finest = (floor(self.annual_max), floor(self.contract_max));
+        if step.0 == 0 {
+            step.0 = finest.0;
+        }
+        if step.1 == 0 {
+            step.1 = finest.1;
+        }
+        for _ in 0..rounds {
+            let picks = self.picks(evaluated, risk);
+            let mut fresh = BTreeSet::new();
+            for (&(_, vary_a, vary_c), seed) in SEARCHED.iter().zip(&picks) {
+                let Some((a, c)) = seed.and_then(|i| self.point(&evaluated.plans[i])) else {
+                    continue;
+                };
+                let span = |vary: bool, s: u64| if vary && s > 0 { -1..=1 } else { 0..=0 };
+                for da in span(vary_a, step.0) {
+                    for dc in span(vary_c, step.1) {
+                        let (Some(na), Some(nc)) = (
+                            a.checked_add_signed(da * step.0 as i64),
+                            c.checked_add_signed(dc * step.1 as i64),
+                        ) else {
+                            continue;
+                        };
+                        if na > self.annual_max || nc > self.contract_max {
+                            continue;
+                        }
+                        let plan = self.plan(na, nc);
+                        if !evaluated.contains(&plan) {
+                            fresh.insert(plan);
+                        }
+                    }
+                }
+            }
+            let fresh: Vec<PurchasePlan> = fresh.into_iter().collect();
+            evaluate(evaluated, &fresh)?;
+            let changed = self.picks(evaluated, risk) != picks;
+            if !changed {
+                if step.0 <= finest.0 && step.1 <= finest.1 {
+                    break;
+                }
+                step = (half(step.0).max(finest.0), half(step.1).max(finest.1));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every searched goal's current pick (`LeastUnserved` only while no
+    /// plan keeps refusals within the risk limit).
+    fn picks(&self, evaluated: &Evaluated, risk: Risk) -> Vec<Option<usize>> {
+        let recommended = pick(Goal::Recommended, &evaluated.plans, &evaluated.stats, risk);
+        SEARCHED
+            .iter()
+            .map(|&(goal, _, _)| match goal {
+                Goal::Recommended => recommended,
+                Goal::LeastUnserved if recommended.is_some() => None,
+                _ => pick(goal, &evaluated.plans, &evaluated.stats, risk),
+            })
+            .collect()
+    }
+}
