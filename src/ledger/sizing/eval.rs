@@ -72,6 +72,19 @@ impl FastContract {
     }
 }
 
+impl FastContract {
+    /// Shortfall over the term that is billed rather than refused,
+    /// milli-tokens: 0 under `None`, the limit under `Limit`, `None` when
+    /// nothing is ever refused (`Unlimited`).
+    pub fn refusal_slack(&self) -> Option<i64> {
+        match (self.billable, self.limit) {
+            (false, _) => Some(0),
+            (true, Some(n)) => Some(n),
+            (true, None) => None,
+        }
+    }
+}
+
 impl FastPlan {
     /// Prepares `plan` for the evaluator.
     ///

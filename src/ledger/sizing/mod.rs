@@ -88,6 +88,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
@@ -95,10 +96,10 @@ use super::lots::{
     LedgerError, PurchasePlan, Term, check_contract, check_token_price, round_up_tokens,
 };
 use crate::progress::Progress;
-use crate::scenario::{Overdraft, Scenario};
+use crate::scenario::{Overdraft, Scenario, TokenPrice};
 pub use demand::{DemandHistory, DemandModel, DemandStream, RateSteps, token_demand};
 pub use eval::{FastContract, FastPlan, TrialOutcome};
-use search::{Evaluated, Goal, Lattice, Risk, Simulation};
+use search::{Boundary, Evaluated, Goal, Lattice, Risk, Simulation};
 
 /// Trials sampled between progress reports.
 const CHUNK: usize = 256;
@@ -496,7 +497,21 @@ fn search_plans(
                 .store(done + first.len() as u64 + more, Ordering::Relaxed);
             evaluated.add(&first, false, sim, progress, &tick)?;
             if !exhaustive {
-                lattice.refine(*refine, risk, &mut evaluated, |e, plans| {
+                let boundary = Boundary {
+                    year_totals: sim.year_totals,
+                    years: sim.years,
+                    allowed: risk.max_trials.floor().to_usize().unwrap_or(usize::MAX),
+                    refusal_slack: sim.contract.refusal_slack(),
+                    floors: match sim.price {
+                        TokenPrice::Flat(_) => Vec::new(),
+                        TokenPrice::Tiers { tiers, .. } => tiers
+                            .iter()
+                            .filter(|t| t.from > 0)
+                            .map(|t| Decimal::from(t.from))
+                            .collect(),
+                    },
+                };
+                lattice.refine(*refine, risk, &boundary, &mut evaluated, |e, plans| {
                     e.add(plans, false, sim, progress, &tick)
                 })?;
             }

@@ -25,11 +25,16 @@
 //! **The search.** A lattice of at most `enumerate_up_to` plans is
 //! evaluated whole, so every goal's pick is exactly the best plan of the
 //! grid. A larger one is evaluated on a coarse grid first, then by a
-//! pattern search that serves every goal at once: each round evaluates the
-//! neighbours, one step away, of every goal's current pick (both
-//! quantities varied, or only its own for the one-kind goals); a round
-//! that changes no pick halves the step, and the search ends when a round
-//! at a step of one unit changes nothing, or after `refine` rounds.
+//! pattern search that serves every goal at once: each round evaluates,
+//! around every goal's current pick, the neighbours one step away (both
+//! quantities varied, or only its own for the one-kind goals), the plans
+//! whose orders just reach a token-price tier floor (where buying more can
+//! cost less), and for a goal limited by the risk limit, the plans on the
+//! limit's boundary one annual step away (the least contract quantity
+//! meeting the limit, computed from the trials without evaluating a plan,
+//! [`Boundary`]); a round that changes no pick halves the step, and the
+//! search ends when a round at a step of one unit changes nothing, or
+//! after `refine` rounds.
 
 use std::collections::BTreeSet;
 
@@ -248,6 +253,62 @@ pub(super) struct Risk {
     pub years: usize,
 }
 
+/// Where the risk limit's boundary runs, computed from the trials' year
+/// totals alone (no plan evaluated): with annual `a` a year and contract
+/// `c`, a trial whose years demand `D_k` needs `Σ (D_k − a)⁺` from the
+/// contract lot (every year's excess over the annual lot, drawn in turn),
+/// so it falls short by `(Σ (D_k − a)⁺ − c)⁺` in all, and refuses what is
+/// short beyond the overdraft's slack (`Limit(n)`: `n`; `None`: 0). The
+/// least contract quantity meeting a risk limit for a given annual one is
+/// therefore a quantile of the trials' needs.
+pub(super) struct Boundary<'a> {
+    /// Every trial's demand per contract year, milli-tokens.
+    pub year_totals: &'a [i64],
+    /// Contract years.
+    pub years: usize,
+    /// Trials allowed to fall short (the risk limit × trials, rounded down).
+    pub allowed: usize,
+    /// Token-price tier floors above 0, tokens: where buying more can cost
+    /// less (all-units tiers), so plans whose orders reach one are tried.
+    pub floors: Vec<Decimal>,
+    /// Shortfall over the term that is billed rather than refused,
+    /// milli-tokens; `None` when nothing is ever refused (`Unlimited`).
+    pub refusal_slack: Option<i64>,
+}
+
+impl Boundary<'_> {
+    /// The least contract milli-tokens with which, buying `annual`
+    /// milli-tokens a year, at most `allowed` trials fall short by more
+    /// than `slack` over the term.
+    fn contract_needed(&self, annual: i64, slack: i64) -> i64 {
+        let mut needs: Vec<i64> = self
+            .year_totals
+            .chunks_exact(self.years.max(1))
+            .map(|years| {
+                let need: i64 = years.iter().map(|&d| (d - annual).max(0)).sum();
+                (need - slack).max(0)
+            })
+            .collect();
+        if self.allowed >= needs.len() {
+            return 0;
+        }
+        // At most `allowed` trials may need more than the answer: it is the
+        // (allowed + 1)-th largest need.
+        let (_, nth, _) = needs.select_nth_unstable_by(self.allowed, |a, b| b.cmp(a));
+        *nth
+    }
+
+    /// The shortfall slack a goal's limit allows, `None` when the goal is
+    /// not limited by shortfalls.
+    fn slack(&self, goal: Goal) -> Option<i64> {
+        match goal {
+            Goal::Recommended | Goal::Mix => self.refusal_slack,
+            Goal::WithinRisk => Some(0),
+            Goal::AnnualOnly | Goal::ContractOnly | Goal::LeastUnserved => None,
+        }
+    }
+}
+
 /// The evaluated plan that `goal` picks (see the module docs), `None` when
 /// no plan qualifies.
 pub(super) fn pick(
@@ -295,6 +356,8 @@ pub(super) struct Lattice {
     annual_step: u64,
     /// The coarse grid's contract step, in units (0: one level).
     contract_step: u64,
+    /// The coarse grid's annual levels, in units.
+    annual_levels: Vec<u64>,
     /// The coarse grid, sorted, without duplicates.
     pub coarse: Vec<PurchasePlan>,
 }
@@ -355,6 +418,7 @@ impl Lattice {
             contract_max: contract.iter().copied().max().unwrap_or(0),
             annual_step: annual.get(1).copied().unwrap_or(0),
             contract_step: contract.get(1).copied().unwrap_or(0),
+            annual_levels: annual.clone(),
             coarse: Vec::new(),
         };
         let mut set = BTreeSet::new();
@@ -409,6 +473,7 @@ impl Lattice {
         &self,
         rounds: u32,
         risk: Risk,
+        boundary: &Boundary<'_>,
         evaluated: &mut Evaluated,
         mut evaluate: F,
     ) -> Result<(), SizingError>
@@ -425,13 +490,81 @@ impl Lattice {
         if step.1 == 0 {
             step.1 = finest.1;
         }
+        // The risk limit's boundary at every coarse annual level, so the
+        // limited goals start from the boundary's whole length.
+        let mut slacks: Vec<i64> = [boundary.refusal_slack, Some(0)]
+            .into_iter()
+            .flatten()
+            .collect();
+        slacks.dedup();
+        let on_boundary: BTreeSet<PurchasePlan> = slacks
+            .iter()
+            .flat_map(|&slack| {
+                self.annual_levels.iter().filter_map(move |&a| {
+                    self.contract_units(boundary, a, slack)
+                        .map(|c| self.plan(a, c))
+                })
+            })
+            .filter(|p| !evaluated.contains(p))
+            .collect();
+        if rounds > 0 {
+            evaluate(evaluated, &on_boundary.into_iter().collect::<Vec<_>>())?;
+        }
         for _ in 0..rounds {
             let picks = self.picks(evaluated, risk);
             let mut fresh = BTreeSet::new();
-            for (&(_, vary_a, vary_c), seed) in SEARCHED.iter().zip(&picks) {
+            for (&(goal, vary_a, vary_c), seed) in SEARCHED.iter().zip(&picks) {
                 let Some((a, c)) = seed.and_then(|i| self.point(&evaluated.plans[i])) else {
                     continue;
                 };
+                // Orders reaching a tier floor: the first year's (annual and
+                // contract together) or every later year's (annual alone).
+                for floor in &boundary.floors {
+                    let Some(f) = self.units_up(*floor) else {
+                        continue;
+                    };
+                    let mut tier_plans = vec![];
+                    if vary_a && f <= self.annual_max {
+                        tier_plans.push((f, c));
+                        // ... with just enough contract tokens for a
+                        // limited goal.
+                        if let Some(nc) = boundary
+                            .slack(goal)
+                            .and_then(|slack| self.contract_units(boundary, f, slack))
+                        {
+                            tier_plans.push((f, nc));
+                        }
+                    }
+                    if vary_c && f > a && f - a <= self.contract_max {
+                        tier_plans.push((a, f - a));
+                    }
+                    for (na, nc) in tier_plans {
+                        let plan = self.plan(na, nc);
+                        if !evaluated.contains(&plan) {
+                            fresh.insert(plan);
+                        }
+                    }
+                }
+                // Along the risk limit's boundary: a limited goal's best plan
+                // usually holds just enough contract tokens for its annual
+                // quantity, and the boundary may run at any slope.
+                if let Some(slack) = boundary.slack(goal) {
+                    let span = if step.0 > 0 { -1..=1 } else { 0..=0 };
+                    for da in span {
+                        let Some(na) = a.checked_add_signed(da * step.0 as i64) else {
+                            continue;
+                        };
+                        if na > self.annual_max {
+                            continue;
+                        }
+                        if let Some(nc) = self.contract_units(boundary, na, slack) {
+                            let plan = self.plan(na, nc);
+                            if !evaluated.contains(&plan) {
+                                fresh.insert(plan);
+                            }
+                        }
+                    }
+                }
                 let span = |vary: bool, s: u64| if vary && s > 0 { -1..=1 } else { 0..=0 };
                 for da in span(vary_a, step.0) {
                     for dc in span(vary_c, step.1) {
@@ -462,6 +595,21 @@ impl Lattice {
             }
         }
         Ok(())
+    }
+
+    /// `tokens` in whole units, rounded up.
+    fn units_up(&self, tokens: Decimal) -> Option<u64> {
+        tokens.checked_div(self.unit)?.ceil().to_u64()
+    }
+
+    /// The least contract units meeting `boundary` with `annual` units a
+    /// year and shortfall `slack`, `None` beyond the grid.
+    fn contract_units(&self, boundary: &Boundary<'_>, annual: u64, slack: i64) -> Option<u64> {
+        let unit = super::eval::to_milli(self.unit)?;
+        let annual = i64::try_from(annual).ok()?.checked_mul(unit)?;
+        let needed = u64::try_from(boundary.contract_needed(annual, slack)).ok()?;
+        let units = needed.div_ceil(u64::try_from(unit).ok()?.max(1));
+        (units <= self.contract_max).then_some(units)
     }
 
     /// Every searched goal's current pick (`LeastUnserved` only while no
