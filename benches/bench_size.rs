@@ -87,6 +87,65 @@ fn main() {
             );
         }
     }
+    repriced(&daily, &scenario);
+}
+
+/// The same history as two rated streams (70% and 30% of each day's
+/// tokens) whose rates change on every contract anniversary and mid-year:
+/// what re-pricing at the simulated date's rates costs.
+fn repriced(daily: &[(NaiveDate, Decimal)], scenario: &Scenario) {
+    use tokenplan::ledger::sizing::{DemandStream, RateSteps};
+    use tokenplan::scenario::{Product, Rate, Rule};
+    let d = |s: &str| s.parse::<Decimal>().unwrap_or_default();
+    let table = |rates: &[(&str, &str)]| {
+        RateSteps::of_product(&Product {
+            name: "bench".into(),
+            rule: Rule::CalendarDay {
+                time_zone: None,
+                grace_minutes: None,
+            },
+            rates: rates
+                .iter()
+                .map(|(from, tokens)| Rate {
+                    from: from.parse().unwrap_or_default(),
+                    tokens: d(tokens),
+                })
+                .collect(),
+            features: Vec::new(),
+        })
+    };
+    let split = |share: &str| daily.iter().map(|(_, t)| *t * d(share)).collect();
+    let first = daily.first().map(|(day, _)| *day).unwrap_or_default();
+    let history = DemandHistory::from_streams(
+        first,
+        vec![
+            DemandStream {
+                rates: table(&[
+                    ("2020-01-01", "1"),
+                    ("2027-07-01", "1.1"),
+                    ("2028-01-01", "1.2"),
+                ]),
+                units: split("0.7"),
+            },
+            DemandStream {
+                rates: table(&[
+                    ("2020-01-01", "1"),
+                    ("2028-07-01", "0.9"),
+                    ("2029-01-01", "1.3"),
+                ]),
+                units: split("0.3"),
+            },
+        ],
+    );
+    println!(
+        "
+re-priced demand (2 rate tables, 4 rate changes in the term), default search"
+    );
+    println!("{:>7} {:>6} {:>12}", "trials", "plans", "parallel");
+    for trials in [2000, 4000] {
+        let (par, report) = best_of(5, &history, scenario, &Grid::default(), trials, true);
+        println!("{trials:>7} {:>6} {:>9.1} ms", report.plans.len(), ms(par));
+    }
 }
 
 fn ms(d: Duration) -> f64 {

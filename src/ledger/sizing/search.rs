@@ -24,7 +24,8 @@
 //!
 //! **The search.** A lattice of at most `enumerate_up_to` plans is
 //! evaluated whole, so every goal's pick is exactly the best plan of the
-//! grid. A larger one is evaluated on a coarse grid first, then by a
+//! grid. A larger one is evaluated on a coarse grid first, then at
+//! the risk limit's boundary at each coarse annual level, then a
 //! pattern search that serves every goal at once: each round evaluates,
 //! around every goal's current pick, the neighbours one step away (both
 //! quantities varied, or only its own for the one-kind goals), the plans
@@ -362,6 +363,15 @@ pub(super) struct Lattice {
     pub coarse: Vec<PurchasePlan>,
 }
 
+/// Where one goal's moves start: its pick (in units), which quantities it
+/// varies, and the current step (in units).
+struct Around {
+    goal: Goal,
+    vary: (bool, bool),
+    at: (u64, u64),
+    step: (u64, u64),
+}
+
 /// Most plans a coarse grid may have.
 const MAX_COARSE: u64 = 10_000;
 
@@ -480,24 +490,59 @@ impl Lattice {
     where
         F: FnMut(&mut Evaluated, &[PurchasePlan]) -> Result<(), SizingError>,
     {
+        if rounds == 0 {
+            return Ok(());
+        }
         let half = |s: u64| if s > 1 { s.div_ceil(2) } else { s };
-        let floor = |max: u64| u64::from(max > 0);
-        let mut step = (half(self.annual_step), half(self.contract_step));
-        let finest = (floor(self.annual_max), floor(self.contract_max));
-        if step.0 == 0 {
-            step.0 = finest.0;
+        let finest = (
+            u64::from(self.annual_max > 0),
+            u64::from(self.contract_max > 0),
+        );
+        let mut step = (
+            half(self.annual_step).max(finest.0),
+            half(self.contract_step).max(finest.1),
+        );
+        let seeds = self.boundary_seeds(boundary, evaluated);
+        evaluate(evaluated, &seeds)?;
+        for _ in 0..rounds {
+            let picks = self.picks(evaluated, risk);
+            let mut fresh = BTreeSet::new();
+            for (&(goal, vary_a, vary_c), seed) in SEARCHED.iter().zip(&picks) {
+                if let Some(at) = seed.and_then(|i| self.point(&evaluated.plans[i])) {
+                    let around = Around {
+                        goal,
+                        vary: (vary_a, vary_c),
+                        at,
+                        step,
+                    };
+                    self.moves(&around, boundary, &mut fresh);
+                }
+            }
+            let fresh: Vec<PurchasePlan> = fresh
+                .into_iter()
+                .filter(|p| !evaluated.contains(p))
+                .collect();
+            evaluate(evaluated, &fresh)?;
+            if self.picks(evaluated, risk) == picks {
+                if step.0 <= finest.0 && step.1 <= finest.1 {
+                    break;
+                }
+                step = (half(step.0).max(finest.0), half(step.1).max(finest.1));
+            }
         }
-        if step.1 == 0 {
-            step.1 = finest.1;
-        }
-        // The risk limit's boundary at every coarse annual level, so the
-        // limited goals start from the boundary's whole length.
+        Ok(())
+    }
+
+    /// The risk limit's boundary at every coarse annual level (for the
+    /// refusal limit and for the overage-or-refusal limit), so the limited
+    /// goals start from the boundary's whole length.
+    fn boundary_seeds(&self, boundary: &Boundary<'_>, evaluated: &Evaluated) -> Vec<PurchasePlan> {
         let mut slacks: Vec<i64> = [boundary.refusal_slack, Some(0)]
             .into_iter()
             .flatten()
             .collect();
         slacks.dedup();
-        let on_boundary: BTreeSet<PurchasePlan> = slacks
+        let seeds: BTreeSet<PurchasePlan> = slacks
             .iter()
             .flat_map(|&slack| {
                 self.annual_levels.iter().filter_map(move |&a| {
@@ -507,94 +552,60 @@ impl Lattice {
             })
             .filter(|p| !evaluated.contains(p))
             .collect();
-        if rounds > 0 {
-            evaluate(evaluated, &on_boundary.into_iter().collect::<Vec<_>>())?;
-        }
-        for _ in 0..rounds {
-            let picks = self.picks(evaluated, risk);
-            let mut fresh = BTreeSet::new();
-            for (&(goal, vary_a, vary_c), seed) in SEARCHED.iter().zip(&picks) {
-                let Some((a, c)) = seed.and_then(|i| self.point(&evaluated.plans[i])) else {
-                    continue;
-                };
-                // Orders reaching a tier floor: the first year's (annual and
-                // contract together) or every later year's (annual alone).
-                for floor in &boundary.floors {
-                    let Some(f) = self.units_up(*floor) else {
-                        continue;
-                    };
-                    let mut tier_plans = vec![];
-                    if vary_a && f <= self.annual_max {
-                        tier_plans.push((f, c));
-                        // ... with just enough contract tokens for a
-                        // limited goal.
-                        if let Some(nc) = boundary
-                            .slack(goal)
-                            .and_then(|slack| self.contract_units(boundary, f, slack))
-                        {
-                            tier_plans.push((f, nc));
-                        }
-                    }
-                    if vary_c && f > a && f - a <= self.contract_max {
-                        tier_plans.push((a, f - a));
-                    }
-                    for (na, nc) in tier_plans {
-                        let plan = self.plan(na, nc);
-                        if !evaluated.contains(&plan) {
-                            fresh.insert(plan);
-                        }
-                    }
-                }
-                // Along the risk limit's boundary: a limited goal's best plan
-                // usually holds just enough contract tokens for its annual
-                // quantity, and the boundary may run at any slope.
-                if let Some(slack) = boundary.slack(goal) {
-                    let span = if step.0 > 0 { -1..=1 } else { 0..=0 };
-                    for da in span {
-                        let Some(na) = a.checked_add_signed(da * step.0 as i64) else {
-                            continue;
-                        };
-                        if na > self.annual_max {
-                            continue;
-                        }
-                        if let Some(nc) = self.contract_units(boundary, na, slack) {
-                            let plan = self.plan(na, nc);
-                            if !evaluated.contains(&plan) {
-                                fresh.insert(plan);
-                            }
-                        }
-                    }
-                }
-                let span = |vary: bool, s: u64| if vary && s > 0 { -1..=1 } else { 0..=0 };
-                for da in span(vary_a, step.0) {
-                    for dc in span(vary_c, step.1) {
-                        let (Some(na), Some(nc)) = (
-                            a.checked_add_signed(da * step.0 as i64),
-                            c.checked_add_signed(dc * step.1 as i64),
-                        ) else {
-                            continue;
-                        };
-                        if na > self.annual_max || nc > self.contract_max {
-                            continue;
-                        }
-                        let plan = self.plan(na, nc);
-                        if !evaluated.contains(&plan) {
-                            fresh.insert(plan);
-                        }
-                    }
+        seeds.into_iter().collect()
+    }
+
+    /// The plans one round tries around one goal's pick, added to `fresh`:
+    /// the neighbours one step away, the orders reaching a tier floor and,
+    /// for a limited goal, the boundary one annual step away.
+    fn moves(&self, around: &Around, boundary: &Boundary<'_>, fresh: &mut BTreeSet<PurchasePlan>) {
+        let Around {
+            goal,
+            vary: (vary_a, vary_c),
+            at: (a, c),
+            step,
+        } = *around;
+        let slack = boundary.slack(goal);
+        let mut add = |na: u64, nc: u64| {
+            if na <= self.annual_max && nc <= self.contract_max {
+                fresh.insert(self.plan(na, nc));
+            }
+        };
+        let offset = |x: u64, d: i64, s: u64| x.checked_add_signed(d * s as i64);
+        let span = |vary: bool, s: u64| if vary && s > 0 { -1..=1 } else { 0..=0 };
+        for da in span(vary_a, step.0) {
+            for dc in span(vary_c, step.1) {
+                if let (Some(na), Some(nc)) = (offset(a, da, step.0), offset(c, dc, step.1)) {
+                    add(na, nc);
                 }
             }
-            let fresh: Vec<PurchasePlan> = fresh.into_iter().collect();
-            evaluate(evaluated, &fresh)?;
-            let changed = self.picks(evaluated, risk) != picks;
-            if !changed {
-                if step.0 <= finest.0 && step.1 <= finest.1 {
-                    break;
+        }
+        // Orders reaching a tier floor: the first year's (annual and
+        // contract together) or every later year's (annual alone, with the
+        // same contract quantity or, for a limited goal, just enough).
+        for f in boundary.floors.iter().filter_map(|&t| self.units_up(t)) {
+            if vary_a {
+                add(f, c);
+                if let Some(nc) = slack.and_then(|sl| self.contract_units(boundary, f, sl)) {
+                    add(f, nc);
                 }
-                step = (half(step.0).max(finest.0), half(step.1).max(finest.1));
+            }
+            if vary_c && f > a {
+                add(a, f - a);
             }
         }
-        Ok(())
+        // Along the risk limit's boundary: a limited goal's best plan
+        // usually holds just enough contract tokens for its annual quantity,
+        // and the boundary may run at any slope.
+        if let Some(slack) = slack {
+            for da in span(true, step.0) {
+                if let Some(na) = offset(a, da, step.0)
+                    && let Some(nc) = self.contract_units(boundary, na, slack)
+                {
+                    add(na, nc);
+                }
+            }
+        }
     }
 
     /// `tokens` in whole units, rounded up.
