@@ -205,21 +205,8 @@ fn read_sessions_with<R: Read + Send>(
     let sessions_before = usage.sessions.len();
     let mut known = Known::default();
     let mut blocks = BlockReader::new(src, block);
-    let mut first = match blocks.next_block() {
-        Ok(Some(b)) => b,
-        Ok(None) => {
-            report.fatal = true;
-            report.problem(
-                0,
-                "the file is empty; a session CSV needs a header line naming the columns user, product, start and end",
-            );
-            return report;
-        }
-        Err(e) => {
-            report.fatal = true;
-            report.problem(0, format!("cannot read: {e}"));
-            return report;
-        }
+    let Some(mut first) = first_block(&mut blocks, &mut report) else {
+        return report;
     };
     let bom = if first.starts_with(table::BOM) {
         table::BOM.len()
@@ -265,17 +252,7 @@ fn read_sessions_with<R: Read + Send>(
     let body = first.get(bom..).unwrap_or_default();
     // Found above: this block holds a header line.
     let header = table::first_line(body).unwrap_or_default();
-    // The header is the first non-blank line; blank ones before it are counted.
-    let mut header_end = bom;
-    let mut blank = 0u64;
-    for l in body.split_inclusive(|&b| b == b'\n') {
-        header_end += l.len();
-        let content = l.strip_suffix(b"\n").unwrap_or(l);
-        if !table::is_blank(content) {
-            break;
-        }
-        blank += 1;
-    }
+    let (header_end, blank) = header_span(body, bom);
     report.lines_read = blank + 1;
     report.lines_used = 1;
     if blank > 0 {
@@ -304,7 +281,7 @@ fn read_sessions_with<R: Read + Send>(
         done: header_end as u64,
         total,
     };
-    match pipeline(
+    let outcome = pipeline(
         first,
         blocks,
         &start,
@@ -312,13 +289,68 @@ fn read_sessions_with<R: Read + Send>(
         &mut known,
         &mut report,
         progress,
-    ) {
+    );
+    read_rest(outcome, &start, usage, &mut known, &mut report, progress);
+    finish(&mut report, usage, sessions_before);
+    report
+}
+
+/// The first block of the file; `None` (with the problem reported) when
+/// the file is empty or cannot be read.
+fn first_block<R: Read>(blocks: &mut BlockReader<R>, report: &mut Report) -> Option<Vec<u8>> {
+    match blocks.next_block() {
+        Ok(Some(b)) => Some(b),
+        Ok(None) => {
+            report.fatal = true;
+            report.problem(
+                0,
+                "the file is empty; a session CSV needs a header line naming the columns user, product, start and end",
+            );
+            None
+        }
+        Err(e) => {
+            report.fatal = true;
+            report.problem(0, format!("cannot read: {e}"));
+            None
+        }
+    }
+}
+
+/// Where the header line ends in `body` (as an offset from the file's
+/// start, `bom` bytes before `body`) and how many blank lines precede it:
+/// the header is the first non-blank line.
+fn header_span(body: &[u8], bom: usize) -> (usize, u64) {
+    let mut header_end = bom;
+    let mut blank = 0u64;
+    for l in body.split_inclusive(|&b| b == b'\n') {
+        header_end += l.len();
+        let content = l.strip_suffix(b"\n").unwrap_or(l);
+        if !table::is_blank(content) {
+            break;
+        }
+        blank += 1;
+    }
+    (header_end, blank)
+}
+
+/// After the block reader: a read error or a cancellation reported, or the
+/// rest of the file, from the first block holding a quote, read by the
+/// sequential reader.
+fn read_rest<R: Read>(
+    outcome: Outcome<R>,
+    start: &Start,
+    usage: &mut Usage,
+    known: &mut Known,
+    report: &mut Report,
+    progress: &dyn Progress,
+) {
+    match outcome {
         Outcome::Done(failure) => {
             if let Some((line, e)) = failure {
-                read_error(&mut report, line, &e);
+                read_error(report, line, &e);
             }
         }
-        Outcome::Cancelled(done) => cancelled(&mut report, done, total),
+        Outcome::Cancelled(done) => cancelled(report, done, start.total),
         Outcome::Quoted {
             rest,
             line,
@@ -329,22 +361,20 @@ fn read_sessions_with<R: Read + Send>(
             // takes the rest, starting at the quoted block's first line.
             sequential(
                 rest,
-                delim,
+                start.delim,
                 line + 1,
-                Some(cols),
-                tz,
+                Some(start.cols),
+                start.tz,
                 usage,
-                &mut known,
-                &mut report,
+                known,
+                report,
                 progress,
-                total,
+                start.total,
                 done,
             );
             if let Some(e) = failure {
-                read_error(&mut report, line, &e);
+                read_error(report, line, &e);
             }
         }
     }
-    finish(&mut report, usage, sessions_before);
-    report
 }

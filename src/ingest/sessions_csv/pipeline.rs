@@ -3,6 +3,9 @@
 
 use super::*;
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock, mpsc};
+
 /// Reads a source in blocks of whole lines.
 pub(super) struct BlockReader<R> {
     pub(super) src: R,
@@ -148,9 +151,6 @@ pub(super) fn pipeline<R: Read + Send>(
     report: &mut Report,
     progress: &dyn Progress,
 ) -> Outcome<R> {
-    use std::collections::BTreeMap;
-    use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock, mpsc};
-
     let workers = rayon::current_num_threads().max(1);
     let ahead = 2 * workers as u64 + 2;
     let feed = Mutex::new(Feed {
@@ -172,50 +172,7 @@ pub(super) fn pipeline<R: Read + Send>(
         for _ in 0..workers {
             let tx = tx.clone();
             let (feed, wake, snapshot) = (&feed, &wake, &snapshot);
-            scope.spawn(move || {
-                let mut guesses = Guesses::default();
-                loop {
-                    let (idx, buf) = {
-                        let mut f = feed.lock().unwrap_or_else(PoisonError::into_inner);
-                        while !f.stop && f.next >= f.merged + ahead {
-                            f = wake.wait(f).unwrap_or_else(PoisonError::into_inner);
-                        }
-                        if f.stop {
-                            return;
-                        }
-                        let block = match f.first.take() {
-                            Some(b) => Ok(Some(b)),
-                            None => f.reader.next_block(),
-                        };
-                        match block {
-                            Ok(Some(b)) => {
-                                f.next += 1;
-                                (f.next - 1, b)
-                            }
-                            Ok(None) => return,
-                            Err(e) => {
-                                f.failure = Some(e);
-                                f.stop = true;
-                                wake.notify_all();
-                                return;
-                            }
-                        }
-                    };
-                    let known =
-                        Arc::clone(&snapshot.read().unwrap_or_else(PoisonError::into_inner));
-                    let chunk = parse_block(
-                        &buf,
-                        start.cols,
-                        start.delim,
-                        start.tz,
-                        &known,
-                        &mut guesses,
-                    );
-                    if tx.send((idx, buf, chunk)).is_err() {
-                        return;
-                    }
-                }
-            });
+            scope.spawn(move || work(feed, wake, snapshot, ahead, start, tx));
         }
         drop(tx);
         let stop = || {
@@ -295,6 +252,67 @@ pub(super) fn pipeline<R: Read + Send>(
         return Outcome::Cancelled(done);
     }
     Outcome::Done(f.failure.map(|e| (line, e)))
+}
+
+/// One worker: takes the next block (waiting while it is too far ahead of
+/// the merge), parses it against the names last published, and sends it
+/// to the merging thread.
+fn work<R: Read>(
+    feed: &Mutex<Feed<R>>,
+    wake: &Condvar,
+    snapshot: &RwLock<Arc<Known>>,
+    ahead: u64,
+    start: &Start,
+    tx: mpsc::Sender<(u64, Vec<u8>, Chunk)>,
+) {
+    let mut guesses = Guesses::default();
+    while let Some((idx, buf)) = next_block(feed, wake, ahead) {
+        let known = Arc::clone(&snapshot.read().unwrap_or_else(PoisonError::into_inner));
+        let chunk = parse_block(
+            &buf,
+            start.cols,
+            start.delim,
+            start.tz,
+            &known,
+            &mut guesses,
+        );
+        if tx.send((idx, buf, chunk)).is_err() {
+            return;
+        }
+    }
+}
+
+/// The next block to parse with its index; `None` when reading is over
+/// (the end, a stop, or a read error, which is kept in the feed).
+fn next_block<R: Read>(
+    feed: &Mutex<Feed<R>>,
+    wake: &Condvar,
+    ahead: u64,
+) -> Option<(u64, Vec<u8>)> {
+    let mut f = feed.lock().unwrap_or_else(PoisonError::into_inner);
+    while !f.stop && f.next >= f.merged + ahead {
+        f = wake.wait(f).unwrap_or_else(PoisonError::into_inner);
+    }
+    if f.stop {
+        return None;
+    }
+    let block = match f.first.take() {
+        Some(b) => Ok(Some(b)),
+        None => f.reader.next_block(),
+    };
+    match block {
+        Ok(Some(b)) => {
+            f.next += 1;
+            Some((f.next - 1, b))
+        }
+        Ok(None) => None,
+        Err(e) => {
+            f.failure = Some(e);
+            f.stop = true;
+            wake.notify_all();
+            None
+        }
+    }
 }
 
 pub(super) fn read_error(report: &mut Report, line: u64, e: &io::Error) {

@@ -162,6 +162,25 @@ impl RowParser {
                 }
             },
         };
+        let (user, feature, host) = self.ids(user, product, host, known);
+        // Both instants are within u32 and end >= start (checked above).
+        self.out.sessions.push(Session {
+            start: start as u32,
+            dur: (end - start) as u32,
+            user,
+            feature,
+            host,
+            draw,
+            flags: 0,
+        });
+        self.out.used += 1;
+    }
+
+    /// The ids of a row's user, product (feature) and host: known names
+    /// through the published tables, others local to this block (see
+    /// `Names`); remembers each user's usual host, the likeliest next one.
+    #[inline]
+    fn ids(&mut self, user: &[u8], product: &[u8], host: &[u8], known: &Known) -> (u32, u32, u32) {
         let user = self.users.id(user, user_key, &known.users, |k, _, prev| {
             known.users_sorted.find(prev, pack_ordered(k)?)
         });
@@ -198,17 +217,7 @@ impl RowParser {
         {
             set(&mut self.guesses.host_of_user, u, host);
         }
-        // Both instants are within u32 and end >= start (checked above).
-        self.out.sessions.push(Session {
-            start: start as u32,
-            dur: (end - start) as u32,
-            user,
-            feature,
-            host,
-            draw,
-            flags: 0,
-        });
-        self.out.used += 1;
+        (user, feature, host)
     }
 
     /// The chunk so far; the parser starts a new one.
