@@ -659,13 +659,39 @@ fn size_cmd(
         ledger::size(&history, scenario, &options, &NoProgress).map_err(Fail::input)?;
     report.pools =
         ledger::pools::size_pools(metered, scenario.sizing.target_denial_rate, pool_sizes);
+    // A short window is said in every output that forecasts (SPEC §4).
+    let history = u32::try_from(report.history_days).unwrap_or(u32::MAX);
+    let warnings: Vec<String> = plan::short_window_warning(history, scenario.forecast.history_days)
+        .into_iter()
+        .collect();
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
     let text = match format {
-        ReportFormat::Json => to_json(&report)?,
+        ReportFormat::Json => to_json(&with_warnings(&report, &warnings)?)?,
         ReportFormat::Csv => size_csv(&report)?,
         ReportFormat::Table => size_table(&report, scenario),
     };
     emit(&text, out)?;
     Ok(loaded.exit)
+}
+
+/// `value` as a JSON object with `warnings` appended to its own `warnings`
+/// list (made when it has none).
+fn with_warnings<T: serde::Serialize>(
+    value: &T,
+    warnings: &[String],
+) -> Result<serde_json::Value, Fail> {
+    let mut json = serde_json::to_value(value).map_err(Fail::input)?;
+    if let serde_json::Value::Object(map) = &mut json {
+        let list = map
+            .entry("warnings")
+            .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+        if let serde_json::Value::Array(items) = list {
+            items.extend(warnings.iter().cloned().map(serde_json::Value::String));
+        }
+    }
+    Ok(json)
 }
 
 fn size_csv(report: &ledger::SizeReport) -> Result<String, Fail> {

@@ -208,6 +208,8 @@ impl PlanInput {
             .collect();
 
         let fc = forecast(metered, &scenario.forecast);
+        // A short window is said in every output that forecasts (SPEC §4).
+        warnings.extend(fc.short_window(scenario.forecast.history_days));
         let mut by_user: BTreeMap<UserId, UserInput> = BTreeMap::new();
         let blank = |user: UserId| UserInput {
             user,

@@ -31,7 +31,7 @@ pub use baselines::{Baseline, Baselines, baselines};
 pub use crossover::{Crossover, crossover};
 pub use curve::{CostCurve, CurvePoint, cost_curve};
 pub use demand::token_demand;
-pub use forecast::{Forecast, PairForecast, forecast};
+pub use forecast::{Forecast, PairForecast, forecast, short_window_warning};
 pub use input::{Demand, PlanInput, SubscriptionInfo, UserInput};
 pub use optimise::{Method, Pick, Recommendation, optimise, optimise_default};
 pub use price::{Purchase, Schedule};
