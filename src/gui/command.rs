@@ -74,6 +74,13 @@ pub enum Command {
     SubmitPath,
     /// Close the path prompt without using it.
     CancelPath,
+    /// Sort the table of this id by this column (again: the other way).
+    SortTable {
+        /// The table's id.
+        table: String,
+        /// The column, from 0.
+        column: usize,
+    },
 }
 
 /// The kinds of background job; one of each runs at a time.

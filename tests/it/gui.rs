@@ -632,7 +632,7 @@ fn crossover_and_mix_show_their_charts_and_tables() {
     let row = plan.users.iter().find(|u| u.user == "u00018").unwrap();
     assert!(
         row.days_hover.contains(
-            "u00018: RVT 262 days in the window × 365/365 × 1.05 = 275.10 days; 3004.05 tokens"
+            "u00018: RVT 262 days in the window × 365/365 × 1.05 = 275.10 days; 3,004.05 tokens"
         ),
         "{}",
         row.days_hover
@@ -816,7 +816,7 @@ fn a_pinned_baseline_is_compared_with_the_edited_scenario() {
     }
     assert_eq!(
         c.diffs,
-        vec!["token_price.Tiers.tiers[0].price: 3.00 → 3.2".to_owned()]
+        vec!["Token price, tier 1: 3.00 → 3.20 USD".to_owned()]
     );
 
     // On screen, in the Compare tab.
@@ -833,7 +833,7 @@ fn a_pinned_baseline_is_compared_with_the_edited_scenario() {
     assert!(h.query_all_by_label(&money(a)).count() >= 1);
     assert!(h.query_all_by_label(&money(b)).count() >= 1);
     assert!(h.query_all_by_label(&delta_text).count() >= 1);
-    h.get_by_label("token_price.Tiers.tiers[0].price: 3.00 → 3.2");
+    h.get_by_label("Token price, tier 1: 3.00 → 3.20 USD");
     // The delta's hover writes the subtraction out.
     assert!(
         total.hover.contains(&format!(
@@ -1084,9 +1084,9 @@ fn a_scenario_file_is_compared_as_b_with_the_fields_that_differ() {
     assert_eq!((current.a, current.b, current.delta), (None, None, None));
     assert_eq!(
         c.diffs,
-        vec!["products[ACD].rates[0].tokens: 6 → 7".to_owned()]
+        vec!["Product ACD, rate 1, tokens per use: 6 → 7".to_owned()]
     );
-    h.get_by_label("products[ACD].rates[0].tokens: 6 → 7");
+    h.get_by_label("Product ACD, rate 1, tokens per use: 6 → 7");
     h.get_by_label("B: GUI test (acd7.ron)");
     h.check_accessibility();
 

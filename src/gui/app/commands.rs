@@ -119,6 +119,7 @@ impl App {
             Command::AskPath(purpose) => self.ask_path(purpose),
             Command::SubmitPath => self.submit_path(ctx),
             Command::CancelPath => self.prompt = None,
+            Command::SortTable { table, column } => self.sorts.click(&table, column),
         }
     }
 

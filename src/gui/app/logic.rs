@@ -12,6 +12,7 @@ use crate::gui::jobs::JobProgress;
 use crate::gui::model::charges::Charges;
 use crate::gui::model::compare::{self, CompareSide};
 use crate::gui::model::data::DataSummary;
+use crate::gui::model::findings::AuditClock;
 use crate::gui::model::insights::Insights;
 use crate::gui::model::plan::{self, PlanKey, PlanSource};
 use crate::gui::model::pool::PoolData;
@@ -191,7 +192,7 @@ impl App {
         };
         let work = move |progress: &JobProgress| {
             let sized = engine::size_tokens(&usage, &scenario, &metered, progress)?;
-            Ok(PoolData::build(sized, &scenario.currency))
+            Ok(PoolData::build(sized, &scenario))
         };
         let rev = self.rev_of(JobKind::Size);
         self.jobs.size.start(ctx, rev, &mut self.notes, work);
@@ -204,7 +205,10 @@ impl App {
         };
         let work = move |progress: &JobProgress| {
             let report = engine::audit(&usage, &scenario, &metered, progress)?;
-            Ok(Insights::build(&report))
+            Ok(Insights::build(
+                &report,
+                &AuditClock::new(&usage, &scenario),
+            ))
         };
         let rev = self.rev_of(JobKind::Audit);
         self.jobs.audit.start(ctx, rev, &mut self.notes, work);
@@ -276,6 +280,30 @@ impl App {
         self.start_due(ctx);
         if let Some(p) = self.jobs.plan.shown() {
             self.plan_ui.refresh(self.jobs.plan.serial(), &p.data);
+        }
+        self.refresh_sorts();
+    }
+
+    /// Re-sorts the tables the user sorted whose data or pick changed.
+    fn refresh_sorts(&mut self) {
+        let ids = self.sorts.ids();
+        if ids.is_empty() {
+            return;
+        }
+        let audit = self.jobs.audit.serial();
+        let size = self.jobs.size.serial();
+        let insights = self.jobs.audit.shown().map(|d| d.tables());
+        let pool = self.jobs.size.shown().map(|d| d.tables());
+        for id in ids {
+            let found = insights
+                .iter()
+                .flatten()
+                .map(|(i, t)| (*i, *t, audit))
+                .chain(pool.iter().flatten().map(|(i, t)| (*i, *t, size)))
+                .find(|(i, _, _)| *i == id);
+            if let Some((_, table, serial)) = found {
+                self.sorts.refresh(&id, serial, table);
+            }
         }
     }
 }

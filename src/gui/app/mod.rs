@@ -36,6 +36,7 @@ use super::model::plan_table::PlanUi;
 use super::model::pool::PoolData;
 use super::model::prompt::PathPrompt;
 use super::model::scenario_check::ScenarioCheck;
+use super::model::table::TableSorts;
 use super::notify::{Notification, Notifications};
 use super::portal;
 use super::prefs::{Prefs, STORAGE_KEY, Theme};
@@ -239,6 +240,8 @@ pub struct App {
     sides: Sides,
     /// The open path prompt.
     prompt: Option<PathPrompt>,
+    /// How the user sorted the Insights and Pool tables.
+    sorts: TableSorts,
     notes: Notifications,
     cmds: Commands,
     theme_applied: Option<Theme>,
@@ -261,11 +264,13 @@ impl App {
             plan_ui: PlanUi::default(),
             sides: Sides::default(),
             prompt: None,
+            sorts: TableSorts::default(),
             notes: Notifications::default(),
             cmds: Commands::default(),
             theme_applied: None,
         };
         portal::start_check();
+        install_fonts(&cc.egui_ctx);
         let scenario = options
             .scenario
             .map_or(files::ScenarioSource::Sample, files::ScenarioSource::File);
@@ -353,6 +358,25 @@ impl App {
     pub fn prefs(&self) -> &Prefs {
         &self.prefs
     }
+}
+
+/// egui's fonts with its monospace font as the last fallback of the
+/// proportional one, so the arrows and marks the screen uses (→ in a
+/// difference, ▲ ▼ on a sorted column) draw whatever the system has.
+fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    let mono = fonts
+        .families
+        .get(&egui::FontFamily::Monospace)
+        .and_then(|list| list.first().cloned());
+    if let (Some(mono), Some(list)) = (
+        mono,
+        fonts.families.get_mut(&egui::FontFamily::Proportional),
+    ) && !list.contains(&mono)
+    {
+        list.push(mono);
+    }
+    ctx.set_fonts(fonts);
 }
 
 impl eframe::App for App {

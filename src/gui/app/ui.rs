@@ -71,11 +71,11 @@ impl App {
                 views::mix_ui(ui, plan_shown, &plan_fresh, &mut self.plan_ui);
             }),
             View::Pool => scroll_ui(ui, "pool_view", |ui| {
-                views::pool_ui(ui, self.jobs.size.shown(), &pool_fresh);
+                views::pool_ui(ui, self.jobs.size.shown(), &pool_fresh, &self.sorts, cmds);
             }),
             View::Insights => scroll_ui(ui, "insights_view", |ui| {
                 let (data, tab) = (self.jobs.audit.shown(), self.prefs.insights_tab);
-                views::insights_ui(ui, data, &insights_fresh, tab, cmds);
+                views::insights_ui(ui, data, &insights_fresh, tab, &self.sorts, cmds);
             }),
         }
     }

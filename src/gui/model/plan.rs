@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::gui::engine::{self, Planned};
-use crate::gui::fmt;
+use crate::gui::{fmt, words};
 use crate::meter::Metered;
 use crate::plan::{
     Baseline, Baselines, CostCurve, PairForecast, PlanInput, Purchase, RecommendReport,
@@ -402,7 +402,7 @@ fn user_rows<'a>(c: &Ctx<'a>) -> (Vec<UserRow>, ByProduct<'a>) {
                         u.name,
                         p.window_charges,
                         fixed2(d.days),
-                        fixed2(d.tokens)
+                        fmt::tokens(d.tokens)
                     )
                 },
             );
@@ -419,8 +419,8 @@ fn user_rows<'a>(c: &Ctx<'a>) -> (Vec<UserRow>, ByProduct<'a>) {
             format!(
                 "{plan}: subscriptions {} + {} tokens × {} = {} → {} {cur} a year",
                 amount(subs),
-                fixed2(tokens),
-                fmt::decimal(price),
+                fmt::tokens(tokens),
+                fmt::price(price, cur),
                 amount(tokens * price),
                 amount(subs + tokens * price)
             )
@@ -532,7 +532,7 @@ fn crossover_rows(c: &Ctx<'_>) -> Vec<CrossoverRow> {
                 sub_name.get(c.subscription.as_str()).copied().unwrap_or("")
             ),
             product: c.product.clone(),
-            rate: fmt::decimal(c.rate.0),
+            rate: fmt::tokens(c.rate.0),
             per_year: c
                 .days_per_year
                 .map_or("never".to_owned(), |d| d.to_string()),
@@ -576,13 +576,13 @@ fn cost_bars(c: &Ctx<'_>) -> CostBars {
             .tokens
             .push(Bar::new(x, to_f64(c.purchase.cost)).width(0.6));
         hovers.push(format!(
-            "{}: {} {cur} a year\nSubscriptions: {} seats, {} {cur}\nTokens: {} bought (bracket price {}), {} {cur}",
+            "{}: {} {cur} a year\nSubscriptions: {} seats, {} {cur}\nTokens: {} bought at {} (the price of the tier reached), {} {cur}",
             c.label,
             amount(c.subscriptions + c.purchase.cost),
             c.seats,
             amount(c.subscriptions),
-            fmt::decimal(c.purchase.tokens.round_dp(2)),
-            fmt::decimal(c.purchase.price),
+            fmt::tokens(c.purchase.tokens),
+            fmt::price(c.purchase.price, cur),
             amount(c.purchase.cost)
         ));
     }
@@ -690,18 +690,18 @@ fn kpi_cards(c: &Ctx<'_>) -> Vec<Kpi> {
         .collect();
     let tokens_line = format!(
         "Tokens: {} bought × {} = {} {cur}",
-        fmt::decimal(rec.purchase.tokens.round_dp(2)),
-        fmt::decimal(price),
+        fmt::tokens(rec.purchase.tokens),
+        fmt::price(price, cur),
         amount(rec.purchase.cost)
     );
     let mut kpis = vec![Kpi {
         title: "Annual cost",
         value: fmt::money(rec.total_cost, cur),
         hover: format!(
-            "Subscriptions: {seats_total} seats, {} {cur}\n{tokens_line}\nTotal: {} {cur} a year ({:?})",
+            "Subscriptions: {seats_total} seats, {} {cur}\n{tokens_line}\nTotal: {} {cur} a year\nFound by: {}",
             amount(rec.subscription_cost),
             amount(rec.total_cost),
-            rec.method
+            words::method(rec.method)
         ),
     }];
     if let Some(c) = &baselines.current {
@@ -735,13 +735,13 @@ fn kpi_cards(c: &Ctx<'_>) -> Vec<Kpi> {
     });
     kpis.push(Kpi {
         title: "Tokens a year",
-        value: fmt::decimal(rec.purchase.tokens.round_dp(2)),
+        value: fmt::tokens(rec.purchase.tokens),
         hover: format!(
-            "Forecast use left to tokens: {}\nBought: {} (raised to a tier floor when that is cheaper)\nPrice per token: {} (bracket {})",
-            fmt::decimal(rec.tokens_needed.round_dp(2)),
-            fmt::decimal(rec.purchase.tokens.round_dp(2)),
-            fmt::decimal(price),
-            fmt::decimal(rec.purchase.price)
+            "Forecast use left to tokens: {}\nBought: {} (raised to a tier's floor when that is cheaper)\nPrice per token: {} (the tier reached: {})",
+            fmt::tokens(rec.tokens_needed),
+            fmt::tokens(rec.purchase.tokens),
+            fmt::price(price, cur),
+            fmt::price(rec.purchase.price, cur)
         ),
     });
 
