@@ -62,6 +62,7 @@ pub fn run_gui(files: Vec<PathBuf>, scenario: Option<PathBuf>) -> eframe::Result
         files,
         scenario,
         use_storage: true,
+        state_dir: eframe::storage_dir("tokenplan"),
     };
     eframe::run_native(
         "tokenplan",

@@ -15,7 +15,8 @@
 //!   sizing serves). The double-dip audit is
 //!   [`crate::monitor::double_dip`].
 //! - [`RecommendReport`] is `recommend --format json` and writes the
-//!   reassignment list as CSV.
+//!   reassignment list as CSV ([`reassignment`] adds each user's
+//!   department and cost centre, for all users or the ones a table shows).
 
 pub mod baselines;
 pub mod crossover;
@@ -25,6 +26,7 @@ pub mod forecast;
 pub mod input;
 pub mod optimise;
 pub mod price;
+pub mod reassignment;
 pub mod report;
 
 pub use baselines::{Baseline, Baselines, baselines};
@@ -35,6 +37,7 @@ pub use forecast::{Forecast, PairForecast, forecast, short_window_warning};
 pub use input::{Demand, PlanInput, SubscriptionInfo, UserInput};
 pub use optimise::{Method, Pick, Recommendation, optimise, optimise_default};
 pub use price::{Purchase, Schedule};
+pub use reassignment::ListRows;
 pub use report::{Fixed2, RecommendReport, fixed2};
 
 use crate::meter::Metered;

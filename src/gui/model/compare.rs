@@ -76,8 +76,92 @@ pub struct Comparison {
     pub currency_note: Option<String>,
     /// The figures, in display order.
     pub rows: Vec<CompareRow>,
-    /// The scenario fields that differ, `path: a → b`.
+    /// The scenario fields that differ, in words (`what: a → b`).
     pub diffs: Vec<String>,
+    /// B against A as the Mix view shows it under its cards.
+    pub mix: MixDelta,
+}
+
+/// What side B changes against side A, as the Mix view shows it when B is
+/// the scenario being edited: B − A of each card's figure, and the users
+/// whose recommended plan changed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MixDelta {
+    /// Side A's label (the baseline).
+    pub baseline: String,
+    /// Recommended annual cost, B − A.
+    pub annual_cost: Decimal,
+    /// Saving against today's assignments, B − A (none without them).
+    pub saving_vs_current: Option<Decimal>,
+    /// Saving against all tokens, B − A.
+    pub saving_vs_all_tokens: Decimal,
+    /// Seats, B − A.
+    pub seats: i64,
+    /// Tokens bought a year, B − A.
+    pub tokens: Decimal,
+    /// Users whose recommended plan differs between A and B, by name.
+    pub changed: Vec<PlanChange>,
+}
+
+/// One user whose recommended plan changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanChange {
+    /// Display name.
+    pub user: String,
+    /// The plan A recommends (`tokens`: none; `—`: not in A).
+    pub before: String,
+    /// The plan B recommends.
+    pub after: String,
+}
+
+impl MixDelta {
+    /// B − A of the two recommendations.
+    pub fn of(a_label: &str, ra: &RecommendReport, rb: &RecommendReport) -> MixDelta {
+        let saving = |r: &RecommendReport, base: Decimal| base - r.total_annual_cost.0;
+        let seats = |r: &RecommendReport| r.seats.values().map(|&n| i64::from(n)).sum::<i64>();
+        let plan = |codes: &[String]| {
+            if codes.is_empty() {
+                "tokens".to_owned()
+            } else {
+                codes.join("+")
+            }
+        };
+        let before: std::collections::BTreeMap<&str, String> = ra
+            .users
+            .iter()
+            .map(|u| (u.user.as_str(), plan(&u.subscriptions)))
+            .collect();
+        let after: std::collections::BTreeMap<&str, String> = rb
+            .users
+            .iter()
+            .map(|u| (u.user.as_str(), plan(&u.subscriptions)))
+            .collect();
+        let names: BTreeSet<&str> = before.keys().chain(after.keys()).copied().collect();
+        let none = || "—".to_owned();
+        let changed = names
+            .into_iter()
+            .filter(|n| before.get(n) != after.get(n))
+            .map(|n| PlanChange {
+                user: n.to_owned(),
+                before: before.get(n).cloned().unwrap_or_else(none),
+                after: after.get(n).cloned().unwrap_or_else(none),
+            })
+            .collect();
+        MixDelta {
+            baseline: a_label.to_owned(),
+            annual_cost: rb.total_annual_cost.0 - ra.total_annual_cost.0,
+            saving_vs_current: ra
+                .baselines
+                .current
+                .zip(rb.baselines.current)
+                .map(|(ca, cb)| saving(rb, cb.0) - saving(ra, ca.0)),
+            saving_vs_all_tokens: saving(rb, rb.baselines.all_tokens.0)
+                - saving(ra, ra.baselines.all_tokens.0),
+            seats: seats(rb) - seats(ra),
+            tokens: rb.annual_tokens.0 - ra.annual_tokens.0,
+            changed,
+        }
+    }
 }
 
 /// What a compare job produced.
@@ -261,6 +345,7 @@ impl Comparison {
             currency_note,
             rows,
             diffs: super::diff::scenario_diff(&a.scenario, &b.scenario),
+            mix: MixDelta::of(&a.label, ra, rb),
         }
     }
 }

@@ -15,7 +15,8 @@
 //!   [`findings`] the sentence each of its tabs opens with.
 //! - [`compare`]: the Compare tab (two scenarios side by side); [`diff`]
 //!   the fields they differ in, in words.
-//! - [`prompt`]: the path prompt's state and the check of a typed path.
+//! - [`prompt`]: the path prompt's state and the check of typed paths.
+//! - [`question`]: the questions asked before anything is lost.
 //!
 //! [`Table`] (with [`table::TableSorts`]) and [`BarItem`] are the shapes
 //! several views share.
@@ -30,6 +31,7 @@ pub mod plan;
 pub mod plan_table;
 pub mod pool;
 pub mod prompt;
+pub mod question;
 pub mod scenario_check;
 pub mod table;
 

@@ -18,6 +18,7 @@ pub mod insights_view;
 pub mod mix_view;
 pub mod pool_view;
 pub mod prompt_view;
+pub mod question_view;
 pub mod scenario_view;
 pub mod table;
 

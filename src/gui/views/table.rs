@@ -110,11 +110,25 @@ impl<'a> Cell<'a> {
     }
 }
 
-/// True for a figure: a number, money, a percentage (not a date).
+/// True for a figure: a number, money or a percentage (`1,690.20 USD`,
+/// `94.55%`, `+2`), not a date or a name that starts with a digit.
 pub fn is_figure(text: &str) -> bool {
-    let t = text.trim_start_matches(['+', '-', '−']);
-    let is_date = t.len() >= 10 && t.as_bytes().get(4) == Some(&b'-');
-    t.starts_with(|c: char| c.is_ascii_digit()) && !is_date && !t.contains(" to ") && t.len() < 24
+    let mut words = text.split(' ');
+    let number = words.next().unwrap_or("");
+    let unit = words.next();
+    let digits = number
+        .trim_start_matches(['+', '-', '−'])
+        .trim_end_matches('%');
+    let numeric = !digits.is_empty()
+        && digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.');
+    // A currency code or `tokens` may follow, nothing else.
+    let unit_ok = unit.is_none_or(|u| {
+        u == "tokens" || (u.len() <= 4 && u.chars().all(|c| c.is_ascii_uppercase()))
+    });
+    numeric && unit_ok && words.next().is_none()
 }
 
 /// What the user clicked in a table this frame.
@@ -501,6 +515,8 @@ mod tests {
             "New York",
             "2026-01-01 to 2026-12-31",
             "2025-10-03",
+            "3ds Max",
+            "Year 1 (2026)",
             "never",
             "",
         ] {

@@ -1,0 +1,147 @@
+//! The reassignment list an ITAM manager acts on: the users of a
+//! [`RecommendReport`] with their department and cost centre from the user
+//! directory, as CSV — all of them, or the ones a filtered table shows, in
+//! its order.
+//!
+//! The columns are `user,department,cost_center,current_plan,
+//! recommended_plan,forecast_days,current_annual_cost,
+//! recommended_annual_cost,saving`, written as
+//! [`RecommendReport::write_reassignment_csv`] writes the shared ones.
+
+use std::io::Write;
+
+use super::report::{RecommendReport, UserLine};
+use crate::usage::Usage;
+
+/// Which users the list holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListRows<'a> {
+    /// Every user, largest saving first (then by name).
+    All,
+    /// These users, in this order (names the report does not know are
+    /// skipped).
+    Only(&'a [String]),
+}
+
+impl RecommendReport {
+    /// Writes the reassignment list of `rows` with each user's department
+    /// and cost centre from `usage`'s directory (empty when the user has no
+    /// row there).
+    ///
+    /// # Errors
+    /// When writing to `out` fails.
+    pub fn write_reassignment_list<W: Write>(
+        &self,
+        usage: &Usage,
+        rows: ListRows<'_>,
+        out: W,
+    ) -> Result<(), csv::Error> {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record([
+            "user",
+            "department",
+            "cost_center",
+            "current_plan",
+            "recommended_plan",
+            "forecast_days",
+            "current_annual_cost",
+            "recommended_annual_cost",
+            "saving",
+        ])?;
+        let lines: Vec<&UserLine> = match rows {
+            ListRows::All => {
+                let mut all: Vec<&UserLine> = self.users.iter().collect();
+                all.sort_by(|a, b| b.saving.cmp(&a.saving).then(a.user.cmp(&b.user)));
+                all
+            }
+            ListRows::Only(names) => names
+                .iter()
+                .filter_map(|n| self.users.iter().find(|u| &u.user == n))
+                .collect(),
+        };
+        let plan = |codes: &[String]| {
+            if codes.is_empty() {
+                "tokens".to_owned()
+            } else {
+                codes.join("+")
+            }
+        };
+        for u in lines {
+            let entry = usage
+                .users
+                .get(&u.user)
+                .and_then(|id| usage.directory.get(&id));
+            let days: Vec<String> = u
+                .forecast_days
+                .iter()
+                .map(|(p, d)| format!("{p}={d}"))
+                .collect();
+            w.write_record([
+                u.user.as_str(),
+                entry.map_or("", |e| e.department.as_str()),
+                entry.map_or("", |e| e.cost_center.as_str()),
+                &plan(&u.current_plan),
+                &plan(&u.subscriptions),
+                &days.join(";"),
+                &u.current_annual_cost.to_string(),
+                &u.annual_cost.to_string(),
+                &u.saving.to_string(),
+            ])?;
+        }
+        w.flush()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::NoProgress;
+
+    #[test]
+    fn the_list_carries_the_directory_and_keeps_the_rows_asked_for() {
+        let scenario = crate::sample::scenario().unwrap();
+        let (usage, _) = crate::sample::usage(&scenario);
+        let metered = crate::meter::meter(&usage, &scenario, &NoProgress).unwrap();
+        let report = crate::plan::recommend(&metered, &usage, &scenario).unwrap();
+
+        let mut all = Vec::new();
+        report
+            .write_reassignment_list(&usage, ListRows::All, &mut all)
+            .unwrap();
+        let all = String::from_utf8(all).unwrap();
+        let mut plain = Vec::new();
+        report.write_reassignment_csv(&mut plain).unwrap();
+        let plain = String::from_utf8(plain).unwrap();
+        // Every user, in the same order as the plain list, with the two
+        // directory columns after the name (the sample's directory has
+        // departments and no cost centres).
+        assert_eq!(all.lines().count(), report.users.len() + 1);
+        for (with, without) in all.lines().zip(plain.lines()).skip(1) {
+            let (user, rest) = with.split_once(',').unwrap();
+            let (dept, rest) = rest.split_once(',').unwrap();
+            let (centre, rest) = rest.split_once(',').unwrap();
+            assert_eq!(format!("{user},{rest}"), without);
+            assert!(!dept.is_empty(), "{with}");
+            assert_eq!(centre, "");
+        }
+
+        let names = vec![
+            "u00104".to_owned(),
+            "nobody".to_owned(),
+            "u00018".to_owned(),
+        ];
+        let mut some = Vec::new();
+        report
+            .write_reassignment_list(&usage, ListRows::Only(&names), &mut some)
+            .unwrap();
+        let some = String::from_utf8(some).unwrap();
+        let users: Vec<&str> = some
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap())
+            .collect();
+        assert_eq!(users, ["u00104", "u00018"]);
+        assert!(some.starts_with("user,department,cost_center,current_plan,"));
+    }
+}
