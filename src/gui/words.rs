@@ -100,6 +100,10 @@ pub fn source_kind(kind: Option<SourceKind>) -> &'static str {
         Some(SourceKind::TokenFlex) => "Token Flex export",
         Some(SourceKind::Directory) => "User directory",
         Some(SourceKind::Assignments) => "Current assignments",
+        Some(SourceKind::Lmstat) => "lmstat snapshots",
+        Some(SourceKind::Rlm) => "RLM report log",
+        Some(SourceKind::UsageReport) => "Usage report (use-days)",
+        Some(SourceKind::Aliases) => "User aliases",
         None => "Unknown",
     }
 }

@@ -25,6 +25,7 @@ pub mod demand;
 pub mod forecast;
 pub mod input;
 pub mod optimise;
+pub mod pools;
 pub mod price;
 pub mod reassignment;
 pub mod report;
@@ -33,9 +34,13 @@ pub use baselines::{Baseline, Baselines, baselines};
 pub use crossover::{Crossover, crossover};
 pub use curve::{CostCurve, CurvePoint, cost_curve};
 pub use demand::token_demand;
-pub use forecast::{Forecast, PairForecast, forecast, short_window_warning};
+pub use forecast::{
+    Forecast, PairForecast, PeakPoolForecast, contract_year_start, forecast, forecast_at,
+    forecast_year, short_window_warning,
+};
 pub use input::{Demand, PlanInput, SubscriptionInfo, UserInput};
 pub use optimise::{Method, Pick, Recommendation, optimise, optimise_default};
+pub use pools::{PoolLine, pool_lines};
 pub use price::{Purchase, Schedule};
 pub use reassignment::ListRows;
 pub use report::{Fixed2, RecommendReport, fixed2};

@@ -8,15 +8,17 @@
 //! recommended_annual_cost,saving`, written as
 //! [`RecommendReport::write_reassignment_csv`] writes the shared ones.
 
+use std::collections::HashMap;
 use std::io::Write;
 
-use super::report::{RecommendReport, UserLine};
+use super::report::RecommendReport;
 use crate::usage::Usage;
 
 /// Which users the list holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ListRows<'a> {
-    /// Every user, largest saving first (then by name).
+    /// Every user, largest saving first (then by name), then the lines
+    /// that complete the plan's total, as the plain list has them.
     All,
     /// These users, in this order (names the report does not know are
     /// skipped).
@@ -36,6 +38,22 @@ impl RecommendReport {
         rows: ListRows<'_>,
         out: W,
     ) -> Result<(), csv::Error> {
+        // The plain list is the one source of the rows, their order and
+        // figures; this adds the two directory columns after the name.
+        let mut plain = Vec::new();
+        self.write_reassignment_csv(&mut plain)?;
+        let mut records: Vec<csv::StringRecord> = csv::Reader::from_reader(plain.as_slice())
+            .records()
+            .collect::<Result<_, _>>()?;
+        if let ListRows::Only(names) = rows {
+            // Only the users asked for, in their order; the lines after the
+            // users (pools, tokens beyond the forecast) are no table's rows.
+            let mut by_name: HashMap<String, csv::StringRecord> = records
+                .into_iter()
+                .filter_map(|r| Some((r.get(0)?.to_owned(), r.clone())))
+                .collect();
+            records = names.iter().filter_map(|n| by_name.remove(n)).collect();
+        }
         let mut w = csv::Writer::from_writer(out);
         w.write_record([
             "user",
@@ -48,45 +66,21 @@ impl RecommendReport {
             "recommended_annual_cost",
             "saving",
         ])?;
-        let lines: Vec<&UserLine> = match rows {
-            ListRows::All => {
-                let mut all: Vec<&UserLine> = self.users.iter().collect();
-                all.sort_by(|a, b| b.saving.cmp(&a.saving).then(a.user.cmp(&b.user)));
-                all
-            }
-            ListRows::Only(names) => names
-                .iter()
-                .filter_map(|n| self.users.iter().find(|u| &u.user == n))
-                .collect(),
-        };
-        let plan = |codes: &[String]| {
-            if codes.is_empty() {
-                "tokens".to_owned()
-            } else {
-                codes.join("+")
-            }
-        };
-        for u in lines {
+        for r in &records {
+            let name = r.get(0).unwrap_or_default();
+            // Pool and purchase lines are no user: their directory columns
+            // stay empty.
             let entry = usage
                 .users
-                .get(&u.user)
+                .get(name)
+                .filter(|_| self.users.iter().any(|u| u.user == name))
                 .and_then(|id| usage.directory.get(&id));
-            let days: Vec<String> = u
-                .forecast_days
-                .iter()
-                .map(|(p, d)| format!("{p}={d}"))
-                .collect();
-            w.write_record([
-                u.user.as_str(),
-                entry.map_or("", |e| e.department.as_str()),
-                entry.map_or("", |e| e.cost_center.as_str()),
-                &plan(&u.current_plan),
-                &plan(&u.subscriptions),
-                &days.join(";"),
-                &u.current_annual_cost.to_string(),
-                &u.annual_cost.to_string(),
-                &u.saving.to_string(),
-            ])?;
+            let mut out_row: Vec<&str> = Vec::with_capacity(r.len() + 2);
+            out_row.push(name);
+            out_row.push(entry.map_or("", |e| e.department.as_str()));
+            out_row.push(entry.map_or("", |e| e.cost_center.as_str()));
+            out_row.extend(r.iter().skip(1));
+            w.write_record(&out_row)?;
         }
         w.flush()?;
         Ok(())
@@ -116,13 +110,14 @@ mod tests {
         // Every user, in the same order as the plain list, with the two
         // directory columns after the name (the sample's directory has
         // departments and no cost centres).
-        assert_eq!(all.lines().count(), report.users.len() + 1);
+        assert_eq!(all.lines().count(), plain.lines().count());
         for (with, without) in all.lines().zip(plain.lines()).skip(1) {
             let (user, rest) = with.split_once(',').unwrap();
             let (dept, rest) = rest.split_once(',').unwrap();
             let (centre, rest) = rest.split_once(',').unwrap();
             assert_eq!(format!("{user},{rest}"), without);
-            assert!(!dept.is_empty(), "{with}");
+            let is_user = report.users.iter().any(|u| u.user == user);
+            assert_eq!(!dept.is_empty(), is_user, "{with}");
             assert_eq!(centre, "");
         }
 

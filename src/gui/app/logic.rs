@@ -99,7 +99,7 @@ impl App {
     /// without problems.
     fn scenario_is_valid(&self) -> bool {
         self.ws.scenario.is_some()
-            && self.check.is_for(self.ws.scenario_rev)
+            && self.check.is_for(self.ws.input_rev())
             && self.check.value.is_ok()
     }
 
@@ -270,12 +270,13 @@ impl App {
             self.data.value = DataSummary::build(&self.ws.reports, &self.ws.usage, &filter);
             self.data.rev = Some(self.ws.usage_rev);
         }
-        if !self.check.is_for(self.ws.scenario_rev) {
+        // The sanity warnings read the history's end: rebuilt on either change.
+        if !self.check.is_for(self.ws.input_rev()) {
             self.check.value = match &self.ws.scenario {
-                Some(s) => ScenarioCheck::build(s),
+                Some(s) => ScenarioCheck::build(s, self.data.value.history_end),
                 None => ScenarioCheck::default(),
             };
-            self.check.rev = Some(self.ws.scenario_rev);
+            self.check.rev = Some(self.ws.input_rev());
         }
         self.start_due(ctx);
         if let Some(p) = self.jobs.plan.shown() {

@@ -347,7 +347,7 @@ impl App {
     pub fn is_busy(&self) -> bool {
         // An edit applied after the last frame is validated in the next
         // one, and only then can metering be seen to be due.
-        !self.check.is_for(self.ws.scenario_rev)
+        !self.check.is_for(self.ws.input_rev())
             || self.jobs.all().iter().any(|j| j.is_running())
             || logic::CHAIN.iter().any(|(kind, _)| self.can_start(*kind))
     }

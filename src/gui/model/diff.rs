@@ -244,7 +244,11 @@ fn rule_words(rule: &Rule) -> String {
             params.extend(pool.as_ref().map(|p| format!("pool {p}")));
             params.extend(linger_minutes.map(|m| format!("{m} min linger")));
         }
-        Rule::DailyPeak { time_zone } | Rule::Hourly { time_zone } => {
+        Rule::DailyPeak { time_zone, pool } => {
+            params.extend(time_zone.as_ref().map(|z| format!("in {z}")));
+            params.extend(pool.as_ref().map(|p| format!("pool {p}")));
+        }
+        Rule::Hourly { time_zone } => {
             params.extend(time_zone.as_ref().map(|z| format!("in {z}")));
         }
     }

@@ -320,7 +320,7 @@ impl PlanData {
         PlanData {
             product_codes: products.iter().map(|p| p.code.clone()).collect(),
             currency: c.cur.to_owned(),
-            total: c.rec.total_cost,
+            total: c.report.total_annual_cost.0,
             kpis: kpi_cards(&c),
             window: window_line(&c),
             departments: distinct(&users, |u| &u.department),
@@ -721,6 +721,7 @@ fn kpi_cards(c: &Ctx<'_>) -> Vec<Kpi> {
         baselines,
         cur,
         price,
+        report,
         ..
     } = *c;
     let seats_total: u32 = rec.seats.iter().sum();
@@ -744,15 +745,18 @@ fn kpi_cards(c: &Ctx<'_>) -> Vec<Kpi> {
         fmt::price(price, cur),
         amount(rec.purchase.cost)
     );
+    // Seats, tokens and the concurrent pools, as the report totals it.
+    let total = report.total_annual_cost.0;
     let mut kpis = vec![Kpi {
         kind: KpiKind::AnnualCost,
         missing: None,
         title: "Annual cost",
-        value: fmt::money(rec.total_cost, cur),
+        value: fmt::money(total, cur),
         hover: format!(
-            "Subscriptions: {seats_total} seats, {} {cur}\n{tokens_line}\nTotal: {} {cur} a year\nFound by: {}",
+            "Subscriptions: {seats_total} seats, {} {cur}\n{tokens_line}\nPools: {} {cur}\nTotal: {} {cur} a year\nFound by: {}",
             amount(rec.subscription_cost),
-            amount(rec.total_cost),
+            amount(report.pool_cost.0),
+            amount(total),
             words::method(rec.method)
         ),
     }];

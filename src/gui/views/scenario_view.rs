@@ -132,6 +132,21 @@ fn problems_ui(ui: &mut Ui, check: &ScenarioCheck) {
             );
         }
     }
+    if !check.warnings.is_empty() {
+        ui.label(
+            RichText::new(format!(
+                "{} thing(s) to check (they do not stop the figures):",
+                check.warnings.len()
+            ))
+            .color(ui.visuals().warn_fg_color),
+        );
+        for w in &check.warnings {
+            ui.label(
+                RichText::new(format!("{}: {}", words::field_path(&w.field), w.message))
+                    .color(ui.visuals().warn_fg_color),
+            );
+        }
+    }
 }
 
 /// The contract's term, overage and discount.
@@ -320,7 +335,7 @@ fn rule_ui(ui: &mut Ui, form: &mut Form<'_>, rule: &mut Rule, at: &str) {
                 &format!("{at}.rule.linger_minutes"),
             );
         }
-        Rule::DailyPeak { time_zone } | Rule::Hourly { time_zone } => {
+        Rule::DailyPeak { time_zone, .. } | Rule::Hourly { time_zone } => {
             form.opt_text(
                 ui,
                 "Rule time zone",
