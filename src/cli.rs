@@ -905,6 +905,12 @@ fn size_cmd(
         ledger::size(&history, scenario, &options, &NoProgress).map_err(Fail::input)?;
     report.pools =
         ledger::pools::size_pools(metered, scenario.sizing.target_denial_rate, pool_sizes);
+    // A short window is said in every output that forecasts (SPEC §4).
+    let history_days = u32::try_from(report.history_days).unwrap_or(u32::MAX);
+    report.warnings.extend(plan::short_window_warning(
+        history_days,
+        scenario.forecast.history_days,
+    ));
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }

@@ -11,6 +11,9 @@
 //!
 //! [`Rule`] has hand-written serde impls: a bare `CalendarDay` means every
 //! parameter at its default, which a derived impl refuses.
+//!
+//! [`sanity`] lists what is legal but usually a slip (a dearer higher tier,
+//! a collection dearer than its singles...): warnings that never block.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,6 +21,10 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+pub mod sanity;
+
+pub use sanity::SanityWarning;
 
 /// The scenario file format version this build writes.
 pub const VERSION: u32 = 1;

@@ -5,18 +5,30 @@
 use std::path::PathBuf;
 
 use super::model::prompt::PathPurpose;
+use super::model::question::Answer;
 use super::prefs::{InsightsTab, ScenarioTab, Theme, View};
 
 /// One request from the UI, applied after the frame.
 #[must_use]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
-    /// Ask for input files with a dialog, then import them.
+    /// Ask for data files with a dialog, then ask whether they join the
+    /// data loaded or replace it.
     OpenFilesDialog,
-    /// Import these files, keeping what is already loaded.
+    /// Ask for data files with a dialog and add them to the data loaded.
+    AddFilesDialog,
+    /// Open these data files (dropped, recent): when data is loaded, ask
+    /// whether they join it or replace it.
     ImportFiles(Vec<PathBuf>),
-    /// Go back to the bundled sample data.
+    /// Drop the data source of this index (the others are read again).
+    RemoveSource(usize),
+    /// Load the bundled sample (its data and scenario), asking first when
+    /// the scenario has unsaved edits.
     LoadSample,
+    /// Quit, asking first when the scenario has unsaved edits.
+    Quit,
+    /// The answer to the question open.
+    Answer(Answer),
     /// Ask for a scenario file with a dialog, then load it.
     OpenScenarioDialog,
     /// Load this scenario file.
@@ -43,9 +55,16 @@ pub enum Command {
     ClearRecent,
     /// Show this sub-tab of the Insights view.
     ShowInsights(InsightsTab),
-    /// Write the reassignment list of the plan shown as CSV: to this file,
-    /// or to one asked for with a dialog when `None`.
-    ExportReassignment(Option<PathBuf>),
+    /// Write the reassignment list of the plan shown as CSV: `rows` of it,
+    /// to `path`, or to a file asked for with a dialog when `None`.
+    ExportReassignment {
+        /// Where to write it (`None`: ask).
+        path: Option<PathBuf>,
+        /// The rows the table shows, or all.
+        rows: ExportRows,
+    },
+    /// Show the Crossover view of this product.
+    ShowCrossover(String),
     /// Map an unmapped feature to a product of the scenario: its exact name
     /// becomes one more of the product's feature patterns.
     MapFeature {
@@ -74,6 +93,22 @@ pub enum Command {
     SubmitPath,
     /// Close the path prompt without using it.
     CancelPath,
+    /// Sort the table of this id by this column (again: the other way).
+    SortTable {
+        /// The table's id.
+        table: String,
+        /// The column, from 0.
+        column: usize,
+    },
+}
+
+/// Which rows of a table an export writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportRows {
+    /// The rows the table shows, filtered and sorted as shown.
+    Shown,
+    /// Every row.
+    All,
 }
 
 /// The kinds of background job; one of each runs at a time.

@@ -280,14 +280,21 @@ pub fn plan_scenario(
     plan(Arc::new(input), &scenario.token_price)
 }
 
-/// Writes the reassignment list of `report` to `path` as CSV, atomically.
+/// Writes the reassignment list of `report` (`rows` of it, with each
+/// user's department and cost centre from `usage`) to `path` as CSV,
+/// atomically.
 ///
 /// # Errors
 /// When the file cannot be written.
-pub fn write_reassignment(report: &RecommendReport, path: &Path) -> Result<(), String> {
+pub fn write_reassignment(
+    report: &RecommendReport,
+    usage: &Usage,
+    rows: crate::plan::ListRows<'_>,
+    path: &Path,
+) -> Result<(), String> {
     let mut bytes = Vec::new();
     report
-        .write_reassignment_csv(&mut bytes)
+        .write_reassignment_list(usage, rows, &mut bytes)
         .map_err(|e| error_chain(&e))?;
     crate::atomic::write(path, &bytes)
         .map_err(|e| format!("{}: {}", path.display(), error_chain(&e)))

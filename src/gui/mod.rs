@@ -17,6 +17,9 @@
 //! - [`portal`] checks once whether the system's file dialogs can work;
 //!   when they cannot (or the user prefers), the path prompt
 //!   ([`model::prompt`], [`views::prompt_view`]) asks for a typed path.
+//! - [`words`] is the analyst's language: the human names of rules,
+//!   methods and scenario fields; [`fmt`] writes money, tokens and counts
+//!   the same way everywhere.
 //! - [`engine`] holds the GUI's thin wrappers around engine calls, each run
 //!   inside a background job and never inside `ui()`; the logic itself is
 //!   the engine's.
@@ -33,6 +36,7 @@ pub mod notify;
 pub mod portal;
 pub mod prefs;
 pub mod views;
+pub mod words;
 pub mod workspace;
 
 use std::path::PathBuf;
@@ -58,6 +62,7 @@ pub fn run_gui(files: Vec<PathBuf>, scenario: Option<PathBuf>) -> eframe::Result
         files,
         scenario,
         use_storage: true,
+        state_dir: eframe::storage_dir("tokenplan"),
     };
     eframe::run_native(
         "tokenplan",

@@ -1,9 +1,12 @@
 //! Preferences persisted with eframe's storage between runs: recent files,
+//! the sources and scenario file loaded last (reopened at the next start),
 //! theme, the last view and panel sizes. Domain data is never stored here.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use super::workspace::Source;
 
 /// Key of [`Prefs`] in eframe's storage.
 pub const STORAGE_KEY: &str = "tokenplan.prefs";
@@ -158,6 +161,13 @@ pub struct Prefs {
     pub scenario_tab: ScenarioTab,
     /// Type file paths in a prompt instead of the system's file dialogs.
     pub type_paths: bool,
+    /// The data sources loaded when the app last saved its state.
+    pub last_sources: Vec<Source>,
+    /// The scenario file open then (none: the sample, or never saved).
+    pub last_scenario: Option<PathBuf>,
+    /// The window was sized from the screen once (later starts keep the
+    /// size the user left it at).
+    pub window_sized: bool,
 }
 
 impl Default for Prefs {
@@ -171,6 +181,9 @@ impl Default for Prefs {
             insights_tab: InsightsTab::Burn,
             scenario_tab: ScenarioTab::Editor,
             type_paths: false,
+            last_sources: Vec::new(),
+            last_scenario: None,
+            window_sized: false,
         }
     }
 }
@@ -214,6 +227,8 @@ mod tests {
             ..Prefs::default()
         };
         Prefs::remember(&mut prefs.recent_files, Path::new("/data/usage.csv"));
+        prefs.last_sources = vec![Source::Sample, Source::File("/data/adskflex.log".into())];
+        prefs.last_scenario = Some("/data/fy27.ron".into());
         let text = ron::ser::to_string(&prefs).unwrap();
         let back: Prefs = ron::from_str(&text).unwrap();
         assert_eq!(back, prefs);

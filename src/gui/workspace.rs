@@ -1,6 +1,7 @@
 //! The domain state the app owns: the scenario being edited and the
-//! imported usage with one [`Report`] per source. What is computed from
-//! them (metering, plans, sizing...) is in the app's analyses.
+//! imported usage with the [`Source`]s it came from and one [`Report`] per
+//! file read. What is computed from them (metering, plans, sizing...) is in
+//! the app's analyses.
 //!
 //! Every input carries a revision that goes up on each change, so derived
 //! data and background jobs know what they were computed from.
@@ -8,17 +9,29 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use crate::ingest::Report;
 use crate::scenario::Scenario;
 use crate::usage::Usage;
 
-/// Where the imported data came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Origin {
-    /// The bundled sample data.
+/// Where loaded data came from: what a reload reads again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Source {
+    /// The bundled sample data (three files, embedded in the app).
     Sample,
-    /// Files the user opened.
-    Files(Vec<PathBuf>),
+    /// A file the user opened.
+    File(PathBuf),
+}
+
+impl Source {
+    /// How the Data view names it.
+    pub fn name(&self) -> String {
+        match self {
+            Source::Sample => "the bundled sample data".to_owned(),
+            Source::File(p) => p.display().to_string(),
+        }
+    }
 }
 
 /// The app's domain state.
@@ -32,12 +45,17 @@ pub struct Workspace {
     /// The scenario revision last loaded from or saved to a file (or the
     /// bundled sample): anything newer is an unsaved edit.
     pub saved_rev: u64,
+    /// The scenario as last loaded or saved (what an unsaved edit would
+    /// lose; the first edit pins it as the comparison's baseline).
+    pub saved: Option<Scenario>,
     /// Everything imported so far.
     pub usage: Arc<Usage>,
-    /// One report per imported source, in import order.
+    /// One report per file read, in import order.
     pub reports: Vec<Report>,
-    /// Where the usage came from.
-    pub origin: Origin,
+    /// Where the usage came from, in import order.
+    pub sources: Vec<Source>,
+    /// For each report, the index of its source in `sources`.
+    pub report_sources: Vec<usize>,
     /// Goes up on every successful import.
     pub usage_rev: u64,
 }
@@ -49,12 +67,27 @@ impl Default for Workspace {
             scenario_path: None,
             scenario_rev: 0,
             saved_rev: 0,
+            saved: None,
             usage: Arc::new(Usage::default()),
             reports: Vec::new(),
-            origin: Origin::Files(Vec::new()),
+            sources: Vec::new(),
+            report_sources: Vec::new(),
             usage_rev: 0,
         }
     }
+}
+
+/// Usage with where it came from, as an import job hands it over.
+#[derive(Default)]
+pub struct Loaded {
+    /// Everything imported.
+    pub usage: Usage,
+    /// One report per file read, in import order.
+    pub reports: Vec<Report>,
+    /// Where it came from, in import order.
+    pub sources: Vec<Source>,
+    /// For each report, the index of its source.
+    pub report_sources: Vec<usize>,
 }
 
 impl Workspace {
@@ -67,6 +100,7 @@ impl Workspace {
 
     /// Replaces the scenario (a load or an edit) and bumps its revision.
     pub fn set_scenario(&mut self, scenario: Scenario, path: Option<PathBuf>) {
+        self.saved = Some(scenario.clone());
         self.scenario = Some(scenario);
         self.scenario_path = path;
         self.scenario_rev += 1;
@@ -75,6 +109,7 @@ impl Workspace {
 
     /// Records that the scenario as it is now was written to `path`.
     pub fn scenario_saved(&mut self, path: PathBuf) {
+        self.saved.clone_from(&self.scenario);
         self.scenario_path = Some(path);
         self.saved_rev = self.scenario_rev;
     }
@@ -89,11 +124,49 @@ impl Workspace {
         self.scenario_rev += 1;
     }
 
+    /// Takes `scenario` as an edited version not saved anywhere (a
+    /// recovered edit): modified from the start, its file `path` (where
+    /// Save writes it) when known.
+    pub fn set_unsaved(&mut self, scenario: Scenario, path: Option<PathBuf>) {
+        self.scenario = Some(scenario);
+        self.scenario_path = path;
+        self.saved = None;
+        self.scenario_rev += 1;
+        // Saved "one revision ago": the scenario shows as modified.
+        self.saved_rev = self.scenario_rev - 1;
+    }
+
     /// Replaces the usage after a successful import.
-    pub fn set_usage(&mut self, usage: Arc<Usage>, reports: Vec<Report>, origin: Origin) {
-        self.usage = usage;
-        self.reports = reports;
-        self.origin = origin;
+    pub fn set_usage(&mut self, loaded: Loaded) {
+        self.usage = Arc::new(loaded.usage);
+        self.reports = loaded.reports;
+        self.sources = loaded.sources;
+        self.report_sources = loaded.report_sources;
         self.usage_rev += 1;
+    }
+
+    /// What is loaded now, to import more on top of it.
+    pub fn loaded(&self) -> Loaded {
+        Loaded {
+            usage: (*self.usage).clone(),
+            reports: self.reports.clone(),
+            sources: self.sources.clone(),
+            report_sources: self.report_sources.clone(),
+        }
+    }
+
+    /// True when any data is loaded.
+    pub fn has_data(&self) -> bool {
+        !self.sources.is_empty()
+    }
+
+    /// The sources without the one at `index`.
+    pub fn sources_without(&self, index: usize) -> Vec<Source> {
+        self.sources
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != index)
+            .map(|(_, s)| s.clone())
+            .collect()
     }
 }

@@ -28,6 +28,9 @@
 //!
 //! [`forecast`] is the scaling alone, every pair at the history's own
 //! tokens; no recommendation uses it.
+//!
+//! [`short_window_warning`] is what every forecasting output says when the
+//! window is shorter than the scenario asks for.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -93,6 +96,30 @@ pub struct Forecast {
     /// `DailyPeak` pools with a charge in the window, in [`Metered::pools`]
     /// order.
     pub peak_pools: Vec<PeakPoolForecast>,
+}
+
+impl Forecast {
+    /// The short-window warning of this forecast ([`short_window_warning`])
+    /// when its window is shorter than `history_days`.
+    pub fn short_window(&self, history_days: u32) -> Option<String> {
+        short_window_warning(self.window_days, history_days)
+    }
+}
+
+/// The warning every output that forecasts carries when the history window
+/// (`window_days`) is shorter than the scenario's `history_days` (SPEC §4):
+/// `forecast from 23 days of history, scaled × 15.87`, the factor being
+/// 365 / window days to two places (growth comes on top). `None` for a
+/// full window, or no history at all (nothing is forecast then).
+pub fn short_window_warning(window_days: u32, history_days: u32) -> Option<String> {
+    if window_days == 0 || window_days >= history_days {
+        return None;
+    }
+    let factor = Decimal::from(365) / Decimal::from(window_days);
+    Some(format!(
+        "forecast from {window_days} days of history, scaled × {}",
+        super::fixed2(factor)
+    ))
 }
 
 /// The first day of contract year `year` (1 = the contract's start; later
@@ -376,4 +403,35 @@ fn sum_tokens(days: &[DayCharge]) -> Decimal {
     }
     Decimal::try_from_i128_with_scale(sum, scale)
         .unwrap_or_else(|_| days.iter().map(|d| d.tokens).sum())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_window_is_said_with_its_days_and_factor() {
+        // 365 / 23 = 15.8695… → 15.87 (SPEC §4's example).
+        assert_eq!(
+            short_window_warning(23, 365).as_deref(),
+            Some("forecast from 23 days of history, scaled × 15.87")
+        );
+        // 365 / 200 = 1.825 → 1.83 (half away from zero).
+        assert_eq!(
+            short_window_warning(200, 365).as_deref(),
+            Some("forecast from 200 days of history, scaled × 1.83")
+        );
+        // A full window, a longer span cut to the window, or no data: nothing.
+        assert_eq!(short_window_warning(365, 365), None);
+        assert_eq!(short_window_warning(90, 90), None);
+        assert_eq!(short_window_warning(0, 365), None);
+        let f = Forecast {
+            window_days: 23,
+            ..Forecast::default()
+        };
+        assert_eq!(
+            f.short_window(30).as_deref(),
+            Some("forecast from 23 days of history, scaled × 15.87")
+        );
+    }
 }

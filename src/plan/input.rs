@@ -195,6 +195,8 @@ impl PlanInput {
         let fc = forecast_at(metered, scenario, scenario.contract.start);
         let (pools, pool_warnings) = pool_lines(metered, scenario);
         warnings.extend(pool_warnings);
+        // A short window is said in every output that forecasts (SPEC §4).
+        warnings.extend(fc.short_window(scenario.forecast.history_days));
         let mut by_user: BTreeMap<UserId, UserInput> = BTreeMap::new();
         let blank = |user: UserId| UserInput {
             user,

@@ -15,7 +15,8 @@
 //!   sizing serves). The double-dip audit is
 //!   [`crate::monitor::double_dip`].
 //! - [`RecommendReport`] is `recommend --format json` and writes the
-//!   reassignment list as CSV.
+//!   reassignment list as CSV ([`reassignment`] adds each user's
+//!   department and cost centre, for all users or the ones a table shows).
 
 pub mod baselines;
 pub mod crossover;
@@ -26,6 +27,7 @@ pub mod input;
 pub mod optimise;
 pub mod pools;
 pub mod price;
+pub mod reassignment;
 pub mod report;
 
 pub use baselines::{Baseline, Baselines, baselines};
@@ -34,12 +36,13 @@ pub use curve::{CostCurve, CurvePoint, cost_curve};
 pub use demand::token_demand;
 pub use forecast::{
     Forecast, PairForecast, PeakPoolForecast, contract_year_start, forecast, forecast_at,
-    forecast_year,
+    forecast_year, short_window_warning,
 };
 pub use input::{Demand, PlanInput, SubscriptionInfo, UserInput};
 pub use optimise::{Method, Pick, Recommendation, optimise, optimise_default};
 pub use pools::{PoolLine, pool_lines};
 pub use price::{Purchase, Schedule};
+pub use reassignment::ListRows;
 pub use report::{Fixed2, RecommendReport, fixed2};
 
 use crate::meter::Metered;

@@ -34,6 +34,17 @@ fn drop_file(h: &mut Harness<'_, App>, name: &str) {
         .push(Arc::new(Dropped(data(name))));
 }
 
+/// Drops fixture `name` on the window and, asked whether to add it to
+/// the data loaded or replace it, adds it.
+fn drop_and_add(h: &mut Harness<'_, App>, name: &str) {
+    drop_file(h, name);
+    h.run();
+    h.get_by_role_and_label(Role::Button, "Add to the data loaded")
+        .click();
+    // The import starts: its progress bar keeps the frames coming.
+    h.step();
+}
+
 fn data(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/gui")
@@ -154,7 +165,7 @@ fn a_corrupt_file_is_reported_by_file_and_line_and_earlier_data_stays() {
     let mut h = harness_with(AppOptions {
         files: vec![data("good_sessions.csv")],
         scenario: Some(data("scenario.ron")),
-        use_storage: false,
+        ..AppOptions::default()
     });
     wait_idle(&mut h);
     // alice: ACD on 2025-03-03 and 03-04 (6 each); bob: RVT on 03-03 (10).
@@ -164,7 +175,7 @@ fn a_corrupt_file_is_reported_by_file_and_line_and_earlier_data_stays() {
 
     // A file of nothing readable: an error naming it, nothing changes.
     let usage_rev = h.state().workspace().usage_rev;
-    drop_file(&mut h, "unreadable.bin");
+    drop_and_add(&mut h, "unreadable.bin");
     step_until(&mut h, "the failed import", |app| {
         app.notifications()
             .iter()
@@ -180,7 +191,7 @@ fn a_corrupt_file_is_reported_by_file_and_line_and_earlier_data_stays() {
 
     // A file with bad rows: its problems named by file and line, its good
     // row added to what was loaded before.
-    drop_file(&mut h, "corrupt_sessions.csv");
+    drop_and_add(&mut h, "corrupt_sessions.csv");
     step_until(&mut h, "the import with problems", |app| {
         app.workspace().usage_rev > usage_rev
             && !app.is_busy()
@@ -221,7 +232,7 @@ fn a_scenario_edit_is_validated_in_place_and_re_metered() {
     let mut h = harness_with(AppOptions {
         files: vec![data("good_sessions.csv")],
         scenario: Some(data("scenario.ron")),
-        use_storage: false,
+        ..AppOptions::default()
     });
     wait_idle(&mut h);
     open_view(&mut h, "Scenario");
@@ -281,7 +292,7 @@ fn ctrl_s_saves_the_edited_scenario_to_its_file() {
     let mut h = harness_with(AppOptions {
         files: vec![data("good_sessions.csv")],
         scenario: Some(path.clone()),
-        use_storage: false,
+        ..AppOptions::default()
     });
     wait_idle(&mut h);
     open_view(&mut h, "Scenario");
@@ -627,7 +638,7 @@ fn crossover_and_mix_show_their_charts_and_tables() {
     let row = plan.users.iter().find(|u| u.user == "u00018").unwrap();
     assert!(
         row.days_hover.contains(
-            "u00018: RVT 262 days in the window × 365/365 × 1.05 = 275.10 days; 3026.10 tokens"
+            "u00018: RVT 262 days in the window × 365/365 × 1.05 = 275.10 days; 3,026.10 tokens"
         ),
         "{}",
         row.days_hover
@@ -654,6 +665,21 @@ fn crossover_and_mix_show_their_charts_and_tables() {
     h.get_by_label("Seats to buy");
 }
 
+/// The header of the reassignment list the app exports.
+const REASSIGNMENT_HEADER: &str = "user,department,cost_center,current_plan,recommended_plan,forecast_days,current_annual_cost,recommended_annual_cost,saving";
+
+/// The sample's whole reassignment list, as the engine writes it.
+fn sample_list() -> Vec<u8> {
+    let scenario = tokenplan::sample::scenario().unwrap();
+    let (usage, _) = tokenplan::sample::usage(&scenario);
+    let report = sample_recommendation(&scenario);
+    let mut expected = Vec::new();
+    report
+        .write_reassignment_list(&usage, tokenplan::plan::ListRows::All, &mut expected)
+        .unwrap();
+    expected
+}
+
 #[test]
 fn the_reassignment_list_is_exported_as_the_engine_writes_it() {
     let dir = std::env::temp_dir().join(format!("tokenplan-gui-export-{}", std::process::id()));
@@ -662,30 +688,31 @@ fn the_reassignment_list_is_exported_as_the_engine_writes_it() {
     let mut h = harness();
     wait_idle(&mut h);
     open_view(&mut h, "Crossover");
-    h.state_mut()
-        .push_command(Command::ExportReassignment(Some(path.clone())));
+    h.state_mut().push_command(Command::ExportReassignment {
+        path: Some(path.clone()),
+        rows: tokenplan::gui::command::ExportRows::All,
+    });
     h.run();
 
     let written = std::fs::read_to_string(&path).unwrap();
     let mut lines = written.lines();
-    assert_eq!(
-        lines.next(),
-        Some(
-            "user,current_plan,recommended_plan,forecast_days,current_annual_cost,recommended_annual_cost,saving"
-        )
-    );
+    assert_eq!(lines.next(), Some(REASSIGNMENT_HEADER));
     let report = sample_recommendation(&tokenplan::sample::scenario().unwrap());
-    // The users, then the line of the tokens bought beyond the forecast.
-    assert_eq!(lines.count(), report.users.len() + 1);
-    let mut expected = Vec::new();
-    report.write_reassignment_csv(&mut expected).unwrap();
-    assert_eq!(written.as_bytes(), expected.as_slice());
+    // The users, then the lines that complete the plan's total.
+    let mut plain = Vec::new();
+    report.write_reassignment_csv(&mut plain).unwrap();
+    assert_eq!(
+        lines.count(),
+        String::from_utf8(plain).unwrap().lines().count() - 1
+    );
+    assert!(report.users.len() < written.lines().count());
+    assert_eq!(written.as_bytes(), sample_list().as_slice());
     assert!(
         h.state()
             .notifications()
             .iter()
             .any(|n| n.text.starts_with(&format!(
-                "Reassignment list of {} users written to",
+                "Reassignment list of all {} users written to",
                 report.users.len()
             ))),
         "the export is confirmed"
@@ -700,7 +727,7 @@ fn an_unmapped_feature_is_mapped_from_the_data_view_and_charged() {
     let mut h = harness_with(AppOptions {
         files: vec![data("unmapped_sessions.csv")],
         scenario: Some(data("scenario.ron")),
-        use_storage: false,
+        ..AppOptions::default()
     });
     wait_idle(&mut h);
     // alice's two ACD days (6 each) and bob's RVT day (10); NAVMAN_2025
@@ -812,7 +839,7 @@ fn a_pinned_baseline_is_compared_with_the_edited_scenario() {
     }
     assert_eq!(
         c.diffs,
-        vec!["token_price.Tiers.tiers[0].price: 3.00 → 3.2".to_owned()]
+        vec!["Token price, tier 1: 3.00 → 3.20 USD".to_owned()]
     );
 
     // On screen, in the Compare tab.
@@ -829,7 +856,7 @@ fn a_pinned_baseline_is_compared_with_the_edited_scenario() {
     assert!(h.query_all_by_label(&money(a)).count() >= 1);
     assert!(h.query_all_by_label(&money(b)).count() >= 1);
     assert!(h.query_all_by_label(&delta_text).count() >= 1);
-    h.get_by_label("token_price.Tiers.tiers[0].price: 3.00 → 3.2");
+    h.get_by_label("Token price, tier 1: 3.00 → 3.20 USD");
     // The delta's hover writes the subtraction out.
     assert!(
         total.hover.contains(&format!(
@@ -896,10 +923,15 @@ fn the_reassignment_list_is_exported_through_the_path_prompt() {
     h.get_by_role_and_label(Role::Button, "Export reassignment list…")
         .click();
     h.run();
+    h.get_by_role_and_label(Role::Button, "All 197 rows…")
+        .click();
+    h.run();
     let prompt = h.state().path_prompt().unwrap();
     assert_eq!(
         prompt.purpose,
-        tokenplan::gui::model::prompt::PathPurpose::ExportReassignment
+        tokenplan::gui::model::prompt::PathPurpose::ExportReassignment(
+            tokenplan::gui::command::ExportRows::All
+        )
     );
     assert!(prompt.text.ends_with("reassignment.csv"), "{}", prompt.text);
     h.get_by_label("Export the reassignment list");
@@ -923,16 +955,8 @@ fn the_reassignment_list_is_exported_through_the_path_prompt() {
     h.run();
     assert!(h.state().path_prompt().is_none(), "the prompt closed");
     let written = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(
-        written.lines().next(),
-        Some(
-            "user,current_plan,recommended_plan,forecast_days,current_annual_cost,recommended_annual_cost,saving"
-        )
-    );
-    let report = sample_recommendation(&tokenplan::sample::scenario().unwrap());
-    let mut expected = Vec::new();
-    report.write_reassignment_csv(&mut expected).unwrap();
-    assert_eq!(written.as_bytes(), expected.as_slice());
+    assert_eq!(written.lines().next(), Some(REASSIGNMENT_HEADER));
+    assert_eq!(written.as_bytes(), sample_list().as_slice());
     // Atomic: the file alone in the folder, no temporary left.
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -946,7 +970,7 @@ fn a_scenario_is_saved_and_loaded_back_through_the_path_prompt() {
     let mut h = harness_with(AppOptions {
         files: vec![data("good_sessions.csv")],
         scenario: Some(data("scenario.ron")),
-        use_storage: false,
+        ..AppOptions::default()
     });
     wait_idle(&mut h);
     type_paths(&mut h);
@@ -1000,6 +1024,11 @@ fn a_scenario_is_saved_and_loaded_back_through_the_path_prompt() {
     h.get_by_role_and_label(Role::Button, "Open scenario…")
         .click();
     h.run();
+    // The edit is not saved: asked first, it is given up.
+    h.get_by_label("Save the edited scenario?");
+    h.get_by_role_and_label(Role::Button, "Discard the edits")
+        .click();
+    h.run();
     assert_eq!(
         h.state().path_prompt().unwrap().text,
         path.display().to_string()
@@ -1035,7 +1064,7 @@ fn a_scenario_file_is_compared_as_b_with_the_fields_that_differ() {
     let mut h = harness_with(AppOptions {
         files: vec![data("good_sessions.csv")],
         scenario: Some(data("scenario.ron")),
-        use_storage: false,
+        ..AppOptions::default()
     });
     wait_idle(&mut h);
     type_paths(&mut h);
@@ -1080,9 +1109,9 @@ fn a_scenario_file_is_compared_as_b_with_the_fields_that_differ() {
     assert_eq!((current.a, current.b, current.delta), (None, None, None));
     assert_eq!(
         c.diffs,
-        vec!["products[ACD].rates[0].tokens: 6 → 7".to_owned()]
+        vec!["Product ACD, rate 1, tokens per use: 6 → 7".to_owned()]
     );
-    h.get_by_label("products[ACD].rates[0].tokens: 6 → 7");
+    h.get_by_label("Product ACD, rate 1, tokens per use: 6 → 7");
     h.get_by_label("B: GUI test (acd7.ron)");
     h.check_accessibility();
 
@@ -1137,11 +1166,11 @@ fn an_import_names_the_users_missing_from_the_directory() {
     let mut h = harness_with(AppOptions {
         files: vec![data("good_sessions.csv")],
         scenario: Some(data("scenario.ron")),
-        use_storage: false,
+        ..AppOptions::default()
     });
     wait_idle(&mut h);
     // The directory lists alice only; bob has RVT usage and no row.
-    drop_file(&mut h, "directory.csv");
+    drop_and_add(&mut h, "directory.csv");
     step_until(&mut h, "the directory import", |app| {
         !app.is_busy()
             && app

@@ -3,6 +3,7 @@
 mod cli;
 mod fuzz_seeds;
 mod gui;
+mod gui_first_hour;
 mod ingest;
 mod inputs;
 mod ledger;

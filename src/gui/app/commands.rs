@@ -5,10 +5,10 @@
 use std::path::PathBuf;
 
 use super::App;
-use super::files::ScenarioSource;
 use crate::gui::command::Command;
 use crate::gui::model::compare::CompareSide;
 use crate::gui::model::prompt::PathPurpose;
+use crate::gui::model::question::Guarded;
 use crate::gui::notify::Level;
 use crate::gui::prefs::Theme;
 use crate::gui::views::frame;
@@ -23,6 +23,26 @@ impl App {
             });
             self.theme_applied = Some(self.prefs.theme);
         }
+    }
+
+    /// Sizes the window from the screen the first time the app runs (later
+    /// starts keep the size the user left): most of the screen, centred.
+    pub(super) fn size_window(&mut self, ctx: &egui::Context) {
+        if self.prefs.window_sized {
+            return;
+        }
+        let Some(screen) = ctx.input(|i| i.viewport().monitor_size) else {
+            return;
+        };
+        self.prefs.window_sized = true;
+        let size = egui::vec2(
+            (screen.x * 0.9).max(800.0).min(screen.x),
+            (screen.y * 0.9).max(560.0).min(screen.y),
+        );
+        ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
+        ctx.send_viewport_cmd(egui::ViewportCommand::OuterPosition(
+            ((screen - size) / 2.0).to_pos2(),
+        ));
     }
 
     pub(super) fn handle_input(&mut self, ctx: &egui::Context) {
@@ -58,19 +78,14 @@ impl App {
     fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
             Command::OpenFilesDialog => self.choose_paths(ctx, PathPurpose::OpenUsage),
-            Command::ImportFiles(paths) => self.start_import(ctx, paths),
-            Command::LoadSample => {
-                let scenario = self
-                    .ws
-                    .scenario
-                    .clone()
-                    .map_or(ScenarioSource::Sample, |s| {
-                        ScenarioSource::Current(Box::new(s))
-                    });
-                self.start_load(ctx, Vec::new(), scenario);
-            }
-            Command::OpenScenarioDialog => self.choose_paths(ctx, PathPurpose::OpenScenario),
-            Command::LoadScenario(path) => self.load_scenario(&path),
+            Command::AddFilesDialog => self.choose_paths(ctx, PathPurpose::AddUsage),
+            Command::ImportFiles(paths) => self.open_data(ctx, paths),
+            Command::RemoveSource(index) => self.remove_source(ctx, index),
+            Command::LoadSample => self.guard(ctx, Guarded::LoadSample),
+            Command::OpenScenarioDialog => self.guard(ctx, Guarded::OpenScenarioDialog),
+            Command::LoadScenario(path) => self.guard(ctx, Guarded::LoadScenario(path)),
+            Command::Quit => self.guard(ctx, Guarded::Quit),
+            Command::Answer(answer) => self.answer(ctx, answer),
             Command::SaveScenario => match self.ws.scenario_path.clone() {
                 Some(path) => self.save_scenario(&path),
                 None => self.apply(ctx, Command::SaveScenarioAs),
@@ -80,7 +95,7 @@ impl App {
                     self.choose_paths(ctx, PathPurpose::SaveScenario);
                 }
             }
-            Command::ScenarioEdited => self.ws.scenario_edited(),
+            Command::ScenarioEdited => self.scenario_edited(),
             Command::CancelJob(kind) => {
                 self.jobs.get_mut(kind).cancel();
                 self.notes.push(Level::Info, kind.cancelled());
@@ -100,7 +115,11 @@ impl App {
                 self.prefs.recent_files.clear();
                 self.prefs.recent_scenarios.clear();
             }
-            Command::ExportReassignment(path) => self.export_reassignment(path),
+            Command::ExportReassignment { path, rows } => self.export_reassignment(path, rows),
+            Command::ShowCrossover(product) => {
+                self.plan_ui.product = product;
+                self.prefs.view = crate::gui::prefs::View::Crossover;
+            }
             Command::MapFeature { feature, product } => self.map_feature(&feature, &product),
             Command::ShowScenarioTab(tab) => self.prefs.scenario_tab = tab,
             Command::PinBaseline => self.pin_baseline(),
@@ -112,13 +131,46 @@ impl App {
             }
             Command::ClearComparison => {
                 self.sides.a = None;
+                self.sides.a_auto = false;
                 self.sides.b = None;
                 self.sides_changed();
             }
             Command::SetTypePaths(on) => self.prefs.type_paths = on,
             Command::AskPath(purpose) => self.ask_path(purpose),
             Command::SubmitPath => self.submit_path(ctx),
-            Command::CancelPath => self.prompt = None,
+            Command::CancelPath => {
+                self.prompt = None;
+                self.continue_after_save(ctx);
+            }
+            Command::SortTable { table, column } => self.sorts.click(&table, column),
+        }
+    }
+
+    /// Records an edit of the scenario. The first edit after a load or a
+    /// save pins the version as loaded as the comparison's baseline (when
+    /// none is pinned), so the Mix view shows what the edits change.
+    pub(super) fn scenario_edited(&mut self) {
+        let first = !self.ws.is_modified();
+        if first
+            && self.sides.a.is_none()
+            && let Some(saved) = self.ws.saved.clone()
+        {
+            self.sides.a = Some(CompareSide {
+                label: format!("{} (as loaded)", saved.name),
+                scenario: saved,
+            });
+            self.sides.a_auto = true;
+            self.sides_changed();
+        }
+        self.ws.scenario_edited();
+    }
+
+    /// Forgets a baseline the first edit pinned: it was of the scenario
+    /// that was just replaced.
+    pub(super) fn forget_auto_baseline(&mut self) {
+        if std::mem::take(&mut self.sides.a_auto) {
+            self.sides.a = None;
+            self.sides_changed();
         }
     }
 
@@ -138,6 +190,7 @@ impl App {
             label: format!("{} (pinned)", s.name),
             scenario: s,
         });
+        self.sides.a_auto = false;
         self.sides_changed();
     }
 
@@ -159,7 +212,7 @@ impl App {
             p.features.push(feature.to_owned());
         }
         let name = p.name.clone();
-        self.ws.scenario_edited();
+        self.scenario_edited();
         self.notes.push(
             Level::Info,
             format!(

@@ -12,6 +12,7 @@ use crate::gui::jobs::JobProgress;
 use crate::gui::model::charges::Charges;
 use crate::gui::model::compare::{self, CompareSide};
 use crate::gui::model::data::DataSummary;
+use crate::gui::model::findings::AuditClock;
 use crate::gui::model::insights::Insights;
 use crate::gui::model::plan::{self, PlanKey, PlanSource};
 use crate::gui::model::pool::PoolData;
@@ -98,7 +99,7 @@ impl App {
     /// without problems.
     fn scenario_is_valid(&self) -> bool {
         self.ws.scenario.is_some()
-            && self.check.is_for(self.ws.scenario_rev)
+            && self.check.is_for(self.ws.input_rev())
             && self.check.value.is_ok()
     }
 
@@ -191,7 +192,7 @@ impl App {
         };
         let work = move |progress: &JobProgress| {
             let sized = engine::size_tokens(&usage, &scenario, &metered, progress)?;
-            Ok(PoolData::build(sized, &scenario.currency))
+            Ok(PoolData::build(sized, &scenario))
         };
         let rev = self.rev_of(JobKind::Size);
         self.jobs.size.start(ctx, rev, &mut self.notes, work);
@@ -204,7 +205,10 @@ impl App {
         };
         let work = move |progress: &JobProgress| {
             let report = engine::audit(&usage, &scenario, &metered, progress)?;
-            Ok(Insights::build(&report))
+            Ok(Insights::build(
+                &report,
+                &AuditClock::new(&usage, &scenario),
+            ))
         };
         let rev = self.rev_of(JobKind::Audit);
         self.jobs.audit.start(ctx, rev, &mut self.notes, work);
@@ -266,16 +270,41 @@ impl App {
             self.data.value = DataSummary::build(&self.ws.reports, &self.ws.usage, &filter);
             self.data.rev = Some(self.ws.usage_rev);
         }
-        if !self.check.is_for(self.ws.scenario_rev) {
+        // The sanity warnings read the history's end: rebuilt on either change.
+        if !self.check.is_for(self.ws.input_rev()) {
             self.check.value = match &self.ws.scenario {
-                Some(s) => ScenarioCheck::build(s),
+                Some(s) => ScenarioCheck::build(s, self.data.value.history_end),
                 None => ScenarioCheck::default(),
             };
-            self.check.rev = Some(self.ws.scenario_rev);
+            self.check.rev = Some(self.ws.input_rev());
         }
         self.start_due(ctx);
         if let Some(p) = self.jobs.plan.shown() {
             self.plan_ui.refresh(self.jobs.plan.serial(), &p.data);
+        }
+        self.refresh_sorts();
+    }
+
+    /// Re-sorts the tables the user sorted whose data or pick changed.
+    fn refresh_sorts(&mut self) {
+        let ids = self.sorts.ids();
+        if ids.is_empty() {
+            return;
+        }
+        let audit = self.jobs.audit.serial();
+        let size = self.jobs.size.serial();
+        let insights = self.jobs.audit.shown().map(|d| d.tables());
+        let pool = self.jobs.size.shown().map(|d| d.tables());
+        for id in ids {
+            let found = insights
+                .iter()
+                .flatten()
+                .map(|(i, t)| (*i, *t, audit))
+                .chain(pool.iter().flatten().map(|(i, t)| (*i, *t, size)))
+                .find(|(i, _, _)| *i == id);
+            if let Some((_, table, serial)) = found {
+                self.sorts.refresh(&id, serial, table);
+            }
         }
     }
 }

@@ -7,9 +7,12 @@
 //!   polling what finished, rebuilding what an input revision changed;
 //! - `commands`: applying the [`Command`]s the views emitted, after the
 //!   frame;
-//! - `files`: everything that reads or writes a file: loading and
-//!   importing data, scenarios, the reassignment list, file dialogs and
-//!   the path prompt;
+//! - `data`: loading data (at start, added or replacing, a source
+//!   removed) in the background;
+//! - `files`: the other files: scenarios, the reassignment list, file
+//!   dialogs and the path prompt;
+//! - `keep`: nothing lost: the questions before unsaved edits or loaded
+//!   data go, and the recovery file of unsaved edits;
 //! - `ui`: drawing the frame and the view shown from cached data.
 //!
 //! `logic()` polls the background jobs, starts the analyses that are due
@@ -17,7 +20,9 @@
 //! then applies the commands they emitted.
 
 mod commands;
+mod data;
 mod files;
+mod keep;
 mod logic;
 mod ui;
 
@@ -36,15 +41,15 @@ use super::model::plan_table::PlanUi;
 use super::model::pool::PoolData;
 use super::model::prompt::PathPrompt;
 use super::model::scenario_check::ScenarioCheck;
+use super::model::table::TableSorts;
 use super::notify::{Notification, Notifications};
 use super::portal;
 use super::prefs::{Prefs, STORAGE_KEY, Theme};
 use super::views::frame::JobStatus;
-use super::workspace::{Origin, Workspace};
-use crate::ingest::Report;
+use super::workspace::{Loaded, Source, Workspace};
 use crate::meter::Metered;
 use crate::scenario::Scenario;
-use crate::usage::Usage;
+use keep::{Keep, Recovered};
 
 /// How the app starts.
 #[derive(Clone, Debug, Default)]
@@ -56,29 +61,27 @@ pub struct AppOptions {
     /// Read and write preferences in eframe's storage (off in tests, so runs
     /// repeat whatever was saved before).
     pub use_storage: bool,
+    /// The folder of the recovery file of unsaved edits (none: no
+    /// recovery file).
+    pub state_dir: Option<PathBuf>,
 }
 
 /// What an import job produced.
 pub struct ImportOutcome {
     /// A scenario loaded with the data (at start), or why it failed.
     pub scenario: Option<Result<(Scenario, Option<PathBuf>), String>>,
-    /// The new usage with its reports and origin; `None` when nothing new
+    /// The new usage with its sources and reports; `None` when nothing new
     /// was imported (the previous data stays).
-    pub usage: Option<ImportedUsage>,
-    /// Files that could not be imported at all, with the cause.
-    pub failures: Vec<String>,
-}
-
-/// Usage an import job made.
-pub struct ImportedUsage {
-    /// Everything imported, the data loaded before included.
-    pub usage: Usage,
-    /// One report per imported source, in import order.
-    pub reports: Vec<Report>,
-    /// Where it came from.
-    pub origin: Origin,
+    pub usage: Option<Loaded>,
+    /// The first of the reports that are new (those before were loaded).
+    pub new_from: usize,
     /// Users with usage but no row in the user directory, in words.
     pub missing_note: Option<String>,
+    /// Files that could not be imported at all, with the cause.
+    pub failures: Vec<String>,
+    /// An earlier run's unsaved edits (at start), or why they could not be
+    /// read.
+    pub recovered: Option<Result<Recovered, String>>,
 }
 
 /// A metering result and the charts and tables derived from it (built on
@@ -200,6 +203,9 @@ impl Background for JobSlot<ImportOutcome> {
 struct Sides {
     /// Side A: the pinned baseline (`None`: the scenario being edited).
     a: Option<CompareSide>,
+    /// True when A was pinned by the first edit, not by the user (it goes
+    /// when another scenario is loaded).
+    a_auto: bool,
     /// Side B: a loaded file (`None`: the scenario being edited).
     b: Option<CompareSide>,
     /// Goes up whenever a side is pinned, loaded or cleared.
@@ -239,6 +245,10 @@ pub struct App {
     sides: Sides,
     /// The open path prompt.
     prompt: Option<PathPrompt>,
+    /// How the user sorted the Insights and Pool tables.
+    sorts: TableSorts,
+    /// What nothing-lost keeps: the question open, the recovery file.
+    keep: Keep,
     notes: Notifications,
     cmds: Commands,
     theme_applied: Option<Theme>,
@@ -251,7 +261,12 @@ impl App {
             (true, Some(storage)) => eframe::get_value(storage, STORAGE_KEY).unwrap_or_default(),
             _ => Prefs::default(),
         };
+        let recovery = options
+            .state_dir
+            .as_ref()
+            .map(|d| d.join(keep::RECOVERY_FILE));
         let mut app = App {
+            keep: Keep::new(recovery.clone()),
             prefs,
             use_storage: options.use_storage,
             ws: Workspace::default(),
@@ -261,16 +276,55 @@ impl App {
             plan_ui: PlanUi::default(),
             sides: Sides::default(),
             prompt: None,
+            sorts: TableSorts::default(),
             notes: Notifications::default(),
             cmds: Commands::default(),
             theme_applied: None,
         };
         portal::start_check();
-        let scenario = options
-            .scenario
-            .map_or(files::ScenarioSource::Sample, files::ScenarioSource::File);
-        app.start_load(&cc.egui_ctx, options.files, scenario);
+        install_fonts(&cc.egui_ctx);
+        let (sources, scenario) = app.first_load(options.files, options.scenario);
+        app.start_load(&cc.egui_ctx, sources, scenario, recovery);
         app
+    }
+
+    /// What the first load reads: the files and scenario given, else (with
+    /// stored preferences) the last session's that still exist, else the
+    /// bundled sample.
+    fn first_load(
+        &self,
+        files: Vec<PathBuf>,
+        scenario: Option<PathBuf>,
+    ) -> (Vec<Source>, data::ScenarioSource) {
+        let given = !files.is_empty() || scenario.is_some();
+        let (sources, scenario) = if given || !self.use_storage {
+            (files.into_iter().map(Source::File).collect(), scenario)
+        } else {
+            let sources: Vec<Source> = self
+                .prefs
+                .last_sources
+                .iter()
+                .filter(|s| match s {
+                    Source::Sample => true,
+                    Source::File(p) => p.is_file(),
+                })
+                .cloned()
+                .collect();
+            let scenario = self.prefs.last_scenario.clone().filter(|p| p.is_file());
+            (sources, scenario)
+        };
+        let sources: Vec<Source> = if sources.is_empty() {
+            vec![Source::Sample]
+        } else {
+            sources
+        };
+        let scenario = scenario.map_or(data::ScenarioSource::Sample, data::ScenarioSource::File);
+        (sources, scenario)
+    }
+
+    /// The question the app asks (unsaved edits, add or replace, restore).
+    pub fn question(&self) -> Option<&super::model::question::Question> {
+        self.keep.question()
     }
 
     /// The domain state.
@@ -293,7 +347,7 @@ impl App {
     pub fn is_busy(&self) -> bool {
         // An edit applied after the last frame is validated in the next
         // one, and only then can metering be seen to be due.
-        !self.check.is_for(self.ws.scenario_rev)
+        !self.check.is_for(self.ws.input_rev())
             || self.jobs.all().iter().any(|j| j.is_running())
             || logic::CHAIN.iter().any(|(kind, _)| self.can_start(*kind))
     }
@@ -355,12 +409,34 @@ impl App {
     }
 }
 
+/// egui's fonts with its monospace font as the last fallback of the
+/// proportional one, so the arrows and marks the screen uses (→ in a
+/// difference, ▲ ▼ on a sorted column) draw whatever the system has.
+fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    let mono = fonts
+        .families
+        .get(&egui::FontFamily::Monospace)
+        .and_then(|list| list.first().cloned());
+    if let (Some(mono), Some(list)) = (
+        mono,
+        fonts.families.get_mut(&egui::FontFamily::Proportional),
+    ) && !list.contains(&mono)
+    {
+        list.push(mono);
+    }
+    ctx.set_fonts(fonts);
+}
+
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.apply_theme(ctx);
+        self.size_window(ctx);
+        self.handle_close(ctx);
         self.handle_input(ctx);
         self.poll_jobs();
         self.refresh_derived(ctx);
+        self.keep_recovery(ctx);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -371,6 +447,9 @@ impl eframe::App for App {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         if self.use_storage {
+            // The next start reopens what is loaded now.
+            self.prefs.last_sources.clone_from(&self.ws.sources);
+            self.prefs.last_scenario.clone_from(&self.ws.scenario_path);
             eframe::set_value(storage, STORAGE_KEY, &self.prefs);
         }
     }

@@ -29,6 +29,8 @@ impl App {
         egui::CentralPanel::default().show(ui, |ui| self.view_ui(ui, status.stale));
         if let Some(p) = &mut self.prompt {
             views::prompt_view::path_prompt_ui(ui, p, &mut self.cmds);
+        } else if let Some(q) = self.keep.question() {
+            views::question_view::question_ui(ui, q, &mut self.cmds);
         }
         if ui.ctx().input(|i| !i.raw.hovered_files.is_empty()) {
             drop_overlay_ui(ui);
@@ -46,13 +48,13 @@ impl App {
         let pool_fresh = self.jobs.size.freshness(rev, self.pending(JobKind::Size));
         let insights_fresh = self.jobs.audit.freshness(rev, self.pending(JobKind::Audit));
         let plan_shown = self.jobs.plan.shown().map(|p| &p.data);
+        let compare_current = self.jobs.compare.is_of(self.rev_of(JobKind::Compare));
         let cmds = &mut self.cmds;
         match self.prefs.view {
             View::Data => scroll_ui(ui, "data_view", |ui| {
                 views::data_ui(
                     ui,
-                    &self.ws.reports,
-                    &self.ws.origin,
+                    &self.ws,
                     &self.data.value,
                     self.jobs.meter.shown().map(|m| &m.charges),
                     self.ws.scenario.as_ref().map(|s| &s.products),
@@ -67,15 +69,35 @@ impl App {
             View::Crossover => {
                 views::crossover_ui(ui, plan_shown, &plan_fresh, &mut self.plan_ui, cmds);
             }
-            View::Mix => scroll_ui(ui, "mix_view", |ui| {
-                views::mix_ui(ui, plan_shown, &plan_fresh, &mut self.plan_ui);
-            }),
+            View::Mix => {
+                // The change against the baseline, when B is the scenario
+                // being edited and A a pinned (or first-edit) copy.
+                let delta = self
+                    .jobs
+                    .compare
+                    .shown()
+                    .filter(|_| self.sides.a.is_some() && self.sides.b.is_none())
+                    .map(|c| views::mix_view::Delta {
+                        delta: &c.mix,
+                        current: compare_current,
+                    });
+                scroll_ui(ui, "mix_view", |ui| {
+                    views::mix_ui(
+                        ui,
+                        plan_shown,
+                        &plan_fresh,
+                        &mut self.plan_ui,
+                        delta.as_ref(),
+                        cmds,
+                    );
+                });
+            }
             View::Pool => scroll_ui(ui, "pool_view", |ui| {
-                views::pool_ui(ui, self.jobs.size.shown(), &pool_fresh);
+                views::pool_ui(ui, self.jobs.size.shown(), &pool_fresh, &self.sorts, cmds);
             }),
             View::Insights => scroll_ui(ui, "insights_view", |ui| {
                 let (data, tab) = (self.jobs.audit.shown(), self.prefs.insights_tab);
-                views::insights_ui(ui, data, &insights_fresh, tab, cmds);
+                views::insights_ui(ui, data, &insights_fresh, tab, &self.sorts, cmds);
             }),
         }
     }

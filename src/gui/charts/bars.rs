@@ -1,9 +1,11 @@
 //! Grouped bar charts of cached [`BarItem`]s: one bar per item, series side
-//! by side, the item's label on the x axis and its hover text on hover.
+//! by side, the item's label on the x axis and its hover text on hover (a
+//! tooltip, kept inside the window).
 
 use egui::Ui;
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
+use super::{bar_at, bar_tooltip, no_bar_label};
 use crate::gui::model::BarItem;
 
 /// Draws `series` (name, bars) as grouped bars under the id `id`; the x
@@ -15,7 +17,19 @@ pub fn bars_ui(ui: &mut Ui, id: &str, series: &[(&str, &[BarItem])], y_unit: &st
         .first()
         .map(|(_, items)| items.iter().map(|b| b.label.clone()).collect())
         .unwrap_or_default();
-    Plot::new(id)
+    let all: Vec<Bar> = series
+        .iter()
+        .enumerate()
+        .flat_map(|(s, (_, items))| {
+            let offset = (s as f64 - (groups - 1.0) / 2.0) * width;
+            items.iter().enumerate().map(move |(i, b)| {
+                Bar::new(i as f64 + offset, b.value)
+                    .width(width)
+                    .name(&b.hover)
+            })
+        })
+        .collect();
+    let shown = Plot::new(id)
         .height(220.0)
         .legend(Legend::default())
         .allow_scroll(false)
@@ -28,21 +42,19 @@ pub fn bars_ui(ui: &mut Ui, id: &str, series: &[(&str, &[BarItem])], y_unit: &st
             labels.get(i as usize).cloned().unwrap_or_default()
         })
         .show(ui, |plot_ui| {
-            for (s, (name, items)) in series.iter().enumerate() {
-                let offset = (s as f64 - (groups - 1.0) / 2.0) * width;
-                let bars = items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, b)| {
-                        Bar::new(i as f64 + offset, b.value)
-                            .width(width)
-                            .name(&b.hover)
-                    })
-                    .collect();
+            let mut rest = all.as_slice();
+            for (name, items) in series {
+                let (bars, after) = rest.split_at(items.len().min(rest.len()));
+                rest = after;
                 plot_ui.bar_chart(
-                    BarChart::new(*name, bars)
-                        .element_formatter(Box::new(|bar: &Bar, _: &BarChart| bar.name.clone())),
+                    BarChart::new(*name, bars.to_vec()).element_formatter(no_bar_label()),
                 );
             }
+            plot_ui.pointer_coordinate()
         });
+    let bar = shown.inner.and_then(|p| bar_at(&all, p));
+    bar_tooltip(
+        &shown.response,
+        bar.and_then(|i| all.get(i)).map(|b| b.name.as_str()),
+    );
 }

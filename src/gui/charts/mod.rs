@@ -11,7 +11,41 @@ pub mod pool;
 pub use bars::bars_ui;
 pub use daily::tokens_per_day_ui;
 
+use egui_plot::{Bar, BarChart, PlotPoint};
+
 use crate::time::{date_of_day, day_of_date};
+
+/// How a bar chart formats a bar's own hover label.
+type BarLabel = Box<dyn Fn(&Bar, &BarChart) -> String>;
+
+/// A bar chart's own hover label drawn as nothing: the bar's text is shown
+/// by [`bar_tooltip`] instead.
+pub(crate) fn no_bar_label() -> BarLabel {
+    Box::new(|_, _| String::new())
+}
+
+/// The index of the bar of `bars` under `pointer` (x within its width, y
+/// between 0 and its top; stacked bars by their own base).
+pub(crate) fn bar_at(bars: &[Bar], pointer: PlotPoint) -> Option<usize> {
+    bars.iter().position(|b| {
+        let (lo, hi) = (
+            b.base_offset.unwrap_or(0.0),
+            b.base_offset.unwrap_or(0.0) + b.value,
+        );
+        (pointer.x - b.argument).abs() <= b.bar_width / 2.0
+            && pointer.y >= lo.min(hi)
+            && pointer.y <= lo.max(hi)
+    })
+}
+
+/// Shows `text` on `response` as an egui tooltip. A plot's own hover label
+/// is painted inside the plot and cut at its edge (the right-most bar's
+/// text ran out of the window); a tooltip is kept inside the window.
+pub(crate) fn bar_tooltip(response: &egui::Response, text: Option<&str>) {
+    if let Some(text) = text.filter(|t| !t.is_empty()) {
+        response.clone().on_hover_text(text);
+    }
+}
 
 /// The date at plot x `x` (a day number since 1970-01-01), empty beyond the
 /// calendar (an axis zoomed far out) or when `x` is not a number.

@@ -4,13 +4,12 @@
 //! [`PlanData`](crate::gui::model::plan::PlanData); hovers show what a figure is
 //! made of.
 
-use std::sync::Arc;
-
 use egui::Ui;
 use egui_plot::{
-    Bar, BarChart, HoverPosition, Legend, Line, MarkerShape, Plot, PlotPoints, Points, VLine,
+    BarChart, HoverPosition, Legend, Line, MarkerShape, Plot, PlotPoints, Points, VLine,
 };
 
+use super::{bar_at, bar_tooltip, no_bar_label};
 use crate::gui::model::plan::{CostBars, CurveChart, ProductChart};
 
 /// Legend name of the histogram bars.
@@ -24,31 +23,11 @@ pub const CURVE: &str = "Total annual cost";
 /// Legend name of the cheapest point of a cost curve.
 pub const OPTIMUM: &str = "Cheapest seat count";
 
-/// How a bar chart formats a bar's hover text.
-type BarFormatter = Box<dyn Fn(&Bar, &BarChart) -> String>;
-
-/// A formatter showing the hover text of the bar's index.
-fn hover_of(
-    hovers: &Arc<Vec<String>>,
-    by_argument: impl Fn(f64) -> Option<usize> + 'static,
-) -> BarFormatter {
-    let hovers = Arc::clone(hovers);
-    Box::new(move |bar, _| {
-        by_argument(bar.argument)
-            .and_then(|i| hovers.get(i))
-            .cloned()
-            .unwrap_or_default()
-    })
-}
-
 /// Users by forecast use-days of one product, a vertical line per
 /// subscription covering it at its crossover.
 pub fn histogram_ui(ui: &mut Ui, chart: &ProductChart, height_pt: f32) {
-    // Bars sit at bin centres; the hover of a bar is found by its centre.
-    let centres: Vec<f64> = chart.bars.iter().map(|b| b.argument).collect();
-    let find = move |x: f64| centres.iter().position(|c| (c - x).abs() < 1e-9);
     let code = chart.code.clone();
-    Plot::new(("histogram", &chart.code))
+    let shown = Plot::new(("histogram", &chart.code))
         .height(height_pt)
         .legend(Legend::default())
         .x_axis_label(format!("{} forecast use-days a year", chart.code))
@@ -63,13 +42,18 @@ pub fn histogram_ui(ui: &mut Ui, chart: &ProductChart, height_pt: f32) {
         })
         .show(ui, |plot_ui| {
             plot_ui.bar_chart(
-                BarChart::new(USERS_BY_DAYS, chart.bars.clone())
-                    .element_formatter(hover_of(&chart.hovers, find)),
+                BarChart::new(USERS_BY_DAYS, chart.bars.clone()).element_formatter(no_bar_label()),
             );
             for (x, label) in &chart.lines {
                 plot_ui.vline(VLine::new(label.clone(), *x).width(2.0));
             }
+            plot_ui.pointer_coordinate()
         });
+    let bar = shown.inner.and_then(|p| bar_at(&chart.bars, p));
+    bar_tooltip(
+        &shown.response,
+        bar.and_then(|i| chart.hovers.get(i)).map(String::as_str),
+    );
 }
 
 /// Stacked annual cost (subscriptions + tokens) of each baseline and the
@@ -77,12 +61,12 @@ pub fn histogram_ui(ui: &mut Ui, chart: &ProductChart, height_pt: f32) {
 pub fn costs_ui(ui: &mut Ui, costs: &CostBars, currency: &str, height_pt: f32) {
     let labels = costs.labels.clone();
     let by_x = |x: f64| (x >= 0.0).then(|| x.round() as usize);
-    let subs = BarChart::new(SUBSCRIPTIONS, costs.subscriptions.clone())
-        .element_formatter(hover_of(&costs.hovers, by_x));
+    let subs =
+        BarChart::new(SUBSCRIPTIONS, costs.subscriptions.clone()).element_formatter(no_bar_label());
     let tokens = BarChart::new(TOKENS, costs.tokens.clone())
-        .element_formatter(hover_of(&costs.hovers, by_x))
+        .element_formatter(no_bar_label())
         .stack_on(&[&subs]);
-    Plot::new("baseline_costs")
+    let shown = Plot::new("baseline_costs")
         .height(height_pt)
         .legend(Legend::default())
         .y_axis_label(format!("{currency} a year"))
@@ -100,7 +84,19 @@ pub fn costs_ui(ui: &mut Ui, costs: &CostBars, currency: &str, height_pt: f32) {
         .show(ui, |plot_ui| {
             plot_ui.bar_chart(subs);
             plot_ui.bar_chart(tokens);
+            plot_ui.pointer_coordinate()
         });
+    // A baseline's bar is its two parts stacked: one hover for the whole.
+    let bar = shown.inner.and_then(|p| {
+        let i = by_x(p.x)?;
+        let (s, t) = (costs.subscriptions.get(i)?, costs.tokens.get(i)?);
+        ((p.x - s.argument).abs() <= s.bar_width / 2.0 && p.y >= 0.0 && p.y <= s.value + t.value)
+            .then_some(i)
+    });
+    bar_tooltip(
+        &shown.response,
+        bar.and_then(|i| costs.hovers.get(i)).map(String::as_str),
+    );
 }
 
 /// Total annual cost against one subscription's seats, the cheapest point

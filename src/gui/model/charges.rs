@@ -10,8 +10,9 @@ use egui_plot::PlotPoint;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use crate::gui::words;
 use crate::meter::Metered;
-use crate::scenario::{Rule, Scenario};
+use crate::scenario::Scenario;
 use crate::time::date_of_day;
 
 /// One date of the tokens-per-day chart.
@@ -34,7 +35,7 @@ pub struct ProductRow {
     pub code: String,
     /// Display name from the scenario.
     pub name: String,
-    /// Charging rule name.
+    /// Charging rule, in words.
     pub rule: String,
     /// Users with at least one charge.
     pub users: u64,
@@ -49,7 +50,7 @@ pub struct ProductRow {
 pub struct PoolRow {
     /// Pool name.
     pub name: String,
-    /// `Concurrent` or `DailyPeak`.
+    /// Concurrent pool or daily peak, in words.
     pub rule: String,
     /// Product codes drawing from it.
     pub products: String,
@@ -134,7 +135,7 @@ impl Charges {
                     code: code.clone(),
                     name: product.map(|p| p.name.clone()).unwrap_or_default(),
                     rule: product
-                        .map(|p| rule_name(&p.rule).to_owned())
+                        .map(|p| words::rule(&p.rule).to_owned())
                         .unwrap_or_default(),
                     users: users.len() as u64,
                     charges,
@@ -153,7 +154,7 @@ impl Charges {
             .iter()
             .map(|p| PoolRow {
                 name: p.name.clone(),
-                rule: p.rule.as_str().to_owned(),
+                rule: words::rule_kind(p.rule.as_str()).to_owned(),
                 products: p
                     .products
                     .iter()
@@ -197,17 +198,6 @@ impl Charges {
             unmapped,
             free_sessions: metered.free_sessions,
         }
-    }
-}
-
-/// The name of `rule` as a scenario file writes it.
-pub fn rule_name(rule: &Rule) -> &'static str {
-    match rule {
-        Rule::CalendarDay { .. } => "CalendarDay",
-        Rule::Rolling24h { .. } => "Rolling24h",
-        Rule::Concurrent { .. } => "Concurrent",
-        Rule::DailyPeak { .. } => "DailyPeak",
-        Rule::Hourly { .. } => "Hourly",
     }
 }
 
@@ -275,7 +265,7 @@ mod tests {
             c.pools,
             vec![PoolRow {
                 name: "TLSTOK".into(),
-                rule: "Concurrent".into(),
+                rule: "Concurrent pool".into(),
                 products: "RVT, ACD".into(),
                 peak: 12,
                 peak_at: "2025-01-01 00:00 UTC".into(),

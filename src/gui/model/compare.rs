@@ -5,7 +5,8 @@
 //!   [`CompareRow`] per figure (recommended cost and its parts, seats per
 //!   subscription, tokens a year, the three baselines) with A, B, Δ = B − A
 //!   and Δ% = Δ / A, exact and formatted, each with the hover that explains
-//!   it, and [`scenario_diff`]: the fields that differ, `path: a → b`.
+//!   it, and the fields that differ in words
+//!   ([`super::diff::scenario_diff`]).
 //! - [`CompareSide`] is what the user put on a side: the scenario pinned as the
 //!   baseline, a file loaded as B, or the one being edited.
 //! - [`Reports`] keeps the last reports by (usage, scenario), so that an
@@ -16,7 +17,6 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use rust_decimal::Decimal;
-use serde_json::Value;
 
 use crate::gui::engine;
 use crate::gui::fmt;
@@ -76,8 +76,92 @@ pub struct Comparison {
     pub currency_note: Option<String>,
     /// The figures, in display order.
     pub rows: Vec<CompareRow>,
-    /// The scenario fields that differ, `path: a → b`.
+    /// The scenario fields that differ, in words (`what: a → b`).
     pub diffs: Vec<String>,
+    /// B against A as the Mix view shows it under its cards.
+    pub mix: MixDelta,
+}
+
+/// What side B changes against side A, as the Mix view shows it when B is
+/// the scenario being edited: B − A of each card's figure, and the users
+/// whose recommended plan changed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MixDelta {
+    /// Side A's label (the baseline).
+    pub baseline: String,
+    /// Recommended annual cost, B − A.
+    pub annual_cost: Decimal,
+    /// Saving against today's assignments, B − A (none without them).
+    pub saving_vs_current: Option<Decimal>,
+    /// Saving against all tokens, B − A.
+    pub saving_vs_all_tokens: Decimal,
+    /// Seats, B − A.
+    pub seats: i64,
+    /// Tokens bought a year, B − A.
+    pub tokens: Decimal,
+    /// Users whose recommended plan differs between A and B, by name.
+    pub changed: Vec<PlanChange>,
+}
+
+/// One user whose recommended plan changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanChange {
+    /// Display name.
+    pub user: String,
+    /// The plan A recommends (`tokens`: none; `—`: not in A).
+    pub before: String,
+    /// The plan B recommends.
+    pub after: String,
+}
+
+impl MixDelta {
+    /// B − A of the two recommendations.
+    pub fn of(a_label: &str, ra: &RecommendReport, rb: &RecommendReport) -> MixDelta {
+        let saving = |r: &RecommendReport, base: Decimal| base - r.total_annual_cost.0;
+        let seats = |r: &RecommendReport| r.seats.values().map(|&n| i64::from(n)).sum::<i64>();
+        let plan = |codes: &[String]| {
+            if codes.is_empty() {
+                "tokens".to_owned()
+            } else {
+                codes.join("+")
+            }
+        };
+        let before: std::collections::BTreeMap<&str, String> = ra
+            .users
+            .iter()
+            .map(|u| (u.user.as_str(), plan(&u.subscriptions)))
+            .collect();
+        let after: std::collections::BTreeMap<&str, String> = rb
+            .users
+            .iter()
+            .map(|u| (u.user.as_str(), plan(&u.subscriptions)))
+            .collect();
+        let names: BTreeSet<&str> = before.keys().chain(after.keys()).copied().collect();
+        let none = || "—".to_owned();
+        let changed = names
+            .into_iter()
+            .filter(|n| before.get(n) != after.get(n))
+            .map(|n| PlanChange {
+                user: n.to_owned(),
+                before: before.get(n).cloned().unwrap_or_else(none),
+                after: after.get(n).cloned().unwrap_or_else(none),
+            })
+            .collect();
+        MixDelta {
+            baseline: a_label.to_owned(),
+            annual_cost: rb.total_annual_cost.0 - ra.total_annual_cost.0,
+            saving_vs_current: ra
+                .baselines
+                .current
+                .zip(rb.baselines.current)
+                .map(|(ca, cb)| saving(rb, cb.0) - saving(ra, ca.0)),
+            saving_vs_all_tokens: saving(rb, rb.baselines.all_tokens.0)
+                - saving(ra, ra.baselines.all_tokens.0),
+            seats: seats(rb) - seats(ra),
+            tokens: rb.annual_tokens.0 - ra.annual_tokens.0,
+            changed,
+        }
+    }
 }
 
 /// What a compare job produced.
@@ -260,7 +344,8 @@ impl Comparison {
             b_label: b.label.clone(),
             currency_note,
             rows,
-            diffs: scenario_diff(&a.scenario, &b.scenario),
+            diffs: super::diff::scenario_diff(&a.scenario, &b.scenario),
+            mix: MixDelta::of(&a.label, ra, rb),
         }
     }
 }
@@ -341,78 +426,6 @@ fn row(
     }
 }
 
-/// Map fields of a scenario: their keys are written `[key]`, not `.key`.
-const KEYED: [&str; 6] = [
-    "products",
-    "subscriptions",
-    "budgets",
-    "min_seats",
-    "max_seats",
-    "pinned",
-];
-
-/// The fields of `a` and `b` that differ, one line each, `path: a → b`
-/// (`products[ACD].rates[0].tokens: 6 → 7`), in path order; a field on one
-/// side only shows `(none)` on the other.
-pub fn scenario_diff(a: &Scenario, b: &Scenario) -> Vec<String> {
-    match (serde_json::to_value(a), serde_json::to_value(b)) {
-        (Ok(va), Ok(vb)) => {
-            let mut out = Vec::new();
-            diff_value("", &va, &vb, &mut out);
-            out
-        }
-        (Err(e), _) | (_, Err(e)) => vec![format!(
-            "the scenarios cannot be compared field by field: {e}"
-        )],
-    }
-}
-
-fn diff_value(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let keyed = KEYED
-                .iter()
-                .any(|m| path == *m || path.ends_with(&format!(".{m}")));
-            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            for k in keys {
-                let p = if keyed {
-                    format!("{path}[{k}]")
-                } else if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                diff_opt(&p, x.get(k), y.get(k), out);
-            }
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            for i in 0..x.len().max(y.len()) {
-                diff_opt(&format!("{path}[{i}]"), x.get(i), y.get(i), out);
-            }
-        }
-        _ if a == b => {}
-        _ => out.push(format!("{path}: {} → {}", leaf(a), leaf(b))),
-    }
-}
-
-fn diff_opt(path: &str, a: Option<&Value>, b: Option<&Value>, out: &mut Vec<String>) {
-    match (a, b) {
-        (Some(a), Some(b)) => diff_value(path, a, b, out),
-        (Some(a), None) => out.push(format!("{path}: {} → (none)", leaf(a))),
-        (None, Some(b)) => out.push(format!("{path}: (none) → {}", leaf(b))),
-        (None, None) => {}
-    }
-}
-
-/// A value as one line: strings bare, the rest compact JSON.
-fn leaf(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "(none)".to_owned(),
-        other => other.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -458,29 +471,6 @@ mod tests {
         let third = run(&other, &a, &b, &reports, &crate::progress::NoProgress).unwrap();
         assert_eq!(third.rows[0].a, Some(engine_a.total_annual_cost.0));
         assert_eq!(reports.len(), 2);
-    }
-
-    #[test]
-    fn the_diff_names_each_changed_field_by_path() {
-        let a = sample();
-        let mut b = a.clone();
-        assert!(scenario_diff(&a, &b).is_empty());
-        let acd = b.products.get_mut("ACD").unwrap();
-        let before = acd.rates[0].tokens;
-        acd.rates[0].tokens = Decimal::from(7);
-        acd.features.push("NAVMAN".into());
-        b.name = "B".into();
-        b.budgets.insert("Zeta".into(), Decimal::from(5));
-        let n = a.products["ACD"].features.len();
-        assert_eq!(
-            scenario_diff(&a, &b),
-            vec![
-                format!("budgets[Zeta]: (none) → 5"),
-                format!("name: {} → B", a.name),
-                format!("products[ACD].features[{n}]: (none) → NAVMAN"),
-                format!("products[ACD].rates[0].tokens: {before} → 7"),
-            ]
-        );
     }
 
     #[test]

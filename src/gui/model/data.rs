@@ -1,9 +1,12 @@
 //! What the Data view draws about the imported sources: every problem of
-//! every report, filtered by the user's text, and the counts of the usage.
+//! every report, filtered by the user's text, the counts of the usage and
+//! the history's last day.
 //! Rebuilt in `logic()` only when the usage revision changes.
 
+use chrono::NaiveDate;
+
 use crate::ingest::Report;
-use crate::usage::Usage;
+use crate::usage::{Session, Usage};
 
 /// What the Data view shows about the imported sources.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -22,6 +25,9 @@ pub struct DataSummary {
     pub users: u64,
     /// Distinct features as spelled in the sources.
     pub features: u64,
+    /// The last day (UTC) of the loaded history: the last session's end or
+    /// the last use-day reported, when anything is loaded.
+    pub history_end: Option<NaiveDate>,
 }
 
 impl DataSummary {
@@ -36,6 +42,7 @@ impl DataSummary {
             sessions: usage.sessions.len() as u64,
             users: usage.users.len() as u64,
             features: usage.features.len() as u64,
+            history_end: history_end(usage),
             ..DataSummary::default()
         };
         s.set_filter(filter);
@@ -54,6 +61,19 @@ impl DataSummary {
             .map(|(i, _)| i)
             .collect();
     }
+}
+
+/// The last day of `usage`'s history (UTC: a warning's precision).
+fn history_end(usage: &Usage) -> Option<NaiveDate> {
+    let last_session = usage
+        .sessions
+        .iter()
+        .map(Session::end_secs)
+        .max()
+        .and_then(|secs| chrono::DateTime::from_timestamp(secs.saturating_sub(1).max(0), 0))
+        .map(|t| t.date_naive());
+    let last_use_day = usage.use_day_cover.map(|(_, last)| last);
+    last_session.max(last_use_day)
 }
 
 #[cfg(test)]

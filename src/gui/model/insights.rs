@@ -1,14 +1,16 @@
 //! What the Insights view draws, built once per Audit job on its worker
 //! (never in a frame): plot points and table rows of every monitoring view
 //! of [`AuditReport`] — burn, budgets, day-boundary, idle what-ifs, shadow
-//! bill, double-dip and the vendor audit.
+//! bill, double-dip and the vendor audit — each table with the hover of
+//! every column, and the sentence each tab opens with ([`Findings`]).
 
 use egui_plot::PlotPoint;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use super::findings::{AuditClock, Findings};
 use super::{BarItem, Table};
-use crate::gui::fmt;
+use crate::gui::{fmt, words};
 use crate::monitor::AuditReport;
 use crate::time::day_of_date;
 
@@ -38,6 +40,8 @@ pub struct BurnData {
 pub struct Insights {
     /// As-of date and token price in words.
     pub basis: String,
+    /// What each tab found, in one sentence.
+    pub findings: Findings,
     /// Burn.
     pub burn: BurnData,
     /// Budgets: consumed and allocation per department.
@@ -75,8 +79,9 @@ pub struct Insights {
 }
 
 impl Insights {
-    /// Builds the view's data from an audit report.
-    pub fn build(r: &AuditReport) -> Insights {
+    /// Builds the view's data from an audit report; `clock` is what its
+    /// sentences say about zones and the data.
+    pub fn build(r: &AuditReport, clock: &AuditClock) -> Insights {
         let s = &r.day_boundary_summary;
         let (vendor_summary, vendor) = vendor(r);
         Insights {
@@ -85,13 +90,22 @@ impl Insights {
                 r.today.map_or_else(|| "none".into(), |d| d.to_string()),
                 fmt::money(r.token_price, &r.currency)
             ),
+            findings: Findings::build(r, clock),
             burn: burn_data(r),
             budget_bars: budget_bars(r),
             budgets: budgets_table(r),
             boundary_summary: boundary_summary(r),
             boundary: boundary_table(r),
-            boundary_users: group_table(&s.per_user, "User", &r.currency),
-            boundary_offices: group_table(&s.per_office, "Office", &r.currency),
+            boundary_users: group_table(
+                &s.per_user,
+                ("User", "Who the charges are of"),
+                &r.currency,
+            ),
+            boundary_offices: group_table(
+                &s.per_office,
+                ("Office", "The office of the users, from the user directory"),
+                &r.currency,
+            ),
             boundary_zones: boundary_zones(r),
             idle_bars: idle_bars(r),
             idle: idle_table(r),
@@ -103,6 +117,23 @@ impl Insights {
             vendor_summary,
             vendor,
         }
+    }
+
+    /// Every table, with the id its view draws it under (sorting finds
+    /// them by id).
+    pub fn tables(&self) -> [(&'static str, &Table); 10] {
+        [
+            ("budgets", &self.budgets),
+            ("boundary", &self.boundary),
+            ("boundary_users", &self.boundary_users),
+            ("boundary_offices", &self.boundary_offices),
+            ("boundary_zones", &self.boundary_zones),
+            ("idle", &self.idle),
+            ("idle_users", &self.idle_users),
+            ("shadow", &self.shadow),
+            ("dips", &self.dips),
+            ("vendor", &self.vendor),
+        ]
     }
 }
 
@@ -119,7 +150,7 @@ fn points(
 /// The burn chart's points and hovers and its key figures.
 fn burn_data(r: &AuditReport) -> BurnData {
     let b = &r.burn_summary;
-    let tok = fmt::decimal;
+    let tok = fmt::tokens;
     BurnData {
         tokens: points(r, |d| d.tokens),
         avg_7d: points(r, |d| d.avg_7d),
@@ -170,7 +201,7 @@ fn burn_data(r: &AuditReport) -> BurnData {
                         b.days_over_alert.len(),
                         tok(a)
                     ),
-                    None => "no alert set (sizing.alert_tokens_per_day)".into(),
+                    None => "no alert set (Scenario › Sizing › Alert above tokens per day)".into(),
                 },
             ),
             (
@@ -187,7 +218,7 @@ fn burn_data(r: &AuditReport) -> BurnData {
 
 /// Consumed and allocated tokens per department.
 fn budget_bars(r: &AuditReport) -> Vec<(BarItem, Option<BarItem>)> {
-    let tok = fmt::decimal;
+    let tok = fmt::tokens;
     r.budgets
         .iter()
         .map(|p| {
@@ -220,19 +251,27 @@ fn budget_bars(r: &AuditReport) -> Vec<(BarItem, Option<BarItem>)> {
 
 /// The budgets table.
 fn budgets_table(r: &AuditReport) -> Table {
-    let tok = fmt::decimal;
-    Table {
-        header: vec![
-            "Department",
-            "Allocation",
-            "Consumed",
-            "Remaining",
-            "Daily rate",
-            "Projected year",
-            "Run-out",
+    let tok = fmt::tokens;
+    Table::new(
+        &[
+            (
+                "Department",
+                "The department of the user directory (its virtual pool)",
+            ),
+            ("Allocation", "Tokens a year the scenario allocates to it"),
+            (
+                "Consumed",
+                "Tokens its users drew from the budget year's start to the as-of date",
+            ),
+            ("Remaining", "Allocation − consumed"),
+            ("Daily rate", "Its tokens a day, mean of the last 30 days"),
+            (
+                "Projected year",
+                "Consumed + daily rate × the days left in the budget year",
+            ),
+            ("Run-out", "When the allocation runs out at the daily rate"),
         ],
-        rows: r
-            .budgets
+        r.budgets
             .iter()
             .map(|p| {
                 vec![
@@ -250,14 +289,14 @@ fn budgets_table(r: &AuditReport) -> Table {
                 ]
             })
             .collect(),
-    }
+    )
 }
 
 /// The day-boundary summary line.
 fn boundary_summary(r: &AuditReport) -> String {
     let s = &r.day_boundary_summary;
     let money = |d: Decimal| fmt::money(d, &r.currency);
-    let tok = fmt::decimal;
+    let tok = fmt::tokens;
     format!(
         "{} charges caused only by a session crossing midnight: {} tokens, {}.",
         fmt::count(s.charges),
@@ -269,11 +308,17 @@ fn boundary_summary(r: &AuditReport) -> String {
 /// Charges caused only by crossing the boundary.
 fn boundary_table(r: &AuditReport) -> Table {
     let money = |d: Decimal| fmt::money(d, &r.currency);
-    let tok = fmt::decimal;
-    Table {
-        header: vec!["User", "Office", "Product", "Date", "Tokens", "Cost"],
-        rows: r
-            .day_boundary
+    let tok = fmt::tokens;
+    Table::new(
+        &[
+            ("User", "Who was charged"),
+            ("Office", "The user's office, from the user directory"),
+            ("Product", "The product charged"),
+            ("Date", "The charge's date, on the server's clock"),
+            ("Tokens", "Tokens of the charge"),
+            ("Cost", "Those tokens at the base token price"),
+        ],
+        r.day_boundary
             .iter()
             .map(|c| {
                 vec![
@@ -286,14 +331,14 @@ fn boundary_table(r: &AuditReport) -> Table {
                 ]
             })
             .collect(),
-    }
+    )
 }
 
 /// The server-zone what-ifs.
 fn boundary_zones(r: &AuditReport) -> Table {
     let s = &r.day_boundary_summary;
     let money = |d: Decimal| fmt::money(d, &r.currency);
-    let tok = fmt::decimal;
+    let tok = fmt::tokens;
     let mut zone_rows: Vec<Vec<String>> = s
         .server_zones
         .iter()
@@ -316,22 +361,25 @@ fn boundary_zones(r: &AuditReport) -> Table {
             money(reg.saving),
         ]);
     }
-    Table {
-        header: vec![
-            "What if",
-            "Tokens",
-            "Boundary charges left",
-            "Tokens saved",
-            "Saving",
+    Table::new(
+        &[
+            ("What if", "The server's clock the history is replayed on"),
+            ("Tokens", "Tokens of the whole history on that clock"),
+            (
+                "Boundary charges left",
+                "Charges still caused only by crossing midnight on that clock",
+            ),
+            ("Tokens saved", "Today's tokens − these"),
+            ("Saving", "Tokens saved at the base token price"),
         ],
-        rows: zone_rows,
-    }
+        zone_rows,
+    )
 }
 
 /// Tokens saved per idle policy.
 fn idle_bars(r: &AuditReport) -> Vec<BarItem> {
     let money = |d: Decimal| fmt::money(d, &r.currency);
-    let tok = fmt::decimal;
+    let tok = fmt::tokens;
     r
         .idle
         .iter()
@@ -355,19 +403,24 @@ fn idle_bars(r: &AuditReport) -> Vec<BarItem> {
 /// The idle policies table.
 fn idle_table(r: &AuditReport) -> Table {
     let money = |d: Decimal| fmt::money(d, &r.currency);
-    let tok = fmt::decimal;
-    Table {
-        header: vec![
-            "Policy",
-            "Sessions shortened",
-            "Hours cut",
-            "Tokens before",
-            "Tokens after",
-            "Tokens saved",
-            "Saving",
+    let tok = fmt::tokens;
+    Table::new(
+        &[
+            ("Policy", "When sessions would have been closed"),
+            (
+                "Sessions shortened",
+                "Sessions the policy would have closed earlier",
+            ),
+            ("Hours cut", "Session hours cut in all"),
+            ("Tokens before", "Tokens of the history as it was"),
+            (
+                "Tokens after",
+                "Tokens of the history replayed with the policy",
+            ),
+            ("Tokens saved", "Before − after"),
+            ("Saving", "Tokens saved at the base token price"),
         ],
-        rows: r
-            .idle
+        r.idle
             .iter()
             .map(|w| {
                 vec![
@@ -381,16 +434,21 @@ fn idle_table(r: &AuditReport) -> Table {
                 ]
             })
             .collect(),
-    }
+    )
 }
 
 /// Per-user savings, one row per (policy, user).
 fn idle_users(r: &AuditReport) -> Table {
-    let tok = fmt::decimal;
-    Table {
-        header: vec!["Policy", "User", "Tokens before", "Tokens after", "Saved"],
-        rows: r
-            .idle
+    let tok = fmt::tokens;
+    Table::new(
+        &[
+            ("Policy", "When sessions would have been closed"),
+            ("User", "Whose tokens change"),
+            ("Tokens before", "The user's tokens as it was"),
+            ("Tokens after", "The user's tokens with the policy"),
+            ("Saved", "Before − after"),
+        ],
+        r.idle
             .iter()
             .flat_map(|w| {
                 w.per_user.iter().map(|u| {
@@ -404,21 +462,21 @@ fn idle_users(r: &AuditReport) -> Table {
                 })
             })
             .collect(),
-    }
+    )
 }
 
 /// Shadow bill bars: tokens per rule.
 fn shadow_bars(r: &AuditReport) -> Vec<BarItem> {
     let money = |d: Decimal| fmt::money(d, &r.currency);
-    let tok = fmt::decimal;
+    let tok = fmt::tokens;
     r.shadow_bill
         .iter()
         .map(|row| BarItem {
-            label: row.rule.clone(),
+            label: words::rule_kind(&row.rule).to_owned(),
             value: f(row.tokens),
             hover: format!(
                 "{}{}\n{} tokens, {}\n{} charges ({})",
-                row.rule,
+                words::rule_kind(&row.rule),
                 if row.current { " (today's rule)" } else { "" },
                 tok(row.tokens),
                 money(row.cost),
@@ -432,15 +490,21 @@ fn shadow_bars(r: &AuditReport) -> Vec<BarItem> {
 /// The shadow bill table.
 fn shadow_table(r: &AuditReport) -> Table {
     let money = |d: Decimal| fmt::money(d, &r.currency);
-    let tok = fmt::decimal;
-    Table {
-        header: vec!["Rule", "Basis", "Charges", "Tokens", "Cost", "Note"],
-        rows: r
-            .shadow_bill
+    let tok = fmt::tokens;
+    Table::new(
+        &[
+            ("Rule", "The charging rule every product is put under"),
+            ("Basis", "What the rule counts"),
+            ("Charges", "Charges under it over the whole history"),
+            ("Tokens", "Tokens under it over the whole history"),
+            ("Cost", "Those tokens at the base token price"),
+            ("Note", "Today's rule, or why the rule cannot apply"),
+        ],
+        r.shadow_bill
             .iter()
             .map(|row| {
                 vec![
-                    row.rule.clone(),
+                    words::rule_kind(&row.rule).to_owned(),
                     row.basis.clone(),
                     fmt::count(row.charges),
                     tok(row.tokens),
@@ -453,13 +517,13 @@ fn shadow_table(r: &AuditReport) -> Table {
                 ]
             })
             .collect(),
-    }
+    )
 }
 
 /// The double-dip summary line.
 fn dip_summary(r: &AuditReport) -> String {
     let money = |d: Decimal| fmt::money(d, &r.currency);
-    let tok = fmt::decimal;
+    let tok = fmt::tokens;
     format!(
         "{} token charges on days the user held a covering subscription: {} tokens, {}.{}",
         fmt::count(r.double_dip.len() as u64),
@@ -484,19 +548,24 @@ fn dip_summary(r: &AuditReport) -> String {
 /// The double-dip table.
 fn dips_table(r: &AuditReport) -> Table {
     let money = |d: Decimal| fmt::money(d, &r.currency);
-    let tok = fmt::decimal;
-    Table {
-        header: vec![
-            "User",
-            "Product",
-            "Date",
-            "Subscription",
-            "Tokens",
-            "Cost",
-            "Source",
+    let tok = fmt::tokens;
+    Table::new(
+        &[
+            ("User", "Who was charged"),
+            ("Product", "The product charged in tokens"),
+            ("Date", "The charge's date, on the server's clock"),
+            (
+                "Subscription",
+                "The subscription the user held that day, which covers the product",
+            ),
+            ("Tokens", "Tokens charged on top of the subscription"),
+            ("Cost", "Those tokens at the base token price"),
+            (
+                "Source",
+                "The replay of the sessions, or the vendor's export",
+            ),
         ],
-        rows: r
-            .double_dip
+        r.double_dip
             .iter()
             .map(|d| {
                 vec![
@@ -506,17 +575,20 @@ fn dips_table(r: &AuditReport) -> Table {
                     d.subscription.clone(),
                     tok(d.tokens),
                     money(d.cost),
-                    format!("{:?}", d.source).to_lowercase(),
+                    match d.source {
+                        crate::monitor::Source::Replay => "replay".to_owned(),
+                        crate::monitor::Source::Vendor => "vendor export".to_owned(),
+                    },
                 ]
             })
             .collect(),
-    }
+    )
 }
 
 /// The vendor audit's summary line (none: no export loaded) and
 /// disagreements.
 fn vendor(r: &AuditReport) -> (Option<String>, Table) {
-    let tok = fmt::decimal;
+    let tok = fmt::tokens;
     let opt = |d: Option<Decimal>| d.map_or_else(|| "none".into(), tok);
     match &r.vendor_audit {
         None => (None, Table::default()),
@@ -542,17 +614,19 @@ fn vendor(r: &AuditReport) -> (Option<String>, Table) {
                     )
                 }
             )),
-            Table {
-                header: vec![
-                    "User",
-                    "Product",
-                    "Date",
-                    "Vendor tokens",
-                    "Replay tokens",
-                    "Difference",
+            Table::new(
+                &[
+                    ("User", "Who was charged"),
+                    ("Product", "The product charged"),
+                    ("Date", "The charge's date"),
+                    ("Vendor tokens", "What the vendor's export charged"),
+                    (
+                        "Replay tokens",
+                        "What tokenplan's replay of the sessions charges",
+                    ),
+                    ("Difference", "Vendor − replay"),
                 ],
-                rows: v
-                    .diffs
+                v.diffs
                     .iter()
                     .map(|d| {
                         vec![
@@ -565,7 +639,7 @@ fn vendor(r: &AuditReport) -> (Option<String>, Table) {
                         ]
                     })
                     .collect(),
-            },
+            ),
         ),
     }
 }
@@ -573,21 +647,28 @@ fn vendor(r: &AuditReport) -> (Option<String>, Table) {
 /// Day-boundary totals per user or office (`what`).
 fn group_table(
     g: &[crate::monitor::boundary::GroupTotal],
-    what: &'static str,
+    what: (&'static str, &'static str),
     currency: &str,
 ) -> Table {
-    Table {
-        header: vec![what, "Charges", "Tokens", "Cost"],
-        rows: g
-            .iter()
+    Table::new(
+        &[
+            what,
+            (
+                "Charges",
+                "Charges caused only by a session crossing midnight",
+            ),
+            ("Tokens", "Their tokens"),
+            ("Cost", "Those tokens at the base token price"),
+        ],
+        g.iter()
             .map(|t| {
                 vec![
                     t.name.clone(),
                     fmt::count(t.charges),
-                    fmt::decimal(t.tokens),
+                    fmt::tokens(t.tokens),
                     fmt::money(t.cost, currency),
                 ]
             })
             .collect(),
-    }
+    )
 }

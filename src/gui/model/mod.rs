@@ -11,30 +11,31 @@
 //! - [`plan`]: the plan job and what the Crossover and Mix views draw;
 //!   [`plan_table`] the user table's filters and sort.
 //! - [`pool`]: the Pool view (sizing, fan, ledger, pools).
-//! - [`insights`]: the Insights view (every monitoring view of the audit).
-//! - [`compare`]: the Compare tab (two scenarios side by side).
-//! - [`prompt`]: the path prompt's state and the check of a typed path.
+//! - [`insights`]: the Insights view (every monitoring view of the audit);
+//!   [`findings`] the sentence each of its tabs opens with.
+//! - [`compare`]: the Compare tab (two scenarios side by side); [`diff`]
+//!   the fields they differ in, in words.
+//! - [`prompt`]: the path prompt's state and the check of typed paths.
+//! - [`question`]: the questions asked before anything is lost.
 //!
-//! [`Table`] and [`BarItem`] are the shapes several views share.
+//! [`Table`] (with [`table::TableSorts`]) and [`BarItem`] are the shapes
+//! several views share.
 
 pub mod charges;
 pub mod compare;
 pub mod data;
+pub mod diff;
+pub mod findings;
 pub mod insights;
 pub mod plan;
 pub mod plan_table;
 pub mod pool;
 pub mod prompt;
+pub mod question;
 pub mod scenario_check;
+pub mod table;
 
-/// A table: header and rows of cells, as shown.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Table {
-    /// Column titles.
-    pub header: Vec<&'static str>,
-    /// Rows.
-    pub rows: Vec<Vec<String>>,
-}
+pub use table::Table;
 
 /// One bar: its value and what it is made of.
 #[derive(Clone, Debug, PartialEq)]

@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::gui::engine::{self, Planned};
-use crate::gui::fmt;
+use crate::gui::{fmt, words};
 use crate::meter::Metered;
 use crate::plan::{
     Baseline, Baselines, CostCurve, PairForecast, PlanInput, Purchase, RecommendReport,
@@ -104,15 +104,35 @@ pub fn run(
     })
 }
 
+/// Which figure a KPI card shows (the Mix view puts the change against
+/// the baseline under each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KpiKind {
+    /// Total annual cost.
+    AnnualCost,
+    /// Saving against today's assignments.
+    SavingVsCurrent,
+    /// Saving against buying only tokens.
+    SavingVsAllTokens,
+    /// Seats bought.
+    Seats,
+    /// Tokens bought a year.
+    Tokens,
+}
+
 /// One KPI card.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Kpi {
+    /// Which figure.
+    pub kind: KpiKind,
     /// What it is.
     pub title: &'static str,
-    /// The figure, formatted.
+    /// The figure, formatted (`not available` when it cannot be computed).
     pub value: String,
     /// What it is made of.
     pub hover: String,
+    /// Why the figure cannot be computed, when it cannot.
+    pub missing: Option<&'static str>,
 }
 
 /// One user's line of the reassignment table, texts ready to draw.
@@ -122,6 +142,10 @@ pub struct UserRow {
     pub user: String,
     /// Department from the directory (empty when unknown).
     pub department: String,
+    /// Cost centre from the directory (empty when unknown).
+    pub cost_centre: String,
+    /// True when the recommended plan differs from the current one.
+    pub moves: bool,
     /// Subscriptions held today, `+`-joined, or `tokens`.
     pub current_plan: String,
     /// Recommended subscriptions, `+`-joined, or `tokens`.
@@ -227,6 +251,9 @@ pub struct SeatRow {
     pub cost: String,
     /// Products covered.
     pub covers: String,
+    /// The covered product whose crossover explains the seats (the one
+    /// most users are forecast to use), when any is forecast.
+    pub product: Option<String>,
 }
 
 /// Everything the Crossover and Mix views draw.
@@ -250,6 +277,11 @@ pub struct PlanData {
     pub product_codes: Vec<String>,
     /// Recommended plans that occur, sorted.
     pub plans: Vec<String>,
+    /// Current plans that occur, sorted.
+    pub current_plans: Vec<String>,
+    /// The forecast stands on a short history: the banner (none: it does
+    /// not).
+    pub short_window: Option<String>,
     /// The crossover table.
     pub crossover: Vec<CrossoverRow>,
     /// Baselines against the recommendation.
@@ -293,12 +325,18 @@ impl PlanData {
             window: window_line(&c),
             departments: distinct(&users, |u| &u.department),
             plans: distinct(&users, |u| &u.recommended_plan),
+            current_plans: distinct(&users, |u| &u.current_plan),
+            short_window: c
+                .input
+                .forecast
+                .short_window(scenario.forecast.history_days)
+                .map(|w| words::short_window_banner(&w, scenario.forecast.history_days)),
+            seats: seat_rows(&c, &products),
             users,
             products,
             crossover: crossover_rows(&c),
             costs: cost_bars(&c),
             curves: curve_charts(&c),
-            seats: seat_rows(&c),
             warnings: c.report.warnings.clone(),
         }
     }
@@ -402,7 +440,7 @@ fn user_rows<'a>(c: &Ctx<'a>) -> (Vec<UserRow>, ByProduct<'a>) {
                         u.name,
                         p.window_charges,
                         fixed2(d.days),
-                        fixed2(d.tokens)
+                        fmt::tokens(d.tokens)
                     )
                 },
             );
@@ -419,8 +457,8 @@ fn user_rows<'a>(c: &Ctx<'a>) -> (Vec<UserRow>, ByProduct<'a>) {
             format!(
                 "{plan}: subscriptions {} + {} tokens × {} = {} → {} {cur} a year",
                 amount(subs),
-                fixed2(tokens),
-                fmt::decimal(price),
+                fmt::tokens(tokens),
+                fmt::price(price, cur),
                 amount(tokens * price),
                 amount(subs + tokens * price)
             )
@@ -435,6 +473,12 @@ fn user_rows<'a>(c: &Ctx<'a>) -> (Vec<UserRow>, ByProduct<'a>) {
                 .get(&u.user)
                 .map(|e| e.department.clone())
                 .unwrap_or_default(),
+            cost_centre: usage
+                .directory
+                .get(&u.user)
+                .map(|e| e.cost_center.clone())
+                .unwrap_or_default(),
+            moves: line.current_plan != line.subscriptions,
             current_plan: plan_text(&line.current_plan),
             recommended_plan: plan_text(&line.subscriptions),
             days_total: days.values().copied().sum(),
@@ -532,7 +576,7 @@ fn crossover_rows(c: &Ctx<'_>) -> Vec<CrossoverRow> {
                 sub_name.get(c.subscription.as_str()).copied().unwrap_or("")
             ),
             product: c.product.clone(),
-            rate: fmt::decimal(c.rate.0),
+            rate: fmt::tokens(c.rate.0),
             per_year: c
                 .days_per_year
                 .map_or("never".to_owned(), |d| d.to_string()),
@@ -576,13 +620,13 @@ fn cost_bars(c: &Ctx<'_>) -> CostBars {
             .tokens
             .push(Bar::new(x, to_f64(c.purchase.cost)).width(0.6));
         hovers.push(format!(
-            "{}: {} {cur} a year\nSubscriptions: {} seats, {} {cur}\nTokens: {} bought (bracket price {}), {} {cur}",
+            "{}: {} {cur} a year\nSubscriptions: {} seats, {} {cur}\nTokens: {} bought at {} (the price of the tier reached), {} {cur}",
             c.label,
             amount(c.subscriptions + c.purchase.cost),
             c.seats,
             amount(c.subscriptions),
-            fmt::decimal(c.purchase.tokens.round_dp(2)),
-            fmt::decimal(c.purchase.price),
+            fmt::tokens(c.purchase.tokens),
+            fmt::price(c.purchase.price, cur),
             amount(c.purchase.cost)
         ));
     }
@@ -645,8 +689,9 @@ fn curve_charts(c: &Ctx<'_>) -> Vec<CurveChart> {
         .collect()
 }
 
-/// Seats per subscription.
-fn seat_rows(c: &Ctx<'_>) -> Vec<SeatRow> {
+/// Seats per subscription, each with the product whose crossover explains
+/// it: of the products it covers, the one most users are forecast to use.
+fn seat_rows(c: &Ctx<'_>, charts: &[ProductChart]) -> Vec<SeatRow> {
     let Ctx { input, rec, .. } = *c;
     input
         .subscriptions
@@ -659,6 +704,11 @@ fn seat_rows(c: &Ctx<'_>) -> Vec<SeatRow> {
             seats: fmt::count(u64::from(n)),
             cost: amount(s.price * Decimal::from(n)),
             covers: s.cover_codes.join(", "),
+            product: charts
+                .iter()
+                .filter(|p| s.cover_codes.contains(&p.code))
+                .max_by(|a, b| a.users.cmp(&b.users).then(b.code.cmp(&a.code)))
+                .map(|p| p.code.clone()),
         })
         .collect()
 }
@@ -691,25 +741,29 @@ fn kpi_cards(c: &Ctx<'_>) -> Vec<Kpi> {
         .collect();
     let tokens_line = format!(
         "Tokens: {} bought × {} = {} {cur}",
-        fmt::decimal(rec.purchase.tokens.round_dp(2)),
-        fmt::decimal(price),
+        fmt::tokens(rec.purchase.tokens),
+        fmt::price(price, cur),
         amount(rec.purchase.cost)
     );
     // Seats, tokens and the concurrent pools, as the report totals it.
     let total = report.total_annual_cost.0;
     let mut kpis = vec![Kpi {
+        kind: KpiKind::AnnualCost,
+        missing: None,
         title: "Annual cost",
         value: fmt::money(total, cur),
         hover: format!(
-            "Subscriptions: {seats_total} seats, {} {cur}\n{tokens_line}\nPools: {} {cur}\nTotal: {} {cur} a year ({:?})",
+            "Subscriptions: {seats_total} seats, {} {cur}\n{tokens_line}\nPools: {} {cur}\nTotal: {} {cur} a year\nFound by: {}",
             amount(rec.subscription_cost),
             amount(report.pool_cost.0),
             amount(total),
-            rec.method
+            words::method(rec.method)
         ),
     }];
-    if let Some(c) = &baselines.current {
-        kpis.push(Kpi {
+    kpis.push(match &baselines.current {
+        Some(c) => Kpi {
+            kind: KpiKind::SavingVsCurrent,
+            missing: None,
             title: "Saving vs current",
             value: fmt::money(c.total_cost - rec.total_cost, cur),
             hover: format!(
@@ -717,9 +771,18 @@ fn kpi_cards(c: &Ctx<'_>) -> Vec<Kpi> {
                 amount(c.total_cost),
                 amount(rec.total_cost)
             ),
-        });
-    }
+        },
+        None => Kpi {
+            kind: KpiKind::SavingVsCurrent,
+            missing: Some("no assignments loaded"),
+            title: "Saving vs current",
+            value: "not available".to_owned(),
+            hover: "Who holds which subscription today comes from a current-assignments file (user, subscription): open one with File › Open files… to see the saving against today.".to_owned(),
+        },
+    });
     kpis.push(Kpi {
+        kind: KpiKind::SavingVsAllTokens,
+        missing: None,
         title: "Saving vs all tokens",
         value: fmt::money(baselines.all_tokens.total_cost - rec.total_cost, cur),
         hover: format!(
@@ -729,6 +792,8 @@ fn kpi_cards(c: &Ctx<'_>) -> Vec<Kpi> {
         ),
     });
     kpis.push(Kpi {
+        kind: KpiKind::Seats,
+        missing: None,
         title: "Seats to buy",
         value: fmt::count(u64::from(seats_total)),
         hover: if seat_lines.is_empty() {
@@ -738,14 +803,16 @@ fn kpi_cards(c: &Ctx<'_>) -> Vec<Kpi> {
         },
     });
     kpis.push(Kpi {
+        kind: KpiKind::Tokens,
+        missing: None,
         title: "Tokens a year",
-        value: fmt::decimal(rec.purchase.tokens.round_dp(2)),
+        value: fmt::tokens(rec.purchase.tokens),
         hover: format!(
-            "Forecast use left to tokens: {}\nBought: {} (raised to a tier floor when that is cheaper)\nPrice per token: {} (bracket {})",
-            fmt::decimal(rec.tokens_needed.round_dp(2)),
-            fmt::decimal(rec.purchase.tokens.round_dp(2)),
-            fmt::decimal(price),
-            fmt::decimal(rec.purchase.price)
+            "Forecast use left to tokens: {}\nBought: {} (raised to a tier's floor when that is cheaper)\nPrice per token: {} (the tier reached: {})",
+            fmt::tokens(rec.tokens_needed),
+            fmt::tokens(rec.purchase.tokens),
+            fmt::price(price, cur),
+            fmt::price(rec.purchase.price, cur)
         ),
     });
 

@@ -64,6 +64,10 @@ pub struct TableFilter {
     pub product: Option<String>,
     /// Only users recommended this plan.
     pub plan: Option<String>,
+    /// Only users holding this plan today.
+    pub current: Option<String>,
+    /// Only users whose plan changes.
+    pub moves_only: bool,
 }
 
 /// What the user picked in the Crossover and Mix views.
@@ -108,6 +112,8 @@ impl PlanUi {
             .filter(|(_, r)| f.department.as_ref().is_none_or(|d| &r.department == d))
             .filter(|(_, r)| product.is_none_or(|p| r.days.contains_key(p)))
             .filter(|(_, r)| f.plan.as_ref().is_none_or(|p| &r.recommended_plan == p))
+            .filter(|(_, r)| f.current.as_ref().is_none_or(|p| &r.current_plan == p))
+            .filter(|(_, r)| !f.moves_only || r.moves)
             .map(|(i, _)| i)
             .collect();
         let users = &data.users;
@@ -168,6 +174,8 @@ mod tests {
         UserRow {
             user: user.to_owned(),
             department: dept.to_owned(),
+            cost_centre: String::new(),
+            moves: plan != "tokens",
             current_plan: "tokens".to_owned(),
             recommended_plan: plan.to_owned(),
             days_total: days.values().copied().sum(),
@@ -234,5 +242,15 @@ mod tests {
         ui.filter.plan = Some("tokens".to_owned());
         ui.refresh(1, &d);
         assert_eq!(names(&ui, &d), ["bob"]);
+        // Today everyone draws tokens; dee and ann move to a subscription.
+        ui.filter = TableFilter {
+            moves_only: true,
+            ..TableFilter::default()
+        };
+        ui.refresh(1, &d);
+        assert_eq!(names(&ui, &d), ["dee", "ann"]);
+        ui.filter.current = Some("AEC".to_owned());
+        ui.refresh(1, &d);
+        assert!(names(&ui, &d).is_empty());
     }
 }

@@ -1,23 +1,27 @@
 //! What the Pool view draws, built once per Size job on its worker (never
-//! in a frame): the plan comparison rows, the ledger of the recommended plan
-//! as one balance line per lot with its expiry events, the fan of simulated
-//! annual demand, and the denial curve of every `Concurrent` pool.
+//! in a frame): the headline in plain words (what to buy, the overage to
+//! expect and when, the within-risk alternative and what it costs more,
+//! every cost a present value over the term), the plan comparison with a
+//! hover on every column, the ledger of the recommended plan as one balance
+//! line per lot with its expiry events, the fan of simulated annual
+//! demand, and the denial curve of every concurrent pool.
 
 use chrono::{Datelike, NaiveDate};
 use egui_plot::PlotPoint;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use super::BarItem;
+use super::{BarItem, Table};
 use crate::gui::engine::Sized;
 use crate::gui::fmt;
 use crate::ledger::{LedgerRun, LotKind, PlanResult, SizeReport};
+use crate::scenario::{Overdraft, Scenario};
 use crate::time::day_of_date;
 
 /// One plan of the side-by-side comparison, figures as shown.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlanRow {
-    /// "Annual only", "Contract only", "Best mix", "Within risk".
+    /// "Annual only", "Contract only", "Best mix", "Within risk limit".
     pub label: String,
     /// True for the plan with the lowest expected cost.
     pub recommended: bool,
@@ -127,8 +131,20 @@ pub struct PoolData {
     pub currency: String,
     /// One line on where the demand comes from.
     pub basis: String,
-    /// The recommended plan in words.
+    /// What to buy and what it costs, in words.
     pub headline: String,
+    /// The overage to expect: tokens, cost, which year.
+    pub overage: String,
+    /// The within-risk alternative and what it costs more.
+    pub within_risk: String,
+    /// The forecast stands on a short history (none: it does not).
+    pub short_window: Option<String>,
+    /// The plans compared, as the table shows them.
+    pub plans_table: Table,
+    /// Simulated demand per contract year, as the table shows it.
+    pub fan_table: Table,
+    /// The ledger's years, as the table shows them (empty without ledger).
+    pub ledger_table: Table,
     /// Annual only, contract only, best mix, within risk (those that exist).
     pub plans: Vec<PlanRow>,
     /// The ledger, or why it could not run.
@@ -152,10 +168,7 @@ fn f(d: Decimal) -> f64 {
 }
 
 fn percent(share: Decimal) -> String {
-    format!(
-        "{}%",
-        fmt::decimal((share * Decimal::ONE_HUNDRED).round_dp(2))
-    )
+    fmt::percent(share)
 }
 
 impl PlanRow {
@@ -163,12 +176,12 @@ impl PlanRow {
         PlanRow {
             label: label.to_owned(),
             recommended,
-            annual: fmt::decimal(plan.annual_tokens_per_year),
-            contract: fmt::decimal(plan.contract_tokens),
+            annual: fmt::tokens(plan.annual_tokens_per_year),
+            contract: fmt::tokens(plan.contract_tokens),
             expected_cost: fmt::money(plan.expected_cost, currency),
             p10_cost: fmt::money(plan.p10_cost, currency),
             p90_cost: fmt::money(plan.p90_cost, currency),
-            expected_expired: fmt::decimal(plan.expected_expired),
+            expected_expired: fmt::tokens(plan.expected_expired),
             overage_probability: percent(plan.overage_probability),
             expected_cost_f64: f(plan.expected_cost),
             p90_cost_f64: f(plan.p90_cost),
@@ -177,8 +190,8 @@ impl PlanRow {
 }
 
 impl PoolData {
-    /// Builds the view's data from a Size job's result.
-    pub fn build(sized: Sized, currency: &str) -> PoolData {
+    /// Builds the view's data from a Size job's result under `scenario`.
+    pub fn build(sized: Sized, scenario: &Scenario) -> PoolData {
         let Sized {
             report,
             history_days,
@@ -186,7 +199,11 @@ impl PoolData {
             fan: demand,
             ledger,
         } = sized;
+        let currency = scenario.currency.as_str();
         let plans = plan_rows(&report, currency);
+        let ledger = ledger.map(|run| ledger_chart(&run, currency));
+        let words = Headline::new(&report, scenario, ledger.as_ref().ok());
+        let resampled = u32::try_from(report.history_days).unwrap_or(u32::MAX);
         PoolData {
             cost_bars: plans
                 .iter()
@@ -200,10 +217,19 @@ impl PoolData {
                 .plans
                 .get(report.recommended)
                 .map(|p| f(p.annual_tokens_per_year)),
-            ledger: ledger.map(|run| ledger_chart(&run, currency)),
+            ledger_table: ledger.as_ref().map_or_else(|_| Table::default(), ledger_table),
+            ledger,
             currency: currency.to_owned(),
             basis: basis(&report, history_days, history_tokens),
-            headline: headline(&report, currency),
+            headline: words.buy,
+            overage: words.overage,
+            within_risk: words.within_risk,
+            short_window: crate::plan::short_window_warning(
+                resampled,
+                scenario.forecast.history_days,
+            )
+            .map(|w| crate::gui::words::short_window_banner(&w, scenario.forecast.history_days)),
+            plans_table: plans_table(&plans, &report),
             plans,
             ledger_note: format!(
                 "The exact ledger of the recommended plan on the median simulated term: trial {} of {}, whose total demand over the term is the P50 of all trials (resampled weeks of history, grown).",
@@ -211,10 +237,252 @@ impl PoolData {
                 report.trials
             ),
             fan: fan(&report, &demand.annual),
+            fan_table: Table::default(),
             pools: pool_curves(&report),
             report,
         }
+        .with_fan_table()
     }
+
+    fn with_fan_table(mut self) -> PoolData {
+        self.fan_table = Table::new(
+            &[
+                (
+                    "Contract year",
+                    "The year of the term and its calendar year",
+                ),
+                (
+                    "P10 tokens",
+                    "In 10% of simulated terms that year's demand is at most this",
+                ),
+                ("P50 tokens", "The median simulated demand of that year"),
+                (
+                    "P90 tokens",
+                    "In 90% of simulated terms that year's demand is at most this",
+                ),
+            ],
+            self.fan.rows.iter().map(|r| r.to_vec()).collect(),
+        );
+        self
+    }
+
+    /// Every table, with the id its view draws it under.
+    pub fn tables(&self) -> [(&'static str, &Table); 3] {
+        [
+            ("plan_comparison", &self.plans_table),
+            ("fan_table", &self.fan_table),
+            ("ledger_years", &self.ledger_table),
+        ]
+    }
+}
+
+/// The headline's three sentences.
+struct Headline {
+    buy: String,
+    overage: String,
+    within_risk: String,
+}
+
+impl Headline {
+    fn new(report: &SizeReport, scenario: &Scenario, ledger: Option<&LedgerChart>) -> Headline {
+        let cur = scenario.currency.as_str();
+        let term = format!("present value over the {}-year term", report.term_years);
+        let Some(best) = report.plans.get(report.recommended) else {
+            return Headline {
+                buy: "No plan was evaluated.".to_owned(),
+                overage: String::new(),
+                within_risk: String::new(),
+            };
+        };
+        let buy = format!(
+            "Buy {} annual tokens a year and {} contract tokens: expected cost {} ({term}; P10 {}, P90 {}).",
+            fmt::tokens(best.annual_tokens_per_year),
+            fmt::tokens(best.contract_tokens),
+            fmt::money(best.expected_cost, cur),
+            fmt::money(best.p10_cost, cur),
+            fmt::money(best.p90_cost, cur),
+        );
+        Headline {
+            buy,
+            overage: overage_words(best, scenario, ledger),
+            within_risk: within_risk_words(report, scenario, &term),
+        }
+    }
+}
+
+/// The overage (or refused demand) the recommended plan leaves: tokens,
+/// cost at the overage price, the years it falls in on the median term.
+fn overage_words(best: &PlanResult, scenario: &Scenario, ledger: Option<&LedgerChart>) -> String {
+    let cur = scenario.currency.as_str();
+    let chance = percent(best.overage_probability);
+    if scenario.contract.overdraft == Overdraft::None {
+        return if best.expected_unserved.is_zero() {
+            format!(
+                "No demand is expected to be refused (overage is not allowed); {chance} of simulated terms refuse some."
+            )
+        } else {
+            format!(
+                "Expect {} token-days of demand to be refused over the term (overage is not allowed); {chance} of simulated terms refuse some.",
+                fmt::tokens(best.expected_unserved)
+            )
+        };
+    }
+    if best.expected_overage.is_zero() {
+        return format!(
+            "No pay-as-you-go overage is expected; {chance} of simulated terms have some."
+        );
+    }
+    let years: Vec<String> = ledger
+        .map(|l| {
+            l.run
+                .years
+                .iter()
+                .filter(|y| y.overage > Decimal::ZERO)
+                .map(|y| format!("year {} ({})", y.year + 1, y.start.year()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let when = if years.is_empty() {
+        String::new()
+    } else {
+        format!(", on the median simulated term in {}", years.join(" and "))
+    };
+    format!(
+        "Expected pay-as-you-go overage: {} tokens over the term, {} at the overage price of {}{when}; {chance} of simulated terms have some.",
+        fmt::tokens(best.expected_overage),
+        fmt::money(best.expected_overage * scenario.contract.overage_price, cur),
+        fmt::price(scenario.contract.overage_price, cur),
+    )
+}
+
+/// What "within risk" is, and what it costs more than the recommendation.
+fn within_risk_words(report: &SizeReport, scenario: &Scenario, term: &str) -> String {
+    let cur = scenario.currency.as_str();
+    let limit = percent(scenario.sizing.risk_limit);
+    match report.recommended_within_risk {
+        Some(i) if i == report.recommended => {
+            format!(
+                "This plan is within your risk limit: at most {limit} of simulated terms have any overage."
+            )
+        }
+        Some(i) => match (report.plans.get(i), report.plans.get(report.recommended)) {
+            (Some(safe), Some(best)) => format!(
+                "Within your risk limit (at most {limit} of terms with any overage): {} annual tokens a year and {} contract tokens, {} ({term}), {} more.",
+                fmt::tokens(safe.annual_tokens_per_year),
+                fmt::tokens(safe.contract_tokens),
+                fmt::money(safe.expected_cost, cur),
+                fmt::money(safe.expected_cost - best.expected_cost, cur)
+            ),
+            _ => String::new(),
+        },
+        None => format!(
+            "No plan evaluated keeps the chance of overage within your risk limit ({limit})."
+        ),
+    }
+}
+
+/// The plans compared, with a hover on every column.
+fn plans_table(plans: &[PlanRow], report: &SizeReport) -> Table {
+    let rows = plans
+        .iter()
+        .zip(plan_results(report))
+        .map(|(p, r)| {
+            vec![
+                if p.recommended {
+                    format!("{} (recommended)", p.label)
+                } else {
+                    p.label.clone()
+                },
+                p.annual.clone(),
+                p.contract.clone(),
+                p.expected_cost.clone(),
+                p.p10_cost.clone(),
+                p.p90_cost.clone(),
+                p.expected_expired.clone(),
+                fmt::tokens(r.expected_overage),
+                p.overage_probability.clone(),
+            ]
+        })
+        .collect();
+    Table::new(
+        &[
+            (
+                "Plan",
+                "Annual only: tokens bought each year. Contract only: tokens bought once for the term. Best mix: the cheapest of both. Within risk limit: the cheapest plan whose chance of overage is at most your risk limit.",
+            ),
+            (
+                "Annual tokens a year",
+                "Bought at the start of each contract year; what is left expires at the year's end",
+            ),
+            (
+                "Contract tokens",
+                "Bought once at the term's start; they last the whole term",
+            ),
+            (
+                "Expected cost",
+                "Mean over the simulated terms of everything paid (purchases and overage), as a present value over the term at the scenario's discount rate",
+            ),
+            (
+                "P10 cost",
+                "Present value over the term: in 10% of simulated terms the cost is at most this",
+            ),
+            (
+                "P90 cost",
+                "Present value over the term: in 90% of simulated terms the cost is at most this (a bad term's cost)",
+            ),
+            (
+                "Expected expired",
+                "Tokens bought but never used, mean over the simulated terms",
+            ),
+            (
+                "Expected overage",
+                "Tokens paid at the overage price, mean over the simulated terms",
+            ),
+            (
+                "Chance of overage",
+                "Share of simulated terms with any overage (or refused demand)",
+            ),
+        ],
+        rows,
+    )
+}
+
+/// The engine's plans behind [`plan_rows`], in the same order.
+fn plan_results(report: &SizeReport) -> Vec<&PlanResult> {
+    let side = &report.side_by_side;
+    [
+        side.annual_only,
+        side.contract_only,
+        side.best_mix,
+        report.recommended_within_risk,
+    ]
+    .into_iter()
+    .filter_map(|i| i.and_then(|i| report.plans.get(i)))
+    .collect()
+}
+
+/// The ledger's years as the table shows them.
+fn ledger_table(chart: &LedgerChart) -> Table {
+    Table::new(
+        &[
+            ("Contract year", "The year's first and last day"),
+            (
+                "Demand",
+                "Tokens the median simulated term demands that year",
+            ),
+            ("Consumed", "Tokens drawn from the lots held"),
+            ("Expired", "Tokens of lots that expired unused"),
+            (
+                "Overage",
+                "Demand beyond the balance, paid at the overage price",
+            ),
+            (
+                "Paid",
+                "Lots bought and overage billed that year, as paid (not discounted)",
+            ),
+        ],
+        chart.years.iter().map(|r| r.to_vec()).collect(),
+    )
 }
 
 /// Annual only, contract only, best mix and within risk, those that
@@ -226,7 +494,7 @@ fn plan_rows(report: &SizeReport, currency: &str) -> Vec<PlanRow> {
         ("Annual only", side.annual_only),
         ("Contract only", side.contract_only),
         ("Best mix", side.best_mix),
-        ("Within risk", report.recommended_within_risk),
+        ("Within risk limit", report.recommended_within_risk),
     ] {
         if let Some(p) = index.and_then(|i| report.plans.get(i)) {
             plans.push(PlanRow::new(
@@ -240,29 +508,11 @@ fn plan_rows(report: &SizeReport, currency: &str) -> Vec<PlanRow> {
     plans
 }
 
-/// The recommended plan in words.
-fn headline(report: &SizeReport, currency: &str) -> String {
-    report.plans.get(report.recommended).map_or_else(
-        || "No plan was evaluated.".to_owned(),
-        |p| {
-            format!(
-                "Recommended: {} annual tokens per year + {} contract tokens, expected cost {} (P10 {}, P90 {}), {} chance of overage.",
-                fmt::decimal(p.annual_tokens_per_year),
-                fmt::decimal(p.contract_tokens),
-                fmt::money(p.expected_cost, currency),
-                fmt::money(p.p10_cost, currency),
-                fmt::money(p.p90_cost, currency),
-                percent(p.overage_probability),
-            )
-        },
-    )
-}
-
 /// Where the demand comes from: the history sized and the simulation.
 fn basis(report: &SizeReport, history_days: usize, history_tokens: Decimal) -> String {
     format!(
         "Demand: what the recommended mix leaves to tokens, {} tokens over {} days of history ({} used, resampled in whole weeks and grown as the scenario's forecast says); {} trials, seed {}; present values at the contract start.",
-        fmt::decimal(history_tokens),
+        fmt::tokens(history_tokens),
         fmt::count(history_days as u64),
         fmt::count(report.history_days as u64),
         fmt::count(u64::from(report.trials)),
@@ -288,9 +538,9 @@ fn fan(report: &SizeReport, annual_demand: &[[Decimal; 3]]) -> Fan {
                 let year = report.term_start.year() + i as i32;
                 [
                     format!("Year {} ({year})", i + 1),
-                    fmt::decimal(q[0]),
-                    fmt::decimal(q[1]),
-                    fmt::decimal(q[2]),
+                    fmt::tokens(q[0]),
+                    fmt::tokens(q[1]),
+                    fmt::tokens(q[2]),
                 ]
             })
             .collect(),
@@ -394,7 +644,7 @@ fn ledger_chart(run: &LedgerRun, currency: &str) -> LedgerChart {
                 text: format!(
                     "{name} expires {}: {} tokens expired",
                     e.date,
-                    fmt::decimal(e.tokens)
+                    fmt::tokens(e.tokens)
                 ),
             }
         })
@@ -409,10 +659,10 @@ fn ledger_chart(run: &LedgerRun, currency: &str) -> LedgerChart {
         .map(|y| {
             [
                 format!("{} to {}", y.start, y.end),
-                fmt::decimal(y.demand),
-                fmt::decimal(y.consumed),
-                fmt::decimal(y.expired),
-                fmt::decimal(y.overage),
+                fmt::tokens(y.demand),
+                fmt::tokens(y.consumed),
+                fmt::tokens(y.expired),
+                fmt::tokens(y.overage),
                 fmt::money(y.purchase_cost + y.overage_cost, currency),
             ]
         })
@@ -426,12 +676,12 @@ fn ledger_chart(run: &LedgerRun, currency: &str) -> LedgerChart {
         dates: run.days.iter().map(|d| d.date).collect(),
         years,
         totals: format!(
-            "Bought {} = consumed {} + expired {} + left {} tokens; overage {} tokens; paid {} (present value {}).",
-            fmt::decimal(t.bought),
-            fmt::decimal(t.consumed),
-            fmt::decimal(t.expired),
-            fmt::decimal(t.remaining),
-            fmt::decimal(t.overage),
+            "Bought {} = consumed {} + expired {} + left {} tokens; overage {} tokens; paid {} as paid, {} as a present value over the term.",
+            fmt::tokens(t.bought),
+            fmt::tokens(t.consumed),
+            fmt::tokens(t.expired),
+            fmt::tokens(t.remaining),
+            fmt::tokens(t.overage),
             fmt::money(t.cost, currency),
             fmt::money(t.npv, currency)
         ),

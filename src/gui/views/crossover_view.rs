@@ -1,22 +1,38 @@
 //! The Crossover view: per product, how many days a year users are forecast
 //! to use it against the days above which each covering subscription pays
-//! off; and the user table (current vs recommended plan) with filters, sort
-//! and the reassignment-list export.
+//! off; and the user table (current vs recommended plan) with filters
+//! (department, product, today's plan, recommended plan, moves only), sort
+//! and the reassignment-list export of the rows shown or of all rows.
 
-use egui::{Align, Layout, Response, RichText, Ui};
+use egui::{RichText, Ui};
 
 use crate::gui::charts;
-use crate::gui::command::{Command, Commands};
-use crate::gui::model::plan::{PlanData, ProductChart, UserRow};
+use crate::gui::command::{Command, Commands, ExportRows};
+use crate::gui::fmt;
+use crate::gui::model::plan::{PlanData, ProductChart};
 use crate::gui::model::plan_table::{Column, PlanUi};
+use crate::gui::views::banner_ui;
 use crate::gui::views::fields::code_menu_ui;
 use crate::gui::views::freshness::{Freshness, REPLANNING, freshness_ui};
+use crate::gui::views::table::{Cell, Look, grid_ui};
 
-/// Height of a table row, points.
-const ROW_HEIGHT_PT: f32 = 20.0;
+/// The export menu of the user table.
+pub const EXPORT: &str = "Export reassignment list";
 
-/// Column widths of the user table, points, in [`Column::ALL`] order.
-const WIDTHS_PT: [f32; 8] = [70.0, 100.0, 110.0, 120.0, 230.0, 110.0, 120.0, 100.0];
+/// The filter that keeps only the users whose plan changes.
+pub const MOVES_ONLY: &str = "Moves only";
+
+/// What each column of the user table is, in [`Column::ALL`] order.
+const HOVERS: [&str; 8] = [
+    "The user, as the usage names them",
+    "The user's department, from the user directory",
+    "The subscriptions the user holds today (tokens: none), from the current assignments",
+    "The subscriptions the recommendation gives the user (tokens: none)",
+    "Forecast use-days a year per product: the history window's days scaled to a year and grown",
+    "What the user's current plan costs a year: its subscriptions plus the tokens for what they leave uncovered",
+    "What the recommended plan costs a year, the same way",
+    "Current cost − recommended cost: what the move saves a year",
+];
 
 /// Draws the Crossover view of `plan`; `fresh` says whether the inputs
 /// changed since it was made.
@@ -33,6 +49,9 @@ pub fn crossover_ui(
         return;
     };
     freshness_ui(ui, fresh, true, &REPLANNING);
+    if let Some(w) = &plan.short_window {
+        banner_ui(ui, w);
+    }
     ui.label(&plan.window);
 
     let Some(chart) = pick_product(ui, plan, state) else {
@@ -91,27 +110,38 @@ fn crossover_table_ui(ui: &mut Ui, plan: &PlanData, product: &str) {
         ));
         return;
     }
-    egui::Grid::new("crossover_table")
-        .striped(true)
-        .num_columns(4)
-        .show(ui, |ui| {
-            for h in [
-                "Subscription",
-                "Tokens per day",
-                "Pays off above days/yr",
-                "Days/month",
-            ] {
-                ui.label(RichText::new(h).strong());
-            }
-            ui.end_row();
-            for c in rows {
-                ui.label(&c.subscription);
-                ui.label(&c.rate);
-                ui.label(&c.per_year);
-                ui.label(&c.per_month);
-                ui.end_row();
-            }
-        });
+    let look = Look::new(
+        "crossover_table",
+        &[
+            "Subscription",
+            "Tokens per day",
+            "Pays off above days a year",
+            "Days a month",
+        ],
+        &[
+            "A subscription covering the product",
+            "Tokens one use-day of the product costs (its rate on the contract's start)",
+            "Subscription price ÷ (tokens per day × the token price of the recommended plan): above this many use-days a year the seat is cheaper",
+            "The same, per month",
+        ],
+    );
+    grid_ui(
+        ui,
+        &look,
+        rows.len(),
+        |i| i,
+        |r, c| {
+            let Some(row) = rows.get(r) else {
+                return Cell::text("");
+            };
+            Cell::text(match c {
+                0 => row.subscription.as_str(),
+                1 => row.rate.as_str(),
+                2 => row.per_year.as_str(),
+                _ => row.per_month.as_str(),
+            })
+        },
+    );
 }
 
 /// One labelled filter menu: `All` or one of `options`.
@@ -131,129 +161,125 @@ fn filter_ui(ui: &mut Ui, label: &str, id: &str, value: &mut Option<String>, opt
 
 fn filters_ui(ui: &mut Ui, plan: &PlanData, state: &mut PlanUi, stale: bool, cmds: &mut Commands) {
     ui.horizontal_wrapped(|ui| {
+        let f = &mut state.filter;
         filter_ui(
             ui,
             "Department",
             "crossover.department",
-            &mut state.filter.department,
+            &mut f.department,
             &plan.departments,
         );
         filter_ui(
             ui,
             "Uses product",
             "crossover.uses",
-            &mut state.filter.product,
+            &mut f.product,
             &plan.product_codes,
+        );
+        filter_ui(
+            ui,
+            "Current plan",
+            "crossover.current",
+            &mut f.current,
+            &plan.current_plans,
         );
         filter_ui(
             ui,
             "Recommended plan",
             "crossover.plan",
-            &mut state.filter.plan,
+            &mut f.plan,
             &plan.plans,
         );
-        ui.label(format!(
-            "{} of {} users",
-            state.visible().len(),
-            plan.users.len()
-        ));
-        if ui
-            .add_enabled(!stale, egui::Button::new("Export reassignment list…"))
-            .on_hover_text(
-                "Current plan, recommended plan, forecast days, costs and saving per user, as CSV.",
-            )
-            .on_disabled_hover_text("Wait for the plan of the current inputs.")
-            .clicked()
-        {
-            cmds.push(Command::ExportReassignment(None));
-        }
+        ui.checkbox(&mut f.moves_only, MOVES_ONLY)
+            .on_hover_text("Only the users whose recommended plan differs from today's");
     });
-}
-
-/// A fixed-width table cell.
-fn cell(
-    ui: &mut Ui,
-    width_pt: f32,
-    right: bool,
-    add: impl FnOnce(&mut Ui) -> Response,
-) -> Response {
-    let layout = if right {
-        Layout::right_to_left(Align::Center)
-    } else {
-        Layout::left_to_right(Align::Center)
-    };
-    ui.allocate_ui_with_layout(egui::vec2(width_pt, ROW_HEIGHT_PT), layout, |ui| {
-        ui.set_min_width(width_pt);
-        ui.set_max_width(width_pt);
-        add(ui)
-    })
-    .inner
-}
-
-fn text_cell(ui: &mut Ui, width_pt: f32, right: bool, text: &str) -> Response {
-    cell(ui, width_pt, right, |ui| {
-        ui.add(egui::Label::new(text).truncate())
-    })
-}
-
-fn is_figure(c: Column) -> bool {
-    matches!(
-        c,
-        Column::Days | Column::CurrentCost | Column::RecommendedCost | Column::Saving
-    )
+    ui.horizontal(|ui| {
+        let shown = state.visible().len();
+        let all = plan.users.len();
+        ui.label(format!("{} of {} users", fmt::count(shown as u64), fmt::count(all as u64)));
+        ui.add_enabled_ui(!stale, |ui| {
+            ui.menu_button(format!("{EXPORT}…"), |ui| {
+                let shown_label = format!("The {} rows shown…", fmt::count(shown as u64));
+                if ui
+                    .button(shown_label)
+                    .on_hover_text("The users the table lists, in its order")
+                    .clicked()
+                {
+                    cmds.push(Command::ExportReassignment {
+                        path: None,
+                        rows: ExportRows::Shown,
+                    });
+                }
+                if ui
+                    .button(format!("All {} rows…", fmt::count(all as u64)))
+                    .on_hover_text("Every user, largest saving first, whatever the filters")
+                    .clicked()
+                {
+                    cmds.push(Command::ExportReassignment {
+                        path: None,
+                        rows: ExportRows::All,
+                    });
+                }
+            })
+            .response
+            .on_hover_text(
+                "Current plan, recommended plan, department, cost centre, forecast days, costs and saving per user, as CSV",
+            )
+            .on_disabled_hover_text("Wait for the plan of the current inputs.");
+        });
+    });
 }
 
 fn user_table_ui(ui: &mut Ui, plan: &PlanData, state: &mut PlanUi) {
-    ui.horizontal(|ui| {
-        for (c, w) in Column::ALL.into_iter().zip(WIDTHS_PT) {
-            let arrow = match (state.sort == c, state.ascending) {
-                (false, _) => "",
-                (true, true) => " asc",
-                (true, false) => " desc",
-            };
-            let text = format!("{}{arrow}", c.label());
-            let clicked = cell(ui, w, is_figure(c), |ui| {
-                ui.add(egui::Button::new(RichText::new(text).strong()).frame(false))
-                    .on_hover_text("Sort by this column; click again to reverse")
-            })
-            .clicked();
-            if clicked {
-                state.sort_by(c);
-            }
-        }
-    });
-    ui.separator();
+    let header = Column::ALL.map(Column::label);
+    let look = Look {
+        sort: Column::ALL
+            .iter()
+            .position(|c| *c == state.sort)
+            .map(|i| (i, state.ascending)),
+        sortable: true,
+        max_rows: 18,
+        ..Look::new("crossover_users", &header, &HOVERS)
+    };
     let rows = state.visible();
-    egui::ScrollArea::vertical()
-        .id_salt("crossover_users")
-        .auto_shrink([false, false])
-        .show_rows(ui, ROW_HEIGHT_PT, rows.len(), |ui, range| {
-            for &i in rows.get(range).unwrap_or_default() {
-                let Some(row) = plan.users.get(i) else {
-                    continue;
-                };
-                ui.horizontal(|ui| row_ui(ui, row, &plan.currency));
+    let currency = &plan.currency;
+    let clicked = grid_ui(
+        ui,
+        &look,
+        rows.len(),
+        |i| rows.get(i).copied().unwrap_or(usize::MAX),
+        |r, c| {
+            let Some(row) = plan.users.get(r) else {
+                return Cell::text("");
+            };
+            let [cur, rec, save] = &row.cost_texts;
+            match Column::ALL.get(c) {
+                Some(Column::User) => Cell::text(row.user.as_str()),
+                Some(Column::Department) => Cell::text(row.department.as_str()),
+                Some(Column::Current) => Cell::text(row.current_plan.as_str()),
+                Some(Column::Recommended) => Cell::text(row.recommended_plan.as_str()),
+                Some(Column::Days) => {
+                    let mut cell =
+                        Cell::text(row.days_text.as_str()).hover(row.days_hover.as_str());
+                    cell.right = false;
+                    cell
+                }
+                Some(Column::CurrentCost) => {
+                    Cell::text(cur.as_str()).hover(row.cost_hovers[0].as_str())
+                }
+                Some(Column::RecommendedCost) => {
+                    Cell::text(rec.as_str()).hover(row.cost_hovers[1].as_str())
+                }
+                Some(Column::Saving) | None => Cell::text(save.as_str())
+                    .hover(format!("{cur} − {rec} = {save} {currency} a year")),
             }
-        });
-}
-
-fn row_ui(ui: &mut Ui, row: &UserRow, currency: &str) {
-    let [w_user, w_dept, w_cur, w_rec, w_days, w_cc, w_rc, w_save] = WIDTHS_PT;
-    text_cell(ui, w_user, false, &row.user);
-    text_cell(ui, w_dept, false, &row.department);
-    text_cell(ui, w_cur, false, &row.current_plan);
-    text_cell(ui, w_rec, false, &row.recommended_plan);
-    text_cell(ui, w_days, false, &row.days_text).on_hover_ui(|ui| {
-        ui.label(&row.days_hover);
-    });
-    let [cur, rec, save] = &row.cost_texts;
-    text_cell(ui, w_cc, true, cur).on_hover_ui(|ui| {
-        ui.label(&row.cost_hovers[0]);
-    });
-    text_cell(ui, w_rc, true, rec).on_hover_ui(|ui| {
-        ui.label(&row.cost_hovers[1]);
-    });
-    text_cell(ui, w_save, true, save).on_hover_ui(|ui| {
-        ui.label(format!("{cur} − {rec} = {save} {currency} a year"));
-    });
+        },
+    );
+    let empty = rows.is_empty();
+    if let Some(c) = clicked.header.and_then(|i| Column::ALL.get(i)) {
+        state.sort_by(*c);
+    }
+    if empty {
+        ui.weak(RichText::new("No user matches the filters."));
+    }
 }

@@ -1,7 +1,8 @@
 //! The Data view: each loaded source with what its import did (lines read,
-//! used, skipped by reason, counts), every problem `file:line: message` in a
-//! filterable table, and the features no product maps, each with a product
-//! picker and a Map button that adds it to that product's patterns.
+//! used, skipped by reason, counts) and a Remove button, "Add files…" to
+//! import more on top, every problem `file:line: message` in a filterable
+//! table, and the features no product maps, each with a product picker and
+//! a Map button that adds it to that product's patterns.
 
 use std::collections::BTreeMap;
 
@@ -11,35 +12,46 @@ use crate::gui::command::{Command, Commands};
 use crate::gui::fmt;
 use crate::gui::model::charges::Charges;
 use crate::gui::model::data::DataSummary;
-use crate::gui::workspace::Origin;
-use crate::ingest::Report;
+use crate::gui::views::table::{Cell, Look, grid_ui};
+use crate::gui::words;
+use crate::gui::workspace::Workspace;
 use crate::scenario::Product;
+
+/// The button that adds data files to what is loaded.
+pub const ADD_FILES: &str = "Add files…";
 
 /// Row height of the problem table, points.
 const ROW_HEIGHT_PT: f32 = 18.0;
 
-/// Draws the Data view.
+/// Draws the Data view of the workspace `ws`.
 pub fn data_ui(
     ui: &mut Ui,
-    reports: &[Report],
-    origin: &Origin,
+    ws: &Workspace,
     summary: &DataSummary,
     charges: Option<&Charges>,
     products: Option<&BTreeMap<String, Product>>,
     cmds: &mut Commands,
 ) {
     ui.heading("Loaded sources");
-    let from = match origin {
-        Origin::Sample => "the bundled sample data".to_owned(),
-        Origin::Files(files) => format!("{} file(s)", files.len()),
-    };
-    ui.label(format!(
-        "{} sessions, {} users, {} features from {from}.",
-        fmt::count(summary.sessions),
-        fmt::count(summary.users),
-        fmt::count(summary.features)
-    ));
-    sources_ui(ui, reports);
+    ui.horizontal_wrapped(|ui| {
+        ui.label(format!(
+            "{} sessions, {} users, {} features from {} source(s).",
+            fmt::count(summary.sessions),
+            fmt::count(summary.users),
+            fmt::count(summary.features),
+            ws.sources.len()
+        ));
+        if ui
+            .button(ADD_FILES)
+            .on_hover_text(
+                "Import more files on top of what is loaded (a log of another server or period, a directory, assignments)",
+            )
+            .clicked()
+        {
+            cmds.push(Command::AddFilesDialog);
+        }
+    });
+    sources_ui(ui, ws, cmds);
 
     ui.add_space(8.0);
     unmapped_ui(ui, charges, products, cmds);
@@ -48,42 +60,103 @@ pub fn data_ui(
     problems_ui(ui, summary, cmds);
 }
 
-fn sources_ui(ui: &mut Ui, reports: &[Report]) {
-    egui::Grid::new("sources")
-        .striped(true)
-        .num_columns(6)
-        .show(ui, |ui| {
-            for h in ["File", "Kind", "Lines read", "Used", "Skipped", "Counts"] {
-                ui.label(RichText::new(h).strong());
-            }
-            ui.end_row();
-            for r in reports {
-                let file = ui.label(&r.file);
-                if r.fatal {
-                    file.on_hover_text("could not be read at all");
+/// One row per file read, a Remove button on the first row of each
+/// source (the sample's three files go together).
+fn sources_ui(ui: &mut Ui, ws: &Workspace, cmds: &mut Commands) {
+    if ws.reports.is_empty() {
+        ui.weak("No data loaded: open files (File › Open files…) or load the sample.");
+        return;
+    }
+    let look = Look::new(
+        "sources",
+        &[
+            "File",
+            "Kind",
+            "Lines read",
+            "Used",
+            "Skipped",
+            "Counts",
+            "",
+        ],
+        &[
+            "The file read (the sample's files are built in)",
+            "What the file holds, detected from its content",
+            "Lines read from the file",
+            "Lines that became data",
+            "Lines left out, each with its reason (hover the figure)",
+            "What the file brought",
+            "Remove a source: the others are read again without it",
+        ],
+    );
+    let first_of_source: Vec<bool> = ws
+        .report_sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| i == 0 || ws.report_sources.get(i - 1) != Some(s))
+        .collect();
+    let remove_texts: Vec<String> = ws
+        .report_sources
+        .iter()
+        .map(|&s| match ws.sources.get(s) {
+            Some(crate::gui::workspace::Source::Sample) => "Remove the sample".to_owned(),
+            _ => "Remove".to_owned(),
+        })
+        .collect();
+    let clicked = grid_ui(
+        ui,
+        &look,
+        ws.reports.len(),
+        |i| i,
+        |r, c| {
+            let Some(rep) = ws.reports.get(r) else {
+                return Cell::text("");
+            };
+            match c {
+                0 => {
+                    let cell = Cell::text(rep.file.as_str());
+                    if rep.fatal {
+                        cell.hover("could not be read at all")
+                    } else {
+                        cell
+                    }
                 }
-                ui.label(r.kind.map_or("?", |k| k.as_str()));
-                ui.label(fmt::count(r.lines_read));
-                ui.label(fmt::count(r.lines_used));
-                let skipped = ui.label(fmt::count(r.lines_skipped()));
-                if !r.skipped.is_empty() {
-                    let why: Vec<String> = r
-                        .skipped
+                1 => Cell::text(words::source_kind(rep.kind)),
+                2 => Cell::text(fmt::count(rep.lines_read)),
+                3 => Cell::text(fmt::count(rep.lines_used)),
+                4 => {
+                    let cell = Cell::text(fmt::count(rep.lines_skipped()));
+                    if rep.skipped.is_empty() {
+                        cell
+                    } else {
+                        let why: Vec<String> = rep
+                            .skipped
+                            .iter()
+                            .map(|(reason, n)| format!("{}: {reason}", fmt::count(*n)))
+                            .collect();
+                        cell.hover(format!("Skipped lines by reason:\n{}", why.join("\n")))
+                    }
+                }
+                5 => {
+                    let counts: Vec<String> = rep
+                        .counts
                         .iter()
-                        .map(|(reason, n)| format!("{}: {reason}", fmt::count(*n)))
+                        .map(|(what, n)| format!("{what} {}", fmt::count(*n)))
                         .collect();
-                    skipped.on_hover_text(format!("Skipped lines by reason:\n{}", why.join("\n")));
+                    let mut cell = Cell::text(counts.join(", "));
+                    cell.right = false;
+                    cell
                 }
-                let counts: Vec<String> = r
-                    .counts
-                    .iter()
-                    .map(|(what, n)| format!("{what} {}", fmt::count(*n)))
-                    .collect();
-                ui.label(counts.join(", "));
-                ui.end_row();
+                _ if first_of_source.get(r).copied().unwrap_or(false) => {
+                    Cell::button(remove_texts.get(r).map_or("Remove", String::as_str))
+                }
+                _ => Cell::text(""),
             }
-        });
-    for r in reports.iter().filter(|r| !r.skipped.is_empty()) {
+        },
+    );
+    if let Some(source) = clicked.button.and_then(|r| ws.report_sources.get(r)) {
+        cmds.push(Command::RemoveSource(*source));
+    }
+    for r in ws.reports.iter().filter(|r| !r.skipped.is_empty()) {
         ui.collapsing(format!("Skipped lines of {}", r.file), |ui| {
             for (reason, n) in &r.skipped {
                 ui.label(format!("{}  {reason}", fmt::count(*n)));

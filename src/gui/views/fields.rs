@@ -37,6 +37,9 @@ impl<'a> Form<'a> {
         for message in self.check.at(path) {
             ui.label(RichText::new(message.clone()).color(error_color(ui)));
         }
+        for message in self.check.warnings_at(path) {
+            ui.label(RichText::new(format!("Check: {message}")).color(ui.visuals().warn_fg_color));
+        }
     }
 
     fn row(

@@ -17,16 +17,28 @@ pub fn menu_bar_ui(ui: &mut Ui, prefs: &Prefs, cmds: &mut Commands) {
         ui.menu_button("File", |ui| {
             if ui
                 .add(egui::Button::new("Open files…").shortcut_text(ui.format_shortcut(&OPEN)))
+                .on_hover_text("Open data files: you then choose to add them to the data loaded or replace it")
                 .clicked()
             {
                 cmds.push(Command::OpenFilesDialog);
+            }
+            if ui
+                .button("Add files…")
+                .on_hover_text("Add data files to the data loaded")
+                .clicked()
+            {
+                cmds.push(Command::AddFilesDialog);
             }
             ui.menu_button("Open recent", |ui| {
                 recent_ui(ui, &prefs.recent_files, cmds, |p| {
                     Command::ImportFiles(vec![p])
                 });
             });
-            if ui.button("Load sample data").clicked() {
+            if ui
+                .button(LOAD_SAMPLE)
+                .on_hover_text("The bundled demo: its data and its scenario")
+                .clicked()
+            {
                 cmds.push(Command::LoadSample);
             }
             ui.separator();
@@ -58,7 +70,7 @@ pub fn menu_bar_ui(ui: &mut Ui, prefs: &Prefs, cmds: &mut Commands) {
                 cmds.push(Command::ClearRecent);
             }
             if ui.button("Quit").clicked() {
-                ui.send_viewport_cmd(egui::ViewportCommand::Close);
+                cmds.push(Command::Quit);
             }
         });
         ui.menu_button("View", |ui| {
@@ -83,6 +95,9 @@ pub fn menu_bar_ui(ui: &mut Ui, prefs: &Prefs, cmds: &mut Commands) {
         });
     });
 }
+
+/// The File menu's item that loads the bundled sample.
+pub const LOAD_SAMPLE: &str = "Load the sample (data and scenario)";
 
 /// The File menu's switch from file dialogs to the path prompt.
 pub const TYPE_PATHS: &str = "Type paths instead of file dialogs";

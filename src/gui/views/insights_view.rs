@@ -1,14 +1,17 @@
 //! The Insights view: monitoring over the history (SPEC §6), one sub-tab
 //! per analysis — burn, budgets, day-boundary, idle what-if, shadow bill,
-//! double-dip and the vendor audit — each with a chart and/or a table,
-//! drawn from [`Insights`] built by the Audit job.
+//! double-dip and the vendor audit. Each tab opens with the sentence of
+//! what it found (its period, whose clock, and why a result is zero), then
+//! its chart and its sortable tables, drawn from [`Insights`] built by the
+//! Audit job.
 
 use egui::{RichText, Ui};
 
 use crate::gui::charts::{self, bars_ui};
 use crate::gui::command::{Command, Commands};
-use crate::gui::model::BarItem;
 use crate::gui::model::insights::Insights;
+use crate::gui::model::table::TableSorts;
+use crate::gui::model::{BarItem, Table};
 use crate::gui::prefs::InsightsTab;
 use crate::gui::views::freshness::{FROM_BEFORE, Freshness, Words, freshness_ui};
 use crate::gui::views::table::table_ui;
@@ -20,12 +23,14 @@ const WORDS: Words = Words {
 };
 
 /// Draws the Insights view on sub-tab `tab`; `fresh` says whether an
-/// Audit job failed, runs, or the inputs changed since `data` was computed.
+/// Audit job failed, runs, or the inputs changed since `data` was
+/// computed; `sorts` is how the user sorted its tables.
 pub fn insights_ui(
     ui: &mut Ui,
     data: Option<&Insights>,
     fresh: &Freshness<'_>,
     tab: InsightsTab,
+    sorts: &TableSorts,
     cmds: &mut Commands,
 ) {
     ui.heading("Insights");
@@ -44,59 +49,25 @@ pub fn insights_ui(
         }
         return;
     };
+    let f = &d.findings;
+    let finding = match tab {
+        InsightsTab::Burn => &f.burn,
+        InsightsTab::Budgets => &f.budgets,
+        InsightsTab::DayBoundary => &f.boundary,
+        InsightsTab::Idle => &f.idle,
+        InsightsTab::Shadow => &f.shadow,
+        InsightsTab::DoubleDip => &f.double_dip,
+        InsightsTab::Vendor => &f.vendor,
+    };
+    ui.add(egui::Label::new(RichText::new(finding).strong().size(15.0)).wrap());
+    ui.weak(&f.period);
     ui.weak(&d.basis);
+    ui.add_space(4.0);
+    let mut tables = Tables { sorts, cmds };
     match tab {
         InsightsTab::Burn => burn_ui(ui, d),
-        InsightsTab::Budgets => {
-            ui.heading("Budgets per department");
-            let consumed: Vec<BarItem> = d.budget_bars.iter().map(|(c, _)| c.clone()).collect();
-            let alloc: Vec<BarItem> = d
-                .budget_bars
-                .iter()
-                .map(|(c, a)| {
-                    a.clone().unwrap_or_else(|| BarItem {
-                        label: c.label.clone(),
-                        value: 0.0,
-                        hover: format!("{}: no allocation", c.label),
-                    })
-                })
-                .collect();
-            bars_ui(
-                ui,
-                "budget_bars",
-                &[("Consumed", &consumed), ("Allocation", &alloc)],
-                "tokens this budget year",
-            );
-            table_ui(
-                ui,
-                "budgets",
-                &d.budgets,
-                "No budgets: the scenario allocates none and no department was charged.",
-            );
-        }
-        InsightsTab::DayBoundary => {
-            ui.heading("Charges caused only by crossing midnight");
-            ui.label(&d.boundary_summary);
-            table_ui(ui, "boundary", &d.boundary, "No such charge.");
-            ui.columns(2, |cols| {
-                cols[0].strong("Per user");
-                table_ui(&mut cols[0], "boundary_users", &d.boundary_users, "None.");
-                cols[1].strong("Per office");
-                table_ui(
-                    &mut cols[1],
-                    "boundary_offices",
-                    &d.boundary_offices,
-                    "None.",
-                );
-            });
-            ui.strong("What if the server kept another time zone");
-            table_ui(
-                ui,
-                "boundary_zones",
-                &d.boundary_zones,
-                "No other zone tried (the server is on UTC).",
-            );
-        }
+        InsightsTab::Budgets => budgets_ui(ui, d, &mut tables),
+        InsightsTab::DayBoundary => boundary_ui(ui, d, &mut tables),
         InsightsTab::Idle => {
             ui.heading("Idle what-if: tokens saved by harvest policies");
             bars_ui(
@@ -105,33 +76,94 @@ pub fn insights_ui(
                 &[("Tokens saved", &d.idle_bars)],
                 "tokens saved",
             );
-            table_ui(ui, "idle", &d.idle, "No policy replayed.");
+            tables.ui(ui, "idle", &d.idle, "No policy replayed.");
             ui.strong("Per user");
-            table_ui(ui, "idle_users", &d.idle_users, "No user's tokens change.");
+            tables.ui(ui, "idle_users", &d.idle_users, "No user's tokens change.");
         }
         InsightsTab::Shadow => {
             ui.heading("Shadow bill: the same history under every rule");
             bars_ui(ui, "shadow_bars", &[("Tokens", &d.shadow_bars)], "tokens");
-            table_ui(ui, "shadow", &d.shadow, "No rule could be applied.");
+            tables.ui(ui, "shadow", &d.shadow, "No rule could be applied.");
         }
         InsightsTab::DoubleDip => {
             ui.heading("Double-dip: tokens paid on top of a covering subscription");
             ui.label(&d.dip_summary);
-            table_ui(ui, "dips", &d.dips, "No double-dip charge.");
+            tables.ui(ui, "dips", &d.dips, "No double-dip charge.");
         }
         InsightsTab::Vendor => {
             ui.heading("Vendor audit: Token Flex export against the replay");
-            match &d.vendor_summary {
-                None => {
-                    ui.label("No Token Flex export is loaded: open one (File, Open files…) to compare the vendor's charges with the replay.");
-                }
-                Some(s) => {
-                    ui.label(s);
-                    table_ui(ui, "vendor", &d.vendor, "Every charge agrees.");
-                }
+            if d.vendor_summary.is_some() {
+                tables.ui(ui, "vendor", &d.vendor, "Every charge agrees.");
             }
         }
     }
+}
+
+/// The sortable tables of the view: each click becomes a command.
+struct Tables<'a> {
+    sorts: &'a TableSorts,
+    cmds: &'a mut Commands,
+}
+
+impl Tables<'_> {
+    fn ui(&mut self, ui: &mut Ui, id: &'static str, table: &Table, empty: &str) {
+        if let Some(column) = table_ui(ui, id, table, Some(self.sorts), empty) {
+            self.cmds.push(Command::SortTable {
+                table: id.to_owned(),
+                column,
+            });
+        }
+    }
+}
+
+fn budgets_ui(ui: &mut Ui, d: &Insights, tables: &mut Tables<'_>) {
+    ui.heading("Budgets per department");
+    let consumed: Vec<BarItem> = d.budget_bars.iter().map(|(c, _)| c.clone()).collect();
+    let alloc: Vec<BarItem> = d
+        .budget_bars
+        .iter()
+        .map(|(c, a)| {
+            a.clone().unwrap_or_else(|| BarItem {
+                label: c.label.clone(),
+                value: 0.0,
+                hover: format!("{}: no allocation", c.label),
+            })
+        })
+        .collect();
+    bars_ui(
+        ui,
+        "budget_bars",
+        &[("Consumed", &consumed), ("Allocation", &alloc)],
+        "tokens this budget year",
+    );
+    tables.ui(
+        ui,
+        "budgets",
+        &d.budgets,
+        "No budgets: the scenario allocates none and no department was charged.",
+    );
+}
+
+fn boundary_ui(ui: &mut Ui, d: &Insights, tables: &mut Tables<'_>) {
+    ui.heading("Charges caused only by crossing midnight");
+    ui.label(&d.boundary_summary);
+    tables.ui(ui, "boundary", &d.boundary, "No such charge.");
+    ui.columns(2, |cols| {
+        let [left, right] = cols else {
+            return;
+        };
+        left.strong("Per user");
+        tables.ui(left, "boundary_users", &d.boundary_users, "None.");
+        right.strong("Per office");
+        tables.ui(right, "boundary_offices", &d.boundary_offices, "None.");
+    });
+    ui.strong("What if the server kept another time zone");
+    tables.ui(
+        ui,
+        "boundary_zones",
+        &d.boundary_zones,
+        "No other zone tried (the server is on UTC).",
+    );
 }
 
 fn burn_ui(ui: &mut Ui, d: &Insights) {

@@ -18,6 +18,7 @@ pub mod insights_view;
 pub mod mix_view;
 pub mod pool_view;
 pub mod prompt_view;
+pub mod question_view;
 pub mod scenario_view;
 pub mod table;
 
@@ -29,3 +30,18 @@ pub use insights_view::insights_ui;
 pub use mix_view::mix_ui;
 pub use pool_view::pool_ui;
 pub use scenario_view::scenario_ui;
+
+/// A warning across the top of a view, in the warning colour: something
+/// every figure below depends on (the forecast stands on a short history).
+pub fn banner_ui(ui: &mut egui::Ui, text: &str) {
+    let warn = ui.visuals().warn_fg_color;
+    egui::Frame::new()
+        .fill(warn.gamma_multiply(0.12))
+        .stroke(egui::Stroke::new(1.0, warn))
+        .inner_margin(6.0)
+        .corner_radius(4.0)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.add(egui::Label::new(egui::RichText::new(text).color(warn).strong()).wrap());
+        });
+}

@@ -1,15 +1,18 @@
-//! The Pool view: how many tokens to buy, of which kind — the plan
-//! comparison, the simulated demand fan, the exact ledger of the
-//! recommended plan with its expiries, and the denial curve of every
-//! `Concurrent` pool. Everything is drawn from [`PoolData`], built by the
+//! The Pool view: how many tokens to buy, of which kind — the headline in
+//! plain words, the plan comparison (a hover on every column, every cost a
+//! present value over the term), the simulated demand fan, the exact ledger
+//! of the recommended plan with its expiries, and the denial curve of every
+//! concurrent pool. Everything is drawn from [`PoolData`], built by the
 //! Size job.
 
 use egui::{RichText, Ui};
 
 use crate::gui::charts::{self, bars_ui};
+use crate::gui::command::{Command, Commands};
 use crate::gui::fmt;
-use crate::gui::model::Table;
 use crate::gui::model::pool::PoolData;
+use crate::gui::model::table::TableSorts;
+use crate::gui::views::banner_ui;
 use crate::gui::views::freshness::{FROM_BEFORE, Freshness, Words, freshness_ui};
 use crate::gui::views::table::table_ui;
 
@@ -23,8 +26,15 @@ const WORDS: Words = Words {
 };
 
 /// Draws the Pool view; `fresh` says whether a Size job failed, runs, or
-/// the inputs changed since `data` was computed.
-pub fn pool_ui(ui: &mut Ui, data: Option<&PoolData>, fresh: &Freshness<'_>) {
+/// the inputs changed since `data` was computed; `sorts` is how the user
+/// sorted its tables.
+pub fn pool_ui(
+    ui: &mut Ui,
+    data: Option<&PoolData>,
+    fresh: &Freshness<'_>,
+    sorts: &TableSorts,
+    cmds: &mut Commands,
+) {
     ui.heading("Token pool sizing");
     freshness_ui(ui, fresh, data.is_some(), &WORDS);
     let Some(d) = data else {
@@ -33,17 +43,30 @@ pub fn pool_ui(ui: &mut Ui, data: Option<&PoolData>, fresh: &Freshness<'_>) {
         }
         return;
     };
-    ui.label(RichText::new(&d.headline).strong());
+    if let Some(w) = &d.short_window {
+        banner_ui(ui, w);
+    }
+    ui.add(egui::Label::new(RichText::new(&d.headline).strong().size(15.0)).wrap());
+    ui.label(&d.overage);
+    ui.label(&d.within_risk);
     ui.weak(&d.basis);
 
+    let mut table = |ui: &mut Ui, id: &'static str, t, empty: &str| {
+        if let Some(column) = table_ui(ui, id, t, Some(sorts), empty) {
+            cmds.push(Command::SortTable {
+                table: id.to_owned(),
+                column,
+            });
+        }
+    };
     ui.add_space(8.0);
     ui.heading(PLANS);
-    plans_table_ui(ui, d);
+    table(ui, "plan_comparison", &d.plans_table, "No plan evaluated.");
     bars_ui(
         ui,
         "plan_costs",
         &[("Expected cost", &d.cost_bars), ("P90 cost", &d.p90_bars)],
-        &format!("present value, {}", d.currency),
+        &format!("present value over the term, {}", d.currency),
     );
 
     ui.add_space(8.0);
@@ -53,11 +76,7 @@ pub fn pool_ui(ui: &mut Ui, data: Option<&PoolData>, fresh: &Freshness<'_>) {
         fmt::count(u64::from(d.report.trials))
     ));
     charts::pool::fan_ui(ui, d);
-    let fan_table = Table {
-        header: vec!["Contract year", "P10 tokens", "P50 tokens", "P90 tokens"],
-        rows: d.fan.rows.iter().map(|r| r.to_vec()).collect(),
-    };
-    table_ui(ui, "fan_table", &fan_table, "No simulated years.");
+    table(ui, "fan_table", &d.fan_table, "No simulated years.");
 
     ui.add_space(8.0);
     ui.heading("Token ledger of the recommended plan");
@@ -66,18 +85,7 @@ pub fn pool_ui(ui: &mut Ui, data: Option<&PoolData>, fresh: &Freshness<'_>) {
         Ok(chart) => {
             charts::pool::ledger_ui(ui, chart);
             ui.label(&chart.totals);
-            let years = Table {
-                header: vec![
-                    "Contract year",
-                    "Demand",
-                    "Consumed",
-                    "Expired",
-                    "Overage",
-                    "Paid",
-                ],
-                rows: chart.years.iter().map(|r| r.to_vec()).collect(),
-            };
-            table_ui(ui, "ledger_years", &years, "No contract years.");
+            table(ui, "ledger_years", &d.ledger_table, "No contract years.");
         }
         Err(e) => {
             ui.label(format!("The ledger could not run: {e}"));
@@ -87,49 +95,9 @@ pub fn pool_ui(ui: &mut Ui, data: Option<&PoolData>, fresh: &Freshness<'_>) {
     ui.add_space(8.0);
     ui.heading("Concurrent pools");
     if d.pools.is_empty() {
-        ui.weak("No product of the scenario is charged under Concurrent: no pool to size.");
+        ui.weak("No product is charged as a concurrent pool: no pool to size.");
     }
     for pool in &d.pools {
         charts::pool::pool_curve_ui(ui, pool);
     }
-}
-
-fn plans_table_ui(ui: &mut Ui, d: &PoolData) {
-    egui::Grid::new("plan_comparison")
-        .striped(true)
-        .num_columns(8)
-        .show(ui, |ui| {
-            for h in [
-                "Plan",
-                "Annual tokens per year",
-                "Contract tokens",
-                "Expected cost",
-                "P10 cost",
-                "P90 cost",
-                "Expected expired",
-                "P(overage)",
-            ] {
-                ui.label(RichText::new(h).strong());
-            }
-            ui.end_row();
-            for p in &d.plans {
-                let label = if p.recommended {
-                    RichText::new(format!("{} (recommended)", p.label)).strong()
-                } else {
-                    RichText::new(&p.label)
-                };
-                ui.label(label);
-                ui.label(&p.annual);
-                ui.label(&p.contract);
-                ui.label(&p.expected_cost).on_hover_text(format!(
-                    "Mean over {} trials of the present value of purchases, overage and refused demand",
-                    fmt::count(u64::from(d.report.trials))
-                ));
-                ui.label(&p.p10_cost);
-                ui.label(&p.p90_cost);
-                ui.label(&p.expected_expired);
-                ui.label(&p.overage_probability);
-                ui.end_row();
-            }
-        });
 }

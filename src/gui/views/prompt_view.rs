@@ -1,5 +1,6 @@
-//! The path prompt as a modal window: a labelled path field, the reason it
-//! was refused, and the action and Cancel buttons. Enter submits, Escape or
+//! The path prompt as a modal window: a labelled path field (several
+//! lines for data files), the reason it was refused, and the action and
+//! Cancel buttons. Enter (Ctrl+Enter for several lines) submits, Escape or
 //! a click outside cancels.
 
 use egui::{RichText, Ui};
@@ -22,16 +23,32 @@ pub fn path_prompt_ui(ui: &Ui, prompt: &mut PathPrompt, cmds: &mut Commands) {
             );
         }
         let mut submit = false;
+        let several = prompt.purpose.is_data();
+        if several {
+            ui.label(
+                "One path per line; a folder stands for every file in it (each file's kind is                  detected). Ctrl+Enter opens.",
+            );
+        }
         ui.horizontal(|ui| {
             let label = ui.label(PATH);
-            let edit = ui
-                .add(egui::TextEdit::singleline(&mut prompt.text).desired_width(440.0))
-                .labelled_by(label.id);
+            let edit = if several {
+                egui::TextEdit::multiline(&mut prompt.text)
+                    .desired_rows(4)
+                    .desired_width(440.0)
+            } else {
+                egui::TextEdit::singleline(&mut prompt.text).desired_width(440.0)
+            };
+            let edit = ui.add(edit).labelled_by(label.id);
             // Typing starts in the field, without a click.
             if std::mem::take(&mut prompt.focus_pending) {
                 edit.request_focus();
             }
-            submit = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            submit = if several {
+                edit.has_focus()
+                    && ui.input(|i| i.modifiers.command && i.key_pressed(egui::Key::Enter))
+            } else {
+                edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))
+            };
         });
         if let Some(error) = &prompt.error {
             ui.label(RichText::new(error).color(ui.visuals().error_fg_color));

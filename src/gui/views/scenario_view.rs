@@ -12,21 +12,12 @@ use rust_decimal::Decimal;
 
 use super::fields::{Form, error_color};
 use crate::gui::command::{Command, Commands};
-use crate::gui::model::charges::rule_name;
 use crate::gui::model::scenario_check::ScenarioCheck;
+use crate::gui::words;
 use crate::scenario::{
-    Contract, Overdraft, Product, Rate, Rule, Scenario, Sizing, Subscription, Tier, TierMode,
-    TokenPrice,
+    Contract, Overdraft, Product, RULE_NAMES, Rate, Rule, Scenario, Sizing, Subscription, Tier,
+    TierMode, TokenPrice,
 };
-
-/// The rule names, in the order the rule menu lists them.
-const RULES: [&str; 5] = [
-    "CalendarDay",
-    "Rolling24h",
-    "Concurrent",
-    "DailyPeak",
-    "Hourly",
-];
 
 /// Shown beside the file name while the scenario has unsaved edits.
 pub const MODIFIED: &str = "Modified, not saved";
@@ -135,7 +126,25 @@ fn problems_ui(ui: &mut Ui, check: &ScenarioCheck) {
             .color(error_color(ui)),
         );
         for p in &check.problems {
-            ui.label(RichText::new(format!("{}: {}", p.field, p.message)).color(error_color(ui)));
+            ui.label(
+                RichText::new(format!("{}: {}", words::field_path(&p.field), p.message))
+                    .color(error_color(ui)),
+            );
+        }
+    }
+    if !check.warnings.is_empty() {
+        ui.label(
+            RichText::new(format!(
+                "{} thing(s) to check (they do not stop the figures):",
+                check.warnings.len()
+            ))
+            .color(ui.visuals().warn_fg_color),
+        );
+        for w in &check.warnings {
+            ui.label(
+                RichText::new(format!("{}: {}", words::field_path(&w.field), w.message))
+                    .color(ui.visuals().warn_fg_color),
+            );
         }
     }
 }
@@ -259,33 +268,21 @@ fn products_ui(ui: &mut Ui, form: &mut Form<'_>, products: &mut BTreeMap<String,
 }
 
 fn rule_ui(ui: &mut Ui, form: &mut Form<'_>, rule: &mut Rule, at: &str) {
-    let mut name = rule_name(rule);
+    let mut name = rule.name();
     egui::ComboBox::new(format!("{at}.rule"), "Charging rule")
-        .selected_text(name)
+        .selected_text(words::rule_kind(name))
         .show_ui(ui, |ui| {
-            for r in RULES {
-                ui.selectable_value(&mut name, r, r);
+            for r in RULE_NAMES {
+                ui.selectable_value(&mut name, r, words::rule_kind(r))
+                    .on_hover_text(words::rule_meaning(r));
             }
-        });
-    if name != rule_name(rule) {
-        *rule = match name {
-            "Rolling24h" => Rule::Rolling24h {
-                grace_minutes: None,
-            },
-            "Concurrent" => Rule::Concurrent {
-                pool: None,
-                linger_minutes: None,
-            },
-            "DailyPeak" => Rule::DailyPeak {
-                time_zone: None,
-                pool: None,
-            },
-            "Hourly" => Rule::Hourly { time_zone: None },
-            _ => Rule::CalendarDay {
-                time_zone: None,
-                grace_minutes: None,
-            },
-        };
+        })
+        .response
+        .on_hover_text(words::rule_meaning(name));
+    if name != rule.name()
+        && let Ok(bare) = Rule::bare(name)
+    {
+        *rule = bare;
         form.changed = true;
     }
     form.errors(ui, &format!("{at}.rule"));
@@ -556,13 +553,11 @@ fn token_price_ui(ui: &mut Ui, form: &mut Form<'_>, price: &mut TokenPrice) {
         TokenPrice::Tiers { mode, tiers } => {
             let before = *mode;
             egui::ComboBox::new("token_price.mode", "Tier mode")
-                .selected_text(match mode {
-                    TierMode::AllUnits => "AllUnits",
-                    TierMode::Incremental => "Incremental",
-                })
+                .selected_text(words::tier_mode(*mode))
                 .show_ui(ui, |ui| {
-                    ui.selectable_value(mode, TierMode::AllUnits, "AllUnits");
-                    ui.selectable_value(mode, TierMode::Incremental, "Incremental");
+                    for m in [TierMode::AllUnits, TierMode::Incremental] {
+                        ui.selectable_value(mode, m, words::tier_mode(m));
+                    }
                 });
             form.changed |= *mode != before;
             form.errors(ui, "token_price.tiers");
@@ -605,25 +600,28 @@ fn token_price_ui(ui: &mut Ui, form: &mut Form<'_>, price: &mut TokenPrice) {
 }
 
 fn overdraft_ui(ui: &mut Ui, form: &mut Form<'_>, overdraft: &mut Overdraft) {
-    let current = match overdraft {
-        Overdraft::None => "None",
-        Overdraft::Unlimited => "Unlimited",
-        Overdraft::Limit(_) => "Limit",
-    };
-    let mut chosen = current;
+    let kinds = [
+        Overdraft::None,
+        Overdraft::Unlimited,
+        Overdraft::Limit(Decimal::ZERO),
+    ];
+    let same_kind =
+        |a: &Overdraft, b: &Overdraft| std::mem::discriminant(a) == std::mem::discriminant(b);
+    let mut chosen = kinds
+        .iter()
+        .position(|k| same_kind(k, overdraft))
+        .unwrap_or(0);
     egui::ComboBox::new("contract.overdraft", "Overdraft")
-        .selected_text(current)
+        .selected_text(words::overdraft(overdraft))
         .show_ui(ui, |ui| {
-            for o in ["None", "Unlimited", "Limit"] {
-                ui.selectable_value(&mut chosen, o, o);
+            for (i, k) in kinds.iter().enumerate() {
+                ui.selectable_value(&mut chosen, i, words::overdraft(k));
             }
         });
-    if chosen != current {
-        *overdraft = match chosen {
-            "None" => Overdraft::None,
-            "Unlimited" => Overdraft::Unlimited,
-            _ => Overdraft::Limit(Decimal::ZERO),
-        };
+    if let Some(k) = kinds.get(chosen)
+        && !same_kind(k, overdraft)
+    {
+        *overdraft = k.clone();
         form.changed = true;
     }
     if let Overdraft::Limit(limit) = overdraft {

@@ -1,0 +1,330 @@
+//! Loading data, in the background: the sources at start (with the
+//! scenario, and the recovery file of an earlier run's unsaved edits),
+//! files added to what is loaded or replacing it, a source removed (the
+//! rest read again), and taking what an import job produced.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::keep;
+use super::{App, ImportOutcome};
+use crate::gui::analysis::start_or_say;
+use crate::gui::command::JobKind;
+use crate::gui::engine;
+use crate::gui::jobs::JobProgress;
+use crate::gui::notify::Level;
+use crate::gui::prefs::Prefs;
+use crate::gui::workspace::{Loaded, Source};
+use crate::ingest::{ImportOptions, Report};
+use crate::progress::Progress;
+use crate::scenario::Scenario;
+
+/// Which scenario a load job brings.
+pub(super) enum ScenarioSource {
+    /// The bundled sample scenario.
+    Sample,
+    /// This file.
+    File(PathBuf),
+    /// The one being edited (kept as it is).
+    Current(Box<Scenario>),
+}
+
+/// Whether opened files join what is loaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportMode {
+    /// Add them to the data loaded.
+    Add,
+    /// Drop the data loaded; these files are all there is.
+    Replace,
+}
+
+impl App {
+    /// Loads `sources` and a scenario together, in the background: at
+    /// start (reading `recovery` too, the file of an earlier run's unsaved
+    /// edits, when given), when going back to the sample, and when a
+    /// source is removed (the others are read again).
+    pub(super) fn start_load(
+        &mut self,
+        ctx: &egui::Context,
+        sources: Vec<Source>,
+        scenario: ScenarioSource,
+        recovery: Option<PathBuf>,
+    ) {
+        let work = move |progress: &JobProgress| {
+            let (loaded, keep) = match scenario {
+                ScenarioSource::File(path) => (
+                    Some(engine::load_scenario(&path).map(|s| (s, Some(path)))),
+                    None,
+                ),
+                ScenarioSource::Sample => {
+                    (Some(engine::sample_scenario().map(|s| (s, None))), None)
+                }
+                ScenarioSource::Current(s) => (None, Some(*s)),
+            };
+            let in_force = keep.as_ref().or(loaded
+                .as_ref()
+                .and_then(|l| l.as_ref().ok())
+                .map(|(s, _)| s));
+            let mut failures = Vec::new();
+            let mut missing_note = None;
+            let usage = in_force.map(|s| {
+                let base = match sources.contains(&Source::Sample) {
+                    true => sample(s),
+                    false => Loaded::default(),
+                };
+                let files: Vec<PathBuf> = sources
+                    .iter()
+                    .filter_map(|s| match s {
+                        Source::File(p) => Some(p.clone()),
+                        Source::Sample => None,
+                    })
+                    .collect();
+                let (loaded, note) = import_into(
+                    base,
+                    &files,
+                    &import_options(Some(s)),
+                    progress,
+                    &mut failures,
+                );
+                missing_note = note;
+                loaded
+            });
+            ImportOutcome {
+                scenario: loaded,
+                usage,
+                new_from: 0,
+                missing_note,
+                failures,
+                recovered: recovery.as_deref().and_then(keep::read_recovery),
+            }
+        };
+        let rev = self.ws.usage_rev;
+        let slot = &mut self.jobs.import;
+        start_or_say(
+            slot,
+            "Loading data",
+            "Cannot start loading",
+            ctx,
+            rev,
+            &mut self.notes,
+            work,
+        );
+    }
+
+    /// Opens data `paths`: when data is loaded, asks whether to add them
+    /// to it or replace it; otherwise imports them.
+    pub(super) fn open_data(&mut self, ctx: &egui::Context, paths: Vec<PathBuf>) {
+        if paths.is_empty() {
+            return;
+        }
+        if self.ws.has_data() {
+            self.keep.ask_add_or_replace(paths);
+        } else {
+            self.start_import(ctx, paths, ImportMode::Add);
+        }
+    }
+
+    /// Imports `paths`, added to what is loaded or replacing it.
+    pub(super) fn start_import(
+        &mut self,
+        ctx: &egui::Context,
+        paths: Vec<PathBuf>,
+        mode: ImportMode,
+    ) {
+        if paths.is_empty() {
+            return;
+        }
+        for p in &paths {
+            Prefs::remember(&mut self.prefs.recent_files, p);
+        }
+        // What is loaded is copied on the worker, not here.
+        let base = (mode == ImportMode::Add).then(|| {
+            (
+                Arc::clone(&self.ws.usage),
+                self.ws.reports.clone(),
+                self.ws.sources.clone(),
+                self.ws.report_sources.clone(),
+            )
+        });
+        let new_from = base.as_ref().map_or(0, |(_, r, _, _)| r.len());
+        let options = import_options(self.ws.scenario.as_ref());
+        let work = move |progress: &JobProgress| {
+            let base = base.map_or_else(Loaded::default, |(usage, reports, sources, of)| Loaded {
+                usage: (*usage).clone(),
+                reports,
+                sources,
+                report_sources: of,
+            });
+            let mut failures = Vec::new();
+            let (loaded, missing_note) =
+                import_into(base, &paths, &options, progress, &mut failures);
+            let any = loaded.reports.len() > new_from;
+            ImportOutcome {
+                scenario: None,
+                // Nothing new imported: the data loaded before stays.
+                usage: any.then_some(loaded),
+                new_from,
+                missing_note,
+                failures,
+                recovered: None,
+            }
+        };
+        // A running import is cancelled by the new one; its files are lost,
+        // so say so rather than drop them silently.
+        if self.jobs.import.is_running() {
+            self.notes.push(
+                Level::Warning,
+                "An import was still running; it was cancelled by the new one.",
+            );
+        }
+        let rev = self.ws.usage_rev;
+        let (label, cannot) = (JobKind::Import.label(), JobKind::Import.cannot_start());
+        start_or_say(
+            &mut self.jobs.import,
+            label,
+            cannot,
+            ctx,
+            rev,
+            &mut self.notes,
+            work,
+        );
+    }
+
+    /// Drops the source at `index` from what is loaded: the others are
+    /// read again.
+    pub(super) fn remove_source(&mut self, ctx: &egui::Context, index: usize) {
+        let Some(source) = self.ws.sources.get(index) else {
+            return;
+        };
+        let Some(scenario) = self.ws.scenario.clone() else {
+            return;
+        };
+        self.notes.push(
+            Level::Info,
+            format!(
+                "{} removed; the data is read again without it.",
+                source.name()
+            ),
+        );
+        let sources = self.ws.sources_without(index);
+        self.start_load(
+            ctx,
+            sources,
+            ScenarioSource::Current(Box::new(scenario)),
+            None,
+        );
+    }
+
+    /// Takes what an import job produced: the scenario loaded with it, the
+    /// files that failed, the new usage and what its reports found, and an
+    /// earlier run's unsaved edits to offer back.
+    pub(super) fn apply_import(&mut self, outcome: ImportOutcome) {
+        match outcome.scenario {
+            Some(Ok((scenario, path))) => {
+                if let Some(p) = &path {
+                    Prefs::remember(&mut self.prefs.recent_scenarios, p);
+                }
+                self.ws.set_scenario(scenario, path);
+                self.forget_auto_baseline();
+            }
+            Some(Err(message)) => self
+                .notes
+                .push(Level::Error, format!("Scenario not loaded: {message}")),
+            None => {}
+        }
+        for failure in outcome.failures {
+            self.notes.push(
+                Level::Error,
+                format!("Not imported (the data loaded before is kept): {failure}"),
+            );
+        }
+        if let Some(loaded) = outcome.usage {
+            let new = loaded.reports.get(outcome.new_from..).unwrap_or_default();
+            for r in new.iter().filter(|r| r.has_errors()) {
+                self.notes.push(Level::Warning, problem_summary(r));
+            }
+            if let Some(note) = outcome.missing_note {
+                self.notes.push(Level::Warning, note);
+            }
+            self.ws.set_usage(loaded);
+        }
+        match outcome.recovered {
+            Some(Ok(recovered)) => self.keep.offer_recovery(recovered),
+            Some(Err(message)) => self.notes.push(
+                Level::Warning,
+                format!("The unsaved edits of the last session could not be read back: {message}"),
+            ),
+            None => {}
+        }
+    }
+}
+
+/// The bundled sample data under `scenario`, as a source.
+fn sample(scenario: &Scenario) -> Loaded {
+    let (usage, reports) = engine::sample_usage(scenario);
+    Loaded {
+        report_sources: vec![0; reports.len()],
+        usage,
+        reports,
+        sources: vec![Source::Sample],
+    }
+}
+
+/// Import options for files read under `scenario`: timestamps without an
+/// offset are in its server zone.
+fn import_options(scenario: Option<&Scenario>) -> ImportOptions {
+    let mut options = ImportOptions::default();
+    if let Some(tz) = scenario.and_then(|s| s.server_tz().ok()) {
+        options.time_zone = tz;
+    }
+    options
+}
+
+/// Imports each of `paths` into `loaded` on its own
+/// ([`engine::import_files`], a file that fails adds nothing): each file
+/// kept becomes a source with its report; the files that fail are listed
+/// in `failures`. Also returns the note on users missing from the
+/// directory.
+fn import_into(
+    mut loaded: Loaded,
+    paths: &[PathBuf],
+    options: &ImportOptions,
+    progress: &dyn Progress,
+    failures: &mut Vec<String>,
+) -> (Loaded, Option<String>) {
+    if paths.is_empty() {
+        return (loaded, None);
+    }
+    let imported = engine::import_files(&mut loaded.usage, paths, options, progress);
+    let note = imported.missing_note();
+    for file in imported.files {
+        match file.outcome {
+            Ok(report) if file.kept => {
+                loaded.report_sources.push(loaded.sources.len());
+                loaded.sources.push(Source::File(file.path));
+                loaded.reports.push(report);
+            }
+            Ok(report) => failures.push(problem_summary(&report)),
+            Err(e) => failures.push(engine::error_chain(&e)),
+        }
+    }
+    (loaded, note)
+}
+
+/// One line about a report's problems: the file, how many, the first one.
+pub(super) fn problem_summary(r: &Report) -> String {
+    let n = r.problems.len() as u64 + r.problems_not_kept;
+    let first = r
+        .problems
+        .first()
+        .map_or_else(String::new, |p| format!("; first: {p}"));
+    if r.fatal {
+        format!("{}: could not be read{first}", r.file)
+    } else {
+        format!(
+            "{}: {n} problem(s), {} line(s) skipped (see the Data view){first}",
+            r.file,
+            r.lines_skipped()
+        )
+    }
+}
