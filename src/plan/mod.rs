@@ -31,7 +31,9 @@ pub use curve::{CostCurve, CurvePoint, cost_curve};
 pub use dip::{DoubleDip, double_dips};
 pub use forecast::{Forecast, PairForecast, forecast};
 pub use input::{Demand, PlanInput, SubscriptionInfo, UserInput};
-pub use optimise::{Method, Pick, Recommendation, optimise, optimise_default};
+pub use optimise::{
+    Method, Pick, Recommendation, Search, optimise, optimise_default, optimise_with,
+};
 pub use price::{Purchase, Schedule};
 pub use report::{Fixed2, RecommendReport, fixed2};
 

@@ -6,6 +6,7 @@ mod ingest;
 mod ledger;
 mod meter;
 mod monitor;
+mod optimise;
 mod plan;
 mod real_logs;
 mod scenario;
