@@ -222,7 +222,7 @@ pub fn optimise_with(
     price: &TokenPrice,
     search: Search,
 ) -> Result<Recommendation, PlanError> {
-    let schedule = Schedule::new(price)?;
+    let schedule = input.schedule(price)?;
     let ctx = Context {
         input,
         limited: input.limits.has_seat_limits(),
