@@ -31,7 +31,9 @@
 //!    (or, under binding limits, flags) plans that would break it.
 //! 2. **Per tier price `p`**, every user takes their first cheapest plan at
 //!    `p`. With one token price and no binding limit this is the exact
-//!    optimum: users are independent.
+//!    optimum up to the rounding of the purchase to whole tokens (or
+//!    packs): users are independent, and rounding adds less than one
+//!    quantum's price. It is proven when the rounding adds nothing.
 //! 3. **Seat limits** ([`seats`]): Lagrangian seat prices. Each limited
 //!    subscription gets a price per seat (a surcharge when its maximum
 //!    binds, a rebate when its minimum does) found by coordinate ascent on
@@ -68,7 +70,8 @@
 //! # What the answer says
 //! [`Recommendation::method`] names the step that produced the plan and
 //! [`Recommendation::proven_optimal`] is true only when something proves
-//! it: one token price with no binding limit, a seat-price bound met
+//! it: one token price with no binding limit and a purchase the rounding
+//! to whole tokens (or packs) adds nothing to, a seat-price bound met
 //! exactly, or an exact search that completed.
 
 mod exact;
@@ -176,8 +179,9 @@ pub struct Recommendation {
     /// How it was found.
     pub method: Method,
     /// True only when the plan is proven the cheapest that meets every
-    /// constraint: one token price and no binding seat limit, a seat-price
-    /// lower bound met exactly, or an exact search that completed.
+    /// constraint: one token price, no binding seat limit and nothing added
+    /// by rounding the purchase up, a seat-price lower bound met exactly, or
+    /// an exact search that completed.
     pub proven_optimal: bool,
     /// The token price the switching threshold was judged at (the tier
     /// price the plan was optimised at); `None` without a threshold.
@@ -336,8 +340,9 @@ impl Context<'_> {
             (st, method, bound, true)
         };
         let mut score = st.score(self.schedule);
-        // With one price for every token no plan's exact cost is below its
-        // cost at that price, so meeting the bound proves the plan.
+        // With one price for every token no plan's exact cost (rounded up
+        // to whole tokens or packs) is below its cost at that price, so
+        // meeting the bound proves the plan.
         let proven = |score: Score| self.linear && Some(score) == bound;
         if !proven(score) && self.worth_searching(&st, p, settled) {
             if local::search(self.input, menu, &mut st, self.schedule) {
@@ -358,10 +363,12 @@ impl Context<'_> {
     /// found at `p`, which is a local optimum at that linear price when
     /// `settled`.
     ///
-    /// With one token price the exact total is the linear one. With tiers, a
-    /// plan whose need reaches a cheaper bracket is left to that bracket's
-    /// own run, and a settled plan inside a linear piece at its own price
-    /// cannot be improved by a move or a swap ([`settled`]).
+    /// With one token price the exact total is the linear one but for the
+    /// rounding of the purchase (less than one quantum's price, left to the
+    /// exact search on small instances). With tiers, a plan whose need
+    /// reaches a cheaper bracket is left to that bracket's own run, and a
+    /// settled plan inside a linear piece at its own price cannot be
+    /// improved by a move or a swap beyond that rounding ([`settled`]).
     fn worth_searching(&self, st: &State, p: Decimal, settled_at_p: bool) -> bool {
         if self.linear {
             return false;
@@ -419,9 +426,10 @@ impl Context<'_> {
 }
 
 /// True when no step of `users` users' moves can lower the exact total of
-/// a plan that no such step improves at price `p`: around the total need
-/// the token cost is linear with slope `p` for further than `users` users'
-/// tokens reach, so a step changes the total exactly as it does at `p`.
+/// a plan that no such step improves at price `p` (but for the rounding of
+/// the purchase to the quantum): around the total need the token cost is
+/// linear with slope `p` for further than `users` users' tokens reach, so
+/// a step changes the total as it does at `p`.
 fn settled(input: &PlanInput, st: &State, schedule: &Schedule, p: Decimal, users: u32) -> bool {
     let Some((lo, hi, slope)) = schedule.linear_piece(st.tokens) else {
         return false;
