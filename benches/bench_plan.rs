@@ -4,7 +4,10 @@
 //!
 //! Times (min over several runs): `PlanInput::new` + `optimise` +
 //! `baselines` (target < 100 ms), and a token-price change re-optimise
-//! (target < 16 ms), with a flat price and with two all-units tiers.
+//! (target < 16 ms), with a flat price and with two all-units tiers — first
+//! without seat limits, then with limits that bind on that answer (the
+//! busiest subscription capped at 60% of its seats, the next at 80%, a
+//! minimum on the least used).
 //!
 //! `bench_plan SESSIONS_CSV SCENARIO` runs the same on real data instead,
 //! e.g. the 10M-session set of `benches/meter_vs_duckdb.sh` with
@@ -16,7 +19,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use tokenplan::meter::{DayCharge, Metered, PairCharges};
-use tokenplan::plan::{PlanInput, baselines, optimise};
+use tokenplan::plan::{PlanInput, Recommendation, baselines, optimise};
 
 use tokenplan::scenario::{
     Constraints, Contract, Forecast, Overdraft, Product, Rate, Rule, Scenario, Sizing,
@@ -264,6 +267,14 @@ fn min_time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration, T)
     }
 }
 
+/// `n`, or `BENCH_RUNS` from the environment when set (a quick look).
+fn runs(n: usize) -> usize {
+    std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(n)
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -308,20 +319,68 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         charges,
         ms(t.elapsed())
     );
-    let (t_fc, c_fc, _) = min_time(40, || tokenplan::plan::forecast(&metered, &sc.forecast));
+    let (t_fc, c_fc, _) = min_time(runs(40), || {
+        tokenplan::plan::forecast(&metered, &sc.forecast)
+    });
     println!(
         "forecast alone: {:.2} ms (cpu {:.1} ms)",
         ms(t_fc),
         ms(c_fc)
     );
-    let (t_in, c_in, _) = min_time(40, || PlanInput::new(&metered, &usage, &sc).map(|_| ()));
+    println!("\n== without seat limits");
+    let free = run(&metered, &usage, &sc)?;
+    let limited = with_limits(&sc, &free);
+    println!(
+        "\n== with seat limits: min {:?}, max {:?}",
+        limited.constraints.min_seats, limited.constraints.max_seats
+    );
+    run(&metered, &usage, &limited)?;
+    Ok(())
+}
+
+/// The scenario with seat limits that bind on its own recommendation: the
+/// subscription with the most seats capped at 60% of them, the next at 80%,
+/// and one with the fewest seats raised to a minimum of 2% of the users.
+fn with_limits(sc: &Scenario, free: &Recommendation) -> Scenario {
+    let mut out = sc.clone();
+    let codes: Vec<&String> = sc.subscriptions.keys().collect();
+    let mut by_seats: Vec<(u32, usize)> = free
+        .seats
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| (n, i))
+        .collect();
+    by_seats.sort_by(|a, b| b.cmp(a));
+    let c = &mut out.constraints;
+    if let Some(&(n, i)) = by_seats.first() {
+        c.max_seats.insert(codes[i].clone(), n * 6 / 10);
+    }
+    if let Some(&(n, i)) = by_seats.get(1) {
+        c.max_seats.insert(codes[i].clone(), n * 8 / 10);
+    }
+    if let Some(&(n, i)) = by_seats.last() {
+        let users = u32::try_from(free.picks.len()).unwrap_or(u32::MAX);
+        c.min_seats
+            .insert(codes[i].clone(), (n + users / 50).min(users));
+    }
+    out
+}
+
+/// Times planning `sc` from scratch and re-optimising at other prices;
+/// returns the recommendation at the scenario's price.
+fn run(
+    metered: &Metered,
+    usage: &Usage,
+    sc: &Scenario,
+) -> Result<Recommendation, Box<dyn std::error::Error>> {
+    let (t_in, c_in, _) = min_time(runs(40), || PlanInput::new(metered, usage, sc).map(|_| ()));
     println!(
         "PlanInput::new alone: {:.2} ms (cpu {:.1} ms)",
         ms(t_in),
         ms(c_in)
     );
-    let (full, c_full, (input, rec)) = min_time(40, || {
-        let input = PlanInput::new(&metered, &usage, &sc).map_err(|e| e.to_string());
+    let (full, c_full, (input, rec)) = min_time(runs(40), || {
+        let input = PlanInput::new(metered, usage, sc).map_err(|e| e.to_string());
         let rec = input.as_ref().ok().map(|i| {
             let r = optimise(i, &i.token_price);
             if let Ok(r) = &r {
@@ -340,8 +399,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         cands as f64 / input.users.len().max(1) as f64
     );
     println!(
-        "tiers: {:?}, total {} (seats {}, tokens {} bought {} at {}), seats {:?}",
+        "scenario price: {} (proven {}), total {} (seats {}, tokens {} bought {} at {}), seats {:?}",
         rec.method,
+        rec.proven_optimal,
         rec.total_cost.round_dp(2),
         rec.subscription_cost.round_dp(2),
         rec.tokens_needed.round_dp(2),
@@ -355,32 +415,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ms(c_full)
     );
 
-    let (t_flat, c_flat, r) = min_time(100, || {
+    let (t_flat, c_flat, r) = min_time(runs(100), || {
         optimise(&input, &TokenPrice::Flat(Decimal::new(250, 2)))
     });
     let r = r?;
     println!(
-        "re-optimise, flat 2.50: {:.2} ms (target < 16; cpu {:.1} ms); total {}, seats {:?}",
+        "re-optimise, flat 2.50: {:.2} ms (target < 16; cpu {:.1} ms); {} (proven {}), total {}, seats {:?}",
         ms(t_flat),
         ms(c_flat),
+        r.method,
+        r.proven_optimal,
         r.total_cost.round_dp(2),
         r.seats
     );
-    let (t_tiers, c_tiers, r) = min_time(100, || optimise(&input, &tiers(320, 290)));
+    let (t_tiers, c_tiers, r) = min_time(runs(100), || optimise(&input, &tiers(320, 290)));
     let r = r?;
     println!(
-        "re-optimise, tiers 3.20/2.90: {:.2} ms (target < 16; cpu {:.1} ms); {:?}, total {}, seats {:?}",
+        "re-optimise, tiers 3.20/2.90: {:.2} ms (target < 16; cpu {:.1} ms); {} (proven {}), total {}, seats {:?}",
         ms(t_tiers),
         ms(c_tiers),
         r.method,
+        r.proven_optimal,
         r.total_cost.round_dp(2),
         r.seats
     );
-    let (t_base, c_base, _) = min_time(100, || baselines(&input, &r.schedule));
+    let (t_base, c_base, _) = min_time(runs(100), || baselines(&input, &r.schedule));
     println!(
         "baselines alone: {:.2} ms (cpu {:.1} ms)",
         ms(t_base),
         ms(c_base)
     );
-    Ok(())
+    Ok(rec)
 }

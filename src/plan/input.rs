@@ -115,12 +115,40 @@ pub struct Limits {
     /// Keep a user's current plan unless a move saves at least this a year
     /// (only when assignments were given).
     pub switching_threshold: Decimal,
+    /// Subscriptions whose maximum can bind, as a bitmask: the maximum is
+    /// below the number of users who could hold a seat (users with a
+    /// product it covers, pinned to it or holding it today; every user when
+    /// it also has a minimum).
+    pub max_binds: u32,
+    /// Subscriptions with a minimum above zero, as a bitmask.
+    pub min_binds: u32,
+    /// Subscriptions with a minimum that users who need none of their
+    /// products may have to fill, as a bitmask: they are on every user's
+    /// candidate plans.
+    pub fillers: u32,
 }
 
 impl Limits {
     /// True when some seat limit can bind.
     pub fn has_seat_limits(&self) -> bool {
-        self.min_seats.iter().any(|&m| m > 0) || self.max_seats.iter().any(|&m| m != u32::MAX)
+        self.binding() != 0
+    }
+
+    /// Subscriptions with a limit that can bind, as a bitmask.
+    pub fn binding(&self) -> u32 {
+        self.max_binds | self.min_binds
+    }
+
+    /// True when plan `b` is no worse than plan `a` for every seat limit
+    /// that can bind: it holds no seat with a binding maximum that `a`
+    /// does not, gives up no seat with a binding minimum that `a` holds,
+    /// and holds exactly `a`'s seats of subscriptions bound both ways.
+    /// Without binding limits every plan is.
+    pub fn no_worse(&self, b: u32, a: u32) -> bool {
+        let both = self.max_binds & self.min_binds;
+        let max_only = self.max_binds & !both;
+        let min_only = self.min_binds & !both;
+        b & max_only & !a == 0 && a & min_only & !b == 0 && (a ^ b) & both == 0
     }
 }
 
@@ -260,7 +288,8 @@ impl PlanInput {
             by_user.entry(user).or_insert_with(|| blank(user)).pinned = Some(mask);
         }
 
-        let limits = resolve_limits(scenario, &subscriptions, &by_user)?;
+        let has_assignments = !usage.assignments.is_empty();
+        let limits = resolve_limits(scenario, &subscriptions, &by_user, has_assignments)?;
 
         // Users share few distinct product sets: candidate plans are found
         // once per set, then costed per user in parallel.
@@ -270,7 +299,7 @@ impl PlanInput {
             u.demand.sort_by_key(|d| d.product);
             let used = used_products(u);
             if let std::collections::hash_map::Entry::Vacant(slot) = memo.entry(used) {
-                slot.insert(candidate_masks(&subscriptions, used)?);
+                slot.insert(candidate_masks(&subscriptions, used, &limits)?);
             }
         }
         users.par_iter_mut().with_min_len(256).for_each(|u| {
@@ -304,7 +333,7 @@ impl PlanInput {
             forecast: fc,
             users,
             limits,
-            has_assignments: !usage.assignments.is_empty(),
+            has_assignments,
             token_price: scenario.token_price.clone(),
             cover_rates,
             warnings,
@@ -461,9 +490,24 @@ struct MaskCandidate {
 /// (ties by [`tie_order`]), minus plans dominated for every token price
 /// (another covers at least as much for less, or for the same with a better
 /// tie-break). Sorted by [`tie_order`] so the first cheapest wins a scan.
-fn candidate_masks(subs: &[SubscriptionInfo], used: u128) -> Result<Vec<MaskCandidate>, PlanError> {
+///
+/// Seat limits that can bind (SPEC §4: they must not cut the search) keep
+/// more: a plan is only dominated by one that is also
+/// [no worse](Limits::no_worse) for those limits, so the cheapest plan of
+/// each (coverage, seats of limited subscriptions) pair survives — two
+/// single seats stay beside the collection whose seats are capped — and
+/// subscriptions with a minimum that may need fillers ([`Limits::fillers`])
+/// are relevant to everyone. Every plan of the user
+/// is then dominated, for every token price and every limit, by a kept
+/// one: the search over kept plans loses nothing. Without binding limits
+/// the list is the unconstrained one.
+fn candidate_masks(
+    subs: &[SubscriptionInfo],
+    used: u128,
+    limits: &Limits,
+) -> Result<Vec<MaskCandidate>, PlanError> {
     let relevant: Vec<usize> = (0..subs.len())
-        .filter(|&i| subs[i].covers & used != 0)
+        .filter(|&i| subs[i].covers & used != 0 || limits.fillers & (1 << i) != 0)
         .collect();
     if relevant.len() > MAX_RELEVANT {
         return Err(PlanError::TooLarge(format!(
@@ -475,8 +519,10 @@ fn candidate_masks(subs: &[SubscriptionInfo], used: u128) -> Result<Vec<MaskCand
     let mut mask = vec![0u32; n];
     let mut price = vec![Decimal::ZERO; n];
     let mut covered = vec![0u128; n];
-    let mut best: HashMap<u128, usize> = HashMap::new();
-    best.insert(0, 0);
+    // Keyed by (coverage, seats of subscriptions whose limits bind).
+    let key_mask = limits.binding();
+    let mut best: HashMap<(u128, u32), usize> = HashMap::new();
+    best.insert((0, 0), 0);
     for s in 1..n {
         let low = s.trailing_zeros() as usize;
         let rest = s & (s - 1);
@@ -484,7 +530,7 @@ fn candidate_masks(subs: &[SubscriptionInfo], used: u128) -> Result<Vec<MaskCand
         mask[s] = mask[rest] | (1 << si);
         price[s] = price[rest] + subs[si].price;
         covered[s] = covered[rest] | (subs[si].covers & used);
-        let slot = best.entry(covered[s]).or_insert(s);
+        let slot = best.entry((covered[s], mask[s] & key_mask)).or_insert(s);
         let cur = *slot;
         if (price[s], mask[s]) != (price[cur], mask[cur])
             && (price[s] < price[cur]
@@ -507,6 +553,7 @@ fn candidate_masks(subs: &[SubscriptionInfo], used: u128) -> Result<Vec<MaskCand
             !winners.iter().any(|b| {
                 b.mask != a.mask
                     && b.covered & a.covered == a.covered
+                    && limits.no_worse(b.mask, a.mask)
                     && (b.price < a.price
                         || (b.price == a.price && tie_order(b.mask, a.mask).is_lt()))
             })
@@ -521,6 +568,7 @@ fn resolve_limits(
     scenario: &Scenario,
     subs: &[SubscriptionInfo],
     users: &BTreeMap<UserId, UserInput>,
+    has_assignments: bool,
 ) -> Result<Limits, PlanError> {
     let c = &scenario.constraints;
     let find = |code: &str, what: &str| {
@@ -566,9 +614,59 @@ fn resolve_limits(
             )));
         }
     }
+    // A limit that cannot bind is left out of the search, so that a
+    // generous maximum costs nothing: a maximum binds only below the number
+    // of users who could hold a seat in some plan the optimiser considers.
+    //
+    // A minimum is met by users who use what the subscription covers when
+    // there are enough of them: a user who needs none of it holds a seat
+    // only to fill the minimum, at its full price, and any user who could
+    // use it takes one for no more (their plan plus the seat), so an optimum
+    // needs no such filler. Only when the minimum outnumbers those users —
+    // or a switching threshold makes one user's move differ from another's —
+    // may everyone fill it.
+    let threshold = has_assignments && c.switching_threshold > Decimal::ZERO;
+    let used: Vec<(Option<u32>, u32, u128)> = users
+        .values()
+        .map(|u| (u.pinned, u.current, used_products(u)))
+        .collect();
+    let mut max_binds = 0u32;
+    let mut min_binds = 0u32;
+    let mut fillers = 0u32;
+    for (i, s) in subs.iter().enumerate() {
+        let bit = 1u32 << i;
+        if min_seats[i] > 0 {
+            min_binds |= bit;
+            let users_of = used
+                .iter()
+                .filter(|(pinned, _, used)| match pinned {
+                    Some(m) => m & bit != 0,
+                    None => s.covers & used != 0,
+                })
+                .count();
+            if threshold || (users_of as u64) < u64::from(min_seats[i]) {
+                fillers |= bit;
+            }
+        }
+        let could_hold = used
+            .iter()
+            .filter(|(pinned, current, used)| match pinned {
+                Some(m) => m & bit != 0,
+                None => {
+                    fillers & bit != 0 || (threshold && current & bit != 0) || s.covers & used != 0
+                }
+            })
+            .count();
+        if (max_seats[i] as usize) < could_hold {
+            max_binds |= bit;
+        }
+    }
     Ok(Limits {
         min_seats,
         max_seats,
         switching_threshold: c.switching_threshold,
+        max_binds,
+        min_binds,
+        fillers,
     })
 }

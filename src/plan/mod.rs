@@ -39,7 +39,9 @@ pub use forecast::{
     forecast_year, short_window_warning,
 };
 pub use input::{Demand, PlanInput, SubscriptionInfo, UserInput};
-pub use optimise::{Method, Pick, Recommendation, optimise, optimise_default};
+pub use optimise::{
+    Method, Pick, Recommendation, Search, optimise, optimise_default, optimise_with,
+};
 pub use pools::{PoolLine, pool_lines};
 pub use price::{Purchase, Schedule};
 pub use reassignment::ListRows;

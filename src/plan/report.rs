@@ -207,10 +207,27 @@ pub struct RecommendReport {
     pub baselines: BaselineLines,
     /// Where the demand comes from.
     pub forecast_window: WindowLine,
-    /// How the plan was found.
+    /// How the plan was found, in plain words (`"per-user exact"`,
+    /// `"exact search"`, `"local search"`, ...).
     pub method: Method,
+    /// True only when the plan is proven the cheapest that meets every
+    /// constraint (see [`Recommendation::proven_optimal`]).
+    pub proven_optimal: bool,
     /// Inputs that were ignored.
     pub warnings: Vec<String>,
+}
+
+/// The input's warnings, and the users seat limits moved against the
+/// switching threshold.
+fn warnings(input: &PlanInput, rec: &Recommendation) -> Vec<String> {
+    let mut out = input.warnings.clone();
+    if rec.forced_moves > 0 {
+        out.push(format!(
+            "{} users move for less than the switching threshold: the seat limits leave no other way",
+            rec.forced_moves
+        ));
+    }
+    out
 }
 
 impl RecommendReport {
@@ -336,7 +353,8 @@ impl RecommendReport {
                 days: input.forecast.window_days,
             },
             method: rec.method,
-            warnings: input.warnings.clone(),
+            proven_optimal: rec.proven_optimal,
+            warnings: warnings(input, rec),
         }
     }
 
