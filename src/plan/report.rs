@@ -125,10 +125,6 @@ pub struct PoolReportLine {
     pub products: Vec<String>,
     /// Highest concurrent draw over the history.
     pub peak: u32,
-    /// Checkouts logged in the history.
-    pub checkouts: u64,
-    /// Denied checkouts added back as demand before sizing (SPEC §5).
-    pub added_back_checkouts: u64,
     /// Smallest size meeting the target denial rate over the history.
     pub size_for_target: u32,
     /// Tokens of pool size to buy: `size_for_target` × (1 + growth), up.
@@ -439,8 +435,6 @@ fn pool_line(p: &PoolLine, cost: Decimal) -> PoolReportLine {
         pool: p.pool.clone(),
         products: p.products.clone(),
         peak: p.peak,
-        checkouts: p.checkouts,
-        added_back_checkouts: p.added_back_checkouts,
         size_for_target: p.size_for_target,
         size: p.size,
         price: p.price.map(Fixed2),
