@@ -966,6 +966,55 @@ fn size_csv(report: &ledger::SizeReport) -> Result<String, Fail> {
     let bytes = w
         .into_inner()
         .map_err(|e| Fail::input(format!("cannot write CSV: {e}")))?;
+    let mut text = String::from_utf8(bytes).map_err(Fail::input)?;
+    if !report.pools.is_empty() {
+        text.push('\n');
+        text.push_str(&size_pools_csv(&report.pools)?);
+    }
+    Ok(text)
+}
+
+/// `size --format csv`'s second table, after a blank line: one row per
+/// `Concurrent` pool, served and added-back demand apart (SPEC §5).
+fn size_pools_csv(pools: &[ledger::PoolSizing]) -> Result<String, Fail> {
+    let fail = |e: csv::Error| Fail::input(format!("cannot write CSV: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "pool",
+        "products",
+        "peak",
+        "demand_peak",
+        "checkouts",
+        "added_back_checkouts",
+        "denials_logged",
+        "entitlement_records",
+        "chained_denials",
+        "served_denials",
+        "target_denial_rate",
+        "size_for_target",
+    ])
+    .map_err(fail)?;
+    for p in pools {
+        let d = &p.denied_demand;
+        w.write_record([
+            p.pool.clone(),
+            p.products.join(" "),
+            p.peak.to_string(),
+            p.demand_peak.to_string(),
+            p.checkouts.to_string(),
+            p.added_back_checkouts.to_string(),
+            d.logged.to_string(),
+            d.entitlement_records.to_string(),
+            d.chained.to_string(),
+            d.served.to_string(),
+            p.target_denial_rate.to_string(),
+            p.size_for_target.to_string(),
+        ])
+        .map_err(fail)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Fail::input(format!("cannot write CSV: {e}")))?;
     String::from_utf8(bytes).map_err(Fail::input)
 }
 
@@ -1053,9 +1102,24 @@ fn size_table(report: &ledger::SizeReport, scenario: &Scenario) -> String {
     for p in &report.pools {
         let _ = writeln!(
             s,
-            "Pool {}: peak {} tokens; size for the target denial rate: {}",
-            p.pool, p.peak, p.size_for_target
+            "Pool {}: peak {} tokens over {} checkouts; size for the target denial rate: {}",
+            p.pool, p.peak, p.checkouts, p.size_for_target
         );
+        let d = &p.denied_demand;
+        if d.logged > 0 {
+            let _ = writeln!(
+                s,
+                "  denied demand: {} denials logged, {} added back as checkouts (peak {} with them); \
+                 not added back: entitlement records {}, retries of an earlier denial {}, \
+                 served within 15 minutes {}",
+                d.logged,
+                p.added_back_checkouts,
+                p.demand_peak,
+                d.entitlement_records,
+                d.chained,
+                d.served
+            );
+        }
     }
     s
 }

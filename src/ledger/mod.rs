@@ -12,7 +12,8 @@
 //!   date's rates; `DailyPeak` pools by their daily peaks).
 //! - [`pools`]: sizing `Concurrent` pools, [`size_pools`] →
 //!   [`PoolSizing`] (denials per pool size, the size meeting a target
-//!   denial rate), the `pools` of [`SizeReport`].
+//!   denial rate, logged denials added back as demand first), the `pools`
+//!   of [`SizeReport`].
 //! - [`rng`]: the seeded per-trial generator that keeps sizing reproducible.
 //! - [`fan`]: the sizing's simulated terms for a person to check:
 //!   [`demand_fan`] (P10/P50/P90 demand per contract year) and
@@ -30,7 +31,7 @@ pub use fan::{DemandFan, MedianLedgerError, demand_fan, median_ledger};
 pub use lots::{
     LedgerError, Lot, LotKind, PurchasePlan, Term, present_value, round_up_tokens, tokens_cost,
 };
-pub use pools::{PoolDenials, PoolSizing, size_pools};
+pub use pools::{DeniedDemand, PoolDay, PoolDenials, PoolSizing, size_pools};
 pub use sizing::{
     DemandHistory, Grid, PlanResult, SearchMethod, SearchSummary, SideBySide, SizeReport,
     SizingError, SizingOptions, size, token_demand,

@@ -31,6 +31,7 @@ pub mod calendar_day;
 pub mod catalog;
 pub mod concurrent;
 pub mod daily_peak;
+pub mod denials;
 pub mod hourly;
 pub mod rates;
 pub mod rolling24h;
@@ -49,6 +50,7 @@ use crate::usage::{Session, Usage, UserId};
 pub use catalog::{Ambiguity, Catalog};
 pub use concurrent::{PoolReplay, PoolSession, PoolTimeline, replay_pool};
 pub use daily_peak::{PeakBill, PeakDay, shares};
+pub use denials::PoolDenial;
 pub use rates::{Rates, daily_tokens_at};
 pub use use_days::UseDayMeter;
 
@@ -113,6 +115,9 @@ pub struct Metered {
     pub rate_drawn: Vec<Vec<bool>>,
     /// What became of the usage reports' use-days ([`use_days`]).
     pub use_days: UseDayMeter,
+    /// Logged denials of `Concurrent` products, sorted ([`denials`]): the
+    /// demand pool sizing adds back (SPEC §5).
+    pub denials: Vec<PoolDenial>,
 }
 
 /// Why metering stopped.
@@ -836,12 +841,14 @@ fn meter_tuned(
         .filter(|&(_, &n)| n > 0)
         .map(|(f, &n)| (usage.features.name(f as u32).to_string(), n))
         .collect();
+    let rules: Vec<ProductRule> = plans.into_iter().map(|p| p.rule).collect();
     let metered = Metered {
         products: scenario.products.keys().cloned().collect(),
         pairs,
         unmapped,
         free_sessions,
-        rules: plans.into_iter().map(|p| p.rule).collect(),
+        denials: denials::pool_denials(usage, &catalog, &rules),
+        rules,
         pools,
         ambiguities: catalog.ambiguities,
         rate_drawn,

@@ -2,13 +2,13 @@
 //! a pool, not per user, so it is one priced line of the plan.
 //!
 //! A pool's size is the smallest size whose share of denied checkouts,
-//! replaying the history, is at most `sizing.target_denial_rate`
-//! ([`size_pools`], the same search `size` reports, where denied demand
-//! will be added back), × (1 + `growth_per_year`), rounded up to a whole
-//! token. It is priced outside the token tiers at the scenario's
+//! replaying the history with the logged denials added back as demand
+//! (SPEC §5; [`size_pools`], the same search and the same added-back
+//! demand `size` reports), is at most `sizing.target_denial_rate`, × (1 +
+//! `growth_per_year`), rounded up to a whole token. It is priced outside the token tiers at the scenario's
 //! `pools: {"NAME": Pool(price_per_token_year: "120.00")}`: cost = size ×
 //! price. A pool without a price is sized, costed at 0, and a warning says
-//! so. Pools without a checkout in the history get no line.
+//! so. Pools without a checkout (logged or added back) get no line.
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -26,7 +26,12 @@ pub struct PoolLine {
     pub products: Vec<String>,
     /// Highest concurrent draw over the history.
     pub peak: u32,
-    /// The smallest size meeting the target denial rate over the history.
+    /// Checkouts logged in the history.
+    pub checkouts: u64,
+    /// Denied checkouts added back as demand before sizing (SPEC §5).
+    pub added_back_checkouts: u64,
+    /// The smallest size meeting the target denial rate over the history,
+    /// the added-back demand included.
     pub size_for_target: u32,
     /// What to buy: `size_for_target` × (1 + growth), rounded up.
     pub size: u32,
@@ -37,13 +42,14 @@ pub struct PoolLine {
 }
 
 /// The lines of every `Concurrent` pool of `metered` with at least one
-/// checkout, by pool name, and a warning per pool without a price.
+/// checkout, logged or added back, by pool name, and a warning per pool
+/// without a price.
 pub fn pool_lines(metered: &Metered, scenario: &Scenario) -> (Vec<PoolLine>, Vec<String>) {
     let growth = Decimal::ONE + scenario.forecast.growth_per_year;
     let mut warnings = Vec::new();
     let lines = size_pools(metered, scenario.sizing.target_denial_rate, &[])
         .into_iter()
-        .filter(|p| p.checkouts > 0)
+        .filter(|p| p.checkouts + p.added_back_checkouts > 0)
         .map(|p| {
             let size = (Decimal::from(p.size_for_target) * growth)
                 .max(Decimal::ZERO)
@@ -66,6 +72,8 @@ pub fn pool_lines(metered: &Metered, scenario: &Scenario) -> (Vec<PoolLine>, Vec
                 pool: p.pool,
                 products: p.products,
                 peak: p.peak,
+                checkouts: p.checkouts,
+                added_back_checkouts: p.added_back_checkouts,
                 size_for_target: p.size_for_target,
                 size,
                 price,

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, a module per area.
 
 mod cli;
+mod denials;
 mod fuzz_seeds;
 mod gui;
 mod gui_first_hour;
