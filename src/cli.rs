@@ -138,6 +138,10 @@ pub struct InputArgs {
     /// (default: the scenario's server_time_zone).
     #[arg(long)]
     time_zone: Option<String>,
+    /// Date (YYYY-MM-DD) of the first line of a debug log that never says
+    /// its date (no TIMESTAMP, start banner or system date line).
+    #[arg(long)]
+    start_date: Option<NaiveDate>,
 }
 
 /// How `meter` groups charges.
@@ -293,6 +297,7 @@ fn import_all(
     let opts = ImportOptions {
         time_zone,
         kind: input.kind,
+        start_date: input.start_date,
     };
     let mut usage = Usage::default();
     let mut reports = Vec::new();

@@ -156,7 +156,7 @@ fn offsets_fractions_and_local_time_in_new_york() {
     let mut u = Usage::default();
     let opts = ImportOptions {
         time_zone: chrono_tz::Asia::Singapore,
-        kind: None,
+        ..ImportOptions::default()
     };
     import_bytes(
         "sg.csv",
