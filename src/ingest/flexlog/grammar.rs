@@ -16,12 +16,14 @@ pub(super) fn preview(s: &str) -> &str {
 }
 
 /// The line without byte-order mark, line end and trailing blanks.
+#[inline]
 pub(super) fn clean(s: &str) -> &str {
     trim_end(s.strip_prefix('\u{feff}').unwrap_or(s))
 }
 
 /// [`str::trim_start`], with a fast path for the ASCII blanks that are all
 /// a log ever has there (the general one decodes every character).
+#[inline]
 pub(super) fn trim_start(s: &str) -> &str {
     let n = s.bytes().take_while(u8::is_ascii_whitespace).count();
     let rest = s.get(n..).unwrap_or_default();
@@ -32,6 +34,7 @@ pub(super) fn trim_start(s: &str) -> &str {
 }
 
 /// [`str::trim_end`], with the same fast path as [`trim_start`].
+#[inline]
 pub(super) fn trim_end(s: &str) -> &str {
     let n = s.bytes().rev().take_while(u8::is_ascii_whitespace).count();
     let rest = s.get(..s.len() - n).unwrap_or_default();
@@ -50,6 +53,7 @@ pub(super) struct Envelope<'a> {
     pub msg: &'a str,
 }
 
+#[inline]
 pub(super) fn envelope(line: &str) -> Option<Envelope<'_>> {
     let b = line.as_bytes();
     let mut i = 0;
@@ -193,6 +197,7 @@ pub(super) struct Event<'a> {
 /// before the suffixes). A quoted version (`"v2023.12"`) before or after
 /// `user@host` is passed over, with or without a blank before the
 /// parenthesis that follows it.
+#[inline]
 pub(super) fn parse_event(s: &str) -> Option<Event<'_>> {
     let s = trim_start(s);
     let (feature, rest) = if let Some(q) = s.strip_prefix('"') {
@@ -215,10 +220,11 @@ pub(super) fn parse_event(s: &str) -> Option<Event<'_>> {
     }
     // The suffixes start at the first " [", " (" or " \"": user names hold
     // spaces but not brackets or quotes.
+    // Usually there is none: one vector search finds that out.
     let b = rest.as_bytes();
-    let suffix_at = b
-        .windows(2)
-        .position(|w| w[0] == b' ' && matches!(w[1], b'[' | b'(' | b'"'));
+    let suffix_at = memchr::memchr3_iter(b'[', b'(', b'"', b)
+        .find(|&i| i > 0 && b.get(i - 1) == Some(&b' '))
+        .map(|i| i - 1);
     let (who, mut suffixes) = match suffix_at {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, ""),
@@ -307,6 +313,7 @@ fn license_count(inner: &str) -> Option<u64> {
 
 /// Splits `user@host` at the last `@` (user names may hold `@`, spaces and
 /// any letters; host names hold none of these).
+#[inline]
 pub(super) fn split_user_host(who: &str) -> Option<(&str, &str)> {
     let at = who.bytes().rposition(|c| c == b'@')?;
     let user = trim_blanks(who.get(..at)?);
@@ -316,14 +323,15 @@ pub(super) fn split_user_host(who: &str) -> Option<(&str, &str)> {
 }
 
 /// [`str::trim`] with the fast paths of [`trim_start`] and [`trim_end`].
+#[inline]
 fn trim_blanks(s: &str) -> &str {
     trim_end(trim_start(s))
 }
 
-/// The first index of `byte` (ASCII) in `s`: a byte loop, which beats a
-/// general search on the few bytes of a name.
+/// The first index of `byte` (ASCII) in `s`.
+#[inline]
 fn byte_at(s: &str, byte: u8) -> Option<usize> {
-    s.bytes().position(|c| c == byte)
+    memchr::memchr(byte, s.as_bytes())
 }
 
 /// IBM token pool features: `TLSTOK` (RLKS 8.x) and `TLSTOK-token`

@@ -62,6 +62,9 @@ impl Open {
     }
 }
 
+const _: () = assert!(std::mem::size_of::<Open>() == 32);
+const _: () = assert!(std::mem::size_of::<Record>() == 64);
+
 const NO_OPEN: Open = Open {
     start: 0,
     out_line: 0,
@@ -284,6 +287,20 @@ impl Importer {
         self.cache.reset(t);
     }
 
+    /// Reads the records of the subjects of `recs` before they are used, so
+    /// that their cache misses overlap (one per line otherwise, one after
+    /// another: lines come in time order, each about another subject).
+    pub(super) fn touch(&self, recs: &[Rec]) {
+        let records = &self.subjects.records;
+        let touched = recs
+            .iter()
+            .filter(|r| r.a & GLOBAL != 0 && r.kind.has_subject())
+            .fold(0, |acc, r| {
+                acc ^ records.get((r.a & !GLOBAL) as usize).map_or(0, |x| x.open)
+            });
+        std::hint::black_box(touched);
+    }
+
     /// Table `t` of the lines so far may have grown.
     pub(super) fn sync(&mut self, t: &Table) {
         self.cache.grow(t);
@@ -477,7 +494,7 @@ impl Importer {
         report: &mut Report,
     ) {
         let token = self.is_token(rec, g, t);
-        let draw = match rec.count {
+        let draw = match rec.count() {
             None => u16::from(token),
             Some(n) => match u16::try_from(n) {
                 Ok(n) if n > 0 => n,
@@ -506,7 +523,7 @@ impl Importer {
             out_line: line_no,
             product,
             // At most 65535 here (larger counts were refused above).
-            count: rec.count.unwrap_or(1) as u32,
+            count: rec.count().unwrap_or(1) as u32,
             feature,
             draw,
             later: now.later,
@@ -528,7 +545,7 @@ impl Importer {
     ) {
         let found = self.lookup(g, usage).and_then(|ids| {
             let product = self.text_key_get(rec.product, t);
-            let open = self.take_open(ids.slot, product, rec.count.unwrap_or(1))?;
+            let open = self.take_open(ids.slot, product, rec.count().unwrap_or(1))?;
             Some((ids, open))
         });
         let Some((ids, open)) = found else {
@@ -720,7 +737,7 @@ impl Importer {
         usage: &mut Usage,
         report: &mut Report,
     ) {
-        let count = match rec.count {
+        let count = match rec.count() {
             None => 1,
             Some(n) => match u32::try_from(n) {
                 Ok(n) if n > 0 => n,

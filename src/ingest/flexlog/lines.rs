@@ -53,6 +53,11 @@ pub(super) enum Kind {
 }
 
 impl Kind {
+    /// Lines whose [`Rec::a`] is a subject.
+    pub(super) fn has_subject(self) -> bool {
+        matches!(self, Kind::Out | Kind::In | Kind::Removing | Kind::Denied)
+    }
+
     /// Lines that are (or try to be) checkouts, checkins or denials: the
     /// lines a missing date makes unusable.
     pub(super) fn is_event(self) -> bool {
@@ -66,8 +71,9 @@ impl Kind {
 /// One line, read.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Rec {
-    /// `(N licenses)`.
-    pub count: Option<u64>,
+    /// `(N licenses)`, or [`NO_COUNT`] (see [`Rec::count`]): 32-byte
+    /// records, one per line, go from the readers to the importer.
+    count: u64,
     /// Time of day in seconds (timed lines only).
     pub tod: u32,
     /// The subject, message or day, by [`Kind`].
@@ -85,10 +91,20 @@ pub(super) struct Rec {
     pub divider: bool,
 }
 
+const _: () = assert!(std::mem::size_of::<Rec>() == 32);
+
+/// [`Rec::count`] of a line without `(N licenses)`.
+const NO_COUNT: u64 = u64::MAX;
+
 impl Rec {
+    /// `(N licenses)`, when the line has it.
+    pub(super) fn count(&self) -> Option<u64> {
+        (self.count != NO_COUNT).then_some(self.count)
+    }
+
     fn untimed(kind: Kind, a: u32) -> Self {
         Rec {
-            count: None,
+            count: NO_COUNT,
             tod: 0,
             a,
             product: NONE,
@@ -111,19 +127,15 @@ pub(super) struct Subject {
 }
 
 impl Subject {
-    fn new(daemon: &str, feature: &str, user: &str, host: &str) -> Self {
-        let mut key =
-            String::with_capacity(daemon.len() + feature.len() + user.len() + host.len() + 4);
+    /// The subject of `key` (four parts, each ended by a NUL).
+    fn from_key(key: &[u8]) -> Self {
         let mut starts = [0u32; 3];
-        for (i, part) in [daemon, feature, user, host].into_iter().enumerate() {
-            if let Some(s) = i.checked_sub(1).and_then(|j| starts.get_mut(j)) {
-                *s = key.len() as u32;
-            }
-            key.push_str(part);
-            key.push('\0');
+        let nuls = key.iter().enumerate().filter(|&(_, &b)| b == 0);
+        for (slot, (i, _)) in starts.iter_mut().zip(nuls) {
+            *slot = i as u32 + 1;
         }
         Subject {
-            key: key.into(),
+            key: String::from_utf8_lossy(key).into(),
             starts,
         }
     }
@@ -214,6 +226,7 @@ impl Fx {
 pub(super) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 /// The [`Fx`] hash of `key`.
+#[inline]
 pub(super) fn fx_hash(key: &[u8]) -> u64 {
     let mut h = Fx::default();
     h.write(key);
@@ -283,6 +296,15 @@ impl Known {
         known
     }
 
+    /// Reads the entry a key of hash `hash` starts at: a load whose value
+    /// hardly matters, issued early so that its cache miss overlaps others.
+    #[inline]
+    fn touch(&self, hash: u64) -> u32 {
+        self.entries
+            .get(home(hash, self.entries.len()))
+            .map_or(0, |e| e.len)
+    }
+
     /// The index of `key`, whose hash is `hash`.
     #[inline]
     pub(super) fn get(&self, key: &[u8], hash: u64) -> Option<u32> {
@@ -315,6 +337,18 @@ fn home(hash: u64, size: usize) -> usize {
 /// ([`Known`]) rather than in the block's [`Table`].
 pub(super) const GLOBAL: u32 = 1 << 31;
 
+/// A line's subject waiting to be looked up: its key in [`Table::keys`],
+/// the key's hash, and the record that gets the subject's id.
+struct Waiting {
+    start: usize,
+    len: usize,
+    hash: u64,
+    rec: u32,
+}
+
+/// Subjects looked up together: their cache misses overlap.
+const BATCH: usize = 16;
+
 /// The names of one block: subjects (daemon, feature, user, host), texts
 /// (products and reasons) and problem messages, each numbered in order of
 /// first appearance.
@@ -325,7 +359,9 @@ pub(super) struct Table {
     text_ids: FxMap<Box<[u8]>, u32>,
     texts: Vec<Box<str>>,
     messages: Vec<Box<str>>,
-    scratch: Vec<u8>,
+    /// Keys of the subjects waiting to be looked up.
+    keys: Vec<u8>,
+    waiting: Vec<Waiting>,
     /// Lines that were not UTF-8 and were read as Windows-1252.
     pub windows_1252: u64,
 }
@@ -357,31 +393,57 @@ impl Table {
         self.messages.clear();
     }
 
-    fn subject_id(
-        &mut self,
-        known: &Known,
-        daemon: &str,
-        feature: &str,
-        user: &str,
-        host: &str,
-    ) -> u32 {
-        let k = &mut self.scratch;
-        k.clear();
+    /// Notes the subject of record `rec`, to be looked up by
+    /// [`Table::resolve`].
+    #[inline]
+    fn wait_subject(&mut self, rec: u32, daemon: &str, feature: &str, user: &str, host: &str) {
+        let start = self.keys.len();
         for part in [daemon, feature, user, host] {
-            k.extend_from_slice(part.as_bytes());
-            k.push(0);
+            self.keys.extend_from_slice(part.as_bytes());
+            // No name holds a NUL: the parts cannot run into each other.
+            self.keys.push(0);
         }
-        if let Some(g) = known.get(k, fx_hash(k)) {
-            return g | GLOBAL;
+        let key = self.keys.get(start..).unwrap_or_default();
+        self.waiting.push(Waiting {
+            start,
+            len: key.len(),
+            hash: fx_hash(key),
+            rec,
+        });
+    }
+
+    /// Gives the records read since the last call their subjects: an index
+    /// in `known` (with [`GLOBAL`]), else one of the table's own. Done in
+    /// batches whose snapshot entries are all read first: lines come in
+    /// time order, each about another subject, so nearly every lookup
+    /// misses the cache, and misses issued together overlap.
+    pub(super) fn resolve(&mut self, known: &Known, recs: &mut [Rec]) {
+        let waiting = std::mem::take(&mut self.waiting);
+        for batch in waiting.chunks(BATCH) {
+            let touched = batch.iter().fold(0, |acc, w| acc ^ known.touch(w.hash));
+            std::hint::black_box(touched);
+            for w in batch {
+                let key = self.keys.get(w.start..w.start + w.len).unwrap_or_default();
+                let id = match known.get(key, w.hash) {
+                    Some(g) => g | GLOBAL,
+                    None => match self.subject_ids.get(key) {
+                        Some(&id) => id,
+                        None => {
+                            let id = self.subjects.len() as u32;
+                            self.subject_ids.insert(key.into(), id);
+                            self.subjects.push(Subject::from_key(key));
+                            id
+                        }
+                    },
+                };
+                if let Some(r) = recs.get_mut(w.rec as usize) {
+                    r.a = id;
+                }
+            }
         }
-        if let Some(&id) = self.subject_ids.get(k.as_slice()) {
-            return id;
-        }
-        let id = self.subjects.len() as u32;
-        self.subject_ids.insert(k.as_slice().into(), id);
-        self.subjects
-            .push(Subject::new(daemon, feature, user, host));
-        id
+        self.keys.clear();
+        self.waiting = waiting;
+        self.waiting.clear();
     }
 
     fn text_id(&mut self, text: &str) -> u32 {
@@ -400,9 +462,9 @@ impl Table {
     }
 }
 
-/// Reads one line (decoded, line end included or not); subjects in
-/// `known` are given by their index there.
-pub(super) fn parse_line(text: &str, known: &Known, t: &mut Table) -> Rec {
+/// Reads one line (decoded, line end included or not) that will be record
+/// `at` of the block; its subject waits in `t` for [`Table::resolve`].
+pub(super) fn parse_line(text: &str, at: u32, t: &mut Table) -> Rec {
     let text = clean(text);
     if text.is_empty() {
         return Rec::untimed(Kind::Blank, 0);
@@ -416,7 +478,7 @@ pub(super) fn parse_line(text: &str, known: &Known, t: &mut Table) -> Rec {
     };
     let lmgrd = env.daemon == "lmgrd";
     let mut rec = Rec {
-        count: None,
+        count: NO_COUNT,
         // At most 23:59:59.
         tod: env.tod as u32,
         a: 0,
@@ -429,19 +491,19 @@ pub(super) fn parse_line(text: &str, known: &Known, t: &mut Table) -> Rec {
     };
     let msg = env.msg;
     if let Some(rest) = msg.strip_prefix("OUT: ") {
-        event(&mut rec, Kind::Out, "OUT", env.daemon, rest, known, t);
+        event(&mut rec, Kind::Out, "OUT", env.daemon, rest, at, t);
     } else if let Some(rest) = msg.strip_prefix("IN: ") {
-        event(&mut rec, Kind::In, "IN", env.daemon, rest, known, t);
+        event(&mut rec, Kind::In, "IN", env.daemon, rest, at, t);
     } else if let Some(rest) = msg.strip_prefix("REMOVING ") {
         match parse_removing(rest) {
             Some((feature, user, host)) => {
                 rec.kind = Kind::Removing;
-                rec.a = t.subject_id(known, env.daemon, feature, user, host);
+                t.wait_subject(at, env.daemon, feature, user, host);
             }
             None => bad_event(&mut rec, "REMOVING", rest, t),
         }
     } else if let Some(rest) = msg.strip_prefix("DENIED: ") {
-        event(&mut rec, Kind::Denied, "DENIED", env.daemon, rest, known, t);
+        event(&mut rec, Kind::Denied, "DENIED", env.daemon, rest, at, t);
     } else if msg.starts_with("UNSUPPORTED: ") {
         rec.kind = Kind::Unsupported;
     } else if msg.starts_with("QUEUED: ") || msg.starts_with("DEQUEUED: ") {
@@ -484,21 +546,16 @@ pub(super) fn parse_line(text: &str, known: &Known, t: &mut Table) -> Rec {
     rec
 }
 
-fn event(
-    rec: &mut Rec,
-    kind: Kind,
-    word: &str,
-    daemon: &str,
-    rest: &str,
-    known: &Known,
-    t: &mut Table,
-) {
+#[inline]
+fn event(rec: &mut Rec, kind: Kind, word: &str, daemon: &str, rest: &str, at: u32, t: &mut Table) {
     let Some(ev) = parse_event(rest) else {
         return bad_event(rec, word, rest, t);
     };
     rec.kind = kind;
-    rec.a = t.subject_id(known, daemon, ev.feature, ev.user, ev.host);
-    rec.count = ev.count;
+    t.wait_subject(at, daemon, ev.feature, ev.user, ev.host);
+    // A count past what the sentinel leaves is as absurd as the sentinel:
+    // both are refused the same way.
+    rec.count = ev.count.map_or(NO_COUNT, |n| n.min(NO_COUNT - 1));
     rec.flag = ev.flag.unwrap_or(0);
     if let Some(p) = ev.product {
         rec.product = t.text_id(p);

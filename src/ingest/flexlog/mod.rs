@@ -155,10 +155,13 @@ pub fn read_debug_log_in_blocks<R: Read + Send>(
     let known = RwLock::new(Arc::new(Known::default()));
     let failure = parallel::run(src, block_bytes, &known, |block| {
         st.begin_block(&block.table);
-        for rec in &block.recs {
-            line += 1;
-            report.lines_read += 1;
-            st.line(line, rec, &block.table, usage, &mut report);
+        for batch in block.recs.chunks(16) {
+            st.touch(batch);
+            for rec in batch {
+                line += 1;
+                report.lines_read += 1;
+                st.line(line, rec, &block.table, usage, &mut report);
+            }
         }
         if block.table.windows_1252 > 0 {
             report.count(counts::WINDOWS_1252, block.table.windows_1252);
@@ -209,7 +212,8 @@ pub fn read_debug_log_sequential<R: BufRead>(
                 decoded.as_str()
             }
         };
-        let rec = parse_line(text, &known, &mut table);
+        let mut rec = parse_line(text, 0, &mut table);
+        table.resolve(&known, std::slice::from_mut(&mut rec));
         st.sync(&table);
         st.line(report.lines_read, &rec, &table, usage, &mut report);
         table.clear_messages();

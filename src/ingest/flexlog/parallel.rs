@@ -51,8 +51,9 @@ pub(super) fn parse_block(buf: &[u8], known: &Known) -> Parsed {
             }
         };
         start = end + 1;
-        recs.push(parse_line(line, known, &mut table));
+        recs.push(parse_line(line, recs.len() as u32, &mut table));
     }
+    table.resolve(known, &mut recs);
     Parsed { recs, table }
 }
 
