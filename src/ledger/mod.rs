@@ -11,11 +11,15 @@
 //!   [`PoolSizing`] (denials per pool size, the size meeting a target
 //!   denial rate), the `pools` of [`SizeReport`].
 //! - [`rng`]: the seeded per-trial generator that keeps sizing reproducible.
+//! - [`fan`]: the sizing's simulated terms for a person to check:
+//!   [`demand_fan`] (P10/P50/P90 demand per contract year) and
+//!   [`median_ledger`] (the recommended plan on the median trial).
 //!
 //! [`daily_demand`] turns metered charges into the daily token demand
 //! history sizing resamples from.
 
 pub mod book;
+pub mod fan;
 pub mod lots;
 pub mod pools;
 pub mod rng;
@@ -27,6 +31,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 pub use book::{DayRow, ExpiryEvent, LedgerRun, LedgerTotals, YearSummary, run_ledger};
+pub use fan::{DemandFan, MedianLedgerError, demand_fan, median_ledger};
 pub use lots::{LedgerError, Lot, LotKind, PurchasePlan, Term, present_value, tokens_cost};
 pub use pools::{PoolDenials, PoolSizing, size_pools};
 pub use sizing::{Grid, PlanResult, SideBySide, SizeReport, SizingError, SizingOptions, size};

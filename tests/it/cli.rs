@@ -232,13 +232,14 @@ fn recommend_json_and_reassignment_csv() {
     ] {
         assert!(v.get(key).is_some(), "missing {key}: {out}");
     }
-    // The 6-day history (2025-02-28..03-05) annualises × 365/6 × 1.05:
-    // bob's 2 ACD days → 127.75 days/yr, above the 112.78 crossover, so he
-    // holds ACD (2030.00); amy stays on tokens: (7 + 20) × 365/6 × 1.05 =
-    // 1724.625 tokens × 3.00 = 5173.875. All tokens: bob's 13 tokens →
-    // 830.375, so (830.375 + 1724.625) × 3.00 = 7665.00.
-    assert_eq!(v["total_annual_cost"], "7203.88");
-    assert_eq!(v["baselines"]["all_tokens"], "7665.00");
+    // The 6-day history (2025-02-28..03-05) annualises × 365/6 × 1.05,
+    // priced at the contract start's rates (ACD 7): bob's 2 ACD days →
+    // 127.75 days/yr, above the 96.67 crossover (2030 / 21), so he holds
+    // ACD (2030.00); amy stays on tokens: (7 + 20) × 365/6 × 1.05 =
+    // 1724.625 tokens, bought whole: 1725 × 3.00 = 5175.00. All tokens:
+    // bob's 2 × 7 tokens → 894.25, so 2618.875 → 2619 × 3.00 = 7857.00.
+    assert_eq!(v["total_annual_cost"], "7205.00");
+    assert_eq!(v["baselines"]["all_tokens"], "7857.00");
     let bob = v["users"]
         .as_array()
         .unwrap()
@@ -335,10 +336,10 @@ fn the_bundled_sample_recommends() {
     assert_eq!(code, 0, "{err}");
     // Checked by hand from the CSV: see the plan tests for u00012 and u00018.
     assert!(
-        out.contains("Recommended mix: USD 446812.95 a year"),
+        out.contains("Recommended mix: USD 447234.00 a year"),
         "{out}"
     );
-    assert!(out.contains("current            USD 559062.15"), "{out}");
+    assert!(out.contains("current            USD 559980.00"), "{out}");
 }
 
 /// Meter output as text, from CSV files imported in order.

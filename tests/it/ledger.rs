@@ -809,7 +809,7 @@ mod pool_sizing {
         let mut usage = Usage::default();
         let opts = ImportOptions {
             time_zone: chrono_tz::America::New_York,
-            ..ImportOptions::default()
+            ..Default::default()
         };
         let report = read_debug_log("ibm_tlstok.log", LOG.as_bytes(), &opts, &mut usage);
         assert!(report.problems.is_empty(), "{:?}", report.problems);

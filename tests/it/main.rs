@@ -2,11 +2,15 @@
 
 mod cli;
 mod flexlog;
+mod fuzz_seeds;
 mod gui;
 mod ingest;
+mod inputs;
 mod ledger;
+mod lmstat_rlm;
 mod meter;
 mod monitor;
 mod plan;
+mod privacy;
 mod real_logs;
 mod scenario;
