@@ -334,3 +334,64 @@ proptest! {
         assert_same(&text, block);
     }
 }
+
+// ---------------------------------------------------------------------------
+// `--start-date` on the command line.
+
+/// A scenario whose AutoCAD costs 6 tokens a calendar day until 2025-03-01
+/// and 7 from then; server in New York.
+const ACD_SCENARIO: &str = r#"Scenario(
+    version: 1,
+    name: "start date",
+    currency: "USD",
+    server_time_zone: "America/New_York",
+    products: {
+        "ACD": Product(name: "AutoCAD", rule: CalendarDay, rates: [Rate(from: "2020-01-01", tokens: "6"), Rate(from: "2025-03-01", tokens: "7")], features: ["*ACD_T_F*"]),
+    },
+    subscriptions: {},
+    token_price: Tiers(mode: AllUnits, tiers: [Tier(from: 0, price: "3.00")]),
+    contract: Contract(start: "2026-01-01", years: 1, overage_price: "3.60", overdraft: Unlimited, discount_rate: "0.08"),
+    forecast: Forecast(history_days: 365, growth_per_year: "0.05"),
+)
+"#;
+
+fn run_cli(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tokenplan"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// tests/data/no_date.log has no date anchor: bob uses AutoCAD 9:00-10:00
+/// and 23:30-0:30 (0:30 is more than 90 minutes before 23:30: the next
+/// day). Without `--start-date` it is one error naming the option and
+/// nothing is charged. With `--start-date 2025-02-28`: 2025-02-28 at 6
+/// tokens (the first session, and the second's start) and 2025-03-01 at 7
+/// (the second's end, after midnight, at the new rate): 2 charges, 13
+/// tokens.
+#[test]
+fn the_command_line_start_date_makes_a_log_without_date_readable() {
+    let dir = std::env::temp_dir().join(format!("tokenplan-start-date-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sc = dir.join("s.ron");
+    std::fs::write(&sc, ACD_SCENARIO).unwrap();
+    let sc = sc.to_str().unwrap();
+    let log = data("no_date.log");
+    let log = log.to_str().unwrap();
+
+    let (code, out, err) = run_cli(&["meter", "--scenario", sc, log]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("never gives its date"), "{err}");
+    assert!(err.contains("--start-date YYYY-MM-DD"), "{err}");
+    assert_eq!(out, "user,product,charges,tokens\n");
+
+    let (code, out, err) = run_cli(&["meter", "--scenario", sc, "--start-date", "2025-02-28", log]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "user,product,charges,tokens\nbob,ACD,2,13\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
