@@ -910,6 +910,9 @@ fn size_cmd(
         ledger::size(&history, scenario, &options, &NoProgress).map_err(Fail::input)?;
     report.pools =
         ledger::pools::size_pools(metered, scenario.sizing.target_denial_rate, pool_sizes);
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     let text = match format {
         ReportFormat::Json => to_json(&report)?,
         ReportFormat::Csv => size_csv(&report)?,
@@ -932,6 +935,9 @@ fn size_csv(report: &ledger::SizeReport) -> Result<String, Fail> {
         "expected_expired",
         "overage_probability",
         "recommended",
+        "expected_unserved",
+        "unserved_probability",
+        "within_risk",
     ])
     .map_err(fail)?;
     for (i, p) in report.plans.iter().enumerate() {
@@ -945,6 +951,14 @@ fn size_csv(report: &ledger::SizeReport) -> Result<String, Fail> {
             p.expected_expired.to_string(),
             p.overage_probability.to_string(),
             if i == report.recommended { "yes" } else { "" }.to_string(),
+            p.expected_unserved.to_string(),
+            p.unserved_probability.to_string(),
+            if report.recommended_within_risk == Some(i) {
+                "yes"
+            } else {
+                ""
+            }
+            .to_string(),
         ])
         .map_err(fail)?;
     }
@@ -966,23 +980,46 @@ fn size_table(report: &ledger::SizeReport, scenario: &Scenario) -> String {
         report.seed,
         report.mean_annual_demand.round_dp(0)
     );
+    // Refused demand is shown only when the contract can refuse it.
+    let refuses = !matches!(scenario.contract.overdraft, scenario::Overdraft::Unlimited);
     let _ = writeln!(
         s,
-        "{:>3} {:>12} {:>12} {:>14} {:>14} {:>14} {:>12} {:>9}",
-        "", "annual/yr", "contract", "expected", "P10", "P90", "expired", "P(over)"
+        "{:>3} {:>12} {:>12} {:>14} {:>14} {:>14} {:>12} {:>9}{}",
+        "",
+        "annual/yr",
+        "contract",
+        "expected",
+        "P10",
+        "P90",
+        "expired",
+        "P(over)",
+        if refuses {
+            format!(" {:>12} {:>10}", "refused", "P(refused)")
+        } else {
+            String::new()
+        }
     );
     let mut line = |label: &str, i: usize| {
         if let Some(p) = report.plans.get(i) {
             let _ = writeln!(
                 s,
-                "{label:>3} {:>12} {:>12} {:>14} {:>14} {:>14} {:>12} {:>9}",
+                "{label:>3} {:>12} {:>12} {:>14} {:>14} {:>14} {:>12} {:>9}{}",
                 p.annual_tokens_per_year.round_dp(0),
                 p.contract_tokens.round_dp(0),
                 format!("{cur} {}", p.expected_cost),
                 p.p10_cost,
                 p.p90_cost,
                 p.expected_expired.round_dp(0),
-                p.overage_probability
+                p.overage_probability,
+                if refuses {
+                    format!(
+                        " {:>12} {:>10}",
+                        p.expected_unserved.round_dp(0),
+                        p.unserved_probability
+                    )
+                } else {
+                    String::new()
+                }
             );
         }
     };
@@ -1002,9 +1039,16 @@ fn size_table(report: &ledger::SizeReport, scenario: &Scenario) -> String {
     }
     let _ = writeln!(
         s,
-        "A annual-only, C contract-only, M best mix, * lowest expected cost, R cheapest within the risk limit ({})",
+        "A annual-only, C contract-only, M best mix, * recommended (lowest expected cost{}), \
+         R cheapest within the risk limit ({})",
+        if refuses {
+            " refusing within the risk limit"
+        } else {
+            ""
+        },
         scenario.sizing.risk_limit
     );
+
     for p in &report.pools {
         let _ = writeln!(
             s,

@@ -183,8 +183,8 @@ pub fn size_tokens_with(
     let ledger = ledger::median_ledger(&report, &fan, scenario).map_err(|e| error_chain(&e));
     Ok(Sized {
         report,
-        history_days: history.len(),
-        history_tokens: history.iter().map(|(_, t)| *t).sum(),
+        history_days: history.days(),
+        history_tokens: history.tokens(),
         fan,
         ledger,
     })

@@ -7,10 +7,9 @@
 //! `nearest_rank` is the percentile definition sizing uses everywhere:
 //! rank `ceil(q/100 × n)` of the sorted values.
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use super::sizing::DemandModel;
+use super::sizing::{DemandHistory, DemandModel};
 use super::{LedgerError, LedgerRun, PurchasePlan, SizeReport, SizingError, SizingOptions, Term};
 use crate::progress::Progress;
 use crate::scenario::Scenario;
@@ -35,14 +34,25 @@ pub struct DemandFan {
 ///
 /// # Errors
 /// When the demand model cannot be built (a bad contract term or growth,
-/// no usable week of history), or [`SizingError::Cancelled`] when
+/// no usable week of history; a history without demand is a fan of
+/// zeros), or [`SizingError::Cancelled`] when
 /// `progress` asks to stop.
 pub fn demand_fan(
-    history: &[(NaiveDate, Decimal)],
+    history: &DemandHistory,
     scenario: &Scenario,
     options: &SizingOptions,
     progress: &dyn Progress,
 ) -> Result<DemandFan, SizingError> {
+    // With no token demand there is nothing to resample: every simulated
+    // day of every trial demands nothing.
+    if !history.has_demand() {
+        let term = Term::new(&scenario.contract)?;
+        return Ok(DemandFan {
+            annual: vec![[Decimal::ZERO; 3]; term.years()],
+            median_trial: 0,
+            median_path: vec![Decimal::ZERO; term.days()],
+        });
+    }
     let model = DemandModel::new(
         history,
         &scenario.contract,
@@ -132,14 +142,24 @@ fn milli(v: i64) -> Decimal {
 /// `ceil(q/100 × n)` (at least 1); the default of `T` when `sorted` is
 /// empty.
 pub(crate) fn nearest_rank<T: Copy + Default>(sorted: &[T], q: usize) -> T {
-    let rank = (q * sorted.len()).div_ceil(100).max(1);
-    sorted.get(rank - 1).copied().unwrap_or_default()
+    sorted
+        .get(nearest_rank_index(sorted.len(), q))
+        .copied()
+        .unwrap_or_default()
+}
+
+/// The 0-based index of the `q`-th percentile by nearest rank among `n`
+/// sorted values: `ceil(q/100 × n) − 1`, at least 0 (callers that only
+/// partially sort select this index).
+pub(crate) fn nearest_rank_index(n: usize, q: usize) -> usize {
+    (q * n).div_ceil(100).max(1) - 1
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::progress::NoProgress;
+    use chrono::NaiveDate;
 
     #[test]
     fn nearest_rank_takes_the_ceiling_rank() {
@@ -160,9 +180,10 @@ mod tests {
         scenario.forecast.growth_per_year = Decimal::ZERO;
         scenario.forecast.history_days = 0;
         let start = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
-        let history: Vec<(NaiveDate, Decimal)> = (0..28)
+        let daily: Vec<(NaiveDate, Decimal)> = (0..28)
             .map(|i| (start + chrono::Duration::days(i), Decimal::from(2)))
             .collect();
+        let history = DemandHistory::from_tokens(&daily);
         let mut options = SizingOptions::from_scenario(&scenario);
         options.trials = 50;
         let fan = demand_fan(&history, &scenario, &options, &NoProgress).unwrap();

@@ -373,14 +373,9 @@ fn the_pool_view_shows_the_engines_sizing_of_the_sample() {
     let input = tokenplan::plan::PlanInput::new(&metered, &usage, &scenario).unwrap();
     let rec = tokenplan::plan::optimise_default(&input).unwrap();
     let covered = tokenplan::plan::covered_products(&input, &rec);
-    let pooled: Vec<bool> = metered
-        .rules
-        .iter()
-        .map(|r| matches!(r.kind, tokenplan::meter::RuleKind::Concurrent))
-        .collect();
-    let history = tokenplan::ledger::daily_demand_where(&metered, |user, product| {
+    let history = tokenplan::ledger::token_demand(&metered, &scenario, |user, product| {
         let idx = usize::from(product);
-        !pooled[idx] && covered.get(&user).is_none_or(|m| m & (1u128 << idx) == 0)
+        covered.get(&user).is_none_or(|m| m & (1u128 << idx) == 0)
     });
     let options = tokenplan::ledger::SizingOptions::from_scenario(&scenario);
     assert_eq!(
