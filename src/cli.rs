@@ -173,6 +173,10 @@ pub struct InputArgs {
     /// (default: the scenario's server_time_zone).
     #[arg(long)]
     time_zone: Option<String>,
+    /// Date (YYYY-MM-DD) of the first line of a debug log that never says
+    /// its date (no TIMESTAMP, start banner or system date line).
+    #[arg(long)]
+    start_date: Option<NaiveDate>,
     /// Which column is which, for a table whose header has every column
     /// named, e.g. user=Email,product=Product,date="Day used" (roles: user,
     /// product, start, end, host, tokens, date, days_used, month,
@@ -368,6 +372,7 @@ fn import_all(
     let opts = ImportOptions {
         time_zone,
         kind: input.kind,
+        start_date: input.start_date,
         sheet: input.sheet.clone(),
         columns: input.columns.clone(),
     };

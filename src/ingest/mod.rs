@@ -12,6 +12,7 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 use std::str::FromStr;
 
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use crate::progress::Progress;
@@ -122,6 +123,9 @@ pub struct ImportOptions {
     pub time_zone: Tz,
     /// Forces the file kind instead of detecting it.
     pub kind: Option<SourceKind>,
+    /// The date of the first line of a debug log that never says its date
+    /// (no anchor line at all); unused for any other log or file.
+    pub start_date: Option<NaiveDate>,
     /// The worksheet of an XLSX workbook to read (default: the first).
     pub sheet: Option<String>,
     /// Which column is which, for tables whose header has every column it
@@ -134,6 +138,7 @@ impl Default for ImportOptions {
         ImportOptions {
             time_zone: chrono_tz::America::New_York,
             kind: None,
+            start_date: None,
             sheet: None,
             columns: None,
         }
@@ -412,9 +417,7 @@ fn import_reader<R: Read + Send>(
         SourceKind::Sessions => {
             sessions_csv::read_sessions(name, src, total, opts.time_zone, usage, progress)
         }
-        SourceKind::DebugLog => {
-            flexlog::read_debug_log(name, BufReader::with_capacity(1 << 16, src), opts, usage)
-        }
+        SourceKind::DebugLog => flexlog::read_debug_log(name, src, opts, usage),
         SourceKind::TokenFlex => tokenflex::read_token_flex(name, src, usage),
         SourceKind::Directory => directory::read_directory(name, src, usage),
         SourceKind::Assignments => assignments::read_assignments(name, src, usage),

@@ -2,6 +2,7 @@
 
 mod cli;
 mod denials;
+mod flexlog;
 mod fuzz_seeds;
 mod gui;
 mod gui_first_hour;

@@ -579,3 +579,52 @@ fn every_real_log_is_recognised_and_none_is_fatal() {
     }
     assert_eq!(seen, 8);
 }
+
+/// The parallel reader (blocks of several sizes, so that the real logs are
+/// cut in many places) gives what the line-by-line reader gives: the same
+/// report, the same sessions in the same order, names and denials.
+#[test]
+fn every_real_log_reads_the_same_in_blocks_as_line_by_line() {
+    let Some(dir) = logs_dir() else { return };
+    let mut seen = 0;
+    let mut sessions = 0;
+    for folder in std::fs::read_dir(&dir).unwrap() {
+        let folder = folder.unwrap().path();
+        if !folder.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&folder).unwrap() {
+            let f = f.unwrap().path();
+            if f.extension().is_none_or(|e| e != "log") {
+                continue;
+            }
+            let bytes = std::fs::read(&f).unwrap();
+            let opts = ImportOptions {
+                time_zone: MADRID,
+                ..ImportOptions::default()
+            };
+            let mut seq = Usage::default();
+            let r_seq = flexlog::read_debug_log_sequential("x.log", &bytes[..], &opts, &mut seq);
+            sessions += seq.sessions.len();
+            for block in [333, 4096, 65_536, 4 << 20] {
+                let mut par = Usage::default();
+                let r_par =
+                    flexlog::read_debug_log_in_blocks("x.log", &bytes[..], &opts, &mut par, block);
+                let what = format!("{}, blocks of {block} bytes", f.display());
+                assert_eq!(r_par, r_seq, "{what}");
+                assert!(seq.sessions.iter().eq(par.sessions.iter()), "{what}");
+                assert_eq!(par.denials, seq.denials, "{what}");
+                assert_eq!(par.users.len(), seq.users.len(), "{what}");
+                for i in 0..seq.users.len() as u32 {
+                    assert_eq!(par.users.name(i), seq.users.name(i), "{what}");
+                }
+                assert!(par.features.names().eq(seq.features.names()), "{what}");
+                assert!(par.hosts.names().eq(seq.hosts.names()), "{what}");
+            }
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 8);
+    // 598 + 37 + 2455 + 1918 + 122 + 262 + 419 + 0 sessions compared.
+    assert_eq!(sessions, 5_811);
+}

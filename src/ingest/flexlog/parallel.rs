@@ -1,0 +1,235 @@
+//! The parallel reader: the log in blocks of whole lines, each read into
+//! [`Rec`]s on a worker thread (one per rayon thread, so
+//! `RAYON_NUM_THREADS` applies), handed back in file order to the calling
+//! thread, which runs the importer over them while the workers read on.
+//! Workers stay a few blocks ahead at most, which bounds memory.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock, mpsc};
+
+use super::grammar::decode_windows_1252;
+use super::lines::{Known, Rec, Table, parse_line};
+
+/// Bytes per block (4 MB: large enough that per-block work does not show,
+/// small enough that the blocks in flight cost little memory).
+pub(super) const BLOCK: usize = 4 << 20;
+
+/// One block, read.
+pub(super) struct Parsed {
+    /// One record per line, in order.
+    pub recs: Vec<Rec>,
+    /// The names the records refer to.
+    pub table: Table,
+}
+
+/// Reads the lines of `buf` (whole lines; the last one may lack its `\n`);
+/// subjects in `known` are given by their index there.
+pub(super) fn parse_block(buf: &[u8], known: &Known) -> Parsed {
+    let mut table = Table::default();
+    let mut recs = Vec::with_capacity(memchr::memchr_iter(b'\n', buf).count() + 1);
+    // Every line of a UTF-8 block is UTF-8 (`\n` is never inside a
+    // character): one check for the block instead of one per line.
+    let utf8 = std::str::from_utf8(buf).ok();
+    let mut decoded = String::new();
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', buf)
+        .chain((buf.last().is_some_and(|&b| b != b'\n')).then_some(buf.len()));
+    for end in ends {
+        let line = match utf8.and_then(|text| text.get(start..end)) {
+            Some(line) => line,
+            None => {
+                let raw = buf.get(start..end).unwrap_or_default();
+                match std::str::from_utf8(raw) {
+                    Ok(line) => line,
+                    Err(_) => {
+                        decode_windows_1252(raw, &mut decoded);
+                        table.windows_1252 += 1;
+                        &decoded
+                    }
+                }
+            }
+        };
+        start = end + 1;
+        recs.push(parse_line(line, recs.len() as u32, &mut table));
+    }
+    table.resolve(known, &mut recs);
+    Parsed { recs, table }
+}
+
+/// Reads `src` in blocks of about `block` bytes cut after a newline, and
+/// calls `consume` with each, read, in file order on this thread. Each
+/// block is read with the snapshot in `known` when its reading starts
+/// (`consume` may publish a newer one). Returns the read error that ended
+/// the source early, if any (every block before it has been consumed).
+pub(super) fn run<R: Read + Send>(
+    src: R,
+    block: usize,
+    known: &RwLock<Arc<Known>>,
+    mut consume: impl FnMut(Parsed),
+) -> Option<io::Error> {
+    let mut blocks = Blocks {
+        src,
+        carry: Vec::new(),
+        eof: false,
+        size: block.max(1),
+        pool: Vec::new(),
+    };
+    let first = match blocks.next_block() {
+        Ok(Some(b)) => b,
+        Ok(None) => return None,
+        Err(e) => return Some(e),
+    };
+    if blocks.eof && blocks.carry.is_empty() {
+        // One block: no thread is worth starting.
+        consume(parse_block(&first, &snapshot(known)));
+        return None;
+    }
+    let workers = rayon::current_num_threads().max(1);
+    let feed = Mutex::new(Feed {
+        blocks,
+        first: Some(first),
+        next: 0,
+        merged: 0,
+        ahead: 2 * workers as u64 + 2,
+        stop: false,
+        failure: None,
+    });
+    let wake = Condvar::new();
+    let (tx, rx) = mpsc::channel::<(u64, Parsed)>();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (feed, wake) = (&feed, &wake);
+            scope.spawn(move || work(feed, wake, known, &tx));
+        }
+        drop(tx);
+        let mut waiting: BTreeMap<u64, Parsed> = BTreeMap::new();
+        let mut next = 0u64;
+        for (idx, parsed) in rx.iter() {
+            waiting.insert(idx, parsed);
+            while let Some(parsed) = waiting.remove(&next) {
+                consume(parsed);
+                next += 1;
+                let mut f = feed.lock().unwrap_or_else(PoisonError::into_inner);
+                f.merged = next;
+                wake.notify_all();
+            }
+        }
+    });
+    feed.into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .failure
+}
+
+/// The snapshot published last.
+fn snapshot(known: &RwLock<Arc<Known>>) -> Arc<Known> {
+    Arc::clone(&known.read().unwrap_or_else(PoisonError::into_inner))
+}
+
+/// What the workers share: the source and how far they may read ahead.
+struct Feed<R> {
+    blocks: Blocks<R>,
+    first: Option<Vec<u8>>,
+    /// Index of the next block to hand out.
+    next: u64,
+    /// Blocks consumed.
+    merged: u64,
+    /// Blocks handed out but not consumed, at most.
+    ahead: u64,
+    stop: bool,
+    failure: Option<io::Error>,
+}
+
+/// One worker: takes the next block, reads it, sends it, until the source
+/// ends or fails.
+fn work<R: Read>(
+    feed: &Mutex<Feed<R>>,
+    wake: &Condvar,
+    known: &RwLock<Arc<Known>>,
+    tx: &mpsc::Sender<(u64, Parsed)>,
+) {
+    loop {
+        let (idx, buf) = {
+            let mut f = feed.lock().unwrap_or_else(PoisonError::into_inner);
+            while !f.stop && f.next >= f.merged + f.ahead {
+                f = wake.wait(f).unwrap_or_else(PoisonError::into_inner);
+            }
+            if f.stop {
+                return;
+            }
+            let block = match f.first.take() {
+                Some(b) => Ok(Some(b)),
+                None => f.blocks.next_block(),
+            };
+            match block {
+                Ok(Some(b)) => {
+                    f.next += 1;
+                    (f.next - 1, b)
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    f.failure = Some(e);
+                    f.stop = true;
+                    wake.notify_all();
+                    return;
+                }
+            }
+        };
+        let parsed = parse_block(&buf, &snapshot(known));
+        feed.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .blocks
+            .pool
+            .push(buf);
+        if tx.send((idx, parsed)).is_err() {
+            return;
+        }
+    }
+}
+
+/// A source in blocks of whole lines.
+struct Blocks<R> {
+    src: R,
+    carry: Vec<u8>,
+    eof: bool,
+    size: usize,
+    /// Buffers handed back for reuse.
+    pool: Vec<Vec<u8>>,
+}
+
+impl<R: Read> Blocks<R> {
+    /// The next block: at least `size` bytes cut after a newline, or the
+    /// rest of the source; `None` at the end.
+    fn next_block(&mut self) -> io::Result<Option<Vec<u8>>> {
+        if self.eof && self.carry.is_empty() {
+            return Ok(None);
+        }
+        let mut buf = self.pool.pop().unwrap_or_default();
+        buf.clear();
+        buf.append(&mut self.carry);
+        let mut want = self.size;
+        loop {
+            while !self.eof && buf.len() < want {
+                let need = want - buf.len();
+                buf.reserve(need);
+                let n = (&mut self.src).take(need as u64).read_to_end(&mut buf)?;
+                if n < need {
+                    self.eof = true;
+                }
+            }
+            if self.eof {
+                return Ok((!buf.is_empty()).then_some(buf));
+            }
+            if let Some(nl) = memchr::memrchr(b'\n', &buf) {
+                if let Some(tail) = buf.get(nl + 1..) {
+                    self.carry.extend_from_slice(tail);
+                }
+                buf.truncate(nl + 1);
+                return Ok(Some(buf));
+            }
+            // A line longer than a block: read on.
+            want += self.size;
+        }
+    }
+}
