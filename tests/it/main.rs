@@ -1,5 +1,6 @@
 //! Integration tests: one binary, a module per area.
 
+mod audit_golden;
 mod cli;
 mod fuzz_seeds;
 mod gui;
