@@ -10,6 +10,7 @@ mod ledger;
 mod lmstat_rlm;
 mod meter;
 mod monitor;
+mod monitor_reference;
 mod plan;
 mod privacy;
 mod real_logs;
