@@ -183,11 +183,8 @@ impl PairSet {
                     while w != 0 {
                         let cell = i * 64 + w.trailing_zeros() as usize;
                         w &= w - 1;
-                        if *products > 0 {
-                            out.push(Self::key(
-                                (cell / *products) as UserId,
-                                (cell % *products) as ProductIdx,
-                            ));
+                        if let Some(user) = cell.checked_div(*products) {
+                            out.push(Self::key(user as UserId, (cell % *products) as ProductIdx));
                         }
                     }
                 }
