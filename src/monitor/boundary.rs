@@ -16,12 +16,16 @@
 //! the baseline. Products whose rule names its own zone
 //! (`CalendarDay(time_zone: "UTC")`) do not move with the server.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono_tz::Tz;
+use rayon::prelude::*;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::meter::calendar_day::DayBits;
 use crate::meter::{Catalog, MeterError, Metered, ProductIdx, RuleKind, meter};
 use crate::monitor::{money, plain, product_code, total_tokens, user_name, with_sessions};
 use crate::progress::Progress;
@@ -79,48 +83,55 @@ pub struct BoundaryAudit {
 
 /// The boundary charges of `metered`, the metering of `usage` under
 /// `scenario`, priced at `price` per token.
+///
+/// One parallel pass over the sessions marks, per charged (user,
+/// `CalendarDay` product) pair, the local dates a charged session starts on
+/// ([`charged_starts`]: a day bitset per pair, no entry per session); the
+/// pairs' charged dates without a mark are the boundary charges.
 pub fn boundary_audit(
     usage: &Usage,
     scenario: &Scenario,
     metered: &Metered,
     price: Decimal,
 ) -> BoundaryAudit {
-    let starts = charged_starts(usage, scenario, metered);
+    let index = PairIndex::new(usage, metered);
+    let starts = charged_starts(usage, scenario, metered, &index);
+    // Names and offices once per user, not once per charge.
+    let mut names: HashMap<UserId, (String, String)> = HashMap::new();
     let mut charges = Vec::new();
-    for pair in &metered.pairs {
-        let is_calendar = metered
-            .rules
-            .get(usize::from(pair.product))
-            .is_some_and(|r| r.kind == RuleKind::CalendarDay);
-        if !is_calendar {
+    for (i, pair) in metered.pairs.iter().enumerate() {
+        let Some(bits) = index.calendar_slot(i).and_then(|s| starts.get(s)) else {
             continue;
-        }
+        };
         for d in &pair.days {
-            if starts.contains(&(pair.user, pair.product, d.day)) {
+            if bits.contains(d.day) {
                 continue;
             }
+            let (user, office) = names
+                .entry(pair.user)
+                .or_insert_with(|| (user_name(usage, pair.user), office_of(usage, pair.user)));
             charges.push(BoundaryCharge {
-                user: user_name(usage, pair.user),
+                user: user.clone(),
                 product: product_code(metered, pair.product).to_string(),
                 date: date_of_day(d.day),
                 tokens: plain(d.tokens),
                 cost: money(d.tokens * price),
-                office: office_of(usage, pair.user),
+                office: office.clone(),
             });
         }
     }
     charges.sort_by(|a, b| (&a.user, &a.product, a.date).cmp(&(&b.user, &b.product, b.date)));
     let group = |key: &dyn Fn(&BoundaryCharge) -> &str| {
-        let mut totals: BTreeMap<String, (u64, Decimal)> = BTreeMap::new();
+        let mut totals: BTreeMap<&str, (u64, Decimal)> = BTreeMap::new();
         for c in &charges {
-            let t = totals.entry(key(c).to_string()).or_default();
+            let t = totals.entry(key(c)).or_default();
             t.0 += 1;
             t.1 += c.tokens;
         }
         totals
             .into_iter()
             .map(|(name, (n, tokens))| GroupTotal {
-                name,
+                name: name.to_string(),
                 charges: n,
                 tokens: plain(tokens),
                 cost: money(tokens * price),
@@ -139,53 +150,177 @@ pub fn boundary_audit(
     }
 }
 
-/// (user, product, local date) on which a charged session of a
-/// `CalendarDay` product starts, in the product's zone.
+/// Largest users × products indexed densely (4 bytes each).
+const DENSE_LIMIT: usize = 1 << 22;
+
+/// Where a (user, `CalendarDay` product) pair of [`Metered::pairs`] keeps its
+/// start dates: a dense users × products table of slots when that is small,
+/// a map per pair (never per session) otherwise.
+struct PairIndex {
+    products: usize,
+    users: usize,
+    dense: Vec<u32>,
+    sparse: HashMap<(UserId, ProductIdx), u32>,
+    /// Per pair of `metered.pairs`: its slot, when its product is `CalendarDay`.
+    slot_of_pair: Vec<Option<u32>>,
+    slots: usize,
+}
+
+impl PairIndex {
+    fn new(usage: &Usage, metered: &Metered) -> PairIndex {
+        let products = metered.products.len();
+        let users = usage.users.len();
+        let cells = users.saturating_mul(products);
+        let mut index = PairIndex {
+            products,
+            users,
+            dense: if cells <= DENSE_LIMIT {
+                vec![u32::MAX; cells]
+            } else {
+                Vec::new()
+            },
+            sparse: HashMap::new(),
+            slot_of_pair: Vec::with_capacity(metered.pairs.len()),
+            slots: 0,
+        };
+        for pair in &metered.pairs {
+            let calendar = metered
+                .rules
+                .get(usize::from(pair.product))
+                .is_some_and(|r| r.kind == RuleKind::CalendarDay);
+            if !calendar {
+                index.slot_of_pair.push(None);
+                continue;
+            }
+            let slot = index.slots as u32;
+            index.slots += 1;
+            index.slot_of_pair.push(Some(slot));
+            let u = pair.user as usize;
+            let p = usize::from(pair.product);
+            match index.dense.get_mut(u * products + p) {
+                Some(cell) if u < users && p < products => *cell = slot,
+                _ => {
+                    index.sparse.insert((pair.user, pair.product), slot);
+                }
+            }
+        }
+        index
+    }
+
+    /// The slot of pair `i` of `metered.pairs`, when it is `CalendarDay`.
+    fn calendar_slot(&self, i: usize) -> Option<usize> {
+        self.slot_of_pair
+            .get(i)
+            .copied()
+            .flatten()
+            .map(|s| s as usize)
+    }
+
+    /// The slot of (user, product), when the pair has `CalendarDay` charges.
+    #[inline]
+    fn slot(&self, user: UserId, product: ProductIdx) -> Option<usize> {
+        let (u, p) = (user as usize, usize::from(product));
+        if u < self.users && p < self.products && !self.dense.is_empty() {
+            let s = *self.dense.get(u * self.products + p)?;
+            (s != u32::MAX).then_some(s as usize)
+        } else {
+            self.sparse.get(&(user, product)).map(|&s| s as usize)
+        }
+    }
+}
+
+/// Sessions per piece of the parallel pass.
+const PIECE: usize = 1 << 16;
+
+/// Per slot of `index`, the local dates (the product's zone) on which a
+/// charged session (not free under the grace) of the pair starts; and the
+/// dates of its use-days, which are use on their own date.
 fn charged_starts(
     usage: &Usage,
     scenario: &Scenario,
     metered: &Metered,
-) -> HashSet<(UserId, ProductIdx, i32)> {
+    index: &PairIndex,
+) -> Vec<DayBits> {
     let catalog = Catalog::build(&usage.features, scenario);
-    let mut mappers: HashMap<&str, DayMapper> = HashMap::new();
-    let mut starts = HashSet::new();
-    for s in usage.sessions.iter() {
-        let Some(product) = catalog.product_of(s.feature) else {
-            continue;
-        };
-        let Some(rule) = metered.rules.get(usize::from(product)) else {
-            continue;
-        };
-        if rule.kind != RuleKind::CalendarDay || s.dur < rule.grace_secs {
-            continue;
-        }
-        let mapper = match mappers.get_mut(rule.time_zone.as_str()) {
-            Some(m) => m,
-            None => {
-                // Metering already refused a bad zone, so this is not reached
-                // with one; skipping is the safe answer if it were.
-                let Ok(tz) = parse_tz(&rule.time_zone) else {
-                    continue;
-                };
-                mappers
-                    .entry(rule.time_zone.as_str())
-                    .or_insert_with(|| DayMapper::new(tz))
+    // Per product: its zone's index in `zones` and its grace, when it is
+    // `CalendarDay`. Metering already refused a bad zone, so skipping one
+    // is not reached; it is the safe answer if it were.
+    let mut zones: Vec<Tz> = Vec::new();
+    let calendar: Vec<Option<(usize, u32)>> = metered
+        .rules
+        .iter()
+        .map(|rule| {
+            if rule.kind != RuleKind::CalendarDay {
+                return None;
             }
-        };
-        starts.insert((s.user, product, mapper.day(s.start_secs())));
-    }
+            let tz = parse_tz(&rule.time_zone).ok()?;
+            let z = zones.iter().position(|&t| t == tz).unwrap_or_else(|| {
+                zones.push(tz);
+                zones.len() - 1
+            });
+            Some((z, rule.grace_secs))
+        })
+        .collect();
+    let route: Vec<Option<(ProductIdx, usize, u32)>> = catalog
+        .products()
+        .iter()
+        .map(|p| {
+            let p = (*p)?;
+            let (zone, grace) = calendar.get(usize::from(p)).copied().flatten()?;
+            Some((p, zone, grace))
+        })
+        .collect();
+    let mappers: Vec<DayMapper> = zones.iter().map(|&z| DayMapper::new(z)).collect();
+    let pieces: Vec<&[crate::usage::Session]> = usage
+        .sessions
+        .segments()
+        .iter()
+        .flat_map(|seg| seg.chunks(PIECE))
+        .collect();
+    let empty = || vec![DayBits::default(); index.slots];
+    // A few long runs per thread: each run's bitsets cost a slot each.
+    let run = pieces.len() / (4 * rayon::current_num_threads().max(1));
+    let mut starts = pieces
+        .par_iter()
+        .with_min_len(run.max(1))
+        .fold(
+            || (mappers.clone(), empty()),
+            |(mut mappers, mut bits), piece| {
+                for s in *piece {
+                    let Some(&Some((product, zone, grace))) = route.get(s.feature as usize) else {
+                        continue;
+                    };
+                    if s.dur < grace {
+                        continue;
+                    }
+                    let Some(slot) = index.slot(s.user, product) else {
+                        continue;
+                    };
+                    let (Some(m), Some(b)) = (mappers.get_mut(zone), bits.get_mut(slot)) else {
+                        continue;
+                    };
+                    let day = m.day(s.start_secs());
+                    b.set_range(day, day);
+                }
+                (mappers, bits)
+            },
+        )
+        .map(|(_, bits)| bits)
+        .reduce(empty, |mut a, b| {
+            for (x, y) in a.iter_mut().zip(&b) {
+                x.union(y);
+            }
+            a
+        });
     // A use-day from a usage report is use on its own date, never a
     // session running on from the day before.
     for d in &usage.use_days {
-        let Some(product) = catalog.product_of(d.product) else {
+        let Some(&Some((product, _, _))) = route.get(d.product as usize) else {
             continue;
         };
-        if metered
-            .rules
-            .get(usize::from(product))
-            .is_some_and(|r| r.kind == RuleKind::CalendarDay)
-        {
-            starts.insert((d.user, product, crate::time::day_of_date(d.date)));
+        if let Some(b) = index.slot(d.user, product).and_then(|s| starts.get_mut(s)) {
+            let day = crate::time::day_of_date(d.date);
+            b.set_range(day, day);
         }
     }
     starts

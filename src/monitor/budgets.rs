@@ -22,10 +22,12 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::monitor::burn::DenseDays;
 use crate::monitor::burn::{run_out_date, trailing_mean};
-use crate::monitor::{ChargeRow, plain, round2};
+use crate::monitor::{ChargeRow, Rows, plain, round2};
 use crate::scenario::Scenario;
-use crate::usage::Usage;
+use crate::time::date_of_day;
+use crate::usage::{Usage, UserId};
 
 /// Name of the pool of users without a department.
 pub const UNASSIGNED: &str = "unassigned";
@@ -86,36 +88,102 @@ pub fn budgets(
     scenario: &Scenario,
     today: NaiveDate,
 ) -> Vec<BudgetPool> {
+    budgets_of(rows, usage, scenario, today)
+}
+
+/// [`budgets`] of any [`Rows`]: one pass, each user's pool looked up once,
+/// each pool's dates on a dense window.
+pub(crate) fn budgets_of<R: Rows + ?Sized>(
+    rows: &R,
+    usage: &Usage,
+    scenario: &Scenario,
+    today: NaiveDate,
+) -> Vec<BudgetPool> {
     let (period_start, period_end) = budget_period(scenario.contract.start, today);
     // Pool key: lower-cased trimmed department; value: display name and allocation.
     let mut pools: BTreeMap<String, (String, Option<Decimal>)> = BTreeMap::new();
     for (dept, alloc) in &scenario.budgets {
         pools.insert(key(dept), (dept.trim().to_string(), Some(*alloc)));
     }
-    let mut series: BTreeMap<String, BTreeMap<NaiveDate, Decimal>> = BTreeMap::new();
-    let mut users: BTreeMap<String, std::collections::BTreeSet<u32>> = BTreeMap::new();
-    for r in rows {
-        let dept = usage
-            .directory
-            .get(&r.user)
-            .map(|e| e.department.trim())
-            .filter(|d| !d.is_empty());
-        let k = match dept {
-            Some(d) => {
-                let k = key(d);
-                pools
-                    .entry(k.clone())
-                    .or_insert_with(|| (d.to_string(), None));
-                k
+    // Per user id: index into `keys` (resolved on the user's first row).
+    const UNRESOLVED: u32 = u32::MAX;
+    let mut pool_of_user: Vec<u32> = vec![UNRESOLVED; usage.users.len()];
+    let mut index_of_key: BTreeMap<String, u32> = BTreeMap::new();
+    struct Acc<'u> {
+        key: String,
+        series: DenseDays<Decimal>,
+        users: u32,
+        /// The lowest user id with a row and their spelling: a department
+        /// without budget is shown as that user's directory spells it.
+        first: Option<(UserId, &'u str)>,
+    }
+    let mut accs: Vec<Acc<'_>> = Vec::new();
+    // Ids beyond the table (never produced by the importers) are looked up
+    // on every row and counted once through this set.
+    let mut seen_beyond: std::collections::BTreeSet<UserId> = Default::default();
+    rows.visit(&mut |r| {
+        let known = pool_of_user
+            .get(r.user as usize)
+            .copied()
+            .filter(|&i| i != UNRESOLVED);
+        let i = match known {
+            Some(i) => i as usize,
+            None => {
+                let dept = usage
+                    .directory
+                    .get(&r.user)
+                    .map(|e| e.department.trim())
+                    .filter(|d| !d.is_empty());
+                let k = dept.map_or_else(|| UNASSIGNED_KEY.to_string(), key);
+                let i = *index_of_key.entry(k.clone()).or_insert_with(|| {
+                    accs.push(Acc {
+                        key: k,
+                        series: DenseDays::default(),
+                        users: 0,
+                        first: None,
+                    });
+                    (accs.len() - 1) as u32
+                }) as usize;
+                let new_user = match pool_of_user.get_mut(r.user as usize) {
+                    Some(slot) => {
+                        *slot = i as u32;
+                        true
+                    }
+                    None => seen_beyond.insert(r.user),
+                };
+                if let Some(acc) = accs.get_mut(i) {
+                    if new_user {
+                        acc.users += 1;
+                    }
+                    if let Some(d) = dept
+                        && acc.first.is_none_or(|(u, _)| r.user < u)
+                    {
+                        acc.first = Some((r.user, d));
+                    }
+                }
+                i
             }
-            None => UNASSIGNED_KEY.to_string(),
         };
-        *series
-            .entry(k.clone())
-            .or_default()
-            .entry(r.date)
-            .or_default() += r.tokens;
-        users.entry(k).or_default().insert(r.user);
+        if let Some(acc) = accs.get_mut(i) {
+            *acc.series.slot(r.day).get_or_insert(Decimal::ZERO) += r.tokens;
+        }
+    });
+    let mut series: BTreeMap<String, BTreeMap<NaiveDate, Decimal>> = BTreeMap::new();
+    let mut users: BTreeMap<String, u32> = BTreeMap::new();
+    for acc in accs {
+        if let Some((_, d)) = acc.first {
+            pools
+                .entry(acc.key.clone())
+                .or_insert_with(|| (d.to_string(), None));
+        }
+        users.insert(acc.key.clone(), acc.users);
+        series.insert(
+            acc.key,
+            acc.series
+                .iter()
+                .map(|(day, t)| (date_of_day(day), *t))
+                .collect(),
+        );
     }
     if series.contains_key(UNASSIGNED_KEY) {
         pools
@@ -135,7 +203,7 @@ pub fn budgets(
             BudgetPool {
                 department,
                 allocation,
-                users: users.get(&k).map_or(0, |u| u.len() as u32),
+                users: users.get(&k).copied().unwrap_or(0),
                 period_start,
                 period_end,
                 consumed: plain(consumed),

@@ -29,7 +29,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::meter::{Metered, RuleKind};
-use crate::monitor::{ChargeRow, Source, plain, round2};
+use crate::monitor::{ChargeRow, Rows, Source, plain, round2};
 use crate::time::date_of_day;
 
 /// One day of the burn chart.
@@ -109,38 +109,112 @@ pub fn daily_series(rows: &[ChargeRow]) -> BTreeMap<NaiveDate, Decimal> {
 /// where the vendor reported ([`charge_rows`](super::charge_rows)), are
 /// kept as they are.
 pub fn pooled_series(rows: &[ChargeRow], metered: &Metered) -> BTreeMap<NaiveDate, Decimal> {
+    pooled_series_of(rows, metered)
+}
+
+/// [`pooled_series`] of any [`Rows`]: one pass, dates on a dense window.
+pub(crate) fn pooled_series_of<R: Rows + ?Sized>(
+    rows: &R,
+    metered: &Metered,
+) -> BTreeMap<NaiveDate, Decimal> {
     // Product code → index of its DailyPeak pool in `metered.pools`.
     let mut pool_of: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut pool_of_idx: Vec<Option<usize>> = vec![None; metered.products.len()];
     for (i, pool) in metered.pools.iter().enumerate() {
         if pool.rule != RuleKind::DailyPeak {
             continue;
         }
         for &p in &pool.products {
             pool_of.insert(metered.product_code(p), i);
-        }
-    }
-    let mut series: BTreeMap<NaiveDate, Decimal> = BTreeMap::new();
-    let mut billed: std::collections::BTreeSet<(usize, NaiveDate)> = Default::default();
-    for r in rows {
-        match pool_of.get(r.product.as_str()) {
-            Some(&pool) if r.source == Source::Replay => {
-                billed.insert((pool, r.date));
+            if let Some(slot) = pool_of_idx.get_mut(usize::from(p)) {
+                *slot = Some(i);
             }
-            _ => *series.entry(r.date).or_default() += r.tokens,
         }
     }
-    for (i, pool) in metered.pools.iter().enumerate() {
+    let mut series = DenseDays::default();
+    // Per pool: the days it has a replayed row on.
+    let mut billed: Vec<DenseDays<()>> = vec![DenseDays::default(); metered.pools.len()];
+    rows.visit(&mut |r| {
+        let pool = if r.source == Source::Replay {
+            match r.idx {
+                Some(i) => pool_of_idx.get(usize::from(i)).copied().flatten(),
+                None => pool_of.get(r.product).copied(),
+            }
+        } else {
+            None
+        };
+        match pool.and_then(|p| billed.get_mut(p)) {
+            Some(b) => {
+                b.slot(r.day).get_or_insert(());
+            }
+            None => *series.slot(r.day).get_or_insert(Decimal::ZERO) += r.tokens,
+        }
+    });
+    for (pool, b) in metered.pools.iter().zip(&billed) {
         if pool.rule != RuleKind::DailyPeak {
             continue;
         }
         for &(day, peak) in &pool.daily_peaks {
-            let date = date_of_day(day);
-            if billed.contains(&(i, date)) {
-                *series.entry(date).or_default() += Decimal::from(peak);
+            if b.get(day).is_some() {
+                *series.slot(day).get_or_insert(Decimal::ZERO) += Decimal::from(peak);
             }
         }
     }
     series
+        .iter()
+        .map(|(day, t)| (date_of_day(day), *t))
+        .collect()
+}
+
+/// Values by local day on a window of days that grows as needed: one
+/// array access per row where a tree would search.
+#[derive(Clone, Debug)]
+pub(crate) struct DenseDays<T> {
+    base: i32,
+    values: Vec<Option<T>>,
+}
+
+impl<T> Default for DenseDays<T> {
+    fn default() -> Self {
+        DenseDays {
+            base: 0,
+            values: Vec::new(),
+        }
+    }
+}
+
+impl<T: Clone> DenseDays<T> {
+    /// The value of `day`, made room for.
+    #[inline]
+    pub(crate) fn slot(&mut self, day: i32) -> &mut Option<T> {
+        if self.values.is_empty() {
+            self.base = day;
+        }
+        if day < self.base {
+            let extra = (self.base - day) as usize;
+            self.values.splice(0..0, std::iter::repeat_n(None, extra));
+            self.base = day;
+        }
+        let i = (day - self.base) as usize;
+        if i >= self.values.len() {
+            self.values.resize(i + 1, None);
+        }
+        &mut self.values[i]
+    }
+
+    /// The value of `day`, when set.
+    pub(crate) fn get(&self, day: i32) -> Option<&T> {
+        let i = usize::try_from(i64::from(day) - i64::from(self.base)).ok()?;
+        self.values.get(i)?.as_ref()
+    }
+
+    /// (day, value) of the days set, ascending.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (i32, &T)> + '_ {
+        self.values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| Some((self.base + i as i32, v.as_ref()?)))
+    }
 }
 
 /// The mean tokens per day over the `n` days ending on `end` (see the module

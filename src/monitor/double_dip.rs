@@ -15,8 +15,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::monitor::{ChargeRow, Source, money, plain, user_name};
+use crate::monitor::{ChargeRow, Rows, Source, money, plain, user_name};
 use crate::scenario::Scenario;
+use crate::time::date_of_day;
 use crate::usage::{Usage, UserId};
 
 /// One token charge a subscription already paid for.
@@ -60,6 +61,17 @@ pub fn double_dips(
     scenario: &Scenario,
     price: Decimal,
 ) -> DoubleDips {
+    double_dips_of(rows, usage, scenario, price)
+}
+
+/// [`double_dips`] of any [`Rows`]: a row is looked at only when its user
+/// holds a subscription, and named only when one covers it.
+pub(crate) fn double_dips_of<R: Rows + ?Sized>(
+    rows: &R,
+    usage: &Usage,
+    scenario: &Scenario,
+    price: Decimal,
+) -> DoubleDips {
     let mut unknown: BTreeMap<String, u64> = BTreeMap::new();
     // user → product → first covering subscription code.
     let mut covered: BTreeMap<UserId, BTreeMap<&str, &str>> = BTreeMap::new();
@@ -87,24 +99,49 @@ pub fn double_dips(
             }
         }
     }
-    let mut out: Vec<DoubleDip> = rows
-        .iter()
-        .filter_map(|r| {
-            let sub = covered.get(&r.user)?.get(r.product.as_str())?;
-            Some(DoubleDip {
-                user: user_name(usage, r.user),
-                product: r.product.clone(),
-                date: r.date,
-                subscription: (*sub).to_string(),
-                tokens: plain(r.tokens),
-                cost: money(r.tokens * price),
-                source: r.source,
-            })
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        (&a.user, &a.product, a.date, a.source).cmp(&(&b.user, &b.product, b.date, b.source))
+    // Per user id: the products their seats cover (empty: none).
+    let mut by_user: Vec<Option<&BTreeMap<&str, &str>>> = vec![None; usage.users.len()];
+    for (user, map) in &covered {
+        if let Some(slot) = by_user.get_mut(*user as usize) {
+            *slot = Some(map);
+        }
+    }
+    let mut names: BTreeMap<UserId, String> = BTreeMap::new();
+    // (row, user id): the id breaks ties of equal names as the sorted
+    // rows of `charge_rows` did.
+    let mut found: Vec<(DoubleDip, UserId)> = Vec::new();
+    if !covered.is_empty() {
+        rows.visit(&mut |r| {
+            let map = match by_user.get(r.user as usize) {
+                Some(m) => *m,
+                None => covered.get(&r.user),
+            };
+            let Some(sub) = map.and_then(|m| m.get(r.product)) else {
+                return;
+            };
+            let user = names
+                .entry(r.user)
+                .or_insert_with(|| user_name(usage, r.user))
+                .clone();
+            found.push((
+                DoubleDip {
+                    user,
+                    product: r.product.to_string(),
+                    date: date_of_day(r.day),
+                    subscription: (*sub).to_string(),
+                    tokens: plain(r.tokens),
+                    cost: money(r.tokens * price),
+                    source: r.source,
+                },
+                r.user,
+            ));
+        });
+    }
+    found.sort_by(|(a, ua), (b, ub)| {
+        (&a.user, &a.product, a.date, a.source, ua, a.tokens)
+            .cmp(&(&b.user, &b.product, b.date, b.source, ub, b.tokens))
     });
+    let out: Vec<DoubleDip> = found.into_iter().map(|(d, _)| d).collect();
     let tokens: Decimal = out.iter().map(|d| d.tokens).sum();
     DoubleDips {
         tokens: plain(tokens),

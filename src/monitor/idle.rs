@@ -23,12 +23,16 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::meter::{MeterError, Metered, meter};
+use rayon::prelude::*;
+
+use crate::meter::{MeterError, Metered, ProductIdx, meter};
+use crate::monitor::burn::DenseDays;
+use crate::monitor::split::{PairSet, ProductGroups, collect_sessions};
 use crate::monitor::{money, plain, user_name, with_sessions};
 use crate::progress::Progress;
 use crate::scenario::{Scenario, parse_tz};
 use crate::time::{DayMapper, date_of_day, local_to_utc};
-use crate::usage::{Sessions, Usage, UserId, flags};
+use crate::usage::{Session, Sessions, Usage, UserId, flags};
 
 /// When sessions would have been closed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -76,56 +80,115 @@ pub struct Harvested {
 /// The sessions of `usage` with `policy` applied (`server` is the zone of
 /// users without a valid directory zone).
 pub fn harvest(usage: &Usage, server: Tz, policy: &HarvestPolicy) -> Harvested {
-    let mut zones: BTreeMap<UserId, Tz> = BTreeMap::new();
-    if policy.close_at_2359 {
-        for (user, entry) in &usage.directory {
-            if let Ok(tz) = parse_tz(entry.time_zone.trim()) {
-                zones.insert(*user, tz);
-            }
-        }
-    }
-    let mut mappers: BTreeMap<String, DayMapper> = BTreeMap::new();
+    let h = Harvester::new(usage, server, policy);
+    let mut local = h.local();
     let mut out = Harvested::default();
     for s in usage.sessions.iter() {
-        let start = s.start_secs();
-        let end = s.end_secs();
-        let mut new_end = end;
-        if let Some(n) = policy.idle_minutes
-            && s.flags & flags::INACTIVE != 0
-        {
-            new_end = new_end.min(end - i64::from(n) * 60);
-        }
-        if let Some(h) = policy.cap_hours {
-            new_end = new_end.min(start + i64::from(h) * 3600);
-        }
-        if policy.close_at_2359 {
-            let tz = zones.get(&s.user).copied().unwrap_or(server);
-            let mapper = mappers
-                .entry(tz.name().to_string())
-                .or_insert_with(|| DayMapper::new(tz));
-            new_end = new_end.min(next_2359(mapper, start));
-        }
-        let new_end = new_end.max(start);
-        let mut h = *s;
-        if new_end < end {
+        let mut s = *s;
+        if let Some(cut) = h.apply(&mut s, &mut local) {
             out.shortened += 1;
-            out.seconds_cut += (end - new_end) as u64;
-            h.dur = (new_end - start) as u32;
+            out.seconds_cut += cut;
         }
-        out.sessions.push(h);
+        out.sessions.push(s);
     }
     out
 }
 
-/// The first local 23:59:00 at or after instant `start`.
-fn next_2359(mapper: &mut DayMapper, start: i64) -> i64 {
+/// A policy ready to shorten sessions: each user's zone looked up once.
+struct Harvester<'a> {
+    policy: &'a HarvestPolicy,
+    /// Zones of `close_at_2359`: index 0 the server's.
+    zones: Vec<Tz>,
+    /// Per user id: index into `zones`.
+    zone_of_user: Vec<u16>,
+}
+
+/// One thread's caches: a day mapper and the local 23:59 of each day per zone.
+struct HarvestLocal {
+    mappers: Vec<DayMapper>,
+    closes: Vec<DenseDays<i64>>,
+}
+
+impl<'a> Harvester<'a> {
+    fn new(usage: &Usage, server: Tz, policy: &'a HarvestPolicy) -> Harvester<'a> {
+        let mut zones = vec![server];
+        let mut zone_of_user = Vec::new();
+        if policy.close_at_2359 {
+            zone_of_user = vec![0u16; usage.users.len()];
+            for (user, entry) in &usage.directory {
+                let Ok(tz) = parse_tz(entry.time_zone.trim()) else {
+                    continue;
+                };
+                let z = zones.iter().position(|&t| t == tz).unwrap_or_else(|| {
+                    zones.push(tz);
+                    zones.len() - 1
+                });
+                if let Some(slot) = zone_of_user.get_mut(*user as usize) {
+                    *slot = u16::try_from(z).unwrap_or(0);
+                }
+            }
+        }
+        Harvester {
+            policy,
+            zones,
+            zone_of_user,
+        }
+    }
+
+    fn local(&self) -> HarvestLocal {
+        HarvestLocal {
+            mappers: self.zones.iter().map(|&z| DayMapper::new(z)).collect(),
+            closes: vec![DenseDays::default(); self.zones.len()],
+        }
+    }
+
+    /// Shortens `s` as the policy says; the seconds cut when it did.
+    #[inline]
+    fn apply(&self, s: &mut Session, local: &mut HarvestLocal) -> Option<u64> {
+        let start = s.start_secs();
+        let end = s.end_secs();
+        let mut new_end = end;
+        if let Some(n) = self.policy.idle_minutes
+            && s.flags & flags::INACTIVE != 0
+        {
+            new_end = new_end.min(end - i64::from(n) * 60);
+        }
+        if let Some(h) = self.policy.cap_hours {
+            new_end = new_end.min(start + i64::from(h) * 3600);
+        }
+        if self.policy.close_at_2359 {
+            let z = self
+                .zone_of_user
+                .get(s.user as usize)
+                .map_or(0, |&z| usize::from(z));
+            if let (Some(mapper), Some(closes)) =
+                (local.mappers.get_mut(z), local.closes.get_mut(z))
+            {
+                new_end = new_end.min(next_2359(mapper, closes, start));
+            }
+        }
+        let new_end = new_end.max(start);
+        if new_end < end {
+            s.dur = (new_end - start) as u32;
+            Some((end - new_end) as u64)
+        } else {
+            None
+        }
+    }
+}
+
+/// The first local 23:59:00 at or after instant `start`; `closes` caches
+/// the instant of each local day's 23:59.
+fn next_2359(mapper: &mut DayMapper, closes: &mut DenseDays<i64>, start: i64) -> i64 {
     let day = mapper.day(start);
     let tz = mapper.tz();
-    let at = |day: i32| {
-        let Some(t) = NaiveTime::from_hms_opt(23, 59, 0) else {
-            return i64::MAX;
-        };
-        local_to_utc(tz, date_of_day(day).and_time(t))
+    let mut at = |day: i32| {
+        *closes.slot(day).get_or_insert_with(|| {
+            let Some(t) = NaiveTime::from_hms_opt(23, 59, 0) else {
+                return i64::MAX;
+            };
+            local_to_utc(tz, date_of_day(day).and_time(t))
+        })
     };
     let today = at(day);
     if today >= start { today } else { at(day + 1) }
@@ -186,16 +249,23 @@ pub fn idle_what_if(
             field: "server_time_zone".into(),
             message,
         })?;
-    let harvested = harvest(usage, server, policy);
-    let replay = with_sessions(usage, harvested.sessions);
-    let after = meter(&replay, scenario, progress)?;
-    let mut per_user: BTreeMap<UserId, (Decimal, Decimal)> = BTreeMap::new();
-    for p in &baseline.pairs {
-        per_user.entry(p.user).or_default().0 += p.tokens();
-    }
-    for p in &after.pairs {
-        per_user.entry(p.user).or_default().1 += p.tokens();
-    }
+    let (shortened, seconds_cut, per_user) = if usage.use_days.is_empty() {
+        replay_changed_pairs(usage, scenario, baseline, server, policy, progress)?
+    } else {
+        // Use-days join their pairs inside metering: the whole history is
+        // replayed.
+        let harvested = harvest(usage, server, policy);
+        let replay = with_sessions(usage, harvested.sessions);
+        let after = meter(&replay, scenario, progress)?;
+        let mut per_user: BTreeMap<UserId, (Decimal, Decimal)> = BTreeMap::new();
+        for p in &baseline.pairs {
+            per_user.entry(p.user).or_default().0 += p.tokens();
+        }
+        for p in &after.pairs {
+            per_user.entry(p.user).or_default().1 += p.tokens();
+        }
+        (harvested.shortened, harvested.seconds_cut, per_user)
+    };
     let mut rows: Vec<UserSaving> = per_user
         .iter()
         .filter(|(_, (b, a))| b != a)
@@ -212,12 +282,115 @@ pub fn idle_what_if(
     Ok(IdleWhatIf {
         description: policy.describe(),
         policy: policy.clone(),
-        sessions_shortened: harvested.shortened,
-        hours_cut: money(Decimal::from(harvested.seconds_cut) / Decimal::from(3600)),
+        sessions_shortened: shortened,
+        hours_cut: money(Decimal::from(seconds_cut) / Decimal::from(3600)),
         tokens_before: plain(before),
         tokens_after: plain(after_total),
         tokens_saved: plain(before - after_total),
         saving: money((before - after_total) * price),
         per_user: rows,
     })
+}
+
+/// Per user: (tokens before, tokens after).
+type PerUser = BTreeMap<UserId, (Decimal, Decimal)>;
+
+/// The policy replayed on the pairs it changes only: one parallel pass
+/// finds the sessions it shortens and marks their (user, product) pairs
+/// (a whole pool when one of its products is touched: a pool's charges
+/// depend on all its sessions); each group of products with a marked pair
+/// is metered again with the marked pairs' sessions alone, harvested; every
+/// other pair keeps its baseline tokens. Returns the sessions shortened,
+/// the seconds cut and each user's tokens before and after.
+fn replay_changed_pairs(
+    usage: &Usage,
+    scenario: &Scenario,
+    baseline: &Metered,
+    server: Tz,
+    policy: &HarvestPolicy,
+    progress: &dyn Progress,
+) -> Result<(u64, u64, PerUser), MeterError> {
+    let h = Harvester::new(usage, server, policy);
+    let groups = ProductGroups::new(usage, scenario);
+    let users = usage.users.len();
+    let products = groups.of_product.len();
+    let pieces: Vec<&[Session]> = usage
+        .sessions
+        .segments()
+        .iter()
+        .flat_map(|seg| seg.chunks(1 << 16))
+        .collect();
+    let (shortened, seconds_cut, mut changed) = pieces
+        .par_iter()
+        .fold(
+            || (0u64, 0u64, PairSet::new(users, products), h.local()),
+            |(mut n, mut cut, mut set, mut local), piece| {
+                for s in *piece {
+                    let mut s = *s;
+                    if let Some(c) = h.apply(&mut s, &mut local) {
+                        n += 1;
+                        cut += c;
+                        if let Some(p) = groups.product(&s) {
+                            set.insert(s.user, p);
+                        }
+                    }
+                }
+                (n, cut, set, local)
+            },
+        )
+        .map(|(n, cut, set, _)| (n, cut, set))
+        .reduce(
+            || (0, 0, PairSet::new(users, products)),
+            |a, b| (a.0 + b.0, a.1 + b.1, a.2.union(b.2)),
+        );
+    changed.seal();
+    // Pool groups touched anywhere are replayed whole.
+    let mut whole = vec![false; groups.len()];
+    let mut touched = vec![false; groups.len()];
+    for (p, &g) in groups.of_product.iter().enumerate() {
+        let any = (0..users).any(|u| changed.contains(u as UserId, p as ProductIdx));
+        if any {
+            touched[g] = true;
+            whole[g] = groups.pooled[g];
+        }
+    }
+    let replays = |user: UserId, product: ProductIdx| {
+        let g = groups.of_product.get(usize::from(product)).copied();
+        g.is_some_and(|g| whole[g]) || changed.contains(user, product)
+    };
+    let parts: Vec<Result<Metered, MeterError>> = (0..groups.len())
+        .into_par_iter()
+        .filter(|&g| touched[g])
+        .map(|g| {
+            let sessions = collect_sessions(
+                usage,
+                || h.local(),
+                |local, s| {
+                    let p = groups.product(s)?;
+                    if groups.of_session(s) != Some(g) || !replays(s.user, p) {
+                        return None;
+                    }
+                    let mut s = *s;
+                    h.apply(&mut s, local);
+                    Some(s)
+                },
+            );
+            meter(&with_sessions(usage, sessions), scenario, progress)
+        })
+        .collect();
+    let mut per_user: PerUser = BTreeMap::new();
+    for p in &baseline.pairs {
+        let e = per_user.entry(p.user).or_default();
+        let t = p.tokens();
+        e.0 += t;
+        if !replays(p.user, p.product) {
+            e.1 += t;
+        }
+    }
+    for part in parts {
+        for p in &part?.pairs {
+            per_user.entry(p.user).or_default().1 += p.tokens();
+        }
+    }
+    Ok((shortened, seconds_cut, per_user))
 }

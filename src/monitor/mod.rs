@@ -1,9 +1,17 @@
 //! Monitoring views and what-ifs over history (SPEC §6), and the `audit`
 //! report of SPEC §7.
 //!
-//! Everything here starts from a metered history ([`Metered`]) and, for the
-//! what-ifs, re-meters a modified copy of the usage or the scenario with
-//! [`meter`](crate::meter::meter):
+//! Everything here starts from a metered history ([`Metered`]), which the
+//! caller passes in (the command line and the app have metered already), and
+//! reads it in place: no row per charge is made for the consumption views
+//! (`DailyCharges` visits the metering's pairs), the day-boundary audit
+//! marks start dates in one parallel pass over the sessions (a day bitset per
+//! pair), and the what-ifs that need metering again do it part by part
+//! (`split`): the shadow bill reads the rule every product is under from
+//! the baseline, meters `CalendarDay` as totals and the other rules one
+//! product group at a time; a harvest policy re-meters only the (user,
+//! product) pairs whose sessions it shortens.
+//!
 //! - [`burn`]: tokens per day, trailing averages, month-to-date, projection
 //!   to month end, run-out date of a balance, days over an alert threshold.
 //! - [`budgets`]: the pool split into virtual pools per department.
@@ -26,6 +34,7 @@ pub mod burn;
 pub mod double_dip;
 pub mod idle;
 pub mod shadow;
+mod split;
 pub mod vendor_audit;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -176,8 +185,8 @@ pub fn audit(
     progress: &dyn Progress,
 ) -> Result<AuditReport, MeterError> {
     let price = base_token_price(scenario);
-    let rows = charge_rows(usage, baseline);
-    let series = burn::pooled_series(&rows, baseline);
+    let rows = DailyCharges::new(usage, baseline);
+    let series = burn::pooled_series_of(&rows, baseline);
     let today = options.today.or_else(|| series.keys().next_back().copied());
     let alert = options
         .alert_tokens_per_day
@@ -187,7 +196,7 @@ pub fn audit(
         None => burn::Burn::empty(alert, options.balance),
     };
     let burn_days = std::mem::take(&mut burn_summary.days);
-    let pools = today.map_or_else(Vec::new, |t| budgets::budgets(&rows, usage, scenario, t));
+    let pools = today.map_or_else(Vec::new, |t| budgets::budgets_of(&rows, usage, scenario, t));
 
     let boundary = boundary::boundary_audit(usage, scenario, baseline, price);
     let mut server_zones = Vec::with_capacity(options.server_zones.len());
@@ -208,8 +217,8 @@ pub fn audit(
             progress,
         )?)
     };
-    let dips = double_dip::double_dips(&rows, usage, scenario, price);
-    let shadow_bill = shadow::shadow_bill(usage, scenario, price, progress)?;
+    let dips = double_dip::double_dips_of(&rows, usage, scenario, price);
+    let shadow_bill = shadow::shadow_bill_with(usage, scenario, Some(baseline), price, progress)?;
     let mut idle = Vec::with_capacity(options.harvest.len());
     for policy in &options.harvest {
         idle.push(idle::idle_what_if(
@@ -305,6 +314,124 @@ pub fn charge_rows(usage: &Usage, metered: &Metered) -> Vec<ChargeRow> {
     rows.extend(vendor);
     rows.sort();
     rows
+}
+
+/// One daily charge as the views read it: a [`ChargeRow`] by reference.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RowRef<'a> {
+    pub(crate) user: UserId,
+    /// As [`ChargeRow::product`].
+    pub(crate) product: &'a str,
+    /// The product's index in the metering, for a replayed row (`None`:
+    /// look `product` up).
+    pub(crate) idx: Option<crate::meter::ProductIdx>,
+    /// Local date, days since 1970-01-01.
+    pub(crate) day: i32,
+    pub(crate) tokens: Decimal,
+    pub(crate) source: Source,
+}
+
+/// Daily charges that can be visited row by row: a list of
+/// [`ChargeRow`]s, or [`DailyCharges`] that makes no list.
+pub(crate) trait Rows: Sync {
+    /// Calls `f` on every row, in no particular order.
+    fn visit(&self, f: &mut dyn FnMut(RowRef<'_>));
+}
+
+impl Rows for [ChargeRow] {
+    fn visit(&self, f: &mut dyn FnMut(RowRef<'_>)) {
+        for r in self {
+            f(RowRef {
+                user: r.user,
+                product: &r.product,
+                idx: None,
+                day: crate::time::day_of_date(r.date),
+                tokens: r.tokens,
+                source: r.source,
+            });
+        }
+    }
+}
+
+/// The rows of [`charge_rows`] without making them: the metering's pairs
+/// read in place (a replayed product the vendor reported skips the
+/// vendor's period), and the vendor's rows, which are few.
+pub(crate) struct DailyCharges<'a> {
+    pub(crate) metered: &'a Metered,
+    /// The vendor's rows, as [`vendor_rows`].
+    pub(crate) vendor: Vec<ChargeRow>,
+    /// Per product index: true when the vendor reported the product.
+    replaced: Vec<bool>,
+    /// The vendor's period, as local days.
+    period: Option<(i32, i32)>,
+}
+
+impl<'a> DailyCharges<'a> {
+    /// The charges of `metered`, the metering of `usage`, with the vendor's
+    /// in place of the replay where [`charge_rows`] puts them.
+    pub(crate) fn new(usage: &Usage, metered: &'a Metered) -> DailyCharges<'a> {
+        let vendor = vendor_rows(usage, metered);
+        let vendor_products: BTreeSet<&str> = vendor.iter().map(|r| r.product.as_str()).collect();
+        let replaced = metered
+            .products
+            .iter()
+            .map(|p| vendor_products.contains(p.as_str()))
+            .collect();
+        let period = vendor_period(usage).map(|(first, last)| {
+            (
+                crate::time::day_of_date(first),
+                crate::time::day_of_date(last),
+            )
+        });
+        DailyCharges {
+            metered,
+            vendor,
+            replaced,
+            period,
+        }
+    }
+
+    /// The charged days of `pair` that are rows: all of them, except the
+    /// vendor's period for a product the vendor reported.
+    pub(crate) fn replay_days<'p>(
+        &self,
+        pair: &'p crate::meter::PairCharges,
+    ) -> impl Iterator<Item = &'p crate::meter::DayCharge> {
+        let skip = match self.period {
+            Some(p) if self.replaced.get(usize::from(pair.product)) == Some(&true) => Some(p),
+            _ => None,
+        };
+        pair.days
+            .iter()
+            .filter(move |d| skip.is_none_or(|(first, last)| d.day < first || d.day > last))
+    }
+
+    /// The replay's row of `pair` on `d`.
+    pub(crate) fn replay_row(
+        &self,
+        pair: &crate::meter::PairCharges,
+        d: &crate::meter::DayCharge,
+    ) -> RowRef<'a> {
+        RowRef {
+            user: pair.user,
+            product: product_code(self.metered, pair.product),
+            idx: Some(pair.product),
+            day: d.day,
+            tokens: d.tokens,
+            source: Source::Replay,
+        }
+    }
+}
+
+impl Rows for DailyCharges<'_> {
+    fn visit(&self, f: &mut dyn FnMut(RowRef<'_>)) {
+        for pair in &self.metered.pairs {
+            for d in self.replay_days(pair) {
+                f(self.replay_row(pair, d));
+            }
+        }
+        self.vendor.as_slice().visit(f);
+    }
 }
 
 /// The vendor's charges as rows, summed per (user, product, date), codes

@@ -13,11 +13,14 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::meter::{MeterError, RuleKind, meter};
-use crate::monitor::{money, plain};
+use rayon::prelude::*;
+
+use crate::meter::{MeterError, Metered, RuleKind, meter, meter_summary};
+use crate::monitor::split::{ProductGroups, collect_sessions};
+use crate::monitor::{money, plain, with_sessions};
 use crate::progress::Progress;
 use crate::scenario::{Rule, Scenario};
-use crate::usage::Usage;
+use crate::usage::{Sessions, Usage};
 
 /// Every rule, in the order of the shadow bill.
 pub const RULES: [RuleKind; 5] = [
@@ -117,6 +120,24 @@ pub fn shadow_bill(
     price: Decimal,
     progress: &dyn Progress,
 ) -> Result<Vec<ShadowRow>, MeterError> {
+    shadow_bill_with(usage, scenario, None, price, progress)
+}
+
+/// [`shadow_bill`] with `baseline`, `meter(usage, scenario)` when the
+/// caller has it: the rule every product is under already is read from it,
+/// not metered again. `CalendarDay` is metered as totals
+/// ([`meter_summary`]); the other rules product group by product group
+/// ([`split`](super::split)), so no copy of the whole history is made.
+///
+/// # Errors
+/// As [`shadow_bill`].
+pub fn shadow_bill_with(
+    usage: &Usage,
+    scenario: &Scenario,
+    baseline: Option<&Metered>,
+    price: Decimal,
+    progress: &dyn Progress,
+) -> Result<Vec<ShadowRow>, MeterError> {
     let mut rows = Vec::with_capacity(RULES.len());
     for kind in RULES {
         let current = !scenario.products.is_empty()
@@ -133,25 +154,22 @@ pub fn shadow_bill(
             current,
             error: None,
         };
-        match meter(usage, &with_rule(scenario, kind), progress) {
-            Ok(m) => {
-                let tokens = match kind {
-                    RuleKind::Concurrent => m.pools.iter().map(|p| Decimal::from(p.peak)).sum(),
-                    RuleKind::DailyPeak => m
-                        .pools
-                        .iter()
-                        .map(|p| Decimal::from(p.peak_days_total()))
-                        .sum(),
-                    _ => m.pairs.iter().map(|p| p.tokens()).sum(),
-                };
-                row.charges = m.pairs.iter().map(|p| p.charges()).sum();
-                row.tokens = plain(tokens);
-                row.cost = money(tokens * price);
-                let untimed: u64 = m.use_days.not_replayable.values().map(|v| v.1).sum();
-                if untimed > 0 {
+        let figures = match baseline {
+            // `with_rule` leaves a scenario whose products are all under
+            // `kind` as it is: its metering is the baseline.
+            Some(m) if current => Ok(Figures::of(m, kind)),
+            _ => figures(usage, &with_rule(scenario, kind), kind, progress),
+        };
+        match figures {
+            Ok(f) => {
+                row.charges = f.charges;
+                row.tokens = plain(f.tokens);
+                row.cost = money(f.tokens * price);
+                if f.untimed > 0 {
                     // Not a silent zero: the figure leaves out what the rule can't replay.
                     row.error = Some(format!(
-                        "{untimed} use-days from usage reports are left out: this rule needs checkout times"
+                        "{} use-days from usage reports are left out: this rule needs checkout times",
+                        f.untimed
                     ));
                 }
             }
@@ -161,4 +179,89 @@ pub fn shadow_bill(
         rows.push(row);
     }
     Ok(rows)
+}
+
+/// What a shadow row shows of one metering.
+#[derive(Clone, Copy, Debug, Default)]
+struct Figures {
+    charges: u64,
+    tokens: Decimal,
+    /// Use-days the rule could not replay.
+    untimed: u64,
+}
+
+impl Figures {
+    /// The figures of `m`, a metering with every product under `kind`.
+    fn of(m: &Metered, kind: RuleKind) -> Figures {
+        let tokens = match kind {
+            RuleKind::Concurrent => m.pools.iter().map(|p| Decimal::from(p.peak)).sum(),
+            RuleKind::DailyPeak => m
+                .pools
+                .iter()
+                .map(|p| Decimal::from(p.peak_days_total()))
+                .sum(),
+            _ => m.pairs.iter().map(|p| p.tokens()).sum(),
+        };
+        Figures {
+            charges: m.pairs.iter().map(|p| p.charges()).sum(),
+            tokens,
+            untimed: m.use_days.not_replayable.values().map(|v| v.1).sum(),
+        }
+    }
+
+    fn add(self, o: Figures) -> Figures {
+        Figures {
+            charges: self.charges + o.charges,
+            tokens: self.tokens + o.tokens,
+            untimed: self.untimed + o.untimed,
+        }
+    }
+}
+
+/// The figures of `usage` metered under `scenario`, every product under `kind`.
+fn figures(
+    usage: &Usage,
+    scenario: &Scenario,
+    kind: RuleKind,
+    progress: &dyn Progress,
+) -> Result<Figures, MeterError> {
+    if kind == RuleKind::CalendarDay {
+        let s = meter_summary(usage, scenario, progress)?;
+        return Ok(Figures {
+            charges: s.pairs.iter().map(|p| p.total.charges).sum(),
+            tokens: s.pairs.iter().map(|p| p.total.tokens).sum(),
+            untimed: s.use_days.not_replayable.values().map(|v| v.1).sum(),
+        });
+    }
+    if !usage.use_days.is_empty() {
+        return Ok(Figures::of(&meter(usage, scenario, progress)?, kind));
+    }
+    // The scenario's zones and pool rates checked on no sessions: the
+    // errors of metering the whole history, before any work.
+    let empty = meter(
+        &with_sessions(usage, Sessions::default()),
+        scenario,
+        progress,
+    )?;
+    let groups = ProductGroups::new(usage, scenario);
+    let parts: Vec<Result<Figures, MeterError>> = (0..groups.len())
+        .into_par_iter()
+        .map(|g| {
+            let sessions = collect_sessions(
+                usage,
+                || (),
+                |_, s| (groups.of_session(s) == Some(g)).then_some(*s),
+            );
+            if sessions.is_empty() {
+                return Ok(Figures::default());
+            }
+            let m = meter(&with_sessions(usage, sessions), scenario, progress)?;
+            Ok(Figures::of(&m, kind))
+        })
+        .collect();
+    let mut total = Figures::of(&empty, kind);
+    for p in parts {
+        total = total.add(p?);
+    }
+    Ok(total)
 }

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::meter::Metered;
 use crate::monitor::{plain, product_code, user_name, vendor_period, vendor_rows};
-use crate::time::date_of_day;
+use crate::time::{date_of_day, day_of_date};
 use crate::usage::{Usage, UserId};
 
 /// Which side of the audit has no row.
@@ -90,13 +90,14 @@ pub fn vendor_audit(usage: &Usage, metered: &Metered) -> Option<VendorAudit> {
     for r in vendor_rows(usage, metered) {
         keys.entry((r.user, r.product, r.date)).or_default().0 = Some(r.tokens);
     }
+    let (lo, hi) = (day_of_date(first), day_of_date(last));
     for pair in &metered.pairs {
         let product = product_code(metered, pair.product);
-        for d in &pair.days {
+        // The pair's days are ascending: only the period's are read.
+        let from = pair.days.partition_point(|d| d.day < lo);
+        let to = pair.days.partition_point(|d| d.day <= hi);
+        for d in pair.days.get(from..to).unwrap_or_default() {
             let date = date_of_day(d.day);
-            if date < first || date > last {
-                continue;
-            }
             let side = &mut keys
                 .entry((pair.user, product.to_string(), date))
                 .or_default()

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, a module per area.
 
+mod audit_golden;
 mod cli;
 mod denials;
 mod flexlog;
@@ -12,6 +13,7 @@ mod ledger;
 mod lmstat_rlm;
 mod meter;
 mod monitor;
+mod monitor_reference;
 mod optimise;
 mod plan;
 mod privacy;
