@@ -19,6 +19,7 @@ use crate::monitor::{self, AuditOptions};
 use crate::plan::{self, PlanInput};
 use crate::progress::NoProgress;
 use crate::scenario::{self, Scenario};
+use crate::term;
 use crate::usage::Usage;
 
 /// Plans token-based engineering software licensing: replays real license
@@ -86,6 +87,19 @@ pub enum Command {
         #[arg(long, value_delimiter = ',')]
         pool_sizes: Vec<u32>,
         /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// Write the output to this file (atomically) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The contract term year by year: seats kept, added and dropped, tokens,
+    /// costs and present values, against renewing as-is.
+    Term {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output format: a readable table, one row per plan and year (csv),
+        /// or the whole result (json).
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
         /// Write the output to this file (atomically) instead of stdout.
@@ -222,6 +236,7 @@ pub fn run(command: Command) -> ExitCode {
             format,
             out,
         } => size_cmd(&input, trials, seed, &pool_sizes, format, out.as_deref()),
+        Command::Term { input, format, out } => term_cmd(&input, format, out.as_deref()),
         Command::Audit {
             input,
             today,
@@ -691,6 +706,33 @@ fn size_cmd(
         ReportFormat::Json => to_json(&report)?,
         ReportFormat::Csv => size_csv(&report)?,
         ReportFormat::Table => size_table(&report, scenario),
+    };
+    emit(&text, out)?;
+    Ok(loaded.exit)
+}
+
+fn term_cmd(input: &InputArgs, format: ReportFormat, out: Option<&Path>) -> Result<u8, Fail> {
+    let loaded = import_and_meter(input, "term")?;
+    let analysis = term::analyse_term(
+        &loaded.metered,
+        &loaded.usage,
+        &loaded.scenario,
+        term::SearchOptions::default(),
+    )
+    .map_err(Fail::input)?;
+    for w in &analysis.warnings {
+        eprintln!("warning: {w}");
+    }
+    let text = match format {
+        ReportFormat::Json => to_json(&term::TermReport::new(&analysis))?,
+        ReportFormat::Csv => {
+            let mut bytes = Vec::new();
+            analysis
+                .write_csv(&mut bytes)
+                .map_err(|e| Fail::input(format!("cannot write CSV: {e}")))?;
+            String::from_utf8(bytes).map_err(Fail::input)?
+        }
+        ReportFormat::Table => analysis.table(&loaded.scenario.currency),
     };
     emit(&text, out)?;
     Ok(loaded.exit)

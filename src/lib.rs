@@ -24,5 +24,6 @@ pub mod plan;
 pub mod progress;
 pub mod sample;
 pub mod scenario;
+pub mod term;
 pub mod time;
 pub mod usage;

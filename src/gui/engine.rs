@@ -225,7 +225,10 @@ pub fn size_tokens_with(
                 .into_iter()
                 .map(milli)
                 .collect();
-            ledger::run_ledger(&scenario.contract, &lots, &demand).map_err(|e| error_chain(&e))
+            let prices =
+                ledger::LedgerPrices::constant(&scenario.contract, Some(&scenario.token_price));
+            ledger::run_ledger_priced(&scenario.contract, &prices, &lots, &demand)
+                .map_err(|e| error_chain(&e))
         }
         (None, _) => Err("no plan was evaluated".into()),
         (_, Err(e)) => Err(error_chain(&e)),

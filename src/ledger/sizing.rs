@@ -68,7 +68,7 @@ use serde::Serialize;
 
 use super::lots::{
     LedgerError, MAX_TOKENS, PurchasePlan, Term, check_contract, check_price, check_token_price,
-    discount, discount_factor, present_value,
+    discount, discount_factor, present_value, shortfall_billing,
 };
 use super::rng::TrialRng;
 use crate::progress::Progress;
@@ -624,7 +624,7 @@ pub fn size(
     if let Some(p) = options.unserved_price {
         check_price("unserved price", p)?;
     }
-    let contract = &scenario.contract;
+    let contract = &shortfall_billing(&scenario.contract, &scenario.token_price);
     check_contract(contract)?;
     check_token_price(&scenario.token_price)?;
     let term = Term::new(contract)?;

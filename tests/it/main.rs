@@ -9,3 +9,4 @@ mod monitor;
 mod plan;
 mod real_logs;
 mod scenario;
+mod term;

@@ -586,12 +586,13 @@ fn overdraft_ui(ui: &mut Ui, form: &mut Form<'_>, overdraft: &mut Overdraft) {
         Overdraft::None => "None",
         Overdraft::Unlimited => "Unlimited",
         Overdraft::Limit(_) => "Limit",
+        Overdraft::TopUp => "Top up with packs",
     };
     let mut chosen = current;
     egui::ComboBox::new("contract.overdraft", "Overdraft")
         .selected_text(current)
         .show_ui(ui, |ui| {
-            for o in ["None", "Unlimited", "Limit"] {
+            for o in ["None", "Unlimited", "Limit", "Top up with packs"] {
                 ui.selectable_value(&mut chosen, o, o);
             }
         });
@@ -599,6 +600,7 @@ fn overdraft_ui(ui: &mut Ui, form: &mut Form<'_>, overdraft: &mut Overdraft) {
         *overdraft = match chosen {
             "None" => Overdraft::None,
             "Unlimited" => Overdraft::Unlimited,
+            "Top up with packs" => Overdraft::TopUp,
             _ => Overdraft::Limit(Decimal::ZERO),
         };
         form.changed = true;
