@@ -277,7 +277,7 @@ fn real(
     let mut usage = Usage::default();
     let opts = tokenplan::ingest::ImportOptions {
         time_zone: sc.server_tz()?,
-        kind: None,
+        ..Default::default()
     };
     let progress = tokenplan::progress::NoProgress;
     tokenplan::ingest::import_path(std::path::Path::new(path), &opts, &mut usage, &progress)?;

@@ -3,9 +3,9 @@
 //! Sizes a 3-year contract from two years of synthetic daily demand (weekday
 //! rhythm, holidays, noise) with the default 30-plan grid, at 500, 1,000,
 //! 2,000 and 4,000 trials, in parallel and serially, and prints the best of
-//! five runs of each; then the same with the default second pass that
-//! refines the grid around the winners. The target: 2,000 trials × 30 plans
-//! under one second.
+//! five runs of each; then the same with the default search, which refines
+//! the grid around every recommendation down to its unit. The target: 2,000
+//! trials × 30 plans under one second.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -13,31 +13,36 @@ use std::time::{Duration, Instant};
 use chrono::{Datelike, NaiveDate, Weekday};
 use rust_decimal::Decimal;
 use tokenplan::ledger::rng::TrialRng;
-use tokenplan::ledger::{Grid, SizeReport, SizingOptions, size};
+use tokenplan::ledger::{DemandHistory, Grid, SizeReport, SizingOptions, size};
 use tokenplan::progress::NoProgress;
 use tokenplan::scenario::{
     Contract, Forecast, Overdraft, Scenario, Sizing, Tier, TierMode, TokenPrice,
 };
 
 fn main() {
-    let history = history();
+    let daily = history();
+    let history = DemandHistory::from_tokens(&daily);
     let scenario = scenario();
     println!(
         "history: {} days, {} tokens; term: {} years from {}",
-        history.len(),
-        history.iter().map(|(_, t)| *t).sum::<Decimal>(),
+        history.days(),
+        history.tokens(),
         scenario.contract.years,
         scenario.contract.start
     );
     println!("threads: {}", rayon::current_num_threads());
-    for refine in [0, 6] {
-        let grid = Grid::Auto {
-            annual_levels: 6,
-            contract_levels: 5,
-            max_fraction: Decimal::new(15, 1),
-            refine,
-        };
-        println!("\ngrid 6 x 5, refine {refine}");
+    let coarse = Grid::Auto {
+        annual_levels: 6,
+        contract_levels: 5,
+        max_fraction: Decimal::new(15, 1),
+        refine: 0,
+        enumerate_up_to: 0,
+    };
+    for (label, grid) in [
+        ("grid 6 x 5 alone", coarse),
+        ("default search", Grid::default()),
+    ] {
+        println!("\n{label}");
         println!(
             "{:>7} {:>6} {:>12} {:>12}",
             "trials", "plans", "parallel", "serial"
@@ -66,7 +71,80 @@ fn main() {
                 p.p90_cost,
                 p.overage_probability
             );
+            if let Some(w) = r.recommended_within_risk.and_then(|i| r.plans.get(i)) {
+                println!(
+                    "within risk: {} annual/year + {} contract, expected {}, \
+                     overage probability {}",
+                    w.annual_tokens_per_year,
+                    w.contract_tokens,
+                    w.expected_cost,
+                    w.overage_probability
+                );
+            }
+            println!(
+                "search: {:?}, unit {} tokens",
+                r.search.method, r.search.unit
+            );
         }
+    }
+    repriced(&daily, &scenario);
+}
+
+/// The same history as two rated streams (70% and 30% of each day's
+/// tokens) whose rates change on every contract anniversary and mid-year:
+/// what re-pricing at the simulated date's rates costs.
+fn repriced(daily: &[(NaiveDate, Decimal)], scenario: &Scenario) {
+    use tokenplan::ledger::sizing::{DemandStream, RateSteps};
+    use tokenplan::scenario::{Product, Rate, Rule};
+    let d = |s: &str| s.parse::<Decimal>().unwrap_or_default();
+    let table = |rates: &[(&str, &str)]| {
+        RateSteps::of_product(&Product {
+            name: "bench".into(),
+            rule: Rule::CalendarDay {
+                time_zone: None,
+                grace_minutes: None,
+            },
+            rates: rates
+                .iter()
+                .map(|(from, tokens)| Rate {
+                    from: from.parse().unwrap_or_default(),
+                    tokens: d(tokens),
+                })
+                .collect(),
+            features: Vec::new(),
+        })
+    };
+    let split = |share: &str| daily.iter().map(|(_, t)| *t * d(share)).collect();
+    let first = daily.first().map(|(day, _)| *day).unwrap_or_default();
+    let history = DemandHistory::from_streams(
+        first,
+        vec![
+            DemandStream {
+                rates: table(&[
+                    ("2020-01-01", "1"),
+                    ("2027-07-01", "1.1"),
+                    ("2028-01-01", "1.2"),
+                ]),
+                units: split("0.7"),
+            },
+            DemandStream {
+                rates: table(&[
+                    ("2020-01-01", "1"),
+                    ("2028-07-01", "0.9"),
+                    ("2029-01-01", "1.3"),
+                ]),
+                units: split("0.3"),
+            },
+        ],
+    );
+    println!(
+        "
+re-priced demand (2 rate tables, 4 rate changes in the term), default search"
+    );
+    println!("{:>7} {:>6} {:>12}", "trials", "plans", "parallel");
+    for trials in [2000, 4000] {
+        let (par, report) = best_of(5, &history, scenario, &Grid::default(), trials, true);
+        println!("{trials:>7} {:>6} {:>9.1} ms", report.plans.len(), ms(par));
     }
 }
 
@@ -76,7 +154,7 @@ fn ms(d: Duration) -> f64 {
 
 fn best_of(
     runs: usize,
-    history: &[(NaiveDate, Decimal)],
+    history: &DemandHistory,
     scenario: &Scenario,
     grid: &Grid,
     trials: u32,

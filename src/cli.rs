@@ -12,11 +12,12 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 use rust_decimal::Decimal;
 
-use crate::ingest::{self, ImportOptions, Report, SourceKind};
+use crate::ingest::{self, ColumnMap, ImportOptions, Report, SourceKind};
 use crate::ledger;
 use crate::meter::{self, MeterSummary, Metered, Total};
 use crate::monitor::{self, AuditOptions};
-use crate::plan::{self, PlanInput};
+use crate::plan;
+use crate::privacy::{self, Pseudonymizer};
 use crate::progress::NoProgress;
 use crate::scenario::{self, Scenario};
 use crate::term;
@@ -60,6 +61,8 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = DataFormat::Csv)]
         format: DataFormat,
+        #[command(flatten)]
+        export: ExportArgs,
     },
     /// The cheapest mix of subscriptions and tokens, per user.
     Recommend {
@@ -72,6 +75,8 @@ pub enum Command {
         /// Write the output to this file (atomically) instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        export: ExportArgs,
     },
     /// How many tokens to buy, annual or contract, and what each plan risks.
     Size {
@@ -92,6 +97,8 @@ pub enum Command {
         /// Write the output to this file (atomically) instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        export: ExportArgs,
     },
     /// The contract term year by year: seats kept, added and dropped, tokens,
     /// costs and present values, against renewing as-is.
@@ -132,14 +139,42 @@ pub enum Command {
         /// Write the output to this file (atomically) instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        export: ExportArgs,
     },
+    /// Put the names back into a pseudonymised export: the inputs it was
+    /// made from supply the names (SPEC §1.6).
+    Reveal {
+        /// The key file the export was pseudonymised with.
+        keyfile: PathBuf,
+        /// The pseudonymised file (CSV, JSON or text).
+        file: PathBuf,
+        #[command(flatten)]
+        input: InputArgs,
+        /// Write the restored file here (atomically) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Who may read what a command writes (SPEC §1.6).
+#[derive(Debug, Default, clap::Args)]
+pub struct ExportArgs {
+    /// Replace every user and host name in the output by a keyed pseudonym
+    /// (`u-…`, `h-…`); the key is read from KEYFILE, or created there (32
+    /// random bytes, readable by you only) on first use. `tokenplan reveal`
+    /// maps a returned file back.
+    #[arg(long, value_name = "KEYFILE")]
+    pseudonymize: Option<PathBuf>,
 }
 
 /// Files and how to read them.
 #[derive(Debug, clap::Args)]
 pub struct InputArgs {
-    /// Input files: session CSV, FlexNet debug log, Token Flex export, user
-    /// directory, current assignments (kind detected from content).
+    /// Input files: session CSV, FlexNet debug log, Token Flex export, usage
+    /// report, user directory, current assignments, alias table (CSV or
+    /// XLSX), `lmstat -a` snapshots, RLM report log (kind detected from
+    /// content).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// The scenario (RON). Without it, `check` reads clocks in America/New_York.
@@ -152,6 +187,15 @@ pub struct InputArgs {
     /// (default: the scenario's server_time_zone).
     #[arg(long)]
     time_zone: Option<String>,
+    /// Which column is which, for a table whose header has every column
+    /// named, e.g. user=Email,product=Product,date="Day used" (roles: user,
+    /// product, start, end, host, tokens, date, days_used, month,
+    /// department, cost_center, location, time_zone, subscription, alias).
+    #[arg(long, value_name = "MAP")]
+    columns: Option<ColumnMap>,
+    /// The worksheet of XLSX inputs to read (default: the first).
+    #[arg(long, value_name = "NAME")]
+    sheet: Option<String>,
 }
 
 /// How `meter` groups charges.
@@ -161,9 +205,10 @@ pub enum By {
     UserProduct,
     /// One row per user.
     User,
-    /// One row per product.
+    /// One row per product (a `DailyPeak` product: its share of the pool's
+    /// daily peaks), then a subtotal row per shared `DailyPeak` pool.
     Product,
-    /// One row per local date.
+    /// One row per local date (a `DailyPeak` pool counts its daily peak).
     Day,
 }
 
@@ -226,8 +271,18 @@ pub fn run(command: Command) -> ExitCode {
     let result = match command {
         Command::Gui { .. } => Err(Fail::usage("the desktop app is opened by main")),
         Command::Check { input } => check(&input),
-        Command::Meter { input, by, format } => meter_cmd(&input, by, format),
-        Command::Recommend { input, format, out } => recommend_cmd(&input, format, out.as_deref()),
+        Command::Meter {
+            input,
+            by,
+            format,
+            export,
+        } => meter_cmd(&input, &export, by, format),
+        Command::Recommend {
+            input,
+            format,
+            out,
+            export,
+        } => recommend_cmd(&input, &export, format, out.as_deref()),
         Command::Size {
             input,
             trials,
@@ -235,7 +290,15 @@ pub fn run(command: Command) -> ExitCode {
             pool_sizes,
             format,
             out,
-        } => size_cmd(&input, trials, seed, &pool_sizes, format, out.as_deref()),
+            export,
+        } => {
+            let sizing = SizeArgs {
+                trials,
+                seed,
+                pool_sizes: &pool_sizes,
+            };
+            size_cmd(&input, &export, &sizing, format, out.as_deref())
+        }
         Command::Term { input, format, out } => term_cmd(&input, format, out.as_deref()),
         Command::Audit {
             input,
@@ -246,6 +309,7 @@ pub fn run(command: Command) -> ExitCode {
             office_zones,
             format,
             out,
+            export,
         } => {
             let options = AuditOptions {
                 today,
@@ -255,8 +319,14 @@ pub fn run(command: Command) -> ExitCode {
                 office_zones: office_zones.into_iter().collect(),
                 ..AuditOptions::default()
             };
-            audit_cmd(&input, &options, format, out.as_deref())
+            audit_cmd(&input, &export, &options, format, out.as_deref())
         }
+        Command::Reveal {
+            keyfile,
+            file,
+            input,
+            out,
+        } => reveal_cmd(&keyfile, &file, &input, out.as_deref()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -267,8 +337,13 @@ pub fn run(command: Command) -> ExitCode {
     }
 }
 
-/// Writes `text` to `out` atomically, or to stdout.
-fn emit(text: &str, out: Option<&Path>) -> Result<(), Fail> {
+/// Writes `text` to `out` atomically, or to stdout; a pseudonymised
+/// export is checked for original names first and not written if any is
+/// left.
+fn emit(text: &str, out: Option<&Path>, privacy: Option<&Pseudonymizer>) -> Result<(), Fail> {
+    if let Some(p) = privacy {
+        p.guard(text.as_bytes()).map_err(Fail::input)?;
+    }
     match out {
         Some(path) => crate::atomic::write(path, text.as_bytes())
             .map_err(|e| Fail::input(format!("{}: cannot write: {e}", path.display()))),
@@ -308,36 +383,63 @@ fn import_all(
     let opts = ImportOptions {
         time_zone,
         kind: input.kind,
+        sheet: input.sheet.clone(),
+        columns: input.columns.clone(),
     };
     let mut usage = Usage::default();
-    let mut reports = Vec::new();
-    for path in &input.files {
-        match ingest::import_path(path, &opts, &mut usage, &NoProgress) {
-            Ok(report) => reports.push(report),
-            Err(e) => {
-                let mut report = Report::new(path.display().to_string());
-                report.fatal = true;
-                report.problem(0, e.to_string());
-                reports.push(report);
-            }
+    let imported = ingest::import_files(
+        &mut usage,
+        &input.files,
+        &opts,
+        ingest::OnFatal::KeepPartial,
+        &NoProgress,
+    );
+    print_identities(&ingest::identities(&usage));
+    if let Some(note) = imported.missing_note() {
+        eprintln!("{note}");
+    }
+    let reports = imported.reports();
+    Ok((usage, reports))
+}
+
+/// Says what the alias tables joined and which names look like one
+/// person's but are not joined.
+fn print_identities(id: &ingest::Identities) {
+    const SHOWN: usize = 10;
+    if id.aliases > 0 {
+        let records: u64 = id.applied.iter().map(|a| a.3).sum();
+        eprintln!(
+            "identities: {} aliases; {} input names joined to their user ({records} records renamed)",
+            id.aliases,
+            id.names_joined()
+        );
+        if !id.unused.is_empty() {
+            eprintln!(
+                "  {} aliases match no input name: {}",
+                id.unused.len(),
+                id.unused.join(", ")
+            );
         }
     }
-    let missing = ingest::users_missing_from_directory(&usage);
-    if !missing.is_empty() {
-        const SHOWN: usize = 20;
-        let more = missing.len().saturating_sub(SHOWN);
+    if !id.likely_duplicates.is_empty() {
+        let groups: Vec<String> = id
+            .likely_duplicates
+            .iter()
+            .take(SHOWN)
+            .map(|g| g.join(" = "))
+            .collect();
+        let more = id.likely_duplicates.len().saturating_sub(SHOWN);
         eprintln!(
-            "{} users have usage but no row in the user directory (no department, office or zone): {}{}",
-            missing.len(),
-            missing[..missing.len().min(SHOWN)].join(", "),
+            "{} groups of user names look like one person (same login or e-mail local part) but are not joined; an alias table (alias,user) joins them: {}{}",
+            id.likely_duplicates.len(),
+            groups.join("; "),
             if more > 0 {
-                format!(" and {more} more")
+                format!("; and {more} more")
             } else {
                 String::new()
             }
         );
     }
-    Ok((usage, reports))
 }
 
 /// Prints what each import did to stderr; all problems when `all`, else the
@@ -392,22 +494,44 @@ fn check(input: &InputArgs) -> Result<u8, Fail> {
     let (usage, reports) = import_all(input, scenario.as_ref())?;
     print_reports(&reports, true);
     eprintln!(
-        "{} files: {} users, {} sessions, {} vendor charges, {} denials",
+        "{} files: {} users, {} sessions, {} use-days, {} vendor charges, {} denials",
         reports.len(),
         usage.users.len(),
         usage.sessions.len(),
+        usage.use_days.len(),
         usage.vendor_charges.len(),
         usage.denials.len()
     );
     Ok(had_errors(&reports))
 }
 
-/// Loads the scenario and imports the files, printing the import reports.
-fn load(input: &InputArgs, command: &str) -> Result<(Scenario, Usage, u8), Fail> {
-    let scenario = required_scenario(input, command)?;
-    let (usage, reports) = import_all(input, Some(&scenario))?;
+/// Loads the scenario and imports the files, printing the import reports;
+/// with `--pseudonymize`, users and hosts are renamed to their pseudonyms
+/// before anything is computed from them.
+fn load(input: &InputArgs, export: &ExportArgs, command: &str) -> Result<Prepared, Fail> {
+    let mut scenario = required_scenario(input, command)?;
+    let (mut usage, reports) = import_all(input, Some(&scenario))?;
     print_reports(&reports, false);
-    Ok((scenario, usage, had_errors(&reports)))
+    let privacy = match export.pseudonymize.as_deref() {
+        None => None,
+        Some(keyfile) => {
+            Some(privacy::prepare(keyfile, &mut usage, Some(&mut scenario)).map_err(Fail::input)?)
+        }
+    };
+    Ok(Prepared {
+        scenario,
+        usage,
+        exit: had_errors(&reports),
+        privacy,
+    })
+}
+
+/// What [`load`] prepared.
+struct Prepared {
+    scenario: Scenario,
+    usage: Usage,
+    exit: u8,
+    privacy: Option<Pseudonymizer>,
 }
 
 /// Says which features were not charged and which matched several products.
@@ -432,16 +556,25 @@ fn print_mapping(unmapped: &BTreeMap<String, u64>, ambiguities: &[meter::Ambigui
     }
 }
 
+/// Says what use-days could not be metered exactly, or at all.
+fn print_use_days(use_days: &meter::UseDayMeter) {
+    for w in use_days.warnings() {
+        eprintln!("warning: {w}");
+    }
+}
+
 /// Imports and meters.
-fn import_and_meter(input: &InputArgs, command: &str) -> Result<Loaded, Fail> {
-    let (scenario, usage, exit) = load(input, command)?;
-    let metered = meter::meter(&usage, &scenario, &NoProgress).map_err(Fail::input)?;
+fn import_and_meter(input: &InputArgs, export: &ExportArgs, command: &str) -> Result<Loaded, Fail> {
+    let p = load(input, export, command)?;
+    let metered = meter::meter(&p.usage, &p.scenario, &NoProgress).map_err(Fail::input)?;
     print_mapping(&metered.unmapped, &metered.ambiguities);
+    print_use_days(&metered.use_days);
     Ok(Loaded {
-        exit,
-        scenario,
-        usage,
+        exit: p.exit,
+        scenario: p.scenario,
+        usage: p.usage,
         metered,
+        privacy: p.privacy,
     })
 }
 
@@ -451,14 +584,22 @@ struct Loaded {
     scenario: Scenario,
     usage: Usage,
     metered: Metered,
+    privacy: Option<Pseudonymizer>,
 }
 
-fn meter_cmd(input: &InputArgs, by: By, format: DataFormat) -> Result<u8, Fail> {
-    let (scenario, usage, exit) = load(input, "meter")?;
-    let summary = meter::meter_summary(&usage, &scenario, &NoProgress).map_err(Fail::input)?;
+fn meter_cmd(
+    input: &InputArgs,
+    export: &ExportArgs,
+    by: By,
+    format: DataFormat,
+) -> Result<u8, Fail> {
+    let p = load(input, export, "meter")?;
+    let summary = meter::meter_summary(&p.usage, &p.scenario, &NoProgress).map_err(Fail::input)?;
     print_mapping(&summary.unmapped, &summary.ambiguities);
-    emit(&meter_output(&summary, &usage, by, format)?, None)?;
-    Ok(exit)
+    print_use_days(&summary.use_days);
+    let text = meter_output(&summary, &p.usage, by, format)?;
+    emit(&text, None, p.privacy.as_ref())?;
+    Ok(p.exit)
 }
 
 /// One output row of `meter`.
@@ -468,32 +609,50 @@ struct Row<'a> {
     user: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     product: Option<&'a str>,
+    /// A shared `DailyPeak` pool's subtotal row (`--by product`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pool: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     date: Option<String>,
     charges: u64,
     #[serde(serialize_with = "plain_decimal")]
     tokens: Decimal,
+    /// Some charges' dates are only their month's (usage reports' month rows).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    dated_by_month: bool,
 }
 
 fn plain_decimal<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&d.normalize().to_string())
 }
 
-/// The rows of `meter` in output order.
+/// The rows of `meter` in output order. `--by product` ends with one
+/// subtotal row per `DailyPeak` pool that several products share: its
+/// products' rows added up, the tokens being the pool's daily peaks (each
+/// product's row holds its share, SPEC §4), so the subtotal is not to be
+/// added to them again. CSV writes its product column as `pool:NAME`, JSON
+/// a `pool` field instead of `product`.
 fn meter_rows<'a>(metered: &'a MeterSummary, usage: &'a Usage, by: By) -> Vec<Row<'a>> {
     let row = |user, product, date, t: Total| Row {
         user,
         product,
+        pool: None,
         date,
         charges: t.charges,
         tokens: t.tokens,
+        dated_by_month: false,
     };
+    let flagged = &metered.use_days.dated_by_month;
+    let pair_flagged: std::collections::BTreeSet<(u32, meter::ProductIdx)> =
+        flagged.iter().map(|&(u, p, _)| (u, p)).collect();
+    let day_flagged = metered.use_days.days_dated_by_month();
     match by {
         By::UserProduct => metered
             .pairs
             .iter()
-            .map(|p| {
-                row(
+            .map(|p| Row {
+                dated_by_month: pair_flagged.contains(&(p.user, p.product)),
+                ..row(
                     Some(usage.users.name(p.user)),
                     Some(metered.product_code(p.product)),
                     None,
@@ -506,15 +665,27 @@ fn meter_rows<'a>(metered: &'a MeterSummary, usage: &'a Usage, by: By) -> Vec<Ro
             .into_iter()
             .map(|(u, t)| row(Some(usage.users.name(u)), None, None, t))
             .collect(),
-        By::Product => metered
-            .by_product()
-            .into_iter()
-            .map(|(p, t)| row(None, Some(metered.product_code(p)), None, t))
-            .collect(),
+        By::Product => {
+            let mut rows: Vec<Row<'a>> = metered
+                .by_product()
+                .into_iter()
+                .map(|(p, t)| row(None, Some(metered.product_code(p)), None, t))
+                .collect();
+            for (pool, t) in metered.shared_pools() {
+                rows.push(Row {
+                    pool: Some(pool),
+                    ..row(None, None, None, t)
+                });
+            }
+            rows
+        }
         By::Day => metered
             .by_day
             .iter()
-            .map(|(&d, &t)| row(None, None, Some(crate::time::date_of_day(d).to_string()), t))
+            .map(|(&d, &t)| Row {
+                dated_by_month: day_flagged.contains(&d),
+                ..row(None, None, Some(crate::time::date_of_day(d).to_string()), t)
+            })
             .collect(),
     }
 }
@@ -542,9 +713,11 @@ fn meter_output(
             for r in &rows {
                 let charges = r.charges.to_string();
                 let tokens = r.tokens.normalize().to_string();
+                let pool = r.pool.map(|p| format!("pool:{p}"));
                 let mut rec: Vec<&str> = Vec::with_capacity(4);
                 rec.extend(r.user);
                 rec.extend(r.product);
+                rec.extend(pool.as_deref());
                 rec.extend(r.date.as_deref());
                 rec.push(&charges);
                 rec.push(&tokens);
@@ -567,6 +740,13 @@ fn meter_output(
                 "rows": rows,
                 "unmapped": metered.unmapped,
                 "free_sessions": metered.free_sessions,
+                "use_days": {
+                    "charged": metered.use_days.charged,
+                    "joined": metered.use_days.joined,
+                    "dated_by_month": metered.use_days.dated_by_month.len(),
+                    "unmapped": metered.use_days.unmapped,
+                },
+                "warnings": metered.use_days.warnings(),
             });
             to_json(&doc)
         }
@@ -579,8 +759,13 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, Fail> {
     Ok(s)
 }
 
-fn recommend_cmd(input: &InputArgs, format: ReportFormat, out: Option<&Path>) -> Result<u8, Fail> {
-    let loaded = import_and_meter(input, "recommend")?;
+fn recommend_cmd(
+    input: &InputArgs,
+    export: &ExportArgs,
+    format: ReportFormat,
+    out: Option<&Path>,
+) -> Result<u8, Fail> {
+    let loaded = import_and_meter(input, export, "recommend")?;
     let report =
         plan::recommend(&loaded.metered, &loaded.usage, &loaded.scenario).map_err(Fail::input)?;
     for w in &report.warnings {
@@ -597,7 +782,7 @@ fn recommend_cmd(input: &InputArgs, format: ReportFormat, out: Option<&Path>) ->
         }
         ReportFormat::Table => recommend_table(&report, &loaded.scenario),
     };
-    emit(&text, out)?;
+    emit(&text, out, loaded.privacy.as_ref())?;
     Ok(loaded.exit)
 }
 
@@ -611,6 +796,36 @@ fn recommend_table(r: &plan::RecommendReport, scenario: &Scenario) -> String {
         "  subscriptions {cur} {}   tokens {} at {cur} {} = {cur} {}",
         r.subscription_cost, r.annual_tokens, r.token_price, r.token_cost
     );
+    let beyond = &r.tokens_beyond_forecast;
+    if !beyond.tokens.0.is_zero() {
+        let _ = writeln!(
+            s,
+            "  of which {} tokens beyond the forecast of {} ({cur} {})",
+            beyond.tokens, r.tokens_needed, beyond.cost
+        );
+    }
+    for p in &r.daily_peak_pools {
+        let _ = writeln!(
+            s,
+            "  token-days pool {} ({}): {} tokens of the forecast",
+            p.pool,
+            p.products.join(", "),
+            p.forecast_tokens
+        );
+    }
+    for p in &r.pools {
+        let price = p
+            .price
+            .map_or_else(|| "no price".to_string(), |x| format!("{cur} {x}"));
+        let _ = writeln!(
+            s,
+            "  pool {} ({}): {} tokens at {price} = {cur} {}",
+            p.pool,
+            p.products.join(", "),
+            p.size,
+            p.cost
+        );
+    }
     let _ = writeln!(s, "Baselines:");
     let _ = writeln!(s, "  all tokens         {cur} {}", r.baselines.all_tokens);
     let _ = writeln!(
@@ -625,7 +840,11 @@ fn recommend_table(r: &plan::RecommendReport, scenario: &Scenario) -> String {
     for (code, n) in &r.seats {
         let _ = writeln!(s, "  {code:<10} {n}");
     }
-    let _ = writeln!(s, "Crossover (subscription pays off above):");
+    let _ = writeln!(
+        s,
+        "Crossover at the marginal token price {cur} {} (subscription pays off above):",
+        r.marginal_token_price
+    );
     for c in &r.crossover {
         if let (Some(y), Some(m)) = (&c.days_per_year, &c.days_per_month) {
             let _ = writeln!(
@@ -667,30 +886,29 @@ fn recommend_table(r: &plan::RecommendReport, scenario: &Scenario) -> String {
     s
 }
 
-fn size_cmd(
-    input: &InputArgs,
+/// `size`'s own options.
+struct SizeArgs<'a> {
     trials: Option<u32>,
     seed: Option<u64>,
-    pool_sizes: &[u32],
+    pool_sizes: &'a [u32],
+}
+
+fn size_cmd(
+    input: &InputArgs,
+    export: &ExportArgs,
+    args: &SizeArgs<'_>,
     format: ReportFormat,
     out: Option<&Path>,
 ) -> Result<u8, Fail> {
-    let loaded = import_and_meter(input, "size")?;
+    let SizeArgs {
+        trials,
+        seed,
+        pool_sizes,
+    } = *args;
+    let loaded = import_and_meter(input, export, "size")?;
     let (scenario, metered) = (&loaded.scenario, &loaded.metered);
     // The token pool to buy serves what the recommended mix leaves to tokens.
-    let input_plan = PlanInput::new(metered, &loaded.usage, scenario).map_err(Fail::input)?;
-    let rec = plan::optimise_default(&input_plan).map_err(Fail::input)?;
-    let covered = plan::covered_products(&input_plan, &rec);
-    let pooled: Vec<bool> = metered
-        .rules
-        .iter()
-        .map(|r| matches!(r.kind, meter::RuleKind::Concurrent))
-        .collect();
-    let history = ledger::daily_demand_where(metered, |user, product| {
-        let idx = usize::from(product);
-        !pooled.get(idx).copied().unwrap_or(false)
-            && covered.get(&user).is_none_or(|m| m & (1u128 << idx) == 0)
-    });
+    let history = plan::token_demand(metered, &loaded.usage, scenario).map_err(Fail::input)?;
     let mut options = ledger::SizingOptions::from_scenario(scenario);
     if let Some(t) = trials {
         options.trials = t;
@@ -702,17 +920,21 @@ fn size_cmd(
         ledger::size(&history, scenario, &options, &NoProgress).map_err(Fail::input)?;
     report.pools =
         ledger::pools::size_pools(metered, scenario.sizing.target_denial_rate, pool_sizes);
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     let text = match format {
         ReportFormat::Json => to_json(&report)?,
         ReportFormat::Csv => size_csv(&report)?,
         ReportFormat::Table => size_table(&report, scenario),
     };
-    emit(&text, out)?;
+    emit(&text, out, loaded.privacy.as_ref())?;
     Ok(loaded.exit)
 }
 
 fn term_cmd(input: &InputArgs, format: ReportFormat, out: Option<&Path>) -> Result<u8, Fail> {
-    let loaded = import_and_meter(input, "term")?;
+    // The term's output names no user or host: nothing to pseudonymise.
+    let loaded = import_and_meter(input, &ExportArgs { pseudonymize: None }, "term")?;
     let analysis = term::analyse_term(
         &loaded.metered,
         &loaded.usage,
@@ -734,7 +956,7 @@ fn term_cmd(input: &InputArgs, format: ReportFormat, out: Option<&Path>) -> Resu
         }
         ReportFormat::Table => analysis.table(&loaded.scenario.currency),
     };
-    emit(&text, out)?;
+    emit(&text, out, None)?;
     Ok(loaded.exit)
 }
 
@@ -751,6 +973,9 @@ fn size_csv(report: &ledger::SizeReport) -> Result<String, Fail> {
         "expected_expired",
         "overage_probability",
         "recommended",
+        "expected_unserved",
+        "unserved_probability",
+        "within_risk",
     ])
     .map_err(fail)?;
     for (i, p) in report.plans.iter().enumerate() {
@@ -764,6 +989,14 @@ fn size_csv(report: &ledger::SizeReport) -> Result<String, Fail> {
             p.expected_expired.to_string(),
             p.overage_probability.to_string(),
             if i == report.recommended { "yes" } else { "" }.to_string(),
+            p.expected_unserved.to_string(),
+            p.unserved_probability.to_string(),
+            if report.recommended_within_risk == Some(i) {
+                "yes"
+            } else {
+                ""
+            }
+            .to_string(),
         ])
         .map_err(fail)?;
     }
@@ -785,23 +1018,49 @@ fn size_table(report: &ledger::SizeReport, scenario: &Scenario) -> String {
         report.seed,
         report.mean_annual_demand.round_dp(0)
     );
+    // Refused demand is shown only when the contract can refuse it.
+    let refuses = !matches!(
+        scenario.contract.overdraft,
+        scenario::Overdraft::Unlimited | scenario::Overdraft::TopUp
+    );
     let _ = writeln!(
         s,
-        "{:>3} {:>12} {:>12} {:>14} {:>14} {:>14} {:>12} {:>9}",
-        "", "annual/yr", "contract", "expected", "P10", "P90", "expired", "P(over)"
+        "{:>3} {:>12} {:>12} {:>14} {:>14} {:>14} {:>12} {:>9}{}",
+        "",
+        "annual/yr",
+        "contract",
+        "expected",
+        "P10",
+        "P90",
+        "expired",
+        "P(over)",
+        if refuses {
+            format!(" {:>12} {:>10}", "refused", "P(refused)")
+        } else {
+            String::new()
+        }
     );
     let mut line = |label: &str, i: usize| {
         if let Some(p) = report.plans.get(i) {
             let _ = writeln!(
                 s,
-                "{label:>3} {:>12} {:>12} {:>14} {:>14} {:>14} {:>12} {:>9}",
+                "{label:>3} {:>12} {:>12} {:>14} {:>14} {:>14} {:>12} {:>9}{}",
                 p.annual_tokens_per_year.round_dp(0),
                 p.contract_tokens.round_dp(0),
                 format!("{cur} {}", p.expected_cost),
                 p.p10_cost,
                 p.p90_cost,
                 p.expected_expired.round_dp(0),
-                p.overage_probability
+                p.overage_probability,
+                if refuses {
+                    format!(
+                        " {:>12} {:>10}",
+                        p.expected_unserved.round_dp(0),
+                        p.unserved_probability
+                    )
+                } else {
+                    String::new()
+                }
             );
         }
     };
@@ -821,9 +1080,16 @@ fn size_table(report: &ledger::SizeReport, scenario: &Scenario) -> String {
     }
     let _ = writeln!(
         s,
-        "A annual-only, C contract-only, M best mix, * lowest expected cost, R cheapest within the risk limit ({})",
+        "A annual-only, C contract-only, M best mix, * recommended (lowest expected cost{}), \
+         R cheapest within the risk limit ({})",
+        if refuses {
+            " refusing within the risk limit"
+        } else {
+            ""
+        },
         scenario.sizing.risk_limit
     );
+
     for p in &report.pools {
         let _ = writeln!(
             s,
@@ -836,11 +1102,12 @@ fn size_table(report: &ledger::SizeReport, scenario: &Scenario) -> String {
 
 fn audit_cmd(
     input: &InputArgs,
+    export: &ExportArgs,
     options: &AuditOptions,
     format: ReportFormat,
     out: Option<&Path>,
 ) -> Result<u8, Fail> {
-    let loaded = import_and_meter(input, "audit")?;
+    let loaded = import_and_meter(input, export, "audit")?;
     let report = monitor::audit(
         &loaded.usage,
         &loaded.scenario,
@@ -854,7 +1121,7 @@ fn audit_cmd(
         ReportFormat::Csv => audit_csv(&report)?,
         ReportFormat::Table => audit_table(&report, &loaded.scenario),
     };
-    emit(&text, out)?;
+    emit(&text, out, loaded.privacy.as_ref())?;
     Ok(loaded.exit)
 }
 
@@ -878,8 +1145,13 @@ fn audit_table(report: &monitor::AuditReport, scenario: &Scenario) -> String {
     for row in &report.shadow_bill {
         let _ = writeln!(
             s,
-            "  {:<12} {:>14} tokens   {cur} {}",
-            row.rule, row.tokens, row.cost
+            "  {:<12} {:>14} tokens   {cur} {}{}",
+            row.rule,
+            row.tokens,
+            row.cost,
+            row.error
+                .as_ref()
+                .map_or_else(String::new, |e| format!("   ({e})"))
         );
     }
     let _ = writeln!(
@@ -916,4 +1188,52 @@ fn audit_table(report: &monitor::AuditReport, scenario: &Scenario) -> String {
         b.days_over_alert.len()
     );
     s
+}
+
+/// `reveal KEYFILE FILE INPUTS...`: the names the inputs supply put back in
+/// place of their pseudonyms.
+fn reveal_cmd(
+    keyfile: &Path,
+    file: &Path,
+    input: &InputArgs,
+    out: Option<&Path>,
+) -> Result<u8, Fail> {
+    // Revealing never creates a key: a missing one is a mistake to report.
+    let key = privacy::Key::load(keyfile).map_err(Fail::input)?;
+    let scenario = input.scenario.as_deref().map(load_scenario).transpose()?;
+    let (usage, reports) = import_all(input, scenario.as_ref())?;
+    print_reports(&reports, false);
+    let content = std::fs::read_to_string(file)
+        .map_err(|e| Fail::input(format!("{}: cannot read: {e}", file.display())))?;
+    let names = privacy::names_of(&key, &usage, scenario.as_ref());
+    let format = privacy::Format::guess(&file.display().to_string(), &content);
+    let revealed = privacy::reveal(&content, format, &names);
+    emit(&revealed.text, out, None)?;
+    eprintln!(
+        "{}: {} pseudonyms replaced",
+        file.display(),
+        revealed.replaced
+    );
+    if revealed.unknown.is_empty() {
+        return Ok(had_errors(&reports));
+    }
+    const SHOWN: usize = 10;
+    let shown: Vec<&str> = revealed
+        .unknown
+        .keys()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect();
+    eprintln!(
+        "{}: {} pseudonyms are of no user or host in the inputs (left as they are): {}{}",
+        file.display(),
+        revealed.unknown.len(),
+        shown.join(", "),
+        if revealed.unknown.len() > SHOWN {
+            ", ..."
+        } else {
+            ""
+        }
+    );
+    Ok(1)
 }

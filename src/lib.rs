@@ -9,6 +9,8 @@
 //!   prices, contract, forecast, as a versioned RON file.
 //! - [`meter`] replays sessions under the vendors' charging rules into
 //!   [`meter::Metered`] charges per (user, product, local date).
+//! - [`privacy`] renames users and hosts to keyed pseudonyms for exports
+//!   that leave the company, and maps a returned file back.
 //!
 //! The engine never names the GUI toolkit: the GUI ([`gui`]) and the CLI
 //! are two thin faces on it.
@@ -21,6 +23,7 @@ pub mod ledger;
 pub mod meter;
 pub mod monitor;
 pub mod plan;
+pub mod privacy;
 pub mod progress;
 pub mod sample;
 pub mod scenario;

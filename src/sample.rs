@@ -38,7 +38,7 @@ pub fn scenario() -> Result<Scenario, ScenarioError> {
 pub fn usage(scenario: &Scenario) -> (Usage, Vec<Report>) {
     let opts = ImportOptions {
         time_zone: scenario.server_tz().unwrap_or(chrono_tz::America::New_York),
-        kind: None,
+        ..ImportOptions::default()
     };
     let mut usage = Usage::default();
     let mut reports = Vec::new();

@@ -180,10 +180,13 @@ pub enum Rule {
         /// Minutes a checkout keeps holding after checkin (default 0).
         linger_minutes: Option<u32>,
     },
-    /// Per calendar day, the peak concurrent draw.
+    /// Per calendar day, the pool's peak concurrent draw (Siemens Token-Days).
     DailyPeak {
         /// Zone of the dates (default: server time zone).
         time_zone: Option<String>,
+        /// Shared pool name (default: the product is its own pool); products
+        /// naming the same pool are billed its daily peak together.
+        pool: Option<String>,
     },
     /// `rate` × hours used, pro rata.
     Hourly {
@@ -666,6 +669,7 @@ impl Scenario {
             }
         }
         c.pools(self);
+        c.daily_peak_pools(self);
         c.token_price("token_price", &self.token_price);
         c.contract(&self.contract, &self.subscriptions);
         if let Some(prices) = &self.prices {
@@ -750,10 +754,27 @@ impl Checker {
         self.key(at, code);
         match &product.rule {
             Rule::CalendarDay { time_zone, .. }
-            | Rule::DailyPeak { time_zone }
+            | Rule::DailyPeak {
+                time_zone,
+                pool: None,
+            }
             | Rule::Hourly { time_zone } => {
                 if let Some(zone) = time_zone {
                     self.time_zone(&format!("{at}.rule.time_zone"), zone);
+                }
+            }
+            Rule::DailyPeak {
+                time_zone,
+                pool: Some(pool),
+            } => {
+                if let Some(zone) = time_zone {
+                    self.time_zone(&format!("{at}.rule.time_zone"), zone);
+                }
+                if pool.trim().is_empty() {
+                    self.err(
+                        format!("{at}.rule.pool"),
+                        "must not be empty (leave it out for a pool of its own)",
+                    );
                 }
             }
             Rule::Concurrent {
@@ -890,6 +911,31 @@ impl Checker {
             }
             if let Some(price) = pool.price_per_token_year {
                 self.non_negative(&format!("{at}.price_per_token_year"), price);
+            }
+        }
+    }
+
+    /// Products sharing a `DailyPeak` pool share its dates: one zone.
+    fn daily_peak_pools(&mut self, scenario: &Scenario) {
+        let mut zones: BTreeMap<&str, (&str, &str)> = BTreeMap::new();
+        for (code, p) in &scenario.products {
+            let Rule::DailyPeak { time_zone, pool } = &p.rule else {
+                continue;
+            };
+            let name = pool.as_deref().unwrap_or(code);
+            let zone = time_zone.as_deref().unwrap_or(&scenario.server_time_zone);
+            match zones.get(name) {
+                None => {
+                    zones.insert(name, (code, zone));
+                }
+                Some(&(first, first_zone)) if first_zone != zone => self.err(
+                    format!("products.{code}.rule.time_zone"),
+                    format!(
+                        "{zone:?} differs from {first_zone:?} of {first}, which shares the DailyPeak pool {name:?}; \
+                         a pool's days are counted in one zone"
+                    ),
+                ),
+                Some(_) => {}
             }
         }
     }
@@ -1050,7 +1096,10 @@ impl Rule {
                 pool: None,
                 linger_minutes: None,
             },
-            "DailyPeak" => Rule::DailyPeak { time_zone: None },
+            "DailyPeak" => Rule::DailyPeak {
+                time_zone: None,
+                pool: None,
+            },
             "Hourly" => Rule::Hourly { time_zone: None },
             _ => return Err(unknown_rule(name)),
         })
@@ -1087,7 +1136,11 @@ impl Serialize for Rule {
                 ("pool", pool.as_deref(), None),
                 ("linger_minutes", None, *linger_minutes),
             ],
-            Rule::DailyPeak { time_zone } | Rule::Hourly { time_zone } => {
+            Rule::DailyPeak { time_zone, pool } => [
+                ("time_zone", time_zone.as_deref(), None),
+                ("pool", pool.as_deref(), None),
+            ],
+            Rule::Hourly { time_zone } => {
                 [("time_zone", time_zone.as_deref(), None), ("", None, None)]
             }
         };
@@ -1188,8 +1241,9 @@ impl<'de> serde::de::Visitor<'de> for RuleVisitor {
             }
             "DailyPeak" => map
                 .next_value()
-                .map(|Params::<ZoneParams>(p)| Rule::DailyPeak {
+                .map(|Params::<DailyPeakParams>(p)| Rule::DailyPeak {
                     time_zone: p.time_zone,
+                    pool: p.pool,
                 }),
             "Hourly" => map
                 .next_value()
@@ -1275,6 +1329,13 @@ struct Rolling24hParams {
 struct ConcurrentParams {
     pool: Option<String>,
     linger_minutes: Option<u32>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename = "DailyPeak", deny_unknown_fields)]
+struct DailyPeakParams {
+    time_zone: Option<String>,
+    pool: Option<String>,
 }
 
 #[derive(Default, Deserialize)]

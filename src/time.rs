@@ -23,8 +23,19 @@ pub fn day_of_date(date: NaiveDate) -> i32 {
 }
 
 /// The date of day number `day` (days since 1970-01-01).
+///
+/// Checked: a day beyond chrono's calendar (about ±262,000 years; only a
+/// plot axis zoomed far out asks for one) is clamped to its first or last
+/// date instead of overflowing.
 pub fn date_of_day(day: i32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default() + chrono::Duration::days(i64::from(day))
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    epoch
+        .checked_add_signed(chrono::Duration::days(i64::from(day)))
+        .unwrap_or(if day < 0 {
+            NaiveDate::MIN
+        } else {
+            NaiveDate::MAX
+        })
 }
 
 /// Seconds since the epoch as a UTC date-time (clamped to chrono's range).
@@ -138,6 +149,16 @@ impl DayMapper {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_of_day_round_trips_and_clamps_past_the_calendar() {
+        // 2024-10-05 is day 20,001 (54 years and 13 leap days after 1970).
+        let d = NaiveDate::from_ymd_opt(2024, 10, 5).unwrap();
+        assert_eq!(date_of_day(20_001), d);
+        assert_eq!(day_of_date(d), 20_001);
+        assert_eq!(date_of_day(i32::MAX), NaiveDate::MAX);
+        assert_eq!(date_of_day(i32::MIN), NaiveDate::MIN);
+    }
 
     fn secs(s: &str) -> i64 {
         DateTime::parse_from_rfc3339(s).unwrap().timestamp()

@@ -167,6 +167,16 @@ impl Interner {
     pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
         self.names.iter().map(|b| &**b)
     }
+    /// Renames every entry to `f(name)`, ids unchanged (pseudonyms,
+    /// `crate::privacy`). Two entries may end with one name; looking that
+    /// name up then finds the first.
+    pub fn rename(&mut self, mut f: impl FnMut(&str) -> String) {
+        self.map.clear();
+        for (id, name) in self.names.iter_mut().enumerate() {
+            *name = f(name).into();
+            self.map.entry(name.clone()).or_insert(id as u32);
+        }
+    }
 }
 
 /// Users, identified case-insensitively after trimming (`UPM` = `upm`);
@@ -212,6 +222,19 @@ impl UserTable {
     pub fn key(&self, id: UserId) -> &str {
         &self.key[id as usize]
     }
+    /// Renames every user to `f(key)` (given the canonical key), ids
+    /// unchanged (pseudonyms, `crate::privacy`). Two users may end with
+    /// one name; looking that name up then finds the first.
+    pub fn rename(&mut self, mut f: impl FnMut(&str) -> String) {
+        self.by_key.clear();
+        for id in 0..self.display.len() {
+            let new = f(&self.key[id]);
+            let key: Box<str> = Self::key_of(&new).into();
+            self.by_key.entry(key.clone()).or_insert(id as UserId);
+            self.display[id] = new.trim().into();
+            self.key[id] = key;
+        }
+    }
     /// Number of users.
     pub fn len(&self) -> usize {
         self.display.len()
@@ -238,6 +261,22 @@ pub struct VendorCharge {
     pub hours: Option<Decimal>,
     /// Machine when reported (id in [`Usage::hosts`]).
     pub host: Option<HostId>,
+}
+
+/// A day one user used one product, known from a usage report without
+/// sessions (SPEC §1.5): no times, only the local date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UseDay {
+    /// The date used, as the report gives it.
+    pub date: NaiveDate,
+    /// Who.
+    pub user: UserId,
+    /// Product as the report names it, id in [`Usage::features`] (the
+    /// scenario's catalog maps it like a feature).
+    pub product: FeatureId,
+    /// True when the report gave only a count of days in a month and this
+    /// date is one of the month's first working days it was placed on.
+    pub dated_by_month: bool,
 }
 
 /// A refused checkout (`DENIED:` in a debug log).
@@ -289,4 +328,38 @@ pub struct Usage {
     pub directory: BTreeMap<UserId, DirectoryEntry>,
     /// Current named-user subscriptions: (user, subscription code), one per seat.
     pub assignments: Vec<(UserId, String)>,
+    /// Use-days from usage reports, in import order (duplicates kept: they
+    /// are one charge, as sessions on one date are).
+    pub use_days: Vec<UseDay>,
+    /// The dates usage reports cover, first and last: the rows' dates, and
+    /// the whole month of a month row (so a forecast's window ends on the
+    /// month's last day, not on the last placed date).
+    pub use_day_cover: Option<(NaiveDate, NaiveDate)>,
+    /// Identities from alias tables (SPEC §1.4): alias key (trimmed, lower
+    /// case) → the user it names, with where it was given.
+    pub aliases: BTreeMap<String, Alias>,
+}
+
+/// One row of an alias table: the user an alias stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alias {
+    /// The user name the alias is replaced by, as the table spells it.
+    pub user: String,
+    /// The file and line that gave it (`aliases.csv:4`).
+    pub source: String,
+    /// Input names (spellings of other users) joined through it so far.
+    pub names_joined: u64,
+    /// Records (sessions, use-days, charges, denials, seats, directory
+    /// rows) whose user it changed so far.
+    pub records: u64,
+}
+
+impl Usage {
+    /// Widens [`Usage::use_day_cover`] to include `first..=last`.
+    pub fn cover_use_days(&mut self, first: NaiveDate, last: NaiveDate) {
+        self.use_day_cover = Some(match self.use_day_cover {
+            None => (first, last),
+            Some((a, b)) => (a.min(first), b.max(last)),
+        });
+    }
 }

@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
+use super::model::prompt::PathPurpose;
 use super::prefs::{InsightsTab, ScenarioTab, Theme, View};
-use super::prompt::PathPurpose;
 
 /// One request from the UI, applied after the frame.
 #[must_use]
@@ -91,6 +91,85 @@ pub enum JobKind {
     Plan,
     /// Planning two scenarios side by side.
     Compare,
+}
+
+impl JobKind {
+    /// Every kind, in the order the status bar lists running jobs.
+    pub const ALL: [JobKind; 6] = [
+        JobKind::Import,
+        JobKind::Meter,
+        JobKind::Plan,
+        JobKind::Compare,
+        JobKind::Size,
+        JobKind::Audit,
+    ];
+
+    /// What a job of this kind is doing, for the status bar (an import
+    /// says which of its two jobs it is).
+    pub fn label(self) -> &'static str {
+        match self {
+            JobKind::Import => "Importing files",
+            JobKind::Meter => "Metering",
+            JobKind::Size => "Sizing",
+            JobKind::Audit => "Auditing",
+            JobKind::Plan => "Planning",
+            JobKind::Compare => "Comparing",
+        }
+    }
+
+    /// The status bar's Cancel button.
+    pub fn cancel_button(self) -> &'static str {
+        match self {
+            JobKind::Import => "Cancel import",
+            JobKind::Meter => "Cancel metering",
+            JobKind::Size => "Cancel sizing",
+            JobKind::Audit => "Cancel audit",
+            JobKind::Plan => "Cancel planning",
+            JobKind::Compare => "Cancel comparison",
+        }
+    }
+
+    /// The note after a Cancel: what is shown instead, how to run it again.
+    pub fn cancelled(self) -> &'static str {
+        match self {
+            JobKind::Import => "Import cancelled; the data loaded before is kept.",
+            JobKind::Meter => {
+                "Metering cancelled; the charges shown are from before. Edit the scenario or use Recompute to run it again."
+            }
+            JobKind::Size => {
+                "Sizing cancelled; the Pool view shows the last finished sizing. Use Recompute to run it again."
+            }
+            JobKind::Audit => {
+                "Audit cancelled; the Insights view shows the last finished audit. Use Recompute to run it again."
+            }
+            JobKind::Plan => {
+                "Planning cancelled; the plan shown is from before. Edit the scenario to plan again."
+            }
+            JobKind::Compare => "Comparison cancelled; pin or load a side again to compare.",
+        }
+    }
+
+    /// The notification when no thread could be started for the job.
+    pub fn cannot_start(self) -> &'static str {
+        match self {
+            JobKind::Import => "Cannot start the import",
+            JobKind::Meter => "Cannot start metering",
+            JobKind::Size => "Cannot start sizing",
+            JobKind::Audit => "Cannot start the audit",
+            JobKind::Plan => "Cannot start planning",
+            JobKind::Compare => "Cannot start the comparison",
+        }
+    }
+
+    /// How a failure is said: in a notification after this prefix, or
+    /// (`None`) in the view the analysis feeds.
+    pub fn failure_notice(self) -> Option<&'static str> {
+        match self {
+            JobKind::Meter => Some("Metering failed"),
+            JobKind::Plan => Some("Planning failed"),
+            JobKind::Import | JobKind::Size | JobKind::Audit | JobKind::Compare => None,
+        }
+    }
 }
 
 /// The commands of one frame.

@@ -54,17 +54,22 @@ pub fn sample_usage(scenario: &Scenario) -> (Usage, Vec<Report>) {
     crate::sample::usage(scenario)
 }
 
-/// Imports one file into `usage`, its kind detected from the content.
-///
-/// # Errors
-/// When the file cannot be read or is of no known kind.
-pub fn import_file(
-    path: &Path,
+/// Imports each of `paths` into `usage` on its own, kinds detected from
+/// the content: a file that fails (even part-way) adds nothing, and the
+/// data loaded before stays as it was.
+pub fn import_files(
     usage: &mut Usage,
+    paths: &[std::path::PathBuf],
     options: &ImportOptions,
     progress: &dyn Progress,
-) -> Result<Report, String> {
-    crate::ingest::import_path(path, options, usage, progress).map_err(|e| error_chain(&e))
+) -> crate::ingest::Imported {
+    crate::ingest::import_files(
+        usage,
+        paths,
+        options,
+        crate::ingest::OnFatal::Discard,
+        progress,
+    )
 }
 
 /// Meters `usage` under `scenario`.
@@ -113,8 +118,8 @@ pub fn scenario_problems(scenario: &Scenario) -> Vec<FieldProblem> {
 }
 
 /// What the Size job computes: the sizing report (pools included), the
-/// simulated annual demand per contract year, and the exact ledger of the
-/// recommended plan on the median simulated term.
+/// history it sized from, the simulated demand fan and the exact ledger of
+/// the recommended plan on the median simulated term.
 pub struct Sized {
     /// `tokenplan size` for these inputs.
     pub report: crate::ledger::SizeReport,
@@ -123,20 +128,17 @@ pub struct Sized {
     pub history_days: usize,
     /// Tokens of that history.
     pub history_tokens: rust_decimal::Decimal,
-    /// Per contract year: P10, P50 and P90 of the simulated demand over the
-    /// same trials as the report, tokens.
-    pub annual_demand: Vec<[rust_decimal::Decimal; 3]>,
-    /// The trial whose whole-term demand is the median (nearest rank):
-    /// its daily path is what the ledger replays.
-    pub median_trial: u64,
-    /// The exact ledger of the recommended plan on that path, or why it
-    /// could not run.
+    /// The simulated demand per contract year over the report's trials,
+    /// and the median trial.
+    pub fan: crate::ledger::DemandFan,
+    /// The exact ledger of the recommended plan on the median trial's
+    /// path, or why it could not run.
     pub ledger: Result<crate::ledger::LedgerRun, String>,
 }
 
 /// Sizes the token purchase as `tokenplan size` does: the daily demand is
-/// what the recommended mix leaves to tokens (pools of `Concurrent` products
-/// apart, sized as pools), sized with the scenario's own trials and seed.
+/// what the recommended mix leaves to tokens ([`crate::plan::token_demand`]),
+/// sized with the scenario's own trials and seed.
 ///
 /// # Errors
 /// When the plan or the sizing cannot run (no demand, a bad contract), or
@@ -167,113 +169,25 @@ pub fn size_tokens_with(
     options: &crate::ledger::SizingOptions,
     progress: &dyn Progress,
 ) -> Result<Sized, String> {
-    use crate::ledger::{self, PurchasePlan, Term, sizing::DemandModel};
-    use rust_decimal::Decimal;
+    use crate::ledger;
 
-    let history = token_history(usage, scenario, metered)?;
+    let history =
+        crate::plan::token_demand(metered, usage, scenario).map_err(|e| error_chain(&e))?;
     let mut report =
         ledger::size(&history, scenario, options, progress).map_err(|e| error_chain(&e))?;
     report.pools = ledger::size_pools(metered, scenario.sizing.target_denial_rate, &[]);
-
-    // The same demand model and trials as the report, so the fan and the
-    // ledger path are the report's own simulated terms.
-    let model = DemandModel::new(
-        &history,
-        &scenario.contract,
-        scenario.forecast.growth_per_year,
-        scenario.forecast.history_days,
-    )
-    .map_err(|e| error_chain(&e))?;
-    let years = model.years();
-    let trials = options.trials as usize;
-    let mut by_year: Vec<Vec<i64>> = vec![Vec::with_capacity(trials); years];
-    let mut totals: Vec<(i64, u64)> = Vec::with_capacity(trials);
-    let mut out = vec![0; years];
-    for trial in 0..trials as u64 {
-        if progress.is_cancelled() {
-            return Err("Sizing cancelled".into());
-        }
-        model.sample_year_totals(options.seed, trial, &mut out);
-        for (y, v) in by_year.iter_mut().zip(&out) {
-            y.push(*v);
-        }
-        totals.push((out.iter().sum(), trial));
-    }
-    let milli = |v: i64| Decimal::new(v, 3).normalize();
-    let annual_demand = by_year
-        .into_iter()
-        .map(|mut v| {
-            v.sort_unstable();
-            [10, 50, 90].map(|q| milli(nearest_rank(&v, q)))
-        })
-        .collect();
-    totals.sort_unstable();
-    let median_trial = nearest_rank(&totals, 50).1;
-
-    let ledger = match (
-        report.plans.get(report.recommended),
-        Term::new(&scenario.contract),
-    ) {
-        (Some(best), Ok(term)) => {
-            let plan = PurchasePlan {
-                annual_tokens_per_year: best.annual_tokens_per_year,
-                contract_tokens: best.contract_tokens,
-            };
-            let lots = plan.lots(&term, &scenario.token_price);
-            let demand: Vec<Decimal> = model
-                .sample_path(options.seed, median_trial)
-                .into_iter()
-                .map(milli)
-                .collect();
-            let prices =
-                ledger::LedgerPrices::constant(&scenario.contract, Some(&scenario.token_price));
-            ledger::run_ledger_priced(&scenario.contract, &prices, &lots, &demand)
-                .map_err(|e| error_chain(&e))
-        }
-        (None, _) => Err("no plan was evaluated".into()),
-        (_, Err(e)) => Err(error_chain(&e)),
-    };
+    // The same trials and seed as the report, so the fan and the ledger
+    // path are the report's own simulated terms.
+    let fan =
+        ledger::demand_fan(&history, scenario, options, progress).map_err(|e| error_chain(&e))?;
+    let ledger = ledger::median_ledger(&report, &fan, scenario).map_err(|e| error_chain(&e));
     Ok(Sized {
         report,
-        history_days: history.len(),
-        history_tokens: history.iter().map(|(_, t)| *t).sum(),
-        annual_demand,
-        median_trial,
+        history_days: history.days(),
+        history_tokens: history.tokens(),
+        fan,
         ledger,
     })
-}
-
-/// The daily demand left to tokens by the recommended mix, leaving out
-/// `Concurrent` pools (the derivation of `tokenplan size`).
-fn token_history(
-    usage: &Usage,
-    scenario: &Scenario,
-    metered: &Metered,
-) -> Result<Vec<(chrono::NaiveDate, rust_decimal::Decimal)>, String> {
-    use crate::plan;
-    let input = plan::PlanInput::new(metered, usage, scenario).map_err(|e| error_chain(&e))?;
-    let rec = plan::optimise_default(&input).map_err(|e| error_chain(&e))?;
-    let covered = plan::covered_products(&input, &rec);
-    let pooled: Vec<bool> = metered
-        .rules
-        .iter()
-        .map(|r| matches!(r.kind, crate::meter::RuleKind::Concurrent))
-        .collect();
-    Ok(crate::ledger::daily_demand_where(
-        metered,
-        |user, product| {
-            let idx = usize::from(product);
-            !pooled.get(idx).copied().unwrap_or(false)
-                && covered.get(&user).is_none_or(|m| m & (1u128 << idx) == 0)
-        },
-    ))
-}
-
-/// The `q`-th percentile of `sorted` by nearest rank (the engine's
-/// definition: rank `ceil(q/100 × n)`).
-fn nearest_rank<T: Copy + Default>(sorted: &[T], q: usize) -> T {
-    let rank = (q * sorted.len()).div_ceil(100).max(1);
-    sorted.get(rank - 1).copied().unwrap_or_default()
 }
 
 /// The audit options the app runs: the defaults (as of the last charged

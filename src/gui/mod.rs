@@ -1,38 +1,37 @@
 //! The desktop app: an egui/eframe face on the engine.
 //!
-//! - [`App`] (in [`app`]) dispatches only: it polls background [`jobs`],
-//!   rebuilds derived data ([`derived`]) when an input revision changes, draws
-//!   the [`views`] and applies the [`command::Command`]s they emit after the
-//!   frame.
-//! - [`workspace::Workspace`] is the domain state: the scenario being edited,
-//!   the imported usage and the last metering result, each with a revision.
+//! - [`App`] (in [`app`]) is split by concern: its state, the job chain
+//!   (`logic`), the commands, the files and the drawing (`ui`). Its
+//!   background results are each an [`analysis::Analysis`] (job slot,
+//!   requested revision, shown result, error) on a named thread
+//!   ([`jobs`]); a dependency list says what each waits for: import →
+//!   meter → plan, size and audit; the comparison of two scenarios.
+//! - [`workspace::Workspace`] is the domain state: the scenario being edited
+//!   and the imported usage, each with a revision.
+//! - [`model`] builds what each view draws, one module per view, on a job's
+//!   worker or when an input revision changes; [`views`] draws it (one
+//!   `<name>_view` per view), [`charts`] draws its plots. Views emit
+//!   [`command::Command`]s, applied after the frame.
 //! - [`prefs::Prefs`] is the small persisted preferences struct; nothing else
 //!   is saved by eframe (scenarios are the user's own RON files).
-//! - [`plan`] turns the best-mix planner's answer into what the Crossover
-//!   and Mix views draw; the plan job re-optimises only when just the token
-//!   price changed.
-//! - [`compare`] plans two scenarios over the same usage for the Compare
-//!   tab of the Scenario view: figures with exact deltas, fields that differ.
 //! - [`portal`] checks once whether the system's file dialogs can work;
-//!   when they cannot (or the user prefers), [`prompt`] asks for a typed path.
-//! - [`engine`] is the one place the GUI calls the engine from, so each call
-//!   runs inside a background job and never inside `ui()`.
+//!   when they cannot (or the user prefers), the path prompt
+//!   ([`model::prompt`], [`views::prompt_view`]) asks for a typed path.
+//! - [`engine`] holds the GUI's thin wrappers around engine calls, each run
+//!   inside a background job and never inside `ui()`; the logic itself is
+//!   the engine's.
 
+pub mod analysis;
 pub mod app;
 pub mod charts;
 pub mod command;
-pub mod compare;
-pub mod derived;
 pub mod engine;
 pub mod fmt;
-pub mod insights_data;
 pub mod jobs;
+pub mod model;
 pub mod notify;
-pub mod plan;
-pub mod pool_data;
 pub mod portal;
 pub mod prefs;
-pub mod prompt;
 pub mod views;
 pub mod workspace;
 

@@ -1,5 +1,6 @@
-//! The domain state the app owns: the scenario being edited, the imported
-//! usage with one [`Report`] per source, and the last metering result.
+//! The domain state the app owns: the scenario being edited and the
+//! imported usage with one [`Report`] per source. What is computed from
+//! them (metering, plans, sizing...) is in the app's analyses.
 //!
 //! Every input carries a revision that goes up on each change, so derived
 //! data and background jobs know what they were computed from.
@@ -8,7 +9,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::ingest::Report;
-use crate::meter::Metered;
 use crate::scenario::Scenario;
 use crate::usage::Usage;
 
@@ -40,8 +40,6 @@ pub struct Workspace {
     pub origin: Origin,
     /// Goes up on every successful import.
     pub usage_rev: u64,
-    /// The last metering result and the input revision it was computed for.
-    pub metered: Option<(u64, Arc<Metered>)>,
 }
 
 impl Default for Workspace {
@@ -55,7 +53,6 @@ impl Default for Workspace {
             reports: Vec::new(),
             origin: Origin::Files(Vec::new()),
             usage_rev: 0,
-            metered: None,
         }
     }
 }
@@ -98,13 +95,5 @@ impl Workspace {
         self.reports = reports;
         self.origin = origin;
         self.usage_rev += 1;
-    }
-
-    /// The metering result when it is up to date with the inputs.
-    pub fn current_metered(&self) -> Option<&Arc<Metered>> {
-        self.metered
-            .as_ref()
-            .filter(|(rev, _)| *rev == self.input_rev())
-            .map(|(_, m)| m)
     }
 }

@@ -2,19 +2,32 @@
 //!
 //! A FlexNet debug log is recognised by its event lines; the CSV kinds by
 //! the names in their header (any case, `_`, `-` and spaces ignored):
-//! assignments have `subscription`; sessions have user, product, start and
-//! end; a Token Flex export has a usage date and tokens; a directory has
+//! an alias table has `alias` and user; assignments have `subscription`;
+//! sessions have user, product, start and end; a Token Flex export has a
+//! usage date, a user and tokens and one of its own names
+//! (`productLineCode`, `tokensConsumed`); a usage report has a user, a
+//! product and a date used or a days-used count; a directory has
 //! `department`, `cost_center`, `location` or `time_zone` and no start or
-//! end. Anything else is refused with a reason that says what is accepted.
+//! end. `lmstat -a` output is recognised by its `Flexible License Manager
+//! status on` header, an RLM report log by its `RLM Report Log Format` line
+//! or its records. Anything else is refused with a reason that says what is
+//! accepted. (An XLSX workbook is read from its sheet first; its text comes
+//! here.)
 
 use super::table::{self, Column};
-use super::{SourceKind, assignments, directory, flexlog, sessions_csv, tokenflex};
+use super::{
+    SourceKind, aliases, assignments, directory, flexlog, lmstat, rlm, sessions_csv, tokenflex,
+    usage_report,
+};
 
 /// What the importers accept, for error messages.
 pub(crate) const ACCEPTED: &str = "tokenplan reads a session CSV (columns user, product, start, end), \
 a FlexNet debug log, an Autodesk Token Flex usage export (usageDate, userName, productLineCode, tokensConsumed), \
-a user directory CSV (user and department, cost_center, location or time_zone) \
-or an assignments CSV (user, subscription); --kind forces one";
+a usage report (Email, Product, Day used; or Days used with a Month), \
+a user directory CSV (user and department, cost_center, location or time_zone), \
+an assignments CSV (user, subscription) or an alias table (alias, user), as CSV or XLSX; \
+`lmutil lmstat -a` snapshots or an RLM report log; \
+--kind forces one, --columns user=...,product=...,date=... names the columns of another table";
 
 /// The kind of a file from its first bytes `head` (64 KiB is plenty);
 /// `None` when it is none of the known kinds. `name` only sharpens the
@@ -33,14 +46,25 @@ pub(crate) fn classify(name: &str, head: &[u8]) -> Result<SourceKind, String> {
             "the file is UTF-16 text; save it as UTF-8 (\"CSV UTF-8\") and import it again".into(),
         );
     }
-    let lower = name.to_ascii_lowercase();
-    if head.starts_with(b"PK\x03\x04") || lower.ends_with(".xlsx") || lower.ends_with(".xls") {
+    if head.starts_with(b"PK\x03\x04") {
         return Err(format!(
-            "this looks like a spreadsheet workbook or a zip archive, not text; export the sheet as CSV UTF-8. {ACCEPTED}"
+            "this is an XLSX workbook or another zip archive: its kind is told from its sheet when it is imported. {ACCEPTED}"
         ));
     }
+    if head.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
+        return Err(format!(
+            "this is an Excel 97-2003 workbook (.xls) or another OLE file; save it from Excel as .xlsx or CSV UTF-8. {ACCEPTED}"
+        ));
+    }
+    let _ = name;
     if flexlog::looks_like_debug_log(head) {
         return Ok(SourceKind::DebugLog);
+    }
+    if lmstat::looks_like_lmstat(head) {
+        return Ok(SourceKind::Lmstat);
+    }
+    if rlm::looks_like_rlm(head) {
+        return Ok(SourceKind::Rlm);
     }
     let body = table::strip_bom(head);
     let Some(line) = table::first_line(body) else {
@@ -54,6 +78,20 @@ pub(crate) fn classify(name: &str, head: &[u8]) -> Result<SourceKind, String> {
     let header = table::header_names(line, delim);
     let n = table::normalised(&header);
     let has = |c: &Column| c.present(&n);
+    let meta = [
+        &directory::DEPARTMENT,
+        &directory::COST_CENTER,
+        &directory::LOCATION,
+        &directory::TIME_ZONE,
+    ];
+    // An `alias` column beside a directory's, an assignment's or a
+    // product's columns is that table's; an alias table has no others.
+    let other = has(&assignments::SUBSCRIPTION)
+        || has(&usage_report::PRODUCT)
+        || meta.iter().any(|c| has(c));
+    if has(&aliases::ALIAS) && has(&aliases::USER) && !other {
+        return Ok(SourceKind::Aliases);
+    }
     if has(&assignments::SUBSCRIPTION) && has(&assignments::USER) {
         return Ok(SourceKind::Assignments);
     }
@@ -67,15 +105,19 @@ pub(crate) fn classify(name: &str, head: &[u8]) -> Result<SourceKind, String> {
         return Ok(SourceKind::Sessions);
     }
     let timed = has(&sessions_csv::START) || has(&sessions_csv::END);
-    if !timed && has(&tokenflex::DATE) && has(&tokenflex::TOKENS) && has(&tokenflex::USER) {
+    let flex = !timed && has(&tokenflex::DATE) && has(&tokenflex::TOKENS) && has(&tokenflex::USER);
+    // Autodesk's own Token Flex names tell an export of charges from a
+    // usage report of days used, which also has a date and may have tokens.
+    let flex_names = has(&tokenflex::PRODUCT_CODE) || n.iter().any(|h| h == "tokensconsumed");
+    if flex && flex_names {
         return Ok(SourceKind::TokenFlex);
     }
-    let meta = [
-        &directory::DEPARTMENT,
-        &directory::COST_CENTER,
-        &directory::LOCATION,
-        &directory::TIME_ZONE,
-    ];
+    if !timed && usage_report::looks_like(&n) {
+        return Ok(SourceKind::UsageReport);
+    }
+    if flex {
+        return Ok(SourceKind::TokenFlex);
+    }
     if !timed && has(&directory::USER) && meta.iter().any(|c| has(c)) {
         return Ok(SourceKind::Directory);
     }
@@ -121,9 +163,25 @@ mod tests {
             k("usageDate,userName,productLineCode,productName,tokensConsumed\n"),
             Ok(SourceKind::TokenFlex)
         );
+        // Autodesk's usage report (SPEC §1.5): days used, not charges.
         assert_eq!(
             k("Email,Product,Day used,Tokens used\n"),
+            Ok(SourceKind::UsageReport)
+        );
+        assert_eq!(
+            k("Team,Email,First name,Last name,Product,Days used,Month\n"),
+            Ok(SourceKind::UsageReport)
+        );
+        assert_eq!(
+            k("usageDate,userName,productName,tokensConsumed\n"),
             Ok(SourceKind::TokenFlex)
+        );
+        assert_eq!(k("alias,user\n"), Ok(SourceKind::Aliases));
+        assert_eq!(k("user,alias,department\n"), Ok(SourceKind::Directory));
+        assert!(
+            k("PK\u{3}\u{4}rest")
+                .unwrap_err()
+                .starts_with("this is an XLSX workbook")
         );
         let e = k("user,product,start\n").unwrap_err();
         assert!(

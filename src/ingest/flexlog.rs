@@ -1174,7 +1174,7 @@ mod tests {
         let mut usage = Usage::default();
         let opts = ImportOptions {
             time_zone: tz,
-            kind: None,
+            ..Default::default()
         };
         let report = read_debug_log("t.log", text, &opts, &mut usage);
         assert_eq!(

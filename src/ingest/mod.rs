@@ -3,6 +3,8 @@
 //! One file per format; [`detect`] tells the kind from the content. Every
 //! importer keeps going past bad lines and accounts for each line it read:
 //! used, or skipped with a reason. Nothing is silently dropped.
+//! [`import_files`] imports several files the way the command line and the
+//! GUI both do.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -15,15 +17,28 @@ use chrono_tz::Tz;
 use crate::progress::Progress;
 use crate::usage::Usage;
 
+pub mod aliases;
 pub mod assignments;
+pub mod columns;
 pub mod detect;
 pub mod directory;
+pub mod files;
 pub mod flexlog;
+mod lines;
+pub mod lmstat;
+pub mod rlm;
 pub mod sessions_csv;
 mod table;
 pub mod tokenflex;
+pub mod usage_report;
+pub mod xlsx;
 
+pub use aliases::{Identities, apply_aliases, identities};
+pub use columns::{
+    ColumnMap, ColumnMapError, Role, TablePreview, header_signature, preview_bytes, preview_path,
+};
 pub use detect::detect;
+pub use files::{FileImport, Imported, OnFatal, import_files};
 
 /// The kinds of input file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -38,6 +53,15 @@ pub enum SourceKind {
     Directory,
     /// Current assignments CSV (SPEC §1.4).
     Assignments,
+    /// `lmutil lmstat -a` snapshots (SPEC §1.5).
+    Lmstat,
+    /// RLM report log (SPEC §1.5).
+    Rlm,
+    /// Usage report: use-days per user and product, by day or by month
+    /// (SPEC §1.5).
+    UsageReport,
+    /// Alias table: `alias, user` identities (SPEC §1.4).
+    Aliases,
 }
 
 impl SourceKind {
@@ -49,6 +73,10 @@ impl SourceKind {
             SourceKind::TokenFlex => "token-flex",
             SourceKind::Directory => "directory",
             SourceKind::Assignments => "assignments",
+            SourceKind::Lmstat => "lmstat",
+            SourceKind::Rlm => "rlm",
+            SourceKind::UsageReport => "usage-report",
+            SourceKind::Aliases => "aliases",
         }
     }
 }
@@ -56,7 +84,7 @@ impl SourceKind {
 /// A `--kind` name that is none of the [`SourceKind`]s.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown file kind `{0}`; expected one of: sessions, debug-log, token-flex, directory, assignments"
+    "unknown file kind `{0}`; expected one of: sessions, debug-log, token-flex, directory, assignments, usage-report, aliases, lmstat, rlm"
 )]
 pub struct UnknownKind(pub String);
 
@@ -72,6 +100,10 @@ impl FromStr for SourceKind {
             "token-flex" => SourceKind::TokenFlex,
             "directory" => SourceKind::Directory,
             "assignments" => SourceKind::Assignments,
+            "lmstat" => SourceKind::Lmstat,
+            "rlm" => SourceKind::Rlm,
+            "usage-report" => SourceKind::UsageReport,
+            "aliases" => SourceKind::Aliases,
             _ => return Err(UnknownKind(s.to_string())),
         })
     }
@@ -90,6 +122,11 @@ pub struct ImportOptions {
     pub time_zone: Tz,
     /// Forces the file kind instead of detecting it.
     pub kind: Option<SourceKind>,
+    /// The worksheet of an XLSX workbook to read (default: the first).
+    pub sheet: Option<String>,
+    /// Which column is which, for tables whose header has every column it
+    /// names ([`columns`]).
+    pub columns: Option<ColumnMap>,
 }
 
 impl Default for ImportOptions {
@@ -97,6 +134,8 @@ impl Default for ImportOptions {
         ImportOptions {
             time_zone: chrono_tz::America::New_York,
             kind: None,
+            sheet: None,
+            columns: None,
         }
     }
 }
@@ -219,14 +258,18 @@ pub enum ImportError {
 const HEAD: u64 = 64 * 1024;
 
 /// Detects the kind of the file at `path` (or takes `opts.kind`) and reads
-/// it into `usage`. Problems in the content are in the [`Report`];
-/// `progress` sees bytes read and can cancel a long session import (the
-/// report then says so).
+/// it into `usage`. An XLSX workbook is read from its first worksheet (or
+/// `opts.sheet`), its problems named `file:sheet:row`; `opts.columns`
+/// renames a fitting header first. While an alias table is loaded, every
+/// user name is then renamed through it ([`aliases`]). Problems in the
+/// content are in the [`Report`]; `progress` sees bytes read and can cancel
+/// a long session import (the report then says so).
 ///
 /// # Errors
 /// [`ImportError::Io`] when the file cannot be opened or read at all;
 /// [`ImportError::Unrecognised`] when its content is of no known kind (the
-/// message says which kinds are accepted).
+/// message says which kinds are accepted), or a workbook or its sheet can't
+/// be read.
 pub fn import_path(
     path: &Path,
     opts: &ImportOptions,
@@ -242,18 +285,24 @@ pub fn import_path(
     let total = file.metadata().map_err(io)?.len();
     let mut head = Vec::with_capacity(HEAD as usize);
     (&mut file).take(HEAD).read_to_end(&mut head).map_err(io)?;
-    let kind = kind_of(&name, &head, opts)?;
+    if xlsx::is_workbook(&name, &head) {
+        file.read_to_end(&mut head).map_err(io)?;
+        return import_workbook(&name, &head, opts, usage, progress);
+    }
+    let before = head.len() as u64;
+    let (head, kind) = prepare(&name, head, opts)?;
+    let total = (total + head.len() as u64).saturating_sub(before);
     let src = std::io::Cursor::new(head).chain(file);
-    Ok(import_reader(
-        &name, kind, src, total, opts, usage, progress,
-    ))
+    let report = import_reader(&name, kind, src, total, opts, usage, progress);
+    Ok(with_identities(report, usage))
 }
 
 /// [`import_path`] on bytes already in memory (tests, drag and drop);
 /// `name` is the file name used in messages.
 ///
 /// # Errors
-/// [`ImportError::Unrecognised`] when the content is of no known kind.
+/// [`ImportError::Unrecognised`] when the content is of no known kind, or a
+/// workbook or its sheet can't be read.
 pub fn import_bytes(
     name: &str,
     bytes: &[u8],
@@ -261,27 +310,93 @@ pub fn import_bytes(
     usage: &mut Usage,
     progress: &dyn Progress,
 ) -> Result<Report, ImportError> {
-    let head = bytes.get(..bytes.len().min(HEAD as usize)).unwrap_or(bytes);
-    let kind = kind_of(name, head, opts)?;
-    Ok(import_reader(
-        name,
-        kind,
-        bytes,
-        bytes.len() as u64,
-        opts,
-        usage,
-        progress,
-    ))
+    if xlsx::is_workbook(name, bytes) {
+        return import_workbook(name, bytes, opts, usage, progress);
+    }
+    import_text(name, bytes, opts, usage, progress)
 }
 
-fn kind_of(name: &str, head: &[u8], opts: &ImportOptions) -> Result<SourceKind, ImportError> {
-    match opts.kind {
-        Some(k) => Ok(k),
-        None => detect::classify(name, head).map_err(|reason| ImportError::Unrecognised {
+/// A workbook's sheet, as a text table named `file:sheet`.
+fn import_workbook(
+    name: &str,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    usage: &mut Usage,
+    progress: &dyn Progress,
+) -> Result<Report, ImportError> {
+    let sheet =
+        xlsx::read_sheet(std::io::Cursor::new(bytes), opts.sheet.as_deref()).map_err(|reason| {
+            ImportError::Unrecognised {
+                file: name.to_string(),
+                reason,
+            }
+        })?;
+    let name = format!("{name}:{}", sheet.sheet);
+    import_text(&name, &sheet.text, opts, usage, progress)
+}
+
+fn import_text(
+    name: &str,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    usage: &mut Usage,
+    progress: &dyn Progress,
+) -> Result<Report, ImportError> {
+    let cut = bytes.len().min(HEAD as usize);
+    let (head, rest) = bytes.split_at(cut);
+    let (head, kind) = prepare(name, head.to_vec(), opts)?;
+    let total = (head.len() + rest.len()) as u64;
+    let src = std::io::Cursor::new(head).chain(rest);
+    let report = import_reader(name, kind, src, total, opts, usage, progress);
+    Ok(with_identities(report, usage))
+}
+
+/// The head with its header renamed by `opts.columns` (when it fits), and
+/// the kind: forced, or detected from that head.
+fn prepare(
+    name: &str,
+    head: Vec<u8>,
+    opts: &ImportOptions,
+) -> Result<(Vec<u8>, SourceKind), ImportError> {
+    let (head, unfit) = match opts
+        .columns
+        .as_ref()
+        .map(|m| columns::apply_to_head(m, &head))
+    {
+        Some(Ok(renamed)) => (renamed, None),
+        Some(Err(why)) => (head, Some(why)),
+        None => (head, None),
+    };
+    let kind = match opts.kind {
+        Some(k) => k,
+        None => detect::classify(name, &head).map_err(|reason| ImportError::Unrecognised {
             file: name.to_string(),
-            reason,
-        }),
+            reason: match &unfit {
+                Some(why) => format!("{reason} ({why})"),
+                None => reason,
+            },
+        })?,
+    };
+    Ok((head, kind))
+}
+
+/// Renames users through the alias table (when one is loaded) and says so
+/// in `report`.
+fn with_identities(mut report: Report, usage: &mut Usage) -> Report {
+    let out = aliases::apply_aliases(usage);
+    if out.names_joined > 0 {
+        report.count("names joined by aliases", out.names_joined);
+        report.count("records renamed by aliases", out.records);
     }
+    if report.kind == Some(SourceKind::Aliases) {
+        for l in out.loops {
+            report.problem(0, l);
+        }
+    }
+    for c in out.collisions {
+        report.problem(0, c);
+    }
+    report
 }
 
 fn import_reader<R: Read + Send>(
@@ -303,6 +418,12 @@ fn import_reader<R: Read + Send>(
         SourceKind::TokenFlex => tokenflex::read_token_flex(name, src, usage),
         SourceKind::Directory => directory::read_directory(name, src, usage),
         SourceKind::Assignments => assignments::read_assignments(name, src, usage),
+        SourceKind::Lmstat => {
+            lmstat::read_lmstat(name, BufReader::with_capacity(1 << 16, src), opts, usage)
+        }
+        SourceKind::Rlm => rlm::read_rlm(name, BufReader::with_capacity(1 << 16, src), opts, usage),
+        SourceKind::UsageReport => usage_report::read_usage_report(name, src, usage),
+        SourceKind::Aliases => aliases::read_aliases(name, src, usage),
     };
     report.kind = Some(kind);
     progress.report(total, total);
@@ -324,7 +445,8 @@ pub fn users_missing_from_directory(usage: &Usage) -> Vec<String> {
         .sessions
         .iter()
         .map(|s| s.user)
-        .chain(usage.vendor_charges.iter().map(|c| c.user));
+        .chain(usage.vendor_charges.iter().map(|c| c.user))
+        .chain(usage.use_days.iter().map(|d| d.user));
     for user in users {
         if let Some(flag) = seen.get_mut(user as usize) {
             *flag = true;

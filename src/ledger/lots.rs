@@ -359,6 +359,23 @@ pub fn discount(amount: Decimal, factor: Decimal) -> Decimal {
     amount.checked_div(factor).unwrap_or(Decimal::ZERO)
 }
 
+/// The least quantity that can be bought holding at least `tokens`: whole
+/// tokens, or a multiple of `pack_size` when it is set (SPEC §4, §5: demand
+/// stays fractional, what is bought rounds up). Negative quantities give 0.
+pub fn round_up_tokens(tokens: Decimal, pack_size: Option<u32>) -> Decimal {
+    if tokens <= Decimal::ZERO {
+        return Decimal::ZERO;
+    }
+    let pack = Decimal::from(pack_size.unwrap_or(1).max(1));
+    match tokens.checked_div(pack) {
+        Some(packs) => packs
+            .ceil()
+            .checked_mul(pack)
+            .map_or_else(|| tokens.ceil(), |q| q.normalize()),
+        None => tokens.ceil(),
+    }
+}
+
 /// The purchase shape pool sizing searches: the same annual quantity bought
 /// at the start of every contract year, plus contract tokens bought at the
 /// start of the term.
@@ -371,6 +388,15 @@ pub struct PurchasePlan {
 }
 
 impl PurchasePlan {
+    /// The plan with each quantity rounded up to what can be bought (see
+    /// [`round_up_tokens`]).
+    pub fn rounded(&self, pack_size: Option<u32>) -> PurchasePlan {
+        PurchasePlan {
+            annual_tokens_per_year: round_up_tokens(self.annual_tokens_per_year, pack_size),
+            contract_tokens: round_up_tokens(self.contract_tokens, pack_size),
+        }
+    }
+
     /// The plan's lots: per contract year an `Annual` lot on the year's
     /// first day, and (when non-zero) one `Contract` lot on the term's first
     /// day. Empty lots are left out.
@@ -529,6 +555,30 @@ mod tests {
         assert_eq!(present_value(d("108"), d("0.08"), 1), d("100"));
         assert_eq!(present_value(d("116.64"), d("0.08"), 2), d("100"));
         assert_eq!(present_value(d("5"), d("0.08"), 0), d("5"));
+    }
+
+    #[test]
+    fn bought_quantities_round_up_to_whole_tokens_or_packs() {
+        assert_eq!(round_up_tokens(d("3649.2"), None), d("3650"));
+        assert_eq!(round_up_tokens(d("3650"), None), d("3650"));
+        assert_eq!(round_up_tokens(d("0.001"), None), d("1"));
+        assert_eq!(round_up_tokens(d("0"), None), d("0"));
+        assert_eq!(round_up_tokens(d("-5"), None), d("0"));
+        // Packs of 100: 3,601 tokens need 37 packs.
+        assert_eq!(round_up_tokens(d("3601"), Some(100)), d("3700"));
+        assert_eq!(round_up_tokens(d("3600"), Some(100)), d("3600"));
+        assert_eq!(round_up_tokens(d("1"), Some(0)), d("1"));
+        let plan = PurchasePlan {
+            annual_tokens_per_year: d("10.5"),
+            contract_tokens: d("0.25"),
+        };
+        assert_eq!(
+            plan.rounded(Some(4)),
+            PurchasePlan {
+                annual_tokens_per_year: d("12"),
+                contract_tokens: d("4"),
+            }
+        );
     }
 
     #[test]

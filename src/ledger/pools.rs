@@ -27,16 +27,25 @@
 //! `extra_sizes` (`--pool-sizes 20,26`) are replayed as well and appear in
 //! the curve like any other size.
 //!
+//! **What is replayed.** [`demand_to_size`] gives the checkouts a pool is
+//! sized on: today the logged ones. SPEC §5 adds logged denials back as
+//! demand before sizing (a pool that was too small hides demand); that is
+//! where they will join, counted in [`PoolSizing::added_back_checkouts`],
+//! and both `size` and the recommendation's pool lines
+//! ([`crate::plan::pools`]) will follow, as both size through
+//! [`size_pools`].
+//!
 //! [`PoolUsage::sessions`]: crate::meter::PoolUsage::sessions
 //! [`SizeReport::pools`]: super::SizeReport::pools
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::SecondsFormat;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use crate::meter::{Metered, PoolReplay, PoolTimeline, RuleKind};
+use crate::meter::{Metered, PoolReplay, PoolSession, PoolTimeline, PoolUsage, RuleKind};
 use crate::time::utc;
 
 /// Pools whose peak is at most this are replayed at every size up to it.
@@ -77,6 +86,9 @@ pub struct PoolSizing {
     pub peak_at: Option<String>,
     /// Checkouts in the history.
     pub checkouts: u64,
+    /// Denied checkouts added back as demand before sizing (SPEC §5; none
+    /// yet: see [`demand_to_size`]).
+    pub added_back_checkouts: u64,
     /// The target denial rate `size_for_target` meets.
     pub target_denial_rate: Decimal,
     /// Smallest size evaluated whose denial rate is at most the target.
@@ -100,9 +112,10 @@ pub fn size_pools(
         .iter()
         .filter(|p| p.rule == RuleKind::Concurrent)
         .map(|pool| {
-            let timeline = PoolTimeline::new(&pool.sessions);
-            let curve = denial_curve(&timeline, pool.peak, target, extra_sizes);
+            let demand = demand_to_size(pool);
+            let timeline = PoolTimeline::new(&demand.sessions);
             let free = timeline.replay(None);
+            let curve = denial_curve(&timeline, free.peak, target, extra_sizes);
             let points: Vec<PoolDenials> = curve
                 .values()
                 .map(|r| PoolDenials {
@@ -124,15 +137,35 @@ pub fn size_pools(
                 peak_at: pool
                     .peak_at
                     .map(|t| utc(t).to_rfc3339_opts(SecondsFormat::Secs, true)),
-                checkouts: free.checkouts,
+                checkouts: free.checkouts - demand.added_back,
+                added_back_checkouts: demand.added_back,
                 target_denial_rate: target,
-                size_for_target: first_meeting(&curve, target).unwrap_or(pool.peak),
+                size_for_target: first_meeting(&curve, target).unwrap_or(free.peak),
                 denials: points,
             }
         })
         .collect();
     out.sort_by(|a, b| a.pool.cmp(&b.pool));
     out
+}
+
+/// The checkouts a pool is sized on.
+pub struct SizedDemand<'a> {
+    /// Every checkout to replay: the logged ones, then any added back.
+    pub sessions: Cow<'a, [PoolSession]>,
+    /// How many of `sessions` are denials added back.
+    pub added_back: u64,
+}
+
+/// The demand `pool` is sized on: its logged checkouts. Denials added back
+/// as demand (SPEC §5: as sessions of the user's median duration, after
+/// the entitlement, chaining and served-later filters) are to be appended
+/// here, with `added_back` counting them.
+pub fn demand_to_size(pool: &PoolUsage) -> SizedDemand<'_> {
+    SizedDemand {
+        sessions: Cow::Borrowed(&pool.sessions),
+        added_back: 0,
+    }
 }
 
 /// Replays `timeline` at the automatic sizes and `extra`, keyed by size.

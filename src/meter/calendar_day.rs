@@ -21,13 +21,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
+use crate::meter::use_days::{self, UseDayMeter};
 use crate::meter::{
     Catalog, DayCharge, Detail, MeterError, PairCharges, PairTotal, ProductIdx, ProductPlan,
     RuleKind, Total,
 };
 use crate::progress::Progress;
-use crate::time::DayMapper;
-use crate::usage::{Session, Usage, UserId};
+use crate::time::{DayMapper, day_of_date};
+use crate::usage::{Session, Usage, UseDay, UserId};
 
 /// Sessions per piece of work: small enough for even progress and balance.
 const PIECE: usize = 1 << 18;
@@ -53,6 +54,12 @@ pub(crate) struct Scan {
     pub(crate) unmapped: Vec<u64>,
     /// `CalendarDay` sessions shorter than their grace.
     pub(crate) free_sessions: u64,
+    /// What became of the use-days so far (`CalendarDay` ones and
+    /// unmapped ones).
+    pub(crate) use_days: UseDayMeter,
+    /// Use-days of every other product, by product index (empty without
+    /// use-days).
+    pub(crate) other_use_days: Vec<Vec<UseDay>>,
 }
 
 /// Where a feature's sessions go.
@@ -104,6 +111,16 @@ impl DayBits {
                 *w |= 1u64 << (off % 64);
             }
         }
+    }
+
+    /// True when `day` is in the set.
+    pub fn contains(&self, day: i32) -> bool {
+        let off = i64::from(day) - i64::from(self.base);
+        off >= 0
+            && self
+                .words
+                .get((off / 64) as usize)
+                .is_some_and(|w| (w >> (off % 64)) & 1 == 1)
     }
 
     /// Adds every day of `other`.
@@ -466,6 +483,8 @@ pub(crate) fn scan(
             others: vec![Vec::new(); plans.len()],
             unmapped: vec![0; nfeatures],
             free_sessions: 0,
+            use_days: UseDayMeter::default(),
+            other_use_days: Vec::new(),
         });
     };
     for l in locals {
@@ -486,6 +505,7 @@ pub(crate) fn scan(
     if let Some(m) = acc.matrix {
         m.drain_into(&mut table);
     }
+    let (use_days, other_use_days) = add_use_days(&mut table, usage, &route, &cal, plans.len());
     let (pairs, totals, by_day) = match detail {
         Detail::Days => (rows(&table, &cal, plans), Vec::new(), BTreeMap::new()),
         Detail::Totals => {
@@ -500,7 +520,62 @@ pub(crate) fn scan(
         others: acc.others,
         unmapped: acc.unmapped,
         free_sessions: acc.free,
+        use_days,
+        other_use_days,
     })
+}
+
+/// Adds the use-days of `CalendarDay` products to their pairs' day sets
+/// (a date already there is one charge), and sorts out the others: by
+/// product for their rules, or unmapped. Without use-days this is nothing.
+fn add_use_days(
+    table: &mut PairTable,
+    usage: &Usage,
+    route: &[Route],
+    cal: &[CalProduct],
+    nplans: usize,
+) -> (UseDayMeter, Vec<Vec<UseDay>>) {
+    let mut out = UseDayMeter::default();
+    if usage.use_days.is_empty() {
+        return (out, Vec::new());
+    }
+    out.cover = usage
+        .use_day_cover
+        .map(|(a, b)| (day_of_date(a), day_of_date(b)));
+    let mut others: Vec<Vec<UseDay>> = vec![Vec::new(); nplans];
+    for d in use_days::in_order(&usage.use_days) {
+        match route.get(d.product as usize) {
+            Some(&Route::Cal(c)) => {
+                let day = day_of_date(d.date);
+                let bits = table.slot(d.user, c);
+                if bits.contains(day) {
+                    out.joined += 1;
+                    continue;
+                }
+                bits.set_range(day, day);
+                out.charged += 1;
+                if let Some(cp) = cal.get(c as usize)
+                    && d.dated_by_month
+                {
+                    out.dated_by_month.push((d.user, cp.product, day));
+                }
+            }
+            Some(&Route::Other(p)) => {
+                if let Some(v) = others.get_mut(usize::from(p)) {
+                    v.push(*d);
+                }
+            }
+            Some(&Route::Unmapped) | None => {
+                let name = if (d.product as usize) < usage.features.len() {
+                    usage.features.name(d.product)
+                } else {
+                    ""
+                };
+                *out.unmapped.entry(name.to_string()).or_default() += 1;
+            }
+        }
+    }
+    (out, others)
 }
 
 #[inline]

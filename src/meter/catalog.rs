@@ -3,7 +3,8 @@
 //! [`Catalog::build`] resolves every interned feature of a
 //! [`Usage`](crate::usage::Usage) once, so metering looks a session's product
 //! up in a `Vec` by [`FeatureId`]. A feature equal to a product code
-//! (case-insensitive) is that product; otherwise the products' `features`
+//! (case-insensitive) is that product, then one equal to a product's name
+//! (`AutoCAD`, as usage reports write it); otherwise the products' `features`
 //! patterns (`*` wildcards, case-insensitive) are tried and the most specific
 //! matching pattern wins (most literal characters; ties go to the first code
 //! in order). Features matched by several products are listed as
@@ -48,11 +49,25 @@ impl Catalog {
             })
             .collect();
         let codes: Vec<&String> = scenario.products.keys().collect();
+        // A usage report names products as people do (`AutoCAD`): a feature
+        // equal to a product's name is that product too.
+        let names: Vec<String> = scenario
+            .products
+            .values()
+            .map(|p| p.name.trim().to_lowercase())
+            .collect();
         let mut map = Vec::with_capacity(features.len());
         let mut ambiguities = Vec::new();
         for name in features.names() {
             let lower = name.to_lowercase();
             if let Some(i) = products.iter().position(|(code, _)| *code == lower) {
+                map.push(Some(i as ProductIdx));
+                continue;
+            }
+            if let Some(i) = names
+                .iter()
+                .position(|n| !n.is_empty() && *n == lower.trim())
+            {
                 map.push(Some(i as ProductIdx));
                 continue;
             }

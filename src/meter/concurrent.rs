@@ -250,13 +250,25 @@ pub(crate) fn whole_draw(d: Decimal) -> Option<u32> {
     rust_decimal::prelude::ToPrimitive::to_u32(&d)
 }
 
-/// Meters one `Concurrent` (or `DailyPeak`) pool: its peaks, and per-user rows.
+/// Meters one `Concurrent` pool: its peaks, per-user rows, and which
+/// sessions draw their product's rate (see [`PoolMetered`]).
 pub(crate) fn meter_pool(
     name: &str,
     members: &[(ProductIdx, &[Session])],
     plans: &[ProductPlan<'_>],
-) -> (PoolUsage, Vec<PairCharges>) {
+) -> PoolMetered {
     meter_pool_as(name, members, plans, RuleKind::Concurrent)
+}
+
+/// One pool as metering leaves it.
+pub(crate) struct PoolMetered {
+    /// The pool, its sessions sorted.
+    pub(crate) pool: PoolUsage,
+    /// Per-user rows: each user's own peak per product and date.
+    pub(crate) pairs: Vec<PairCharges>,
+    /// Parallel to `pool.sessions`: true when the draw is the product's
+    /// rate on the checkout date (the source gave no count).
+    pub(crate) rate_drawn: Vec<bool>,
 }
 
 /// [`meter_pool`] for a pool of `rule`; dates in the first member's zone.
@@ -265,48 +277,72 @@ pub(crate) fn meter_pool_as(
     members: &[(ProductIdx, &[Session])],
     plans: &[ProductPlan<'_>],
     rule: RuleKind,
-) -> (PoolUsage, Vec<PairCharges>) {
+) -> PoolMetered {
     let first = members
         .first()
         .and_then(|&(p, _)| plans.get(usize::from(p)));
     let tz = first.map_or(chrono_tz::UTC, |p| p.tz);
     let time_zone = first.map_or_else(|| "UTC".to_string(), |p| p.rule.time_zone.clone());
     let mut mapper = DayMapper::new(tz);
-    let mut sessions: Vec<PoolSession> = Vec::new();
+    let mut drawn: Vec<(PoolSession, bool)> = Vec::new();
     for &(product, list) in members {
         let Some(plan) = plans.get(usize::from(product)) else {
             continue;
         };
         let linger = i64::from(plan.rule.linger_secs);
         for s in list {
-            let draw = if s.draw != 0 {
-                u32::from(s.draw)
+            let (draw, by_rate) = if s.draw != 0 {
+                (u32::from(s.draw), false)
             } else {
-                whole_draw(plan.rates.at(mapper.day(s.start_secs()))).unwrap_or(0)
+                let rate = plan.rates.at(mapper.day(s.start_secs()));
+                (whole_draw(rate).unwrap_or(0), true)
             };
-            sessions.push(PoolSession {
+            let session = PoolSession {
                 start: s.start_secs(),
                 end: s.end_secs() + linger,
                 user: s.user,
                 host: s.host,
                 product,
                 draw,
-            });
+            };
+            drawn.push((session, by_rate));
         }
     }
-    sessions.sort_unstable();
+    drawn.sort_unstable();
+    let (sessions, rate_drawn): (Vec<PoolSession>, Vec<bool>) = drawn.into_iter().unzip();
     let timeline = PoolTimeline::new(&sessions);
     let replay = timeline.replay(None);
     let daily_peaks = timeline.daily_peaks(&mut mapper);
+    let pairs = pair_rows(&sessions, &mut mapper);
+    let pool = PoolUsage {
+        name: name.to_string(),
+        rule,
+        products: members.iter().map(|&(p, _)| p).collect(),
+        time_zone,
+        peak: replay.peak,
+        peak_at: replay.peak_at,
+        daily_peaks,
+        sessions,
+    };
+    PoolMetered {
+        pool,
+        pairs,
+        rate_drawn,
+    }
+}
 
-    let mut by_pair = sessions.clone();
+/// Per (user, product) of a pool's `sessions`, that holder's own peak draw
+/// per local date of `mapper`'s zone: one [`DayCharge`] per date held,
+/// `charges` = 1, `tokens` = the peak. Sorted by user then product.
+pub fn pair_rows(sessions: &[PoolSession], mapper: &mut DayMapper) -> Vec<PairCharges> {
+    let mut by_pair = sessions.to_vec();
     by_pair.sort_unstable_by_key(|s| (s.user, s.product, s.start, s.end, s.host, s.draw));
-    let pairs: Vec<PairCharges> = by_pair
+    by_pair
         .chunk_by(|a, b| (a.user, a.product) == (b.user, b.product))
         .filter_map(|group| {
             let first = group.first()?;
             let days: Vec<DayCharge> = PoolTimeline::new(group)
-                .daily_peaks(&mut mapper)
+                .daily_peaks(mapper)
                 .into_iter()
                 .map(|(day, peak)| DayCharge {
                     day,
@@ -320,18 +356,7 @@ pub(crate) fn meter_pool_as(
                 days,
             })
         })
-        .collect();
-    let pool = PoolUsage {
-        name: name.to_string(),
-        rule,
-        products: members.iter().map(|&(p, _)| p).collect(),
-        time_zone,
-        peak: replay.peak,
-        peak_at: replay.peak_at,
-        daily_peaks,
-        sessions,
-    };
-    (pool, pairs)
+        .collect()
 }
 
 #[cfg(test)]

@@ -19,7 +19,10 @@
 //!   that date), `tokens` = that user's own peak draw that date. The pool's
 //!   own peaks, what is actually bought, are in [`Metered::pools`]; the
 //!   per-user rows attribute use and add up to more than the pool peak when
-//!   users' peaks don't coincide.
+//!   users' peaks don't coincide. Totals ([`Metered::by_product`],
+//!   [`Metered::by_day`], [`Metered::total`] and the [`MeterSummary`]) count
+//!   a `DailyPeak` pool's daily peaks instead, split among its products by
+//!   [`PeakBill`]; per-user totals ([`Metered::by_user`]) stay attribution.
 //! - `Hourly`: `charges` = 1 (the date was used), `tokens` = rate × hours of
 //!   use that date (the union of the user's sessions, so overlaps count
 //!   once), see [`hourly`] for the rounding.
@@ -29,7 +32,9 @@ pub mod catalog;
 pub mod concurrent;
 pub mod daily_peak;
 pub mod hourly;
+pub mod rates;
 pub mod rolling24h;
+pub mod use_days;
 
 use std::collections::BTreeMap;
 
@@ -43,6 +48,9 @@ use crate::usage::{Session, Usage, UserId};
 
 pub use catalog::{Ambiguity, Catalog};
 pub use concurrent::{PoolReplay, PoolSession, PoolTimeline, replay_pool};
+pub use daily_peak::{PeakBill, PeakDay, shares};
+pub use rates::{Rates, daily_tokens_at};
+pub use use_days::UseDayMeter;
 
 /// Index of a product in [`Metered::products`] (scenario code order).
 pub type ProductIdx = u16;
@@ -97,6 +105,14 @@ pub struct Metered {
     pub pools: Vec<PoolUsage>,
     /// Features several products match, with the product chosen.
     pub ambiguities: Vec<Ambiguity>,
+    /// Per pool of [`Metered::pools`] (same order), per session of its
+    /// `sessions` (same order): true when the draw is the product's rate on
+    /// the checkout date, false when the source gave the count. A forecast
+    /// re-prices exactly the rate's draws ([`Metered::pool_at_rates`]).
+    /// Empty (a history built by hand): every draw is taken as given.
+    pub rate_drawn: Vec<Vec<bool>>,
+    /// What became of the usage reports' use-days ([`use_days`]).
+    pub use_days: UseDayMeter,
 }
 
 /// Why metering stopped.
@@ -212,12 +228,12 @@ impl ProductRule {
                 linger_secs: mins(linger_minutes, 0),
                 pool: Some(pool.clone().unwrap_or_else(|| code.to_string())),
             },
-            Rule::DailyPeak { time_zone } => ProductRule {
+            Rule::DailyPeak { time_zone, pool } => ProductRule {
                 kind: RuleKind::DailyPeak,
                 time_zone: zone(time_zone),
                 grace_secs: 0,
                 linger_secs: 0,
-                pool: Some(code.to_string()),
+                pool: Some(pool.clone().unwrap_or_else(|| code.to_string())),
             },
             Rule::Hourly { time_zone } => ProductRule {
                 kind: RuleKind::Hourly,
@@ -293,40 +309,146 @@ impl Metered {
         out
     }
 
-    /// Totals per product with at least one charge, in product order.
+    /// Totals per product with at least one charge, in product order. A
+    /// `DailyPeak` product's tokens are its share of its pool's daily peaks
+    /// ([`PeakBill`]); its charges are the days its users held it.
     pub fn by_product(&self) -> Vec<(ProductIdx, Total)> {
+        self.by_product_with(&self.peak_bills())
+    }
+
+    fn by_product_with(&self, bills: &[PeakBill]) -> Vec<(ProductIdx, Total)> {
+        let peak = self.peak_products();
         let mut totals: BTreeMap<ProductIdx, Total> = BTreeMap::new();
         for p in &self.pairs {
+            let tokens = if is_set(&peak, p.product) {
+                Decimal::ZERO
+            } else {
+                p.tokens()
+            };
             totals
                 .entry(p.product)
                 .or_default()
-                .add(p.charges(), p.tokens());
+                .add(p.charges(), tokens);
+        }
+        for bill in bills {
+            for (product, tokens) in bill.product_tokens() {
+                if let Some(t) = totals.get_mut(&product) {
+                    t.add(0, tokens);
+                }
+            }
         }
         totals.into_iter().collect()
     }
 
     /// Totals per local date (days since 1970-01-01, each product's dates in
-    /// its rule's zone), summed over all pairs.
+    /// its rule's zone): every pair's charges, and the tokens of every pair
+    /// except those of `DailyPeak` pools, which count their pool's peak.
     pub fn by_day(&self) -> BTreeMap<i32, Total> {
+        self.by_day_with(&self.peak_bills())
+    }
+
+    fn by_day_with(&self, bills: &[PeakBill]) -> BTreeMap<i32, Total> {
+        let peak = self.peak_products();
         let mut totals: BTreeMap<i32, Total> = BTreeMap::new();
         for p in &self.pairs {
+            let pooled = is_set(&peak, p.product);
             for d in &p.days {
+                let tokens = if pooled { Decimal::ZERO } else { d.tokens };
                 totals
                     .entry(d.day)
                     .or_default()
-                    .add(u64::from(d.charges), d.tokens);
+                    .add(u64::from(d.charges), tokens);
+            }
+        }
+        for bill in bills {
+            for d in &bill.days {
+                totals.entry(d.day).or_default().add(0, d.tokens);
             }
         }
         totals
     }
 
-    /// Everything added up.
+    /// Everything added up: every pair's charges; tokens as
+    /// [`Metered::by_day`] counts them.
     pub fn total(&self) -> Total {
+        let peak = self.peak_products();
         let mut t = Total::default();
         for p in &self.pairs {
-            t.add(p.charges(), p.tokens());
+            let tokens = if is_set(&peak, p.product) {
+                Decimal::ZERO
+            } else {
+                p.tokens()
+            };
+            t.add(p.charges(), tokens);
+        }
+        for bill in self.peak_bills() {
+            t.add(0, bill.tokens());
         }
         t
+    }
+
+    /// Per product index, true when the product is billed through a
+    /// `DailyPeak` pool of [`Metered::pools`]: its pairs' tokens are
+    /// attribution only.
+    pub fn peak_products(&self) -> Vec<bool> {
+        let mut out = vec![false; self.products.len()];
+        for pool in self.pools.iter().filter(|p| p.rule == RuleKind::DailyPeak) {
+            for &p in &pool.products {
+                if let Some(slot) = out.get_mut(usize::from(p)) {
+                    *slot = true;
+                }
+            }
+        }
+        out
+    }
+
+    /// The bill of every `DailyPeak` pool, in [`Metered::pools`] order.
+    pub fn peak_bills(&self) -> Vec<PeakBill> {
+        self.pools
+            .iter()
+            .filter(|p| p.rule == RuleKind::DailyPeak)
+            .map(PeakBill::of)
+            .collect()
+    }
+
+    /// Pool `index` of [`Metered::pools`] replayed with every draw that came
+    /// from its product's rate ([`Metered::rate_drawn`]) at `rate(product)`
+    /// instead (`None`, or a rate that is not a whole number: kept): peak,
+    /// its instant and the daily peaks recomputed. `None` for an index out
+    /// of range. This is how a pool is priced at a forecast date's rate.
+    pub fn pool_at_rates(
+        &self,
+        index: usize,
+        rate: impl Fn(ProductIdx) -> Option<Decimal>,
+    ) -> Option<PoolUsage> {
+        let pool = self.pools.get(index)?;
+        let drawn = self
+            .rate_drawn
+            .get(index)
+            .filter(|d| d.len() == pool.sessions.len());
+        let mut sessions = pool.sessions.clone();
+        if let Some(drawn) = drawn {
+            for (s, &by_rate) in sessions.iter_mut().zip(drawn) {
+                if by_rate && let Some(draw) = rate(s.product).and_then(concurrent::whole_draw) {
+                    s.draw = draw;
+                }
+            }
+        }
+        sessions.sort_unstable();
+        let timeline = PoolTimeline::new(&sessions);
+        let replay = timeline.replay(None);
+        let mut mapper =
+            crate::time::DayMapper::new(parse_tz(&pool.time_zone).unwrap_or(chrono_tz::UTC));
+        Some(PoolUsage {
+            name: pool.name.clone(),
+            rule: pool.rule,
+            products: pool.products.clone(),
+            time_zone: pool.time_zone.clone(),
+            peak: replay.peak,
+            peak_at: replay.peak_at,
+            daily_peaks: timeline.daily_peaks(&mut mapper),
+            sessions,
+        })
     }
 
     /// The product code of `idx` (empty when out of range).
@@ -336,6 +458,7 @@ impl Metered {
 
     /// The charges added up per (user, product) and per date.
     pub fn summary(&self) -> MeterSummary {
+        let bills = self.peak_bills();
         MeterSummary {
             products: self.products.clone(),
             pairs: self
@@ -350,12 +473,38 @@ impl Metered {
                     },
                 })
                 .collect(),
-            by_day: self.by_day(),
+            by_day: self.by_day_with(&bills),
             unmapped: self.unmapped.clone(),
             free_sessions: self.free_sessions,
             ambiguities: self.ambiguities.clone(),
+            daily_peak: bills
+                .iter()
+                .map(|b| PeakTotal {
+                    pool: b.pool.clone(),
+                    products: b.product_tokens(),
+                    tokens: b.tokens(),
+                })
+                .collect(),
+            use_days: self.use_days.clone(),
         }
     }
+}
+
+/// True when `flags[product]` is set.
+fn is_set(flags: &[bool], product: ProductIdx) -> bool {
+    flags.get(usize::from(product)).copied().unwrap_or(false)
+}
+
+/// A `DailyPeak` pool's bill added up ([`MeterSummary::daily_peak`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PeakTotal {
+    /// Pool name.
+    pub pool: String,
+    /// Each product's share of the pool's daily peaks, in code order; they
+    /// add up to `tokens`.
+    pub products: Vec<(ProductIdx, Decimal)>,
+    /// The pool's daily peaks added up: what it was billed.
+    pub tokens: Decimal,
 }
 
 /// A product's rate table as a lookup by day number, equal to
@@ -370,6 +519,12 @@ pub(crate) struct RateTable {
 }
 
 impl RateTable {
+    /// True when the same rate is in force on every day from `lo` to `hi`
+    /// (inclusive).
+    pub(crate) fn constant_over(&self, lo: i32, hi: i32) -> bool {
+        self.breaks.partition_point(|&b| b <= lo) == self.breaks.partition_point(|&b| b <= hi)
+    }
+
     pub(crate) fn new(product: &Product) -> RateTable {
         let mut breaks: Vec<i32> = product.rates.iter().map(|r| day_of_date(r.from)).collect();
         breaks.sort_unstable();
@@ -497,6 +652,10 @@ pub struct MeterSummary {
     pub free_sessions: u64,
     /// As [`Metered::ambiguities`].
     pub ambiguities: Vec<Ambiguity>,
+    /// Every `DailyPeak` pool's bill, in [`Metered::pools`] order.
+    pub daily_peak: Vec<PeakTotal>,
+    /// As [`Metered::use_days`].
+    pub use_days: UseDayMeter,
 }
 
 impl MeterSummary {
@@ -512,16 +671,61 @@ impl MeterSummary {
         out
     }
 
-    /// Totals per product with at least one charge, in product order.
+    /// Totals per product with at least one charge, in product order, as
+    /// [`Metered::by_product`]: a `DailyPeak` product's tokens are its share
+    /// of its pool's daily peaks.
     pub fn by_product(&self) -> Vec<(ProductIdx, Total)> {
+        let mut pooled: BTreeMap<ProductIdx, Decimal> = BTreeMap::new();
+        for pool in &self.daily_peak {
+            for &(p, tokens) in &pool.products {
+                *pooled.entry(p).or_default() += tokens;
+            }
+        }
         let mut totals: BTreeMap<ProductIdx, Total> = BTreeMap::new();
         for p in &self.pairs {
+            let tokens = if pooled.contains_key(&p.product) {
+                Decimal::ZERO
+            } else {
+                p.total.tokens
+            };
             totals
                 .entry(p.product)
                 .or_default()
-                .add(p.total.charges, p.total.tokens);
+                .add(p.total.charges, tokens);
+        }
+        for (p, tokens) in pooled {
+            if let Some(t) = totals.get_mut(&p) {
+                t.add(0, tokens);
+            }
         }
         totals.into_iter().collect()
+    }
+
+    /// One subtotal per used `DailyPeak` pool that several products
+    /// share: (pool name, the charges and tokens of its products' rows of
+    /// [`MeterSummary::by_product`] added up — the tokens are the pool's
+    /// daily peaks), in [`Metered::pools`] order.
+    pub fn shared_pools(&self) -> Vec<(&str, Total)> {
+        let by_product: BTreeMap<ProductIdx, Total> = self.by_product().into_iter().collect();
+        self.daily_peak
+            .iter()
+            .filter(|pool| pool.products.len() > 1)
+            .filter_map(|pool| {
+                let charges: u64 = pool
+                    .products
+                    .iter()
+                    .filter_map(|(p, _)| by_product.get(p))
+                    .map(|t| t.charges)
+                    .sum();
+                (charges > 0 || !pool.tokens.is_zero()).then_some((
+                    pool.pool.as_str(),
+                    Total {
+                        charges,
+                        tokens: pool.tokens,
+                    },
+                ))
+            })
+            .collect()
     }
 
     /// The product code of `idx` (empty when out of range).
@@ -574,7 +778,9 @@ fn meter_tuned(
     let scan = calendar_day::scan(usage, &catalog, &plans, progress, matrix_limit, detail)?;
     let mut free_sessions = scan.free_sessions;
     let mut pairs = scan.pairs;
+    let mut use_day_meter = scan.use_days;
     let mut pools = Vec::new();
+    let mut rate_drawn = Vec::new();
 
     let mut pool_members: BTreeMap<(RuleKind, String), Vec<ProductIdx>> = BTreeMap::new();
     for (i, plan) in plans.iter().enumerate() {
@@ -596,6 +802,8 @@ fn meter_tuned(
                     .push(idx);
             }
         }
+        let days = scan.other_use_days.get(i).map_or(&[][..], |v| &v[..]);
+        use_days::merge_other(&mut pairs, days, idx, plan, &mut use_day_meter);
         if progress.is_cancelled() {
             return Err(MeterError::Cancelled);
         }
@@ -608,12 +816,13 @@ fn meter_tuned(
                 (m, s)
             })
             .collect();
-        let (pool, p) = match kind {
+        let metered_pool = match kind {
             RuleKind::DailyPeak => daily_peak::meter_pool(&name, &member_sessions, &plans),
             _ => concurrent::meter_pool(&name, &member_sessions, &plans),
         };
-        pools.push(pool);
-        pairs.extend(p);
+        pools.push(metered_pool.pool);
+        rate_drawn.push(metered_pool.rate_drawn);
+        pairs.extend(metered_pool.pairs);
         if progress.is_cancelled() {
             return Err(MeterError::Cancelled);
         }
@@ -635,6 +844,11 @@ fn meter_tuned(
         rules: plans.into_iter().map(|p| p.rule).collect(),
         pools,
         ambiguities: catalog.ambiguities,
+        rate_drawn,
+        use_days: {
+            use_day_meter.dated_by_month.sort_unstable();
+            use_day_meter
+        },
     };
     let cal = CalendarTotals {
         totals: scan.totals,

@@ -174,6 +174,20 @@ fn charged_starts(
         };
         starts.insert((s.user, product, mapper.day(s.start_secs())));
     }
+    // A use-day from a usage report is use on its own date, never a
+    // session running on from the day before.
+    for d in &usage.use_days {
+        let Some(product) = catalog.product_of(d.product) else {
+            continue;
+        };
+        if metered
+            .rules
+            .get(usize::from(product))
+            .is_some_and(|r| r.kind == RuleKind::CalendarDay)
+        {
+            starts.insert((d.user, product, crate::time::day_of_date(d.date)));
+        }
+    }
     starts
 }
 

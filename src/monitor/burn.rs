@@ -1,8 +1,10 @@
 //! Burn: tokens per day, trailing averages, month-to-date, projection to
 //! month end, run-out date of a balance, days over an alert threshold.
 //!
-//! [`burn`] reads a daily series ([`daily_series`]) and an injected "today"
-//! (never the clock): the series is known up to and including today.
+//! [`burn`] reads a daily series ([`pooled_series`]) and an injected
+//! "today" (never the clock): the series is known up to and including today.
+//! The series counts a `DailyPeak` pool's daily peak, not the sum of its
+//! users' own peaks (SPEC §2).
 //!
 //! The methods, stated once so every figure can be checked by hand:
 //! - **Trailing mean of n days** on date D ([`trailing_mean`]): the tokens of
@@ -26,7 +28,9 @@ use chrono::{Datelike, Days, NaiveDate};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::monitor::{ChargeRow, plain, round2};
+use crate::meter::{Metered, RuleKind};
+use crate::monitor::{ChargeRow, Source, plain, round2};
+use crate::time::date_of_day;
 
 /// One day of the burn chart.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -94,6 +98,47 @@ pub fn daily_series(rows: &[ChargeRow]) -> BTreeMap<NaiveDate, Decimal> {
     let mut series: BTreeMap<NaiveDate, Decimal> = BTreeMap::new();
     for r in rows {
         *series.entry(r.date).or_default() += r.tokens;
+    }
+    series
+}
+
+/// Tokens per date as billed: [`daily_series`] of `rows`, except that the
+/// replayed rows of a `DailyPeak` pool's products (each user's own peak,
+/// attribution) count as the pool's peak that date instead, once per pool
+/// and date that has such a row. A vendor's rows, which replace the replay
+/// where the vendor reported ([`charge_rows`](super::charge_rows)), are
+/// kept as they are.
+pub fn pooled_series(rows: &[ChargeRow], metered: &Metered) -> BTreeMap<NaiveDate, Decimal> {
+    // Product code → index of its DailyPeak pool in `metered.pools`.
+    let mut pool_of: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, pool) in metered.pools.iter().enumerate() {
+        if pool.rule != RuleKind::DailyPeak {
+            continue;
+        }
+        for &p in &pool.products {
+            pool_of.insert(metered.product_code(p), i);
+        }
+    }
+    let mut series: BTreeMap<NaiveDate, Decimal> = BTreeMap::new();
+    let mut billed: std::collections::BTreeSet<(usize, NaiveDate)> = Default::default();
+    for r in rows {
+        match pool_of.get(r.product.as_str()) {
+            Some(&pool) if r.source == Source::Replay => {
+                billed.insert((pool, r.date));
+            }
+            _ => *series.entry(r.date).or_default() += r.tokens,
+        }
+    }
+    for (i, pool) in metered.pools.iter().enumerate() {
+        if pool.rule != RuleKind::DailyPeak {
+            continue;
+        }
+        for &(day, peak) in &pool.daily_peaks {
+            let date = date_of_day(day);
+            if billed.contains(&(i, date)) {
+                *series.entry(date).or_default() += Decimal::from(peak);
+            }
+        }
     }
     series
 }

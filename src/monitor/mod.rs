@@ -177,7 +177,7 @@ pub fn audit(
 ) -> Result<AuditReport, MeterError> {
     let price = base_token_price(scenario);
     let rows = charge_rows(usage, baseline);
-    let series = burn::daily_series(&rows);
+    let series = burn::pooled_series(&rows, baseline);
     let today = options.today.or_else(|| series.keys().next_back().copied());
     let alert = options
         .alert_tokens_per_day
@@ -401,9 +401,10 @@ pub(crate) fn product_code(metered: &Metered, idx: crate::meter::ProductIdx) -> 
     metered.products.get(usize::from(idx)).map_or("", |s| s)
 }
 
-/// Tokens of every (user, product) row of `metered`.
+/// Tokens of `metered` as billed ([`Metered::total`]: a `DailyPeak`
+/// pool counts its daily peaks).
 pub(crate) fn total_tokens(metered: &Metered) -> Decimal {
-    metered.pairs.iter().map(|p| p.tokens()).sum()
+    metered.total().tokens
 }
 
 /// A usage with the same users, features, hosts and directory as `usage`
@@ -416,6 +417,10 @@ pub(crate) fn with_sessions(usage: &Usage, sessions: Sessions) -> Usage {
         sessions,
         directory: usage.directory.clone(),
         assignments: usage.assignments.clone(),
+        // Use-days have no times: no what-if moves them, so the replay
+        // keeps them and only the sessions' part of the bill changes.
+        use_days: usage.use_days.clone(),
+        use_day_cover: usage.use_day_cover,
         ..Usage::default()
     }
 }

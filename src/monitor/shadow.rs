@@ -44,7 +44,8 @@ pub struct ShadowRow {
     /// True when every product of the scenario is under this rule today.
     pub current: bool,
     /// Why this rule could not be applied (e.g. a fractional rate for a
-    /// pool rule); the figures are 0 then.
+    /// pool rule; the figures are 0 then), or what its figures leave out
+    /// (use-days, which a rule that needs times can't replay).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -85,7 +86,10 @@ fn bare(kind: RuleKind) -> Rule {
             pool: None,
             linger_minutes: None,
         },
-        RuleKind::DailyPeak => Rule::DailyPeak { time_zone: None },
+        RuleKind::DailyPeak => Rule::DailyPeak {
+            time_zone: None,
+            pool: None,
+        },
         RuleKind::Hourly => Rule::Hourly { time_zone: None },
     }
 }
@@ -143,6 +147,13 @@ pub fn shadow_bill(
                 row.charges = m.pairs.iter().map(|p| p.charges()).sum();
                 row.tokens = plain(tokens);
                 row.cost = money(tokens * price);
+                let untimed: u64 = m.use_days.not_replayable.values().map(|v| v.1).sum();
+                if untimed > 0 {
+                    // Not a silent zero: the figure leaves out what the rule can't replay.
+                    row.error = Some(format!(
+                        "{untimed} use-days from usage reports are left out: this rule needs checkout times"
+                    ));
+                }
             }
             Err(e @ MeterError::FractionalPoolRate { .. }) => row.error = Some(e.to_string()),
             Err(e) => return Err(e),

@@ -1,5 +1,7 @@
 //! The baselines a recommendation is compared with (SPEC §4): all tokens,
-//! all subscriptions, and the current assignments.
+//! all subscriptions, and the current assignments. Their totals are seats +
+//! tokens (bought whole, as the plan's); every baseline buys the same
+//! `Concurrent` pools, which the report adds to each.
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;

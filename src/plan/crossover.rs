@@ -29,9 +29,11 @@ pub struct Crossover {
 /// that product alone were used.
 ///
 /// Which price to pass is the caller's choice: the recommendation report
-/// uses the recommendation's effective price per token
-/// ([`Recommendation::unit_price`](super::Recommendation::unit_price)); a
+/// uses the marginal price of a token in the recommended plan (the price of
+/// the tier its purchase reaches, [`Purchase::price`](super::Purchase)); a
 /// table shown before any optimisation would use the first tier's price.
+/// Rates are those in force at the contract start, as the forecast's; pool
+/// products (`Concurrent`, `DailyPeak`) have no crossover.
 pub fn crossover(input: &PlanInput, token_price: Decimal) -> Vec<Crossover> {
     input
         .cover_rates

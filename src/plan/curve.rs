@@ -1,5 +1,7 @@
 //! The cost curve of one subscription: total annual cost as a function of
-//! its number of seats (SPEC §4).
+//! its number of seats (SPEC §4). Its totals are seats + tokens, as
+//! [`Recommendation::total_cost`](super::Recommendation::total_cost): the
+//! `Concurrent` pools cost the same at every point and are left out.
 
 use rust_decimal::Decimal;
 

@@ -1,22 +1,34 @@
 //! The optimiser's precomputed input: [`PlanInput`].
 //!
-//! Built once per (history, scenario) by [`PlanInput::new`]: the forecast,
-//! subscriptions as bitmasks, constraints resolved to indices, and per user
-//! the compact demand list and the candidate plans worth considering. A
+//! Built once per (history, scenario) by [`PlanInput::new`]: the forecast
+//! at the contract start's rates, subscriptions as bitmasks, constraints
+//! resolved to indices, per user the compact demand list and the candidate
+//! plans worth considering, and the `Concurrent` pools' lines. A
 //! token-price change then only re-runs [`optimise()`](super::optimise()), which
 //! touches nothing but these lists.
+//!
+//! Pools are bought whole (SPEC §4): a `Concurrent` product is no user's
+//! demand (its pool is a line of its own, [`PlanInput::pools`]), and a
+//! `DailyPeak` product's demand is each user's share of the pool's
+//! forecast daily peaks, which no subscription removes — a seat does not
+//! shrink a pool other users keep drawing — so no user chooses about it
+//! and it has no crossover. A subscription listing a pool product covers
+//! it for nobody, with a warning.
 
 use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
-use crate::meter::{Metered, ProductIdx};
+use crate::meter::rates::rule_kind;
+use crate::meter::{Metered, ProductIdx, RuleKind};
 use crate::scenario::{Scenario, TokenPrice};
 use crate::usage::{Usage, UserId};
 
 use super::PlanError;
-use super::forecast::{Forecast, forecast};
+use super::forecast::{Forecast, forecast_at};
+use super::pools::{PoolLine, pool_lines};
+use super::price::Schedule;
 
 /// Most subscriptions a scenario may have (plans are `u32` bitmasks).
 pub const MAX_SUBSCRIPTIONS: usize = 32;
@@ -138,6 +150,11 @@ pub struct PlanInput {
     /// The largest forecast tokens of any one user: the most one user's
     /// move can change the total by.
     pub max_user_tokens: Decimal,
+    /// The `Concurrent` pools, one priced line each, by name.
+    pub pools: Vec<PoolLine>,
+    /// Tokens are bought in multiples of this (`contract.pack_size`;
+    /// `None`: whole tokens).
+    pub pack_size: Option<u32>,
 }
 
 impl PlanInput {
@@ -168,46 +185,16 @@ impl PlanInput {
                 scenario.subscriptions.len()
             )));
         }
-        let product_idx: HashMap<&str, usize> = products
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.as_str(), i))
-            .collect();
-        let mut subscriptions = Vec::new();
-        let mut cover_rates = Vec::new();
-        for (si, (code, sub)) in scenario.subscriptions.iter().enumerate() {
-            let mut covers = 0u128;
-            let mut cover_codes: Vec<String> = sub.covers.clone();
-            cover_codes.sort();
-            cover_codes.dedup();
-            for p in &cover_codes {
-                if let Some(&i) = product_idx.get(p.as_str()) {
-                    covers |= 1u128 << i;
-                }
-                match scenario.products.get(p) {
-                    Some(prod) => {
-                        cover_rates.push((si, p.clone(), prod.rate_on(scenario.contract.start)));
-                    }
-                    None => warnings.push(format!(
-                        "subscription {code} covers {p}, which is not a product of the scenario"
-                    )),
-                }
-            }
-            subscriptions.push(SubscriptionInfo {
-                code: code.clone(),
-                name: sub.name.clone(),
-                price: sub.annual_price,
-                covers,
-                cover_codes,
-            });
-        }
+        let (subscriptions, cover_rates) = subscriptions_of(scenario, &products, &mut warnings);
         let sub_idx: HashMap<&str, usize> = subscriptions
             .iter()
             .enumerate()
             .map(|(i, s)| (s.code.as_str(), i))
             .collect();
 
-        let fc = forecast(metered, &scenario.forecast);
+        let fc = forecast_at(metered, scenario, scenario.contract.start);
+        let (pools, pool_warnings) = pool_lines(metered, scenario);
+        warnings.extend(pool_warnings);
         let mut by_user: BTreeMap<UserId, UserInput> = BTreeMap::new();
         let blank = |user: UserId| UserInput {
             user,
@@ -320,7 +307,23 @@ impl PlanInput {
             cover_rates,
             warnings,
             max_user_tokens,
+            pools,
+            pack_size: scenario.contract.pack_size,
         })
+    }
+
+    /// The validated token price `price` as this plan buys tokens: in
+    /// multiples of [`PlanInput::pack_size`], else whole tokens.
+    ///
+    /// # Errors
+    /// As [`Schedule::new`].
+    pub fn schedule(&self, price: &TokenPrice) -> Result<Schedule, PlanError> {
+        Ok(Schedule::new(price)?.in_packs_of(self.pack_size))
+    }
+
+    /// The `Concurrent` pools' costs added up.
+    pub fn pool_cost(&self) -> Decimal {
+        self.pools.iter().map(|p| p.cost).sum()
     }
 
     /// Subscription prices of a plan, summed.
@@ -352,6 +355,60 @@ impl PlanInput {
             .map(|i| self.subscriptions[i].code.clone())
             .collect()
     }
+}
+
+/// The subscriptions as the optimiser sees them, in code order, and the
+/// crossover table's (subscription index, product code, rate at the
+/// contract start) rows. A pool product (`Concurrent`, `DailyPeak`) is
+/// covered by no seat, and a covered code the scenario lacks is skipped:
+/// both with a warning.
+#[allow(clippy::type_complexity)]
+fn subscriptions_of(
+    scenario: &Scenario,
+    products: &[String],
+    warnings: &mut Vec<String>,
+) -> (Vec<SubscriptionInfo>, Vec<(usize, String, Decimal)>) {
+    let product_idx: HashMap<&str, usize> = products
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    let mut subscriptions = Vec::new();
+    let mut cover_rates = Vec::new();
+    for (si, (code, sub)) in scenario.subscriptions.iter().enumerate() {
+        let mut covers = 0u128;
+        let mut cover_codes: Vec<String> = sub.covers.clone();
+        cover_codes.sort();
+        cover_codes.dedup();
+        for p in &cover_codes {
+            let Some(prod) = scenario.products.get(p) else {
+                warnings.push(format!(
+                    "subscription {code} covers {p}, which is not a product of the scenario"
+                ));
+                continue;
+            };
+            let rule = rule_kind(&prod.rule);
+            if matches!(rule, RuleKind::Concurrent | RuleKind::DailyPeak) {
+                warnings.push(format!(
+                    "subscription {code} covers {p}, a {rule} pool product: a pool is bought whole, \
+                     so a seat does not reduce it; the cover is ignored"
+                ));
+                continue;
+            }
+            if let Some(&i) = product_idx.get(p.as_str()) {
+                covers |= 1u128 << i;
+            }
+            cover_rates.push((si, p.clone(), prod.rate_on(scenario.contract.start)));
+        }
+        subscriptions.push(SubscriptionInfo {
+            code: code.clone(),
+            name: sub.name.clone(),
+            price: sub.annual_price,
+            covers,
+            cover_codes,
+        });
+    }
+    (subscriptions, cover_rates)
 }
 
 /// Indices of the set bits of `mask`, ascending.

@@ -10,28 +10,35 @@
 //!   the GUI re-runs it whenever the price moves.
 //! - [`baselines()`] costs all-tokens, all-subscriptions and the current
 //!   assignments; [`crossover()`] the break-even use-days; [`cost_curve`]
-//!   the total cost against one subscription's seats; [`double_dips`] the
-//!   charges paid on top of a covering subscription.
+//!   the total cost against one subscription's seats; [`token_demand`]
+//!   the daily demand the recommendation leaves to tokens (what pool
+//!   sizing serves). The double-dip audit is
+//!   [`crate::monitor::double_dip`].
 //! - [`RecommendReport`] is `recommend --format json` and writes the
 //!   reassignment list as CSV.
 
 pub mod baselines;
 pub mod crossover;
 pub mod curve;
-pub mod dip;
+pub mod demand;
 pub mod forecast;
 pub mod input;
 pub mod optimise;
+pub mod pools;
 pub mod price;
 pub mod report;
 
 pub use baselines::{Baseline, Baselines, baselines};
 pub use crossover::{Crossover, crossover};
 pub use curve::{CostCurve, CurvePoint, cost_curve};
-pub use dip::{DoubleDip, double_dips};
-pub use forecast::{Forecast, PairForecast, forecast};
+pub use demand::token_demand;
+pub use forecast::{
+    Forecast, PairForecast, PeakPoolForecast, contract_year_start, forecast, forecast_at,
+    forecast_year,
+};
 pub use input::{Demand, PlanInput, SubscriptionInfo, UserInput};
 pub use optimise::{Method, Pick, Recommendation, optimise, optimise_default};
+pub use pools::{PoolLine, pool_lines};
 pub use price::{Purchase, Schedule};
 pub use report::{Fixed2, RecommendReport, fixed2};
 

@@ -129,7 +129,7 @@ pub fn optimise_default(input: &PlanInput) -> Result<Recommendation, PlanError> 
 /// [`PlanError::Price`] for an invalid token price, [`PlanError::Constraint`]
 /// when seat limits cannot be met.
 pub fn optimise(input: &PlanInput, price: &TokenPrice) -> Result<Recommendation, PlanError> {
-    let schedule = Schedule::new(price)?;
+    let schedule = input.schedule(price)?;
     let locked = locked_users(input);
     let linear = schedule.is_linear();
     // (plan, exact cost, found by local search)

@@ -1,8 +1,13 @@
 //! What buying tokens costs: a flat price or volume tiers (SPEC §3, §4).
 //!
-//! [`Schedule`] is a validated [`TokenPrice`]; [`Schedule::cost_of_need`]
-//! answers "what is the cheapest way to have at least T tokens", which may
-//! mean buying up to a higher tier's floor when that is cheaper (AllUnits).
+//! [`Schedule`] is a validated [`TokenPrice`] and the quantum tokens are
+//! bought in; [`Schedule::cost_of_need`] answers "what is the cheapest way
+//! to have at least T tokens". Demand stays fractional; what is bought is
+//! whole: the need rounds up to a whole token, or to a multiple of the pack
+//! size ([`Schedule::in_packs_of`]), the tier is the one that quantity
+//! reaches, and the cost is that quantity's. Buying more, up to a higher
+//! tier's floor (itself rounded up to the quantum), is taken when it costs
+//! less (AllUnits).
 
 use rust_decimal::Decimal;
 
@@ -27,12 +32,15 @@ pub struct Bracket {
 pub struct Schedule {
     mode: TierMode,
     brackets: Vec<Bracket>,
+    /// Tokens are bought in multiples of this (1: whole tokens).
+    quantum: Decimal,
 }
 
 /// A purchase of tokens under a [`Schedule`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Purchase {
-    /// Tokens bought (≥ tokens needed: may be raised to a tier's floor).
+    /// Tokens bought: the need rounded up to the quantum, or a tier's
+    /// floor rounded up to it when that is cheaper; whole.
     pub tokens: Decimal,
     /// What they cost.
     pub cost: Decimal,
@@ -83,7 +91,37 @@ impl Schedule {
                 b.price
             )));
         }
-        Ok(Schedule { mode, brackets })
+        Ok(Schedule {
+            mode,
+            brackets,
+            quantum: Decimal::ONE,
+        })
+    }
+
+    /// The same prices, tokens bought in multiples of `pack_size` (`None`
+    /// or 0: whole tokens).
+    #[must_use]
+    pub fn in_packs_of(mut self, pack_size: Option<u32>) -> Schedule {
+        self.quantum = Decimal::from(pack_size.filter(|&n| n > 0).unwrap_or(1));
+        self
+    }
+
+    /// Tokens are bought in multiples of this (1: whole tokens).
+    pub fn quantum(&self) -> Decimal {
+        self.quantum
+    }
+
+    /// `tokens` rounded up to a multiple of the quantum (0 and below: 0).
+    pub fn round_up(&self, tokens: Decimal) -> Decimal {
+        if tokens <= Decimal::ZERO {
+            return Decimal::ZERO;
+        }
+        // Whole tokens, the usual case, need no division (the optimiser
+        // prices thousands of totals).
+        if self.quantum == Decimal::ONE {
+            return tokens.ceil();
+        }
+        (tokens / self.quantum).ceil() * self.quantum
     }
 
     /// How brackets price tokens (a flat price is `AllUnits` with one bracket).
@@ -104,7 +142,7 @@ impl Schedule {
             .map_or(Decimal::ZERO, |b| b.price)
     }
 
-    /// A single price for every token.
+    /// A single price for every token, bought whole.
     pub fn flat(price: Decimal) -> Schedule {
         Schedule {
             mode: TierMode::AllUnits,
@@ -112,11 +150,13 @@ impl Schedule {
                 floor: Decimal::ZERO,
                 price,
             }],
+            quantum: Decimal::ONE,
         }
     }
 
     /// True when every token costs the same whatever the quantity: the
-    /// per-user choice is then independent and exact.
+    /// per-user choice is then independent, and exact up to the rounding
+    /// of the purchase to the quantum (less than one quantum's price).
     pub fn is_linear(&self) -> bool {
         self.brackets.len() == 1 && self.brackets[0].floor.is_zero()
     }
@@ -162,29 +202,27 @@ impl Schedule {
     }
 
     /// The cheapest purchase that gives at least `need` tokens: the need
-    /// itself (raised to the minimum purchase), or — with all-units tiers —
-    /// a higher tier's floor when buying up to it costs less. Ties keep the
-    /// smaller quantity.
+    /// (raised to the minimum purchase) rounded up to the quantum, or —
+    /// with all-units tiers — a higher tier's floor rounded up to the
+    /// quantum when buying that costs less. The tier is the one the
+    /// quantity bought reaches. Ties keep the smaller quantity.
     pub fn cost_of_need(&self, need: Decimal) -> Purchase {
         let first = self.brackets[0].floor;
-        let q = need.max(first);
-        let bracket = self.bracket_of(q);
-        let mut best = Purchase {
-            tokens: q,
-            cost: self.price_of_quantity(q),
-            bracket,
-            price: self.brackets[bracket].price,
+        let buy = |q: Decimal| {
+            let bracket = self.bracket_of(q);
+            Purchase {
+                tokens: q,
+                cost: self.price_of_quantity(q),
+                bracket,
+                price: self.brackets[bracket].price,
+            }
         };
+        let mut best = buy(self.round_up(need.max(first)));
         if self.mode == TierMode::AllUnits {
-            for (i, b) in self.brackets.iter().enumerate().skip(bracket + 1) {
-                let cost = b.price * b.floor;
-                if cost < best.cost {
-                    best = Purchase {
-                        tokens: b.floor,
-                        cost,
-                        bracket: i,
-                        price: b.price,
-                    };
+            for b in self.brackets.iter().skip(best.bracket + 1) {
+                let up = buy(self.round_up(b.floor));
+                if up.cost < best.cost {
+                    best = up;
                 }
             }
         }
@@ -192,9 +230,11 @@ impl Schedule {
     }
 
     /// The interval `[lo, hi]` around `need` on which
-    /// [`Schedule::cost_of_need`] is exactly `slope × tokens`-linear, with
-    /// that slope; `None` when `need` is raised to a floor (buying up).
-    /// `hi` is `None` when the piece runs on without end.
+    /// [`Schedule::cost_of_need`] is `slope × tokens`-linear before the
+    /// purchase is rounded up to the quantum (the rounding adds less than
+    /// one quantum's price), with that slope; `None` when `need` is raised
+    /// to a floor (buying up). `hi` is `None` when the piece runs on
+    /// without end.
     pub fn linear_piece(&self, need: Decimal) -> Option<(Decimal, Option<Decimal>, Decimal)> {
         let first = self.brackets[0].floor;
         if need < first {

@@ -5,6 +5,23 @@
 //! [`RecommendReport::new`]; money, days and tokens are serialized as
 //! decimal strings with two places ([`Fixed2`]), rounded half away from
 //! zero, while every figure is kept exact until then.
+//!
+//! **The plan's total, line by line.** The total annual cost is the
+//! seats, the token purchase and the `Concurrent` pools ([`PoolLine`],
+//! priced outside the token tiers). Its lines are: each user (seats +
+//! tokens left to tokens × the unit price, the purchase's cost per token
+//! bought; a `DailyPeak` product's tokens are the user's share of its
+//! pool), each pool, and the tokens bought beyond the forecast — the
+//! purchase rounded up to whole tokens or packs, or raised to a tier's
+//! floor: its cost is what the purchase costs beyond the users' lines
+//! (exactly the total minus every other line). Shown to the cent, the lines
+//! add up to the shown total: each line is the rounded running total
+//! minus the rounded running total before it (users by name, then pools
+//! by name, then the line beyond the forecast), so every shown line is
+//! within a cent of its exact cost.
+//!
+//! The crossover uses the marginal price of a token in the plan: the price
+//! of the tier its purchase reaches.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -16,6 +33,7 @@ use super::baselines::Baselines;
 use super::crossover::crossover;
 use super::input::PlanInput;
 use super::optimise::{Method, Recommendation};
+use super::pools::PoolLine;
 
 /// A decimal shown with exactly two places (`"2030.00"`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -52,7 +70,8 @@ pub struct UserLine {
     pub subscriptions: Vec<String>,
     /// Products left to tokens → forecast use-days a year.
     pub token_products: BTreeMap<String, Fixed2>,
-    /// Recommended plan's annual cost (tokens at the unit price).
+    /// Recommended plan's annual cost (tokens at the unit price), to the
+    /// cent so that every line adds up to the total (see the module docs).
     pub annual_cost: Fixed2,
     /// Subscriptions held today (empty: tokens only, or no assignments given).
     pub current_plan: Vec<String>,
@@ -77,6 +96,8 @@ pub struct CrossoverLine {
     pub product: String,
     /// Tokens per use-day at the contract start.
     pub rate: Fixed2,
+    /// The token price it is computed at: the plan's marginal price.
+    pub token_price: Fixed2,
     /// Use-days a year above which the subscription is cheaper.
     pub days_per_year: Option<Fixed2>,
     /// The same per month (÷ 12).
@@ -93,6 +114,47 @@ pub struct BaselineLines {
     /// The current assignments (only when given).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<Fixed2>,
+}
+
+/// A `Concurrent` pool's line: bought as a pool, priced outside the tiers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PoolReportLine {
+    /// Pool name.
+    pub pool: String,
+    /// Its products' codes.
+    pub products: Vec<String>,
+    /// Highest concurrent draw over the history.
+    pub peak: u32,
+    /// Smallest size meeting the target denial rate over the history.
+    pub size_for_target: u32,
+    /// Tokens of pool size to buy: `size_for_target` × (1 + growth), up.
+    pub size: u32,
+    /// Price per token of pool size a year (`null`: none given).
+    pub price: Option<Fixed2>,
+    /// `size` × `price`, to the cent so that the lines add up.
+    pub cost: Fixed2,
+}
+
+/// A `DailyPeak` pool's forecast: its tokens are in the purchase, split
+/// among its users' lines.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PeakPoolLine {
+    /// Pool name.
+    pub pool: String,
+    /// Its products' codes.
+    pub products: Vec<String>,
+    /// The pool's forecast daily peaks over the year, at the forecast rate.
+    pub forecast_tokens: Fixed2,
+}
+
+/// What the purchase buys beyond the forecast: the rounding up to whole
+/// tokens or packs, and any raise to a tier's floor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BeyondLine {
+    /// Tokens bought minus tokens needed.
+    pub tokens: Fixed2,
+    /// Their cost: the total minus every other line, to the cent.
+    pub cost: Fixed2,
 }
 
 /// The forecast window the demand comes from.
@@ -113,9 +175,11 @@ pub struct RecommendReport {
     pub users: Vec<UserLine>,
     /// Subscription code → seats (every subscription, zeros included).
     pub seats: BTreeMap<String, u32>,
-    /// Tokens to buy a year (the need, raised to a tier floor when cheaper).
+    /// Tokens to buy a year: the need rounded up to whole tokens or packs,
+    /// raised to a tier floor when cheaper.
     pub annual_tokens: Fixed2,
-    /// Forecast tokens the plan leaves to tokens.
+    /// Forecast tokens the plan leaves to tokens (`DailyPeak` pools
+    /// included).
     pub tokens_needed: Fixed2,
     /// Token cost per token bought (the bracket price with all-units tiers,
     /// the average with incremental tiers).
@@ -126,11 +190,20 @@ pub struct RecommendReport {
     pub token_cost: Fixed2,
     /// Cost of all seats.
     pub subscription_cost: Fixed2,
-    /// Seats + tokens.
+    /// `Concurrent` pools, one line each, by name.
+    pub pools: Vec<PoolReportLine>,
+    /// Their cost.
+    pub pool_cost: Fixed2,
+    /// `DailyPeak` pools' forecasts (their tokens are in the purchase).
+    pub daily_peak_pools: Vec<PeakPoolLine>,
+    /// The tokens bought beyond the forecast and their cost.
+    pub tokens_beyond_forecast: BeyondLine,
+    /// Seats + tokens + pools.
     pub total_annual_cost: Fixed2,
-    /// Crossover per subscription × covered product, at `token_price`.
+    /// Crossover per subscription × covered product (pool products have
+    /// none), at `marginal_token_price`.
     pub crossover: Vec<CrossoverLine>,
-    /// Baseline totals.
+    /// Baseline totals, each with the same pools.
     pub baselines: BaselineLines,
     /// Where the demand comes from.
     pub forecast_window: WindowLine,
@@ -150,6 +223,19 @@ impl RecommendReport {
                 .cloned()
                 .unwrap_or_default()
         };
+        let pool_cost = input.pool_cost();
+        let total = rec.total_cost + pool_cost;
+        // The lines of the total, exact, in the order of the module docs.
+        let mut exact: Vec<Decimal> = input
+            .users
+            .iter()
+            .enumerate()
+            .map(|(i, _)| rec.user_cost(i))
+            .collect();
+        exact.extend(input.pools.iter().map(|p| p.cost));
+        let beyond = total - exact.iter().copied().sum::<Decimal>();
+        exact.push(beyond);
+        let shown = add_up_to_cents(&exact);
         let mut users = Vec::with_capacity(input.users.len());
         for (i, u) in input.users.iter().enumerate() {
             let Some(pick) = rec.picks.get(i) else {
@@ -168,7 +254,7 @@ impl RecommendReport {
                     .filter(|d| covers & (1u128 << d.product) == 0)
                     .map(|d| (code(d.product), Fixed2(d.days)))
                     .collect(),
-                annual_cost: Fixed2(annual),
+                annual_cost: Fixed2(shown.get(i).copied().unwrap_or(annual)),
                 current_plan: input.plan_codes(u.current),
                 current_annual_cost: Fixed2(current),
                 saving: Fixed2(current - annual),
@@ -185,7 +271,15 @@ impl RecommendReport {
                 saving_exact: current - annual,
             });
         }
-        let date = |d: Option<i32>| d.and_then(super::dip::date_of_day);
+        let n = input.users.len();
+        let pools = input
+            .pools
+            .iter()
+            .enumerate()
+            .map(|(k, p)| pool_line(p, shown.get(n + k).copied().unwrap_or(p.cost)))
+            .collect();
+        let date = |d: Option<i32>| d.map(crate::time::date_of_day);
+        let marginal = rec.purchase.price;
         RecommendReport {
             users,
             seats: input
@@ -197,24 +291,44 @@ impl RecommendReport {
             annual_tokens: Fixed2(rec.purchase.tokens),
             tokens_needed: Fixed2(rec.tokens_needed),
             token_price: Fixed2(rec.unit_price),
-            marginal_token_price: Fixed2(rec.purchase.price),
+            marginal_token_price: Fixed2(marginal),
             token_cost: Fixed2(rec.purchase.cost),
             subscription_cost: Fixed2(rec.subscription_cost),
-            total_annual_cost: Fixed2(rec.total_cost),
-            crossover: crossover(input, rec.unit_price)
+            pools,
+            pool_cost: Fixed2(pool_cost),
+            daily_peak_pools: input
+                .forecast
+                .peak_pools
+                .iter()
+                .map(|p| PeakPoolLine {
+                    pool: p.pool.clone(),
+                    products: p.products.iter().map(|&x| code(x)).collect(),
+                    forecast_tokens: Fixed2(p.tokens),
+                })
+                .collect(),
+            tokens_beyond_forecast: BeyondLine {
+                tokens: Fixed2(rec.purchase.tokens - rec.tokens_needed),
+                cost: Fixed2(shown.last().copied().unwrap_or(beyond)),
+            },
+            total_annual_cost: Fixed2(total),
+            crossover: crossover(input, marginal)
                 .into_iter()
                 .map(|c| CrossoverLine {
                     subscription: c.subscription,
                     product: c.product,
                     rate: Fixed2(c.rate),
+                    token_price: Fixed2(c.token_price),
                     days_per_year: c.days_per_year.map(Fixed2),
                     days_per_month: c.days_per_month.map(Fixed2),
                 })
                 .collect(),
             baselines: BaselineLines {
-                all_tokens: Fixed2(base.all_tokens.total_cost),
-                all_subscriptions: Fixed2(base.all_subscriptions.total_cost),
-                current: base.current.as_ref().map(|b| Fixed2(b.total_cost)),
+                all_tokens: Fixed2(base.all_tokens.total_cost + pool_cost),
+                all_subscriptions: Fixed2(base.all_subscriptions.total_cost + pool_cost),
+                current: base
+                    .current
+                    .as_ref()
+                    .map(|b| Fixed2(b.total_cost + pool_cost)),
             },
             forecast_window: WindowLine {
                 start: date(input.forecast.window_start),
@@ -228,12 +342,21 @@ impl RecommendReport {
 
     /// Writes the reassignment list as CSV with the header
     /// `user,current_plan,recommended_plan,forecast_days,current_annual_cost,recommended_annual_cost,saving`,
-    /// sorted by saving (largest first) then user.
+    /// users sorted by saving (largest first) then user.
     ///
     /// Plans are subscription codes joined with `+`, or `tokens` for none.
     /// Forecast days are one column, `ACD=112.50;RVT=3.10` (products in code
     /// order): a spreadsheet opens it as one text cell whatever the number of
     /// products, and the other columns stay at fixed positions.
+    ///
+    /// After the users come the lines that complete the plan's total, so
+    /// that the `recommended_annual_cost` column adds up to it to the cent:
+    /// one per `Concurrent` pool (`pool NAME`, recommended plan `N tokens`,
+    /// the same cost current and recommended: the pool is bought either
+    /// way, saving 0), then, when the purchase buys more than the forecast
+    /// or the cents ask for it, `tokens bought beyond the forecast` with
+    /// those tokens as its plan and their cost (current cost and saving
+    /// empty).
     ///
     /// # Errors
     /// When writing to `out` fails.
@@ -277,7 +400,64 @@ impl RecommendReport {
                 &u.saving.to_string(),
             ])?;
         }
+        for p in &self.pools {
+            let cost = p.cost.to_string();
+            w.write_record([
+                format!("pool {}", p.pool).as_str(),
+                "",
+                &format!("{} tokens", p.size),
+                "",
+                &cost,
+                &cost,
+                "0.00",
+            ])?;
+        }
+        let beyond = &self.tokens_beyond_forecast;
+        if !beyond.tokens.0.is_zero() || !beyond.cost.0.is_zero() {
+            w.write_record([
+                "tokens bought beyond the forecast",
+                "",
+                &format!("{} tokens", beyond.tokens),
+                "",
+                "",
+                &beyond.cost.to_string(),
+                "",
+            ])?;
+        }
         w.flush()?;
         Ok(())
     }
+}
+
+/// The report line of pool `p`, its cost shown as `cost`.
+fn pool_line(p: &PoolLine, cost: Decimal) -> PoolReportLine {
+    PoolReportLine {
+        pool: p.pool.clone(),
+        products: p.products.clone(),
+        peak: p.peak,
+        size_for_target: p.size_for_target,
+        size: p.size,
+        price: p.price.map(Fixed2),
+        cost: Fixed2(cost),
+    }
+}
+
+/// `exact` amounts shown to the cent so that they add up to their exact
+/// sum rounded to the cent: each is the running total rounded (half away
+/// from zero) minus the running total before it rounded. Each shown amount
+/// is within a cent of its exact value.
+pub fn add_up_to_cents(exact: &[Decimal]) -> Vec<Decimal> {
+    let cents = |d: Decimal| d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    let mut running = Decimal::ZERO;
+    let mut shown_so_far = Decimal::ZERO;
+    exact
+        .iter()
+        .map(|&x| {
+            running += x;
+            let upto = cents(running);
+            let shown = upto - shown_so_far;
+            shown_so_far = upto;
+            shown
+        })
+        .collect()
 }

@@ -9,14 +9,11 @@
 //! Nothing here depends on prices, so a price edit re-plans from the same
 //! [`TermDemand`].
 //!
-//! **Rates.** A product with one rate is priced the same in every year, so
-//! its forecast tokens are year 1's, grown. A product whose rate table
-//! changes is re-priced here from the metered history: each charged day of
-//! the forecast window counts its tokens × (rate in force on year y's
-//! first day) / (rate it was charged at) — every rule's tokens are
-//! proportional to the rate — scaled like the forecast (its `scale`
-//! already holds 365 / window days × (1 + growth)). A day charged at a
-//! zero rate counts its charges × the year's rate.
+//! **Rates.** Year y's tokens come from [`forecast_at`] on year y's first
+//! day — the single-year planner's own forecast, every rule's tokens
+//! re-priced at the rates then in force — grown by (1 + growth)^(y−1).
+//! When no product's rate table changes, every year's forecast is year 1's
+//! and only the growth differs, so it is not computed again.
 //!
 //! **Candidates.** Per user, the plans worth considering in any year at
 //! any price: for each coverage of the user's products, every
@@ -34,11 +31,10 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::meter::{DayCharge, Metered};
+use crate::meter::Metered;
 use crate::plan::input::tie_order;
-use crate::plan::{PlanError, PlanInput};
+use crate::plan::{PlanError, PlanInput, forecast_at};
 use crate::scenario::{Product, Scenario};
-use crate::time::date_of_day;
 use crate::usage::{Usage, UserId};
 
 /// Every user's candidate plans and what each leaves to tokens, year by
@@ -172,12 +168,7 @@ impl TermDemand {
             growth.push(g);
             g *= one_plus;
         }
-        let products: Vec<Option<&Product>> = input
-            .products
-            .iter()
-            .map(|code| scenario.products.get(code))
-            .collect();
-        let repriced = reprice_changing_rates(metered, &input, &products, &year_starts);
+        let repriced = reprice_changing_rates(metered, scenario, &year_starts);
         let tokens: Vec<Vec<Vec<Decimal>>> = (0..years)
             .map(|k| {
                 input
@@ -187,10 +178,15 @@ impl TermDemand {
                         u.demand
                             .iter()
                             .map(|d| {
-                                let base = repriced
-                                    .get(&(u.user, d.product))
-                                    .and_then(|by_year| by_year.get(k).copied())
-                                    .unwrap_or(d.tokens);
+                                // A pair the year's forecast leaves out
+                                // costs nothing that year.
+                                let base = match repriced.get(k) {
+                                    Some(year) if k > 0 => year
+                                        .get(&(u.user, d.product))
+                                        .copied()
+                                        .unwrap_or(Decimal::ZERO),
+                                    _ => d.tokens,
+                                };
                                 base * growth[k]
                             })
                             .collect()
@@ -225,52 +221,32 @@ pub fn rate_changes(product: Option<&Product>) -> bool {
     product.is_some_and(|p| p.rates.iter().any(|r| r.tokens != p.rates[0].tokens))
 }
 
-/// A history day's tokens of `product` at the rate `target` instead of the
-/// rate it was charged at (its charges × `target` when that was 0).
-pub fn reprice_day(product: &Product, day: &DayCharge, target: Decimal) -> Decimal {
-    let charged = product.rate_on(date_of_day(day.day));
-    if charged == target {
-        day.tokens
-    } else if charged.is_zero() {
-        Decimal::from(day.charges) * target
-    } else {
-        day.tokens * target / charged
-    }
-}
-
-/// Year 1 forecast tokens (before growth beyond year 1) of every (user,
-/// product) whose product's rate changes, re-priced to each year's first
-/// day (see the module doc).
+/// Year 1's forecast tokens (before growth beyond year 1) of every (user,
+/// product) at the rates of each later year's first day, from
+/// [`forecast_at`]; empty (year 1's tokens serve every year) when no
+/// product's rate changes. Index k is year k + 1; year 1's map is empty
+/// (the planner input holds its tokens).
 fn reprice_changing_rates(
     metered: &Metered,
-    input: &PlanInput,
-    products: &[Option<&Product>],
+    scenario: &Scenario,
     year_starts: &[NaiveDate],
-) -> HashMap<(UserId, u16), Vec<Decimal>> {
-    let mut out = HashMap::new();
-    let (Some(first), Some(last)) = (input.forecast.window_start, input.forecast.window_end) else {
-        return out;
-    };
-    for pair in &metered.pairs {
-        let Some(product) = products.get(usize::from(pair.product)).copied().flatten() else {
-            continue;
-        };
-        if !rate_changes(Some(product)) {
-            continue;
-        }
-        let window = pair.days.iter().filter(|d| d.day >= first && d.day <= last);
-        let by_year = year_starts
-            .iter()
-            .map(|&start| {
-                let target = product.rate_on(start);
-                window
-                    .clone()
-                    .map(|d| reprice_day(product, d, target))
-                    .sum::<Decimal>()
-                    * input.forecast.scale
-            })
-            .collect();
-        out.insert((pair.user, pair.product), by_year);
+) -> Vec<HashMap<(UserId, u16), Decimal>> {
+    let changing = metered
+        .products
+        .iter()
+        .any(|code| rate_changes(scenario.products.get(code)));
+    if !changing {
+        return Vec::new();
+    }
+    let mut out = vec![HashMap::new()];
+    for &start in year_starts.iter().skip(1) {
+        let fc = forecast_at(metered, scenario, start);
+        out.push(
+            fc.pairs
+                .iter()
+                .map(|p| ((p.user, p.product), p.tokens))
+                .collect(),
+        );
     }
     out
 }

@@ -8,8 +8,10 @@
 //! (days since the window's start, modulo its length), so a year of
 //! history gives every weekday, holiday and season its own day, re-priced
 //! to the year's rates and grown by (1 + growth)^y — the same history and
-//! growth the forecast comes from, day by day instead of summed. Only the
-//! (user, product) pairs the plan leaves to tokens that year count.
+//! growth the forecast comes from, day by day instead of summed
+//! ([`daily_tokens_at`]: `DailyPeak` pools whole, `Concurrent` pools left
+//! out). Only the (user, product) pairs the plan leaves to tokens that year
+//! count.
 //!
 //! A year's replayed demand differs from its forecast where the year and
 //! the window have different lengths (a leap year has one more day), so
@@ -18,11 +20,12 @@
 use rust_decimal::Decimal;
 
 use crate::ledger::{LedgerError, LedgerPrices, LedgerRun, Lot, LotKind, run_ledger_priced};
-use crate::meter::Metered;
-use crate::scenario::{Product, Scenario};
+use crate::meter::{Metered, ProductIdx, Rates, daily_tokens_at};
+use crate::scenario::Scenario;
 use crate::time::day_of_date;
+use crate::usage::UserId;
 
-use super::demand::{TermDemand, rate_changes, reprice_day};
+use super::demand::TermDemand;
 use super::prices::PricesInYear;
 use super::years::TermPlan;
 
@@ -46,36 +49,23 @@ pub fn replay_demand(
         .enumerate()
         .map(|(i, u)| (u.user, i))
         .collect();
-    let products: Vec<Option<&Product>> = metered
-        .products
-        .iter()
-        .map(|code| scenario.products.get(code))
-        .collect();
+    let rates = Rates::new(scenario, &metered.products);
     let mut out = Vec::new();
     for (k, start) in demand.year_starts.iter().enumerate() {
         let mut series = vec![Decimal::ZERO; window];
         let Some(holding) = plan.holdings.get(k) else {
             break;
         };
-        for pair in &metered.pairs {
-            let Some(&i) = index.get(&pair.user) else {
-                continue;
-            };
-            let covered = holding
-                .get(i)
+        let left_to_tokens = |user: UserId, product: ProductIdx| {
+            let covered = index
+                .get(&user)
+                .and_then(|&i| holding.get(i))
                 .map_or(0, |&mask| demand.input.plan_covers(mask));
-            if covered & (1u128 << pair.product) != 0 {
-                continue;
-            }
-            let product = products.get(usize::from(pair.product)).copied().flatten();
-            let reprice = product.filter(|p| rate_changes(Some(p)));
-            for d in pair.days.iter().filter(|d| d.day >= first && d.day <= last) {
-                let tokens = match reprice {
-                    Some(p) => reprice_day(p, d, p.rate_on(*start)),
-                    None => d.tokens,
-                };
-                series[(d.day - first) as usize] += tokens;
-            }
+            covered & (1u128 << product) == 0
+        };
+        let daily = daily_tokens_at(metered, &rates, day_of_date(*start), left_to_tokens);
+        for (day, tokens) in daily.range(first..=last) {
+            series[(day - first) as usize] += *tokens;
         }
         let grow = demand.history_growth[k];
         let end = demand

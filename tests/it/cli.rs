@@ -232,13 +232,14 @@ fn recommend_json_and_reassignment_csv() {
     ] {
         assert!(v.get(key).is_some(), "missing {key}: {out}");
     }
-    // The 6-day history (2025-02-28..03-05) annualises × 365/6 × 1.05:
-    // bob's 2 ACD days → 127.75 days/yr, above the 112.78 crossover, so he
-    // holds ACD (2030.00); amy stays on tokens: (7 + 20) × 365/6 × 1.05 =
-    // 1724.625 tokens × 3.00 = 5173.875. All tokens: bob's 13 tokens →
-    // 830.375, so (830.375 + 1724.625) × 3.00 = 7665.00.
-    assert_eq!(v["total_annual_cost"], "7203.88");
-    assert_eq!(v["baselines"]["all_tokens"], "7665.00");
+    // The 6-day history (2025-02-28..03-05) annualises × 365/6 × 1.05,
+    // priced at the contract start's rates (ACD 7): bob's 2 ACD days →
+    // 127.75 days/yr, above the 96.67 crossover (2030 / 21), so he holds
+    // ACD (2030.00); amy stays on tokens: (7 + 20) × 365/6 × 1.05 =
+    // 1724.625 tokens, bought whole: 1725 × 3.00 = 5175.00. All tokens:
+    // bob's 2 × 7 tokens → 894.25, so 2618.875 → 2619 × 3.00 = 7857.00.
+    assert_eq!(v["total_annual_cost"], "7205.00");
+    assert_eq!(v["baselines"]["all_tokens"], "7857.00");
     let bob = v["users"]
         .as_array()
         .unwrap()
@@ -335,10 +336,10 @@ fn the_bundled_sample_recommends() {
     assert_eq!(code, 0, "{err}");
     // Checked by hand from the CSV: see the plan tests for u00012 and u00018.
     assert!(
-        out.contains("Recommended mix: USD 446812.95 a year"),
+        out.contains("Recommended mix: USD 447234.00 a year"),
         "{out}"
     );
-    assert!(out.contains("current            USD 559062.15"), "{out}");
+    assert!(out.contains("current            USD 559980.00"), "{out}");
 }
 
 /// Meter output as text, from CSV files imported in order.
@@ -417,4 +418,94 @@ proptest! {
         ]);
         prop_assert_eq!(sorted(split), sorted(whole));
     }
+}
+
+/// IBM's TLSTOK pool shared by DOORS, EWM and ETM, nothing else: no token
+/// demand at all.
+const IBM_ONLY: &str = r#"Scenario(
+    version: 1,
+    name: "IBM only",
+    currency: "USD",
+    server_time_zone: "America/New_York",
+    products: {
+        "DOORS": Product(name: "DOORS", rule: Concurrent(pool: "TLSTOK"), rates: [Rate(from: "2020-01-01", tokens: "1")], features: ["DOORS"]),
+        "EWM": Product(name: "EWM", rule: Concurrent(pool: "TLSTOK"), rates: [Rate(from: "2020-01-01", tokens: "1")], features: ["EWM"]),
+        "ETM": Product(name: "ETM", rule: Concurrent(pool: "TLSTOK"), rates: [Rate(from: "2020-01-01", tokens: "1")], features: ["ETM"]),
+    },
+    subscriptions: {},
+    token_price: Tiers(mode: AllUnits, tiers: [Tier(from: 0, price: "3.00")]),
+    contract: Contract(start: "2027-01-01", years: 3, overage_price: "3.60", overdraft: Unlimited, discount_rate: "0.08"),
+    forecast: Forecast(history_days: 365, growth_per_year: "0.05"),
+)
+"#;
+
+/// SPEC §5: with only pools, `size` is a zero-token plan and still sizes
+/// the pool (the TLSTOK log peaks at 13 tokens, see the ledger tests), exit 0.
+#[test]
+fn size_with_only_pools_is_a_zero_token_plan() {
+    let d = dir("size-pools-only");
+    let sc = write(&d, "ibm.ron", IBM_ONLY);
+    let log = format!("{}/tests/data/ibm_tlstok.log", env!("CARGO_MANIFEST_DIR"));
+    let (code, out, err) = run(&[
+        "size",
+        "--scenario",
+        s(&sc),
+        &log,
+        "--trials",
+        "50",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("warning: no token demand"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let plans = v["plans"].as_array().unwrap();
+    assert_eq!(plans.len(), 1, "{out}");
+    assert_eq!(plans[0]["annual_tokens_per_year"], "0");
+    assert_eq!(plans[0]["contract_tokens"], "0");
+    assert_eq!(plans[0]["expected_cost"], "0.00");
+    assert_eq!(v["recommended"], 0);
+    assert_eq!(v["recommended_within_risk"], 0);
+    assert_eq!(v["pools"][0]["pool"], "TLSTOK");
+    assert_eq!(v["pools"][0]["peak"], 13);
+    assert_eq!(v["pools"][0]["size_for_target"], 13);
+    assert_eq!(v["warnings"].as_array().map(Vec::len), Some(1));
+}
+
+/// SPEC §5: when the recommended mix covers every use by subscriptions,
+/// `size` is a zero-token plan, exit 0. ann uses AutoCAD every day of four
+/// weeks: 28 × 365 / 28 × 1.05 = 383.25 days a year × 7 tokens × 3.00 =
+/// 8,048.25 against a 2,030.00 subscription, so she gets the subscription
+/// and nothing is left to tokens.
+#[test]
+fn size_with_everything_on_subscriptions_is_a_zero_token_plan() {
+    let d = dir("size-all-subscribed");
+    let sc = write(&d, "s.ron", SCENARIO);
+    let mut rows = String::from("user,product,start,end\n");
+    for day in 1..=28 {
+        rows += &format!("ann,ACD,2025-03-{day:02}T14:00:00Z,2025-03-{day:02}T20:00:00Z\n");
+    }
+    let csv = write(&d, "sessions.csv", rows);
+    let (code, out, err) = run(&["size", "--scenario", s(&sc), s(&csv), "--trials", "50"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("warning: no token demand"), "{err}");
+    assert!(out.contains("mean annual demand 0 tokens"), "{out}");
+    let (code, out, _) = run(&[
+        "size",
+        "--scenario",
+        s(&sc),
+        s(&csv),
+        "--trials",
+        "50",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "annual_tokens_per_year,contract_tokens,expected_cost,p10_cost,p50_cost,p90_cost,\
+         expected_expired,overage_probability,recommended,expected_unserved,\
+         unserved_probability,within_risk\n\
+         0,0,0.00,0.00,0.00,0.00,0.00,0.0000,yes,0.00,0.0000,yes\n"
+    );
 }

@@ -373,14 +373,9 @@ fn the_pool_view_shows_the_engines_sizing_of_the_sample() {
     let input = tokenplan::plan::PlanInput::new(&metered, &usage, &scenario).unwrap();
     let rec = tokenplan::plan::optimise_default(&input).unwrap();
     let covered = tokenplan::plan::covered_products(&input, &rec);
-    let pooled: Vec<bool> = metered
-        .rules
-        .iter()
-        .map(|r| matches!(r.kind, tokenplan::meter::RuleKind::Concurrent))
-        .collect();
-    let history = tokenplan::ledger::daily_demand_where(&metered, |user, product| {
+    let history = tokenplan::ledger::token_demand(&metered, &scenario, |user, product| {
         let idx = usize::from(product);
-        !pooled[idx] && covered.get(&user).is_none_or(|m| m & (1u128 << idx) == 0)
+        covered.get(&user).is_none_or(|m| m & (1u128 << idx) == 0)
     });
     let options = tokenplan::ledger::SizingOptions::from_scenario(&scenario);
     assert_eq!(
@@ -398,12 +393,12 @@ fn the_pool_view_shows_the_engines_sizing_of_the_sample() {
     assert_eq!(row.expected_cost, expected);
     assert_eq!(row.p90_cost, fmt::money(best.p90_cost, "USD"));
     // On screen: the headline and the comparison table carry the figure.
-    h.get_by_label(tokenplan::gui::views::pool::PLANS);
+    h.get_by_label(tokenplan::gui::views::pool_view::PLANS);
     h.get_by_label_contains(&format!("expected cost {expected}"));
     assert!(h.query_all_by_label(&expected).count() >= 1);
     // The charts, by their legend entries.
-    h.get_by_role_and_label(Role::CheckBox, tokenplan::gui::views::pool::FAN_P50);
-    h.get_by_role_and_label(Role::CheckBox, tokenplan::gui::views::pool::EXPIRIES);
+    h.get_by_role_and_label(Role::CheckBox, tokenplan::gui::charts::pool::FAN_P50);
+    h.get_by_role_and_label(Role::CheckBox, tokenplan::gui::charts::pool::EXPIRIES);
     h.get_by_role_and_label(Role::CheckBox, "Expected cost");
 
     // The ledger is the recommended plan's, over the whole 3-year term,
@@ -461,7 +456,7 @@ fn the_insights_view_shows_the_engines_audit_of_the_sample() {
     };
 
     // Burn: the chart and the month-to-date figure.
-    h.get_by_role_and_label(Role::CheckBox, tokenplan::gui::views::insights::BURN_SERIES);
+    h.get_by_role_and_label(Role::CheckBox, tokenplan::gui::charts::burn::BURN_SERIES);
     h.get_by_role_and_label(Role::CheckBox, "Alert threshold");
     h.get_by_label(&format!(
         "{} tokens",
@@ -560,7 +555,7 @@ fn the_mix_shows_the_engines_total_and_follows_the_token_price() {
     wait_idle(&mut h);
     let mut scenario = tokenplan::sample::scenario().unwrap();
     let before = sample_recommendation(&scenario).total_annual_cost.0;
-    assert_eq!(before, Decimal::new(44_681_295, 2));
+    assert_eq!(before, Decimal::new(44_723_400, 2));
     assert!(h.state().plan_is_current());
     assert_eq!(h.state().plan().unwrap().data.total, before);
     open_view(&mut h, "Mix");
@@ -632,7 +627,7 @@ fn crossover_and_mix_show_their_charts_and_tables() {
     let row = plan.users.iter().find(|u| u.user == "u00018").unwrap();
     assert!(
         row.days_hover.contains(
-            "u00018: RVT 262 days in the window × 365/365 × 1.05 = 275.10 days; 3004.05 tokens"
+            "u00018: RVT 262 days in the window × 365/365 × 1.05 = 275.10 days; 3026.10 tokens"
         ),
         "{}",
         row.days_hover
@@ -680,7 +675,8 @@ fn the_reassignment_list_is_exported_as_the_engine_writes_it() {
         )
     );
     let report = sample_recommendation(&tokenplan::sample::scenario().unwrap());
-    assert_eq!(lines.count(), report.users.len());
+    // The users, then the line of the tokens bought beyond the forecast.
+    assert_eq!(lines.count(), report.users.len() + 1);
     let mut expected = Vec::new();
     report.write_reassignment_csv(&mut expected).unwrap();
     assert_eq!(written.as_bytes(), expected.as_slice());
@@ -756,7 +752,7 @@ fn an_unmapped_feature_is_mapped_from_the_data_view_and_charged() {
     // The scenario is an unsaved edit now.
     assert!(h.state().workspace().is_modified());
     open_view(&mut h, "Scenario");
-    h.get_by_label(tokenplan::gui::views::scenario::MODIFIED);
+    h.get_by_label(tokenplan::gui::views::scenario_view::MODIFIED);
     h.check_accessibility();
 }
 
@@ -773,11 +769,11 @@ fn a_pinned_baseline_is_compared_with_the_edited_scenario() {
     let ra = sample_recommendation(&original);
     let rb = sample_recommendation(&edited);
     let (a, b) = (ra.total_annual_cost.0, rb.total_annual_cost.0);
-    assert_eq!(a, Decimal::new(44_681_295, 2));
+    assert_eq!(a, Decimal::new(44_723_400, 2));
     assert_ne!(a, b);
 
     open_view(&mut h, "Scenario");
-    h.get_by_role_and_label(Role::Button, tokenplan::gui::views::compare::PIN)
+    h.get_by_role_and_label(Role::Button, tokenplan::gui::views::compare_view::PIN)
         .click();
     step_until(&mut h, "the comparison of the pinned scenario", |app| {
         !app.is_busy() && app.comparison_is_current()
@@ -881,10 +877,10 @@ fn type_paths(h: &mut Harness<'_, App>) {
 
 /// Replaces the prompt's path with `path`.
 fn type_path(h: &mut Harness<'_, App>, path: &Path) {
-    let field = h.get_by_label(tokenplan::gui::views::prompt::PATH);
+    let field = h.get_by_label(tokenplan::gui::views::prompt_view::PATH);
     field.focus();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.get_by_label(tokenplan::gui::views::prompt::PATH)
+    h.get_by_label(tokenplan::gui::views::prompt_view::PATH)
         .type_text(&path.display().to_string());
     h.run();
 }
@@ -903,7 +899,7 @@ fn the_reassignment_list_is_exported_through_the_path_prompt() {
     let prompt = h.state().path_prompt().unwrap();
     assert_eq!(
         prompt.purpose,
-        tokenplan::gui::prompt::PathPurpose::ExportReassignment
+        tokenplan::gui::model::prompt::PathPurpose::ExportReassignment
     );
     assert!(prompt.text.ends_with("reassignment.csv"), "{}", prompt.text);
     h.get_by_label("Export the reassignment list");
@@ -1091,7 +1087,7 @@ fn a_scenario_file_is_compared_as_b_with_the_fields_that_differ() {
     h.check_accessibility();
 
     // Pin the edited scenario as A: the same figures, A now a copy.
-    h.get_by_role_and_label(Role::Button, tokenplan::gui::views::compare::PIN)
+    h.get_by_role_and_label(Role::Button, tokenplan::gui::views::compare_view::PIN)
         .click();
     step_until(&mut h, "the comparison with a pinned A", |app| {
         !app.is_busy() && app.comparison_is_current()
@@ -1134,4 +1130,33 @@ fn retype(h: &mut Harness<'_, App>, label: &str, old: &str, new: &str) {
         h.key_press(egui::Key::Backspace);
     }
     h.get_by_label(label).type_text(new);
+}
+
+#[test]
+fn an_import_names_the_users_missing_from_the_directory() {
+    let mut h = harness_with(AppOptions {
+        files: vec![data("good_sessions.csv")],
+        scenario: Some(data("scenario.ron")),
+        use_storage: false,
+    });
+    wait_idle(&mut h);
+    // The directory lists alice only; bob has RVT usage and no row.
+    drop_file(&mut h, "directory.csv");
+    step_until(&mut h, "the directory import", |app| {
+        !app.is_busy()
+            && app
+                .notifications()
+                .iter()
+                .any(|n| n.text.contains("no row in the user directory"))
+    });
+    let expected =
+        "1 users have usage but no row in the user directory (no department, office or zone): bob";
+    let note = h
+        .state()
+        .notifications()
+        .iter()
+        .find(|n| n.text == expected)
+        .map(|n| n.level);
+    assert_eq!(note, Some(tokenplan::gui::notify::Level::Warning));
+    h.get_by_label_contains(expected);
 }

@@ -156,7 +156,7 @@ fn offsets_fractions_and_local_time_in_new_york() {
     let mut u = Usage::default();
     let opts = ImportOptions {
         time_zone: chrono_tz::Asia::Singapore,
-        kind: None,
+        ..Default::default()
     };
     import_bytes(
         "sg.csv",
@@ -424,9 +424,11 @@ fn token_flex_export_becomes_vendor_charges() {
 
 #[test]
 fn token_flex_title_case_and_snake_case_headers() {
+    // `Email,Product,Day used,Tokens used` is Autodesk's usage report, read
+    // as use-days (tests/it/inputs.rs); a Token Flex export has its own names.
     for header in [
-        "Email,Product,Day used,Tokens used",
-        "email,product_name,day_used,tokens_used",
+        "UserName,ProductName,UsageDate,TokensConsumed",
+        "user_name,product_name,usage_date,tokens_consumed",
     ] {
         let text = format!("{header}\nann@x.com,AutoCAD,2025-03-01,6\n");
         let (u, r) = import("flex.csv", &text);
@@ -532,6 +534,10 @@ fn kind_names_parse() {
         SourceKind::TokenFlex,
         SourceKind::Directory,
         SourceKind::Assignments,
+        SourceKind::UsageReport,
+        SourceKind::Aliases,
+        SourceKind::Lmstat,
+        SourceKind::Rlm,
     ] {
         assert_eq!(SourceKind::from_str(k.as_str()), Ok(k));
     }
@@ -542,6 +548,6 @@ fn kind_names_parse() {
     let err = "excel".parse::<SourceKind>().unwrap_err();
     assert_eq!(
         err.to_string(),
-        "unknown file kind `excel`; expected one of: sessions, debug-log, token-flex, directory, assignments"
+        "unknown file kind `excel`; expected one of: sessions, debug-log, token-flex, directory, assignments, usage-report, aliases, lmstat, rlm"
     );
 }

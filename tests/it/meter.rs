@@ -826,7 +826,13 @@ fn pool_rates_must_be_whole() {
 
 #[test]
 fn daily_peak_per_calendar_day() {
-    let sc = acd(NY, Rule::DailyPeak { time_zone: None });
+    let sc = acd(
+        NY,
+        Rule::DailyPeak {
+            time_zone: None,
+            pool: None,
+        },
+    );
     let u = usage(&[
         // Mon: 2 at once.
         ("a", "ACD", "h", local(NY, "2024-06-03 09:00:00"), 3 * H),
@@ -993,7 +999,10 @@ fn all_rules() -> Scenario {
             (
                 "PK",
                 product(
-                    Rule::DailyPeak { time_zone: None },
+                    Rule::DailyPeak {
+                        time_zone: None,
+                        pool: None,
+                    },
                     &[("2020-01-01", "1")],
                     &[],
                 ),
@@ -1194,4 +1203,291 @@ fn progress_reaches_the_session_count() {
     // 1000 sessions 10 minutes apart from 2023-11-14 17:13 New York to
     // 2023-11-21 15:43: eight dates.
     assert_eq!(m.total().charges, 8);
+}
+
+// ------------------------------------------------- DailyPeak: the pool's peak
+
+/// Token-days in UTC: `NX` (1 token a seat) and `CAE` (2 a seat) share
+/// the `DailyPeak` pool `TD`; `SOLO` (1) is its own pool.
+const TOKEN_DAYS: &str = r#"Scenario(
+    version: 1,
+    name: "token-days",
+    currency: "EUR",
+    server_time_zone: "UTC",
+    products: {
+        "CAE": Product(name: "Simcenter", rule: DailyPeak(pool: "TD"), rates: [Rate(from: "2020-01-01", tokens: "2")], features: ["CAE*"]),
+        "NX": Product(name: "NX", rule: DailyPeak(pool: "TD"), rates: [Rate(from: "2020-01-01", tokens: "1")], features: ["NX*"]),
+        "SOLO": Product(name: "Solo", rule: DailyPeak, rates: [Rate(from: "2020-01-01", tokens: "1")], features: ["SOLO*"]),
+    },
+    subscriptions: {},
+    token_price: Flat("1.00"),
+    contract: Contract(start: "2025-01-01", years: 1, overage_price: "1.20", overdraft: Unlimited, discount_rate: "0"),
+    forecast: Forecast(history_days: 365, growth_per_year: "0"),
+)"#;
+
+fn utc(s: &str) -> i64 {
+    local("UTC", s)
+}
+
+#[test]
+fn daily_peak_pair_at_different_hours_costs_one_token() {
+    // SPEC §2's worked example: ann and bob each hold SOLO (1 token) on
+    // 2024-06-03, ann 09:00–10:00 and bob 14:00–15:00. The pool never
+    // holds more than 1, so the day costs 1 token, not 2, in every total;
+    // the per-user rows still show 1 each (attribution, adding up to 2).
+    let sc = Scenario::from_ron(TOKEN_DAYS).unwrap();
+    assert!(matches!(
+        &sc.products["NX"].rule,
+        Rule::DailyPeak { pool: Some(p), time_zone: None } if p == "TD"
+    ));
+    let u = usage(&[
+        ("ann", "SOLO", "h1", utc("2024-06-03 09:00:00"), H),
+        ("bob", "SOLO", "h2", utc("2024-06-03 14:00:00"), H),
+    ]);
+    let m = run(&u, &sc);
+    let solo = 2; // code order: CAE, NX, SOLO
+    let d = day("2024-06-03");
+    let pool = |name: &str| m.pools.iter().find(|p| p.name == name).unwrap();
+    assert_eq!(pool("SOLO").daily_peaks, vec![(d, 1)]);
+    assert!(pool("TD").daily_peaks.is_empty());
+    let by_day = m.by_day();
+    assert_eq!((by_day[&d].charges, by_day[&d].tokens), (2, dec("1")));
+    let by_product = m.by_product();
+    assert_eq!(by_product.len(), 1);
+    assert_eq!(by_product[0].0, solo);
+    assert_eq!(
+        (by_product[0].1.charges, by_product[0].1.tokens),
+        (2, dec("1"))
+    );
+    assert_eq!(m.total().tokens, dec("1"));
+    // Attribution per user: 1 each.
+    let users: Vec<Decimal> = m.by_user().iter().map(|(_, t)| t.tokens).collect();
+    assert_eq!(users, vec![dec("1"), dec("1")]);
+    // The summary `meter` prints, and burn, count the pool's peak.
+    let s = m.summary();
+    assert_eq!(s.by_product()[0].1.tokens, dec("1"));
+    assert_eq!(s.by_day[&d].tokens, dec("1"));
+    assert!(s.shared_pools().is_empty(), "SOLO is its own pool");
+    let rows = tokenplan::monitor::charge_rows(&u, &m);
+    let series = tokenplan::monitor::burn::pooled_series(&rows, &m);
+    assert_eq!(
+        series.into_iter().collect::<Vec<_>>(),
+        vec![(date("2024-06-03"), dec("1"))]
+    );
+    let audit = tokenplan::monitor::audit(
+        &u,
+        &sc,
+        &m,
+        &tokenplan::monitor::AuditOptions::default(),
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(audit.burn.len(), 1);
+    assert_eq!(audit.burn[0].tokens, dec("1"));
+    assert_eq!(audit.burn_summary.month_to_date, dec("1"));
+}
+
+/// The shared pool `TD` over three UTC days:
+/// - 06-03: ann NX 09–11 (1), bob CAE 10–12 (2), cy NX 13–14 (1). Pool
+///   peak 10–11: 1 + 2 = 3. Own peaks NX 1 (ann and cy never overlap), CAE
+///   2: they add up to 3, so the shares are exactly 1 and 2.
+/// - 06-04: ann NX 09–10 (1), bob CAE 14–15 (2): pool peak 2, own peaks 1
+///   and 2 (sum 3): NX 2 × 1/3 = 0.666667 (six places, half away from
+///   zero), CAE, the larger, the rest: 2 − 0.666667 = 1.333333.
+/// - 06-05: ann NX 09–10: pool peak 1, all NX.
+///
+/// Pool 3 + 2 + 1 = 6 tokens; NX 1 + 0.666667 + 1 = 2.666667, CAE 2 +
+/// 1.333333 = 3.333333 (adding up to 6). Charges (user-days held): NX 4
+/// (ann ×3, cy), CAE 2 (bob ×2); per-user rows: ann 3, bob 4, cy 1 = 8
+/// tokens of attribution.
+fn shared_pool_usage() -> Usage {
+    usage(&[
+        ("ann", "NX", "h1", utc("2024-06-03 09:00:00"), 2 * H),
+        ("bob", "CAE", "h2", utc("2024-06-03 10:00:00"), 2 * H),
+        ("cy", "NX", "h3", utc("2024-06-03 13:00:00"), H),
+        ("ann", "NX", "h1", utc("2024-06-04 09:00:00"), H),
+        ("bob", "CAE", "h2", utc("2024-06-04 14:00:00"), H),
+        ("ann", "NX", "h1", utc("2024-06-05 09:00:00"), H),
+    ])
+}
+
+#[test]
+fn daily_peak_shared_pool_attributes_its_peak_to_products() {
+    let sc = Scenario::from_ron(TOKEN_DAYS).unwrap();
+    let u = shared_pool_usage();
+    let m = run(&u, &sc);
+    // Pools sort by name: SOLO (unused), TD.
+    let pool = &m.pools[1];
+    assert_eq!(
+        (pool.name.as_str(), &pool.products[..]),
+        ("TD", &[0, 1][..])
+    );
+    let (d3, d4, d5) = (day("2024-06-03"), day("2024-06-04"), day("2024-06-05"));
+    assert_eq!(pool.daily_peaks, vec![(d3, 3), (d4, 2), (d5, 1)]);
+    let bill = &m.peak_bills()[1];
+    let shares: Vec<Vec<Decimal>> = bill.days.iter().map(|d| d.shares.clone()).collect();
+    assert_eq!(
+        shares,
+        vec![
+            vec![dec("2"), dec("1")],
+            vec![dec("1.333333"), dec("0.666667")],
+            vec![dec("0"), dec("1")],
+        ]
+    );
+    let by_product: Vec<(u16, u64, Decimal)> = m
+        .by_product()
+        .into_iter()
+        .map(|(p, t)| (p, t.charges, t.tokens))
+        .collect();
+    assert_eq!(
+        by_product,
+        vec![(0, 2, dec("3.333333")), (1, 4, dec("2.666667"))]
+    );
+    let by_day: Vec<(i32, u64, Decimal)> = m
+        .by_day()
+        .into_iter()
+        .map(|(d, t)| (d, t.charges, t.tokens))
+        .collect();
+    assert_eq!(
+        by_day,
+        vec![(d3, 3, dec("3")), (d4, 2, dec("2")), (d5, 1, dec("1"))]
+    );
+    assert_eq!(m.total().tokens, dec("6"));
+    let attributed: Decimal = m.by_user().iter().map(|(_, t)| t.tokens).sum();
+    assert_eq!(attributed, dec("8"));
+    let s = m.summary();
+    assert_eq!(
+        s.shared_pools()
+            .into_iter()
+            .map(|(p, t)| (p.to_string(), t.charges, t.tokens))
+            .collect::<Vec<_>>(),
+        vec![("TD".to_string(), 6, dec("6"))]
+    );
+}
+
+#[test]
+fn meter_by_product_prints_shares_and_the_pool_row() {
+    // The figures of `shared_pool_usage`, through the command line.
+    let dir = std::env::temp_dir().join(format!("tokenplan-meter-td-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let sc = dir.join("s.ron");
+    std::fs::write(&sc, TOKEN_DAYS).unwrap();
+    let csv = dir.join("sessions.csv");
+    std::fs::write(
+        &csv,
+        "user,product,host,start,end\n\
+         ann,NX,h1,2024-06-03T09:00:00Z,2024-06-03T11:00:00Z\n\
+         bob,CAE,h2,2024-06-03T10:00:00Z,2024-06-03T12:00:00Z\n\
+         cy,NX,h3,2024-06-03T13:00:00Z,2024-06-03T14:00:00Z\n\
+         ann,NX,h1,2024-06-04T09:00:00Z,2024-06-04T10:00:00Z\n\
+         bob,CAE,h2,2024-06-04T14:00:00Z,2024-06-04T15:00:00Z\n\
+         ann,NX,h1,2024-06-05T09:00:00Z,2024-06-05T10:00:00Z\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tokenplan"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let (sc, csv) = (sc.to_str().unwrap(), csv.to_str().unwrap());
+    assert_eq!(
+        run(&["meter", "--scenario", sc, csv, "--by", "product"]),
+        "product,charges,tokens\nCAE,2,3.333333\nNX,4,2.666667\npool:TD,6,6\n"
+    );
+    assert_eq!(
+        run(&["meter", "--scenario", sc, csv, "--by", "day"]),
+        "date,charges,tokens\n2024-06-03,3,3\n2024-06-04,2,2\n2024-06-05,1,1\n"
+    );
+    // Per-user rows stay attribution: each user's own peak.
+    assert_eq!(
+        run(&["meter", "--scenario", sc, csv, "--by", "user"]),
+        "user,charges,tokens\nann,3,3\nbob,2,4\ncy,1,1\n"
+    );
+    let json: serde_json::Value = serde_json::from_str(&run(&[
+        "meter",
+        "--scenario",
+        sc,
+        csv,
+        "--by",
+        "product",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(json["rows"][2]["pool"], "TD");
+    assert_eq!(json["rows"][2]["tokens"], "6");
+    assert!(json["rows"][2].get("product").is_none());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever the sessions, a `DailyPeak` pool's bill holds: each date's
+    /// shares add up to the pool's peak, which lies between the largest
+    /// holder's own peak and the sum of every holder's; the products'
+    /// totals, the days' and the grand total all add up to the pool's daily
+    /// peaks; the summary `meter` prints agrees; and replaying the pool at
+    /// the rates it was metered at changes nothing.
+    #[test]
+    fn a_daily_peak_bill_adds_up(
+        rows in prop::collection::vec(
+            (0u8..4, any::<bool>(), 0i64..3 * 86_400, 0i64..10 * 3600, prop_oneof![Just(0u16), 1u16..5]),
+            1..40,
+        )
+    ) {
+        let sc = Scenario::from_ron(TOKEN_DAYS).unwrap();
+        let mut u = Usage::default();
+        let base = utc("2024-06-03 00:00:00");
+        for &(user, nx, off, dur, draw) in &rows {
+            let s = Session {
+                start: (base + off) as u32,
+                dur: dur as u32,
+                user: u.users.intern(&format!("u{user}")),
+                feature: u.features.intern(if nx { "NX" } else { "CAE" }),
+                host: u.hosts.intern(&format!("h{user}")),
+                draw,
+                flags: 0,
+            };
+            u.sessions.push(s);
+        }
+        let m = run(&u, &sc);
+        let Some(pool_index) = m.pools.iter().position(|p| p.name == "TD") else {
+            return Err(TestCaseError::fail("no TD pool"));
+        };
+        let pool = &m.pools[pool_index];
+        let bill = tokenplan::meter::PeakBill::of(pool);
+        let peaks: BTreeMap<i32, u32> = pool.daily_peaks.iter().copied().collect();
+        for day in &bill.days {
+            prop_assert_eq!(day.shares.iter().copied().sum::<Decimal>(), day.tokens);
+            prop_assert_eq!(Some(day.tokens), peaks.get(&day.day).map(|&p| Decimal::from(p)));
+            let own: Vec<Decimal> = m
+                .pairs
+                .iter()
+                .filter(|p| pool.products.contains(&p.product))
+                .flat_map(|p| p.days.iter().filter(|d| d.day == day.day).map(|d| d.tokens))
+                .collect();
+            prop_assert!(day.tokens <= own.iter().copied().sum::<Decimal>());
+            prop_assert!(day.tokens >= own.iter().copied().max().unwrap_or_default());
+        }
+        let billed: Decimal = peaks.values().map(|&p| Decimal::from(p)).sum();
+        prop_assert_eq!(m.total().tokens, billed);
+        prop_assert_eq!(m.by_product().iter().map(|(_, t)| t.tokens).sum::<Decimal>(), billed);
+        prop_assert_eq!(m.by_day().values().map(|t| t.tokens).sum::<Decimal>(), billed);
+        let s = m.summary();
+        prop_assert_eq!(s.by_product(), m.by_product());
+        prop_assert_eq!(&s.by_day, &m.by_day());
+        let same = m
+            .pool_at_rates(pool_index, |p| {
+                let code = m.product_code(p);
+                Some(sc.products[code].rate_on(date("2024-06-03")))
+            })
+            .unwrap();
+        prop_assert_eq!(&same.daily_peaks, &pool.daily_peaks);
+        prop_assert_eq!(same.peak, pool.peak);
+    }
 }

@@ -7,9 +7,11 @@ use chrono::NaiveDate;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use tokenplan::meter::{DayCharge, Metered, PairCharges};
+use tokenplan::monitor::charge_rows;
+use tokenplan::monitor::double_dip::double_dips;
 use tokenplan::plan::{
-    Method, PlanError, PlanInput, RecommendReport, Schedule, baselines, cost_curve, crossover,
-    double_dips, forecast, optimise, optimise_default,
+    Fixed2, Method, PlanError, PlanInput, RecommendReport, Schedule, baselines, cost_curve,
+    crossover, forecast, optimise, optimise_default,
 };
 use tokenplan::scenario::{
     Constraints, Contract, Forecast, Overdraft, Product, Rate, Rule, Scenario, Sizing,
@@ -442,7 +444,8 @@ fn current_baseline_and_double_dips_from_assignments() {
     // All subscriptions: ann AEC, bob AEC, cid ACD; dan used nothing.
     assert_eq!(base.all_subscriptions.total_cost, d("9380"));
 
-    let dips = double_dips(&m, &u, &sc);
+    // The audit's double-dip list (one implementation of the concept).
+    let dips = double_dips(&charge_rows(&u, &m), &u, &sc, d("3")).rows;
     let rows: Vec<(String, String, String, String)> = dips
         .iter()
         .map(|x| {
@@ -1018,8 +1021,13 @@ proptest! {
 ///   3.00 = 1307.25 on tokens, against 1975.00 + 173.25 = 2148.25 with the
 ///   MAX seat held today: saves 841.00.
 /// - u00018 used ACDMEP and NAVMAN on 92 dates (7 tokens) and RVT on 262:
-///   676.20 + 676.20 + 3004.05 tokens = 13069.35 on tokens today; the AEC
-///   collection (3675.00) covers all three: saves 9394.35.
+///   forecast at the contract start's rates (RVT 11 since 2025-02-01, so
+///   the days at 10 before it are priced at 11 too): 676.20 + 676.20 +
+///   275.10 × 11 = 3026.10 tokens = 13135.50 on tokens today; the AEC
+///   collection (3675.00) covers all three: saves 9460.50.
+///
+/// The total is the engine's (not checked by hand): 41607.30 tokens
+/// needed, 41608 bought whole at 3.00, + 322410.00 of seats.
 #[test]
 fn sample_users_checked_by_hand() {
     let scenario = tokenplan::sample::scenario().unwrap();
@@ -1047,9 +1055,523 @@ fn sample_users_checked_by_hand() {
     assert_eq!(u12["saving"], "841.00");
     let u18 = user("u00018");
     assert_eq!(u18["subscriptions"], serde_json::json!(["AEC"]));
-    assert_eq!(u18["forecast_tokens"]["RVT"], "3004.05");
-    assert_eq!(u18["current_annual_cost"], "13069.35");
+    assert_eq!(u18["forecast_tokens"]["RVT"], "3026.10");
+    assert_eq!(u18["current_annual_cost"], "13135.50");
     assert_eq!(u18["annual_cost"], "3675.00");
-    assert_eq!(u18["saving"], "9394.35");
-    assert_eq!(v["total_annual_cost"], "446812.95");
+    assert_eq!(u18["saving"], "9460.50");
+    assert_eq!(v["tokens_needed"], "41607.30");
+    assert_eq!(v["annual_tokens"], "41608.00");
+    assert_eq!(v["total_annual_cost"], "447234.00");
+}
+
+// ---- money on the metering paths: forecast rates, pools, whole tokens ----
+
+use tokenplan::usage::Session;
+
+/// Usage from `(user, feature, UTC start "YYYY-MM-DD HH:MM", minutes,
+/// draw)`; users are interned in the order `names` gives.
+fn sessions(names: &[&str], rows: &[(&str, &str, &str, u32, u16)]) -> Usage {
+    let mut u = usage(names);
+    for &(user, feature, start, minutes, draw) in rows {
+        let t = chrono::NaiveDateTime::parse_from_str(start, "%Y-%m-%d %H:%M")
+            .unwrap()
+            .and_utc()
+            .timestamp();
+        let s = Session {
+            start: t as u32,
+            dur: minutes * 60,
+            user: u.users.intern(user),
+            feature: u.features.intern(feature),
+            host: u.hosts.intern(user),
+            draw,
+            flags: 0,
+        };
+        u.sessions.push(s);
+    }
+    u
+}
+
+fn meter_all(u: &Usage, sc: &Scenario) -> Metered {
+    tokenplan::meter::meter(u, sc, &tokenplan::progress::NoProgress).unwrap()
+}
+
+fn report_json(m: &Metered, u: &Usage, sc: &Scenario) -> serde_json::Value {
+    serde_json::to_value(tokenplan::plan::recommend(m, u, sc).unwrap()).unwrap()
+}
+
+/// The reassignment CSV's `recommended_annual_cost` column added up.
+fn csv_column_total(m: &Metered, u: &Usage, sc: &Scenario) -> (String, Decimal) {
+    let report = tokenplan::plan::recommend(m, u, sc).unwrap();
+    let mut bytes = Vec::new();
+    report.write_reassignment_csv(&mut bytes).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let sum = r.records().map(|row| d(&row.unwrap()[5])).sum::<Decimal>();
+    (text, sum)
+}
+
+const RENEWAL: &str = r#"Scenario(
+    version: 1,
+    name: "renewal rate",
+    currency: "USD",
+    server_time_zone: "UTC",
+    products: {
+        "SIM": Product(name: "Simulation", rule: CalendarDay, rates: [
+            Rate(from: "2020-01-01", tokens: "10"), Rate(from: "2025-07-01", tokens: "20"), Rate(from: "2027-01-01", tokens: "25")],
+            features: ["SIM"]),
+        "HR": Product(name: "Hourly", rule: Hourly, rates: [Rate(from: "2020-01-01", tokens: "3"), Rate(from: "2026-01-01", tokens: "4")], features: ["HR"]),
+    },
+    subscriptions: {
+        "SIMSUB": Subscription(name: "Simulation seat", annual_price: "6000.00", covers: ["SIM"]),
+    },
+    token_price: Flat("1.00"),
+    contract: Contract(start: "2026-01-01", years: 3, overage_price: "1.20", overdraft: Unlimited, discount_rate: "0"),
+    forecast: Forecast(history_days: 365, growth_per_year: "0"),
+)"#;
+
+#[test]
+fn forecast_is_priced_at_the_renewal_rate_and_moves_the_user_to_a_seat() {
+    // SPEC §4's worked example. ann uses SIM every day of 2025: 181 days
+    // (January to June) at 10 tokens, 184 (July to December) at 20. The
+    // history cost 1810 + 3680 = 5490 tokens; the contract starts on
+    // 2026-01-01, when the rate is 20: the forecast is 365 × 20 = 7300
+    // tokens, and at 1.00 a token the 6000 seat is cheaper than 7300.
+    // (Priced at the history's rates, 5490 < 6000 would have kept tokens.)
+    // bob used HR 90 minutes a day on 2025-12-22..31 at 3 an hour (4.5 a
+    // day, 45 tokens): 15 hours, at the contract start's 4 an hour 60
+    // tokens in the window; the window is the whole year (365 days).
+    let sc = Scenario::from_ron(RENEWAL).unwrap();
+    let mut rows: Vec<(String, &str, String, u32, u16)> = Vec::new();
+    let mut day = date("2025-01-01");
+    while day <= date("2025-12-31") {
+        rows.push(("ann".into(), "SIM", format!("{day} 09:00"), 60, 0));
+        if day >= date("2025-12-22") {
+            rows.push(("bob".into(), "HR", format!("{day} 09:00"), 90, 0));
+        }
+        day = day.succ_opt().unwrap();
+    }
+    let refs: Vec<(&str, &str, &str, u32, u16)> = rows
+        .iter()
+        .map(|(u, f, s, m, dr)| (u.as_str(), *f, s.as_str(), *m, *dr))
+        .collect();
+    let u = sessions(&["ann", "bob"], &refs);
+    let m = meter_all(&u, &sc);
+    let history: Decimal = m.pairs.iter().map(|p| p.tokens()).sum();
+    assert_eq!(
+        history,
+        d("5535"),
+        "5490 SIM + 45 HR at the history's rates"
+    );
+
+    let f = tokenplan::plan::forecast_at(&m, &sc, sc.contract.start);
+    assert_eq!(f.window_days, 365);
+    assert_eq!(f.priced_on, Some(date("2026-01-01")));
+    let sim = f.pairs.iter().find(|p| p.product == 1).unwrap();
+    assert_eq!((sim.window_charges, sim.tokens), (365, d("7300")));
+    let hr = f.pairs.iter().find(|p| p.product == 0).unwrap();
+    assert_eq!((hr.window_charges, hr.tokens), (10, d("60")));
+    // Year 2 starts on 2027-01-01, when SIM costs 25: 365 × 25 = 9125.
+    assert_eq!(
+        tokenplan::plan::contract_year_start(&sc.contract, 2),
+        Some(date("2027-01-01"))
+    );
+    let y2 = tokenplan::plan::forecast_year(&m, &sc, 2);
+    assert_eq!(
+        y2.pairs.iter().find(|p| p.product == 1).unwrap().tokens,
+        d("9125")
+    );
+    assert_eq!(tokenplan::plan::forecast_year(&m, &sc, 1), f);
+
+    let v = report_json(&m, &u, &sc);
+    let ann = &v["users"][0];
+    assert_eq!(ann["user"], "ann");
+    assert_eq!(ann["forecast_tokens"]["SIM"], "7300.00");
+    assert_eq!(ann["subscriptions"], serde_json::json!(["SIMSUB"]));
+    assert_eq!(ann["annual_cost"], "6000.00");
+    // The crossover at the same rate: 6000 / (20 × 1.00) = 300 days a year.
+    assert_eq!(v["crossover"][0]["rate"], "20.00");
+    assert_eq!(v["crossover"][0]["days_per_year"], "300.00");
+    assert_eq!(v["crossover"][0]["days_per_month"], "25.00");
+    // 6000 + bob's 60 tokens.
+    assert_eq!(v["total_annual_cost"], "6060.00");
+}
+
+/// Token-days: `NX` (1 token a seat, 2 from the contract start) and `CAE`
+/// (2) share the `DailyPeak` pool `TD`; `ACD` anchors the window. The seat
+/// `NXS` lists NX, which a pool product cannot be covered by.
+const TOKEN_DAYS: &str = r#"Scenario(
+    version: 1,
+    name: "token-days",
+    currency: "EUR",
+    server_time_zone: "UTC",
+    products: {
+        "ACD": Product(name: "AutoCAD", rule: CalendarDay, rates: [Rate(from: "2020-01-01", tokens: "6")], features: ["ACD"]),
+        "CAE": Product(name: "Simcenter", rule: DailyPeak(pool: "TD"), rates: [Rate(from: "2020-01-01", tokens: "2")], features: ["CAE"]),
+        "NX": Product(name: "NX", rule: DailyPeak(pool: "TD"),
+            rates: [Rate(from: "2020-01-01", tokens: "1"), Rate(from: "2025-01-01", tokens: "2")], features: ["NX"]),
+    },
+    subscriptions: {
+        "NXS": Subscription(name: "NX seat", annual_price: "100.00", covers: ["NX"]),
+    },
+    token_price: Flat("50.00"),
+    contract: Contract(start: "2025-01-01", years: 1, overage_price: "60", overdraft: Unlimited, discount_rate: "0"),
+    forecast: Forecast(history_days: 365, growth_per_year: "0"),
+)"#;
+
+#[test]
+fn a_daily_peak_pool_is_bought_whole_at_the_forecast_rate() {
+    // zed's ACD day on 2023-06-07 makes the window 2023-06-07..2024-06-05,
+    // 365 days: scale 1. The pool TD, replayed with NX at the contract
+    // start's 2 tokens (dan's checkout gave its own count, 3: kept):
+    // - 06-03: ann NX 09–11 (2), bob CAE 10–12 (2), cy NX 13–14 (2): peak
+    //   4 at 10–11; own peaks 2, 2, 2 (sum 6): bob and cy 4 × 2/6 =
+    //   1.333333 each, ann (first of the equal largest) 4 − 2.666666 =
+    //   1.333334.
+    // - 06-04: ann NX 09–10 (2), bob CAE 14–15 (2): peak 2; bob 2 × 2/4 =
+    //   1, ann 1.
+    // - 06-05: ann NX 09–10 (2), dan NX 12–13 (3): peak 3; ann 3 × 2/5 =
+    //   1.2, dan (largest) 1.8.
+    // Pool 4 + 2 + 3 = 9 tokens (8 at the history's NX rate of 1: 3 + 2 +
+    // 3); ann 3.533334, bob 2.333333, cy 1.333333, dan 1.8. With zed's 6
+    // ACD tokens, 15 tokens at 50 = 750. The NX seat (100) would beat
+    // ann's 3.533334 × 50 = 176.67 on tokens, but a seat does not shrink
+    // a pool: the cover is ignored, with a warning, and there is no
+    // crossover.
+    let sc = Scenario::from_ron(TOKEN_DAYS).unwrap();
+    let u = sessions(
+        &["ann", "bob", "cy", "dan", "zed"],
+        &[
+            ("zed", "ACD", "2023-06-07 09:00", 60, 0),
+            ("ann", "NX", "2024-06-03 09:00", 120, 0),
+            ("bob", "CAE", "2024-06-03 10:00", 120, 0),
+            ("cy", "NX", "2024-06-03 13:00", 60, 0),
+            ("ann", "NX", "2024-06-04 09:00", 60, 0),
+            ("bob", "CAE", "2024-06-04 14:00", 60, 0),
+            ("ann", "NX", "2024-06-05 09:00", 60, 0),
+            ("dan", "NX", "2024-06-05 12:00", 60, 3),
+        ],
+    );
+    let m = meter_all(&u, &sc);
+    assert_eq!(m.total().tokens, d("14"), "history: 6 ACD + 8 pool");
+    let f = tokenplan::plan::forecast_at(&m, &sc, sc.contract.start);
+    assert_eq!(f.window_days, 365);
+    assert_eq!(f.peak_pools.len(), 1);
+    assert_eq!(
+        (f.peak_pools[0].window_tokens, f.peak_pools[0].tokens),
+        (d("9"), d("9"))
+    );
+    // The same demand per day, as sizing resamples it: zed's 6, then the
+    // pool's peaks at NX's contract-start rate.
+    let rates = tokenplan::meter::Rates::new(&sc, &m.products);
+    assert_eq!(
+        rates.change_days(),
+        vec![tokenplan::time::day_of_date(date("2025-01-01"))]
+    );
+    let start = tokenplan::time::day_of_date(sc.contract.start);
+    let daily: Vec<(String, Decimal)> =
+        tokenplan::meter::daily_tokens_at(&m, &rates, start, |_, _| true)
+            .into_iter()
+            .map(|(day, t)| (tokenplan::time::date_of_day(day).to_string(), t))
+            .collect();
+    assert_eq!(
+        daily,
+        vec![
+            ("2023-06-07".to_string(), d("6")),
+            ("2024-06-03".to_string(), d("4")),
+            ("2024-06-04".to_string(), d("2")),
+            ("2024-06-05".to_string(), d("3")),
+        ]
+    );
+    let input = PlanInput::new(&m, &u, &sc).unwrap();
+    let demand = |name: &str| {
+        let user = input.users.iter().find(|x| x.name == name).unwrap();
+        user.demand.iter().map(|x| x.tokens).sum::<Decimal>()
+    };
+    assert_eq!(demand("ann"), d("3.533334"));
+    assert_eq!(demand("bob"), d("2.333333"));
+    assert_eq!(demand("cy"), d("1.333333"));
+    assert_eq!(demand("dan"), d("1.8"));
+    assert!(
+        input
+            .warnings
+            .iter()
+            .any(|w| w.contains("NXS covers NX, a DailyPeak pool product")),
+        "{:?}",
+        input.warnings
+    );
+    let v = report_json(&m, &u, &sc);
+    assert_eq!(v["seats"]["NXS"], 0);
+    assert_eq!(v["crossover"], serde_json::json!([]));
+    assert_eq!(v["tokens_needed"], "15.00");
+    assert_eq!(v["annual_tokens"], "15.00");
+    assert_eq!(v["total_annual_cost"], "750.00");
+    assert_eq!(v["daily_peak_pools"][0]["pool"], "TD");
+    assert_eq!(v["daily_peak_pools"][0]["forecast_tokens"], "9.00");
+    // The users' lines add up to the total: ann 176.6667, bob 116.66665,
+    // cy 66.66665, dan 90, zed 300 (exact). Rounded one by one they would
+    // show 176.67 + 116.67 + 66.67 + 90.00 + 300.00 = 750.01; as rounded
+    // running totals (176.67, 293.33, 360.00, 450.00, 750.00) they show
+    // 176.67, 116.66, 66.67, 90.00, 300.00 = 750.00.
+    let costs: Vec<&str> = v["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["annual_cost"].as_str().unwrap())
+        .collect();
+    assert_eq!(costs, vec!["176.67", "116.66", "66.67", "90.00", "300.00"]);
+    let (_, sum) = csv_column_total(&m, &u, &sc);
+    assert_eq!(sum, d("750.00"));
+}
+
+const POOLS: &str = r#"Scenario(
+    version: 1,
+    name: "pools",
+    currency: "USD",
+    server_time_zone: "UTC",
+    products: {
+        "ACD": Product(name: "AutoCAD", rule: CalendarDay, rates: [Rate(from: "2020-01-01", tokens: "6")], features: ["ACD"]),
+        "DOORS": Product(name: "DOORS", rule: Concurrent(pool: "TLSTOK"), rates: [Rate(from: "2020-01-01", tokens: "1")], features: ["DOORS"]),
+        "EWM": Product(name: "EWM", rule: Concurrent(pool: "TLSTOK"), rates: [Rate(from: "2020-01-01", tokens: "1")], features: ["EWM"]),
+        "SOLO": Product(name: "Solo", rule: Concurrent, rates: [Rate(from: "2020-01-01", tokens: "1")], features: ["SOLO"]),
+    },
+    subscriptions: {
+        "DOORSUB": Subscription(name: "DOORS seat", annual_price: "10.00", covers: ["DOORS"]),
+    },
+    token_price: Flat("3.00"),
+    contract: Contract(start: "2025-01-01", years: 1, overage_price: "3.60", overdraft: Unlimited, discount_rate: "0"),
+    forecast: Forecast(history_days: 365, growth_per_year: "0.05"),
+    pools: {"TLSTOK": Pool(price_per_token_year: "120.00")},
+    sizing: Sizing(target_denial_rate: "0.10"),
+)"#;
+
+#[test]
+fn a_concurrent_pool_is_one_priced_line() {
+    // TLSTOK: ten users check out DOORS or EWM (1 token each) at once on
+    // 2024-06-03 09:00–10:00: peak 10. At size 9 one checkout of ten is
+    // denied (10% ≤ the 10% target), at 8 two (20%): size for the target
+    // 9, × 1.05 = 9.45, rounded up: 10 tokens at 120 = 1200. SOLO: one
+    // checkout, size 1 (none denied), × 1.05 = 1.05 → 2 tokens, no price:
+    // costed at 0 and warned about. Nobody's token demand holds a pool
+    // product (before, the pool showed as 365 × 10 tokens a year).
+    // zed's ACD day on 2023-06-04 makes a 365-day window: 6 × 1.05 = 6.3
+    // tokens, bought whole: 7 × 3.00 = 21.00, of which 0.7 tokens (2.10)
+    // beyond the forecast. Total 21.00 + 1200.00 = 1221.00, and so is
+    // every baseline (they buy the same pools).
+    let sc = Scenario::from_ron(POOLS).unwrap();
+    let mut rows: Vec<(String, &str, &str, u32, u16)> = (0..10)
+        .map(|i| {
+            let f = if i % 2 == 0 { "DOORS" } else { "EWM" };
+            (format!("u{i}"), f, "2024-06-03 09:00", 60, 0)
+        })
+        .collect();
+    rows.push(("zed".into(), "ACD", "2023-06-05 09:00", 60, 0));
+    rows.push(("solo".into(), "SOLO", "2024-06-02 09:00", 60, 0));
+    let refs: Vec<(&str, &str, &str, u32, u16)> = rows
+        .iter()
+        .map(|(a, b, c, e, f)| (a.as_str(), *b, *c, *e, *f))
+        .collect();
+    let u = sessions(&[], &refs);
+    let m = meter_all(&u, &sc);
+    let v = report_json(&m, &u, &sc);
+    let users: Vec<&str> = v["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["user"].as_str().unwrap())
+        .collect();
+    assert_eq!(users, vec!["zed"]);
+    assert_eq!(
+        v["pools"],
+        serde_json::json!([
+            {"pool": "SOLO", "products": ["SOLO"], "peak": 1, "size_for_target": 1,
+             "size": 2, "price": null, "cost": "0.00"},
+            {"pool": "TLSTOK", "products": ["DOORS", "EWM"], "peak": 10, "size_for_target": 9,
+             "size": 10, "price": "120.00", "cost": "1200.00"},
+        ])
+    );
+    assert_eq!(v["pool_cost"], "1200.00");
+    assert_eq!(v["tokens_needed"], "6.30");
+    assert_eq!(v["annual_tokens"], "7.00");
+    assert_eq!(v["token_cost"], "21.00");
+    assert_eq!(v["tokens_beyond_forecast"]["tokens"], "0.70");
+    assert_eq!(v["tokens_beyond_forecast"]["cost"], "2.10");
+    assert_eq!(v["total_annual_cost"], "1221.00");
+    assert_eq!(v["baselines"]["all_tokens"], "1221.00");
+    assert_eq!(v["baselines"]["all_subscriptions"], "1221.00");
+    assert_eq!(
+        v["crossover"],
+        serde_json::json!([]),
+        "pool products have none"
+    );
+    let warnings = v["warnings"].as_array().unwrap();
+    assert!(warnings.iter().any(|w| {
+        w.as_str()
+            .unwrap()
+            .starts_with("pool SOLO has no price: sized at 2 tokens and costed at 0")
+    }));
+    assert!(warnings.iter().any(|w| {
+        w.as_str()
+            .unwrap()
+            .contains("DOORSUB covers DOORS, a Concurrent pool product")
+    }));
+    let (text, sum) = csv_column_total(&m, &u, &sc);
+    assert_eq!(
+        text,
+        "user,current_plan,recommended_plan,forecast_days,current_annual_cost,recommended_annual_cost,saving\n\
+         zed,tokens,tokens,ACD=1.05,18.90,18.90,0.00\n\
+         pool SOLO,,2 tokens,,0.00,0.00,0.00\n\
+         pool TLSTOK,,10 tokens,,1200.00,1200.00,0.00\n\
+         tokens bought beyond the forecast,,0.70 tokens,,,2.10,\n"
+    );
+    assert_eq!(sum, d("1221.00"));
+}
+
+#[test]
+fn purchases_are_whole_tokens_or_packs_and_the_tier_follows_them() {
+    let all_units = |tiers: &[(u64, &str)]| TokenPrice::Tiers {
+        mode: TierMode::AllUnits,
+        tiers: tiers
+            .iter()
+            .map(|&(from, price)| Tier {
+                from,
+                price: d(price),
+            })
+            .collect(),
+    };
+    // 900.4 tokens at 3: 901 whole tokens, 2703; in packs of 100: 1000, 3000.
+    let flat = Schedule::flat(d("3"));
+    let p = flat.cost_of_need(d("900.4"));
+    assert_eq!((p.tokens, p.cost), (d("901"), d("2703")));
+    let p = flat.clone().in_packs_of(Some(100)).cost_of_need(d("900.4"));
+    assert_eq!((p.tokens, p.cost), (d("1000"), d("3000")));
+    // 999.5 tokens, 3 each or 2.9 from 1000: the 1000 bought reach the
+    // second tier, so every token costs 2.9: 2900.
+    let s = Schedule::new(&all_units(&[(0, "3"), (1000, "2.9")])).unwrap();
+    let p = s.cost_of_need(d("999.5"));
+    assert_eq!(
+        (p.tokens, p.bracket, p.price, p.cost),
+        (d("1000"), 1, d("2.9"), d("2900"))
+    );
+    // Incremental: the same 1000 tokens are all below the second floor.
+    let inc = Schedule::new(&TokenPrice::Tiers {
+        mode: TierMode::Incremental,
+        tiers: vec![
+            Tier {
+                from: 0,
+                price: d("3"),
+            },
+            Tier {
+                from: 1000,
+                price: d("2"),
+            },
+        ],
+    })
+    .unwrap();
+    assert_eq!(inc.cost_of_need(d("999.5")).cost, d("3000"));
+    // A floor that is not a whole number of packs is bought up to the next
+    // pack: floor 1050 in packs of 100 is 1100 at 2 = 2200. 500 tokens
+    // (1500 at 3) stay; 900 (2700 at 3) buy 1100 for 2200.
+    let s = Schedule::new(&all_units(&[(0, "3"), (1050, "2")]))
+        .unwrap()
+        .in_packs_of(Some(100));
+    let p = s.cost_of_need(d("500"));
+    assert_eq!((p.tokens, p.cost), (d("500"), d("1500")));
+    let p = s.cost_of_need(d("900"));
+    assert_eq!((p.tokens, p.cost), (d("1100"), d("2200")));
+    assert_eq!(s.cost_of_need(Decimal::ZERO).tokens, Decimal::ZERO);
+}
+
+#[test]
+fn the_scenario_pack_size_reaches_the_optimiser_and_the_lines_add_up() {
+    // One user, 200 ACD days at 6 with 5% growth: 1260 tokens; packs of
+    // 500: 1500 bought at 3.00 = 4500. ann's line 1260 × 3 = 3780.00, the
+    // 240 tokens beyond the forecast 720.00: 4500.00.
+    let mut sc = scenario(&[("ACD", "6")], &[], flat("3.00"));
+    sc.contract.pack_size = Some(500);
+    sc.forecast.growth_per_year = d("0.05");
+    let mut m = metered(&["ACD"], &[(0, 0, 199, "6")]);
+    anchor(&mut m, 0, 0, "6");
+    let u = usage(&["ann"]);
+    let input = PlanInput::new(&m, &u, &sc).unwrap();
+    let rec = optimise_default(&input).unwrap();
+    assert_eq!(rec.tokens_needed, d("1260"));
+    assert_eq!(
+        (rec.purchase.tokens, rec.purchase.cost),
+        (d("1500"), d("4500"))
+    );
+    let v = report_json(&m, &u, &sc);
+    assert_eq!(v["users"][0]["annual_cost"], "3780.00");
+    assert_eq!(v["tokens_beyond_forecast"]["tokens"], "240.00");
+    assert_eq!(v["tokens_beyond_forecast"]["cost"], "720.00");
+    assert_eq!(v["total_annual_cost"], "4500.00");
+    let (_, sum) = csv_column_total(&m, &u, &sc);
+    assert_eq!(sum, d("4500.00"));
+}
+
+#[test]
+fn the_crossover_is_at_the_marginal_price_of_the_plan() {
+    // 250 ACD days × 6 = 1500 tokens, incremental tiers 3 then 2 from
+    // 1000: 1000 × 3 + 500 × 2 = 4000 (the 5000 seat costs more). The
+    // average is 4000 / 1500 = 2.67 a token, the marginal 2: the crossover
+    // is 5000 / (6 × 2) = 416.67 days a year, 34.72 a month (at the
+    // average it would be 312.50).
+    let tiers = TokenPrice::Tiers {
+        mode: TierMode::Incremental,
+        tiers: vec![
+            Tier {
+                from: 0,
+                price: d("3"),
+            },
+            Tier {
+                from: 1000,
+                price: d("2"),
+            },
+        ],
+    };
+    let sc = scenario(&[("ACD", "6")], &[("ACD", "5000", &["ACD"])], tiers);
+    let mut m = metered(&["ACD"], &[(0, 0, 249, "6")]);
+    anchor(&mut m, 0, 0, "6");
+    let v = report_json(&m, &usage(&["ann"]), &sc);
+    assert_eq!(v["total_annual_cost"], "4000.00");
+    assert_eq!(v["token_price"], "2.67");
+    assert_eq!(v["marginal_token_price"], "2.00");
+    assert_eq!(v["crossover"][0]["token_price"], "2.00");
+    assert_eq!(v["crossover"][0]["days_per_year"], "416.67");
+    assert_eq!(v["crossover"][0]["days_per_month"], "34.72");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// Whatever the prices, growth and pack size, the reassignment list's
+    /// lines add up to the plan's total to the cent, the purchase is a
+    /// whole number of packs covering the need, and the line beyond the
+    /// forecast is what the purchase buys beyond the need.
+    #[test]
+    fn the_reassignment_lines_add_up_to_the_total(
+        c in prop_oneof![case(None), case(Some(TierMode::AllUnits)), case(Some(TierMode::Incremental))],
+        growth in 0u32..300,
+        pack in prop_oneof![Just(None), (1u32..40).prop_map(Some)],
+    ) {
+        let (m, u, mut sc) = build(&c);
+        sc.forecast.growth_per_year = Decimal::new(i64::from(growth), 3);
+        sc.contract.pack_size = pack;
+        let input = PlanInput::new(&m, &u, &sc).unwrap();
+        let rec = optimise_default(&input).unwrap();
+        let q = Decimal::from(pack.unwrap_or(1));
+        prop_assert!(rec.purchase.tokens >= rec.tokens_needed);
+        prop_assert!((rec.purchase.tokens / q).fract().is_zero());
+        let report = RecommendReport::new(&input, &rec, &baselines(&input, &rec.schedule));
+        let (text, sum) = csv_column_total(&m, &u, &sc);
+        prop_assert_eq!(Fixed2(sum), report.total_annual_cost, "{}", text);
+        let users: Decimal = report.users.iter().map(|x| x.annual_cost.0).sum();
+        prop_assert_eq!(
+            users + report.tokens_beyond_forecast.cost.0,
+            report.total_annual_cost.0
+        );
+        prop_assert_eq!(
+            report.tokens_beyond_forecast.tokens,
+            Fixed2(rec.purchase.tokens - rec.tokens_needed)
+        );
+    }
 }

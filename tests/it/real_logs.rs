@@ -62,7 +62,7 @@ fn import(dir: &Path, file: &str, tz: Tz) -> Imported {
     let mut usage = Usage::default();
     let opts = ImportOptions {
         time_zone: tz,
-        kind: None,
+        ..Default::default()
     };
     let report = flexlog::read_debug_log(file, BufReader::new(f), &opts, &mut usage);
     assert!(!report.fatal, "{file} is fatal");

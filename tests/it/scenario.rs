@@ -266,11 +266,18 @@ fn bare_and_parameterised_rules() {
                 linger_minutes: None,
             },
         ),
-        ("DailyPeak", Rule::DailyPeak { time_zone: None }),
+        (
+            "DailyPeak",
+            Rule::DailyPeak {
+                time_zone: None,
+                pool: None,
+            },
+        ),
         (
             r#"DailyPeak(time_zone: "Europe/Berlin")"#,
             Rule::DailyPeak {
                 time_zone: Some("Europe/Berlin".into()),
+                pool: None,
             },
         ),
         ("Hourly", Rule::Hourly { time_zone: None }),
@@ -809,7 +816,11 @@ fn rule() -> impl Strategy<Value = Rule> {
                 pool,
                 linger_minutes
             }),
-        opt_zone().prop_map(|time_zone| Rule::DailyPeak { time_zone }),
+        (
+            opt_zone(),
+            proptest::option::of("[A-Za-z][A-Za-z0-9 _-]{0,8}")
+        )
+            .prop_map(|(time_zone, pool)| Rule::DailyPeak { time_zone, pool }),
         opt_zone().prop_map(|time_zone| Rule::Hourly { time_zone }),
     ]
 }

@@ -4,7 +4,7 @@
 use egui::Ui;
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
-use crate::gui::insights_data::BarItem;
+use crate::gui::model::BarItem;
 
 /// Draws `series` (name, bars) as grouped bars under the id `id`; the x
 /// axis shows the labels of the first series, the y axis says `y_unit`.

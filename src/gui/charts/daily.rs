@@ -3,20 +3,11 @@
 use egui::Ui;
 use egui_plot::{HoverPosition, Line, Plot, PlotPoints};
 
-use crate::gui::derived::Charges;
 use crate::gui::fmt;
-use crate::time::date_of_day;
+use crate::gui::model::charges::Charges;
 
 /// Name of the series, shown in the legend (a checkbox) and on hover.
 pub const SERIES: &str = "Tokens per day";
-
-/// The date at plot x `x` (day number since 1970-01-01).
-fn date_label(x: f64) -> String {
-    if !x.is_finite() || x.abs() > f64::from(i32::MAX / 2) {
-        return String::new();
-    }
-    date_of_day(x.round() as i32).to_string()
-}
 
 /// Draws tokens per day; hovering a point shows its date, tokens, charges
 /// and the user-products charged.
@@ -25,7 +16,7 @@ pub fn tokens_per_day_ui(ui: &mut Ui, charges: &Charges) {
     Plot::new("tokens_per_day")
         .height(280.0)
         .legend(egui_plot::Legend::default())
-        .x_axis_formatter(|mark, _range| date_label(mark.value))
+        .x_axis_formatter(|mark, _range| super::date_label(mark.value))
         .y_axis_label("tokens")
         .label_formatter(move |pos| match pos {
             HoverPosition::NearDataPoint { index, .. } => days.get(*index).map(|d| {
@@ -37,7 +28,7 @@ pub fn tokens_per_day_ui(ui: &mut Ui, charges: &Charges) {
                     fmt::count(d.users)
                 )
             }),
-            HoverPosition::Elsewhere { position } => Some(date_label(position.x)),
+            HoverPosition::Elsewhere { position } => Some(super::date_label(position.x)),
         })
         .show(ui, |plot_ui| {
             plot_ui.line(Line::new(SERIES, PlotPoints::Borrowed(&charges.day_points)));

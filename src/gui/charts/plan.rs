@@ -1,7 +1,7 @@
 //! The planner's charts: users by forecast use-days with the crossover
 //! lines, baseline costs against the recommendation, and one
 //! subscription's cost curve. Bars and points come ready from
-//! [`PlanData`](crate::gui::plan::PlanData); hovers show what a figure is
+//! [`PlanData`](crate::gui::model::plan::PlanData); hovers show what a figure is
 //! made of.
 
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use egui_plot::{
     Bar, BarChart, HoverPosition, Legend, Line, MarkerShape, Plot, PlotPoints, Points, VLine,
 };
 
-use crate::gui::plan::{CostBars, CurveChart, ProductChart};
+use crate::gui::model::plan::{CostBars, CurveChart, ProductChart};
 
 /// Legend name of the histogram bars.
 pub const USERS_BY_DAYS: &str = "Users by forecast days";

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use egui::{Color32, Response, RichText, Ui};
 use rust_decimal::Decimal;
 
-use crate::gui::derived::ScenarioCheck;
+use crate::gui::model::scenario_check::ScenarioCheck;
 
 /// Width of value inputs, points.
 const INPUT_WIDTH_PT: f32 = 160.0;
@@ -309,4 +309,34 @@ fn stable_ids(path: &str) -> egui::UiBuilder {
 /// The colour of validation messages.
 pub fn error_color(ui: &Ui) -> Color32 {
     ui.visuals().error_fg_color
+}
+
+/// A labelled menu of `code — name` items with `current` shown; picking
+/// one writes its code to `picked` (the Crossover view's product, the Mix
+/// view's cost curve).
+pub fn code_menu_ui(
+    ui: &mut Ui,
+    label: RichText,
+    id: &str,
+    current: (&str, &str),
+    items: &[(&str, &str)],
+    picked: &mut String,
+) {
+    ui.horizontal(|ui| {
+        let label = ui.label(label);
+        egui::ComboBox::from_id_salt(id)
+            .selected_text(format!("{} — {}", current.0, current.1))
+            .show_ui(ui, |ui| {
+                for (code, name) in items {
+                    if ui
+                        .selectable_label(*code == current.0, format!("{code} — {name}"))
+                        .clicked()
+                    {
+                        *picked = (*code).to_owned();
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
 }

@@ -169,14 +169,7 @@ pub fn status_bar_ui(ui: &mut Ui, status: &Status, cmds: &mut Commands) {
                 None => egui::ProgressBar::new(0.0).animate(true),
             };
             ui.add(bar.desired_width(160.0));
-            let cancel = match job.kind {
-                JobKind::Import => "Cancel import",
-                JobKind::Meter => "Cancel metering",
-                JobKind::Size => "Cancel sizing",
-                JobKind::Audit => "Cancel audit",
-                JobKind::Plan => "Cancel planning",
-                JobKind::Compare => "Cancel comparison",
-            };
+            let cancel = job.kind.cancel_button();
             if ui.button(cancel).clicked() {
                 cmds.push(Command::CancelJob(job.kind));
             }

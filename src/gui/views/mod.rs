@@ -1,24 +1,31 @@
-//! What the app draws, one file per view; every function here ends in
-//! `_ui`, only reads cached data and emits [`Command`](super::command::Command)s.
+//! What the app draws: one `<name>_view` file per view, drawing the data
+//! that `gui::model` built for it (the Crossover and Mix views share
+//! `model::plan`), plus the widgets views share ([`fields`], [`table`],
+//! [`freshness`]) and the [`frame`] around them. Every function here ends
+//! in `_ui`, only reads cached data, keeps the user's picks (sort, filters,
+//! the scenario being edited) and emits
+//! [`Command`](super::command::Command)s for everything else; plots are in
+//! `gui::charts`.
 
-pub mod charges;
-pub mod compare;
-pub mod crossover;
-pub mod data;
+pub mod charges_view;
+pub mod compare_view;
+pub mod crossover_view;
+pub mod data_view;
 pub mod fields;
 pub mod frame;
-pub mod insights;
-pub mod mix;
-pub mod pool;
-pub mod prompt;
-pub mod scenario;
+pub mod freshness;
+pub mod insights_view;
+pub mod mix_view;
+pub mod pool_view;
+pub mod prompt_view;
+pub mod scenario_view;
 pub mod table;
 
-pub use charges::charges_ui;
-pub use crossover::crossover_ui;
-pub use data::data_ui;
+pub use charges_view::charges_ui;
+pub use crossover_view::crossover_ui;
+pub use data_view::data_ui;
 pub use frame::{menu_bar_ui, nav_ui, notifications_ui, status_bar_ui};
-pub use insights::insights_ui;
-pub use mix::mix_ui;
-pub use pool::pool_ui;
-pub use scenario::scenario_ui;
+pub use insights_view::insights_ui;
+pub use mix_view::mix_ui;
+pub use pool_view::pool_ui;
+pub use scenario_view::scenario_ui;

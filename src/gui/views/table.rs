@@ -4,7 +4,7 @@
 
 use egui::{RichText, Ui};
 
-use crate::gui::insights_data::Table;
+use crate::gui::model::Table;
 
 /// Height of a table's scrolling body, points.
 const BODY_HEIGHT_PT: f32 = 260.0;

@@ -1,0 +1,281 @@
+//! The job chain: which analysis waits for what ([`CHAIN`]), starting the
+//! ones that are due and can start, polling the ones that finished, and
+//! rebuilding the derived data whose input revision changed. Runs in
+//! `logic()`, never while drawing.
+
+use std::sync::Arc;
+
+use super::{App, Metering};
+use crate::gui::command::JobKind;
+use crate::gui::engine;
+use crate::gui::jobs::JobProgress;
+use crate::gui::model::charges::Charges;
+use crate::gui::model::compare::{self, CompareSide};
+use crate::gui::model::data::DataSummary;
+use crate::gui::model::insights::Insights;
+use crate::gui::model::plan::{self, PlanKey, PlanSource};
+use crate::gui::model::pool::PoolData;
+use crate::gui::model::scenario_check::ScenarioCheck;
+use crate::gui::notify::Level;
+use crate::meter::Metered;
+use crate::scenario::Scenario;
+use crate::usage::Usage;
+
+/// What an analysis waits for before it can start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Needs {
+    /// No import running: its data would replace what the analysis reads.
+    NoImport,
+    /// The scenario being edited was checked and has no problems.
+    ValidScenario,
+    /// Metering of the current inputs has finished.
+    Metered,
+    /// The planner's input is at hand: the last plan's, when only the
+    /// token price changed since, or metering of the current inputs.
+    PlanInput,
+    /// The user chose a side to compare, and when the scenario being
+    /// edited stands in for the other, it is valid.
+    Sides,
+}
+
+/// The analyses in the order they start, each with what it waits for:
+/// import → meter → plan, size and audit; the comparison meters and plans
+/// its own sides. Each is due when no job was asked for its revision
+/// ([`App::rev_of`]).
+pub(super) const CHAIN: [(JobKind, &[Needs]); 5] = [
+    (JobKind::Meter, &[Needs::NoImport, Needs::ValidScenario]),
+    (
+        JobKind::Plan,
+        &[Needs::NoImport, Needs::ValidScenario, Needs::PlanInput],
+    ),
+    (JobKind::Size, &[Needs::Metered]),
+    (JobKind::Audit, &[Needs::Metered]),
+    (JobKind::Compare, &[Needs::NoImport, Needs::Sides]),
+];
+
+impl App {
+    /// The revision an analysis of `kind` is computed for: the inputs
+    /// (scenario and usage), or for the comparison its sides as well.
+    pub(super) fn rev_of(&self, kind: JobKind) -> u64 {
+        match kind {
+            JobKind::Import => self.ws.usage_rev,
+            // Both counters only go up, so the sum changes with either.
+            JobKind::Compare => self.sides.rev + self.ws.input_rev(),
+            JobKind::Meter | JobKind::Plan | JobKind::Size | JobKind::Audit => self.ws.input_rev(),
+        }
+    }
+
+    /// True when `need` holds now.
+    fn holds(&self, need: Needs) -> bool {
+        match need {
+            Needs::NoImport => !self.jobs.import.is_running(),
+            Needs::ValidScenario => self.scenario_is_valid(),
+            Needs::Metered => self.current_metered().is_some(),
+            Needs::PlanInput => self.plan_source().is_some(),
+            Needs::Sides => {
+                self.sides.any() && (!self.sides.uses_edited() || self.scenario_is_valid())
+            }
+        }
+    }
+
+    /// True when the analysis of `kind` is due and all it waits for holds.
+    pub(super) fn can_start(&self, kind: JobKind) -> bool {
+        let Some((_, needs)) = CHAIN.iter().find(|(k, _)| *k == kind) else {
+            return false;
+        };
+        self.jobs
+            .analysis(kind)
+            .is_some_and(|a| a.due(self.rev_of(kind)))
+            && needs.iter().all(|n| self.holds(*n))
+    }
+
+    /// True while the analysis of `kind` runs or is about to start.
+    pub(super) fn pending(&self, kind: JobKind) -> bool {
+        self.jobs.analysis(kind).is_some_and(|a| a.is_running()) || self.can_start(kind)
+    }
+
+    /// True when there is a scenario, checked in its current revision,
+    /// without problems.
+    fn scenario_is_valid(&self) -> bool {
+        self.ws.scenario.is_some()
+            && self.check.is_for(self.ws.scenario_rev)
+            && self.check.value.is_ok()
+    }
+
+    /// The metering result when it is of the current inputs.
+    fn current_metered(&self) -> Option<&Arc<Metered>> {
+        self.jobs
+            .meter
+            .current(self.ws.input_rev())
+            .map(|m| &m.metered)
+    }
+
+    /// Starts every analysis that is due and can start, in chain order.
+    fn start_due(&mut self, ctx: &egui::Context) {
+        for (kind, _) in CHAIN {
+            if self.can_start(kind) {
+                self.start(ctx, kind);
+            }
+        }
+    }
+
+    /// Starts the analysis of `kind` for the current revision.
+    fn start(&mut self, ctx: &egui::Context, kind: JobKind) {
+        match kind {
+            JobKind::Meter => self.start_meter(ctx),
+            JobKind::Plan => self.start_plan(ctx),
+            JobKind::Size => self.start_size(ctx),
+            JobKind::Audit => self.start_audit(ctx),
+            JobKind::Compare => self.start_compare(ctx),
+            // Imports start from commands, not from the chain.
+            JobKind::Import => {}
+        }
+    }
+
+    fn start_meter(&mut self, ctx: &egui::Context) {
+        let Some(scenario) = self.ws.scenario.clone() else {
+            return;
+        };
+        let usage = Arc::clone(&self.ws.usage);
+        let work = move |progress: &JobProgress| {
+            let metered = engine::meter(&usage, &scenario, progress)?;
+            let charges = Charges::build(&metered, Some(&scenario));
+            Ok(Metering {
+                metered: Arc::new(metered),
+                charges,
+            })
+        };
+        let rev = self.rev_of(JobKind::Meter);
+        self.jobs.meter.start(ctx, rev, &mut self.notes, work);
+    }
+
+    /// What a plan job for the current inputs starts from: the last plan's
+    /// input when only the token price changed since (no need to wait for
+    /// metering), otherwise the metering result of the current inputs.
+    fn plan_source(&self) -> Option<(PlanKey, PlanSource)> {
+        let scenario = self.ws.scenario.as_ref()?;
+        let key = PlanKey::new(self.ws.usage_rev, scenario);
+        if let Some(last) = self.jobs.plan.shown()
+            && last.key == key
+        {
+            return Some((key, PlanSource::Reuse(Arc::clone(&last.planned.input))));
+        }
+        let metered = self.current_metered()?;
+        Some((key, PlanSource::Metered(Arc::clone(metered))))
+    }
+
+    fn start_plan(&mut self, ctx: &egui::Context) {
+        let (Some(scenario), Some((key, source))) = (self.ws.scenario.clone(), self.plan_source())
+        else {
+            return;
+        };
+        let usage = Arc::clone(&self.ws.usage);
+        let built = self.plan_inputs_built();
+        let work = move |_: &JobProgress| plan::run(key, source, &usage, &scenario, built);
+        let rev = self.rev_of(JobKind::Plan);
+        self.jobs.plan.start(ctx, rev, &mut self.notes, work);
+    }
+
+    /// What sizing and the audit read: the scenario, the metering of the
+    /// current inputs and the usage.
+    fn metered_inputs(&self) -> Option<(Scenario, Arc<Metered>, Arc<Usage>)> {
+        let scenario = self.ws.scenario.clone()?;
+        let metered = Arc::clone(self.current_metered()?);
+        Some((scenario, metered, Arc::clone(&self.ws.usage)))
+    }
+
+    /// Sizes the token pool for the current metering.
+    fn start_size(&mut self, ctx: &egui::Context) {
+        let Some((scenario, metered, usage)) = self.metered_inputs() else {
+            return;
+        };
+        let work = move |progress: &JobProgress| {
+            let sized = engine::size_tokens(&usage, &scenario, &metered, progress)?;
+            Ok(PoolData::build(sized, &scenario.currency))
+        };
+        let rev = self.rev_of(JobKind::Size);
+        self.jobs.size.start(ctx, rev, &mut self.notes, work);
+    }
+
+    /// Runs the monitoring views and what-ifs for the current metering.
+    fn start_audit(&mut self, ctx: &egui::Context) {
+        let Some((scenario, metered, usage)) = self.metered_inputs() else {
+            return;
+        };
+        let work = move |progress: &JobProgress| {
+            let report = engine::audit(&usage, &scenario, &metered, progress)?;
+            Ok(Insights::build(&report))
+        };
+        let rev = self.rev_of(JobKind::Audit);
+        self.jobs.audit.start(ctx, rev, &mut self.notes, work);
+    }
+
+    /// The scenario being edited as a comparison side.
+    pub(super) fn edited_side(&self) -> Option<CompareSide> {
+        self.ws.scenario.as_ref().map(|s| CompareSide {
+            label: format!("{} (being edited)", s.name),
+            scenario: s.clone(),
+        })
+    }
+
+    /// Plans both sides of the comparison over the loaded usage; the
+    /// scenario being edited stands in for the side not chosen.
+    fn start_compare(&mut self, ctx: &egui::Context) {
+        let a = self.sides.a.clone().or_else(|| self.edited_side());
+        let b = self.sides.b.clone().or_else(|| self.edited_side());
+        let (Some(a), Some(b)) = (a, b) else {
+            return;
+        };
+        let usage = Arc::clone(&self.ws.usage);
+        let reports = self.sides.reports.clone();
+        let work = move |progress: &JobProgress| compare::run(&usage, &a, &b, &reports, progress);
+        let rev = self.rev_of(JobKind::Compare);
+        self.jobs.compare.start(ctx, rev, &mut self.notes, work);
+    }
+
+    /// Changes a side of the comparison: the one shown is of the old sides.
+    pub(super) fn sides_changed(&mut self) {
+        self.sides.rev += 1;
+        self.jobs.compare.clear_error();
+        if !self.sides.any() {
+            self.jobs.compare.clear();
+        }
+    }
+
+    /// Takes what finished: the import first (its data is what the rest
+    /// read), then every analysis.
+    pub(super) fn poll_jobs(&mut self) {
+        if let Some(done) = self.jobs.import.take_finished() {
+            match done {
+                Ok((_, outcome)) => self.apply_import(outcome),
+                Err(message) => self.notes.push(Level::Error, message),
+            }
+        }
+        let revs = JobKind::ALL.map(|kind| (kind, self.rev_of(kind)));
+        for analysis in self.jobs.analyses_mut() {
+            let kind = analysis.kind();
+            let rev = revs.iter().find(|(k, _)| *k == kind).map_or(0, |(_, r)| *r);
+            analysis.poll(rev, &mut self.notes);
+        }
+    }
+
+    /// Rebuilds what depends on a changed input and starts what is due.
+    pub(super) fn refresh_derived(&mut self, ctx: &egui::Context) {
+        if !self.data.is_for(self.ws.usage_rev) {
+            let filter = std::mem::take(&mut self.data.value.filter);
+            self.data.value = DataSummary::build(&self.ws.reports, &self.ws.usage, &filter);
+            self.data.rev = Some(self.ws.usage_rev);
+        }
+        if !self.check.is_for(self.ws.scenario_rev) {
+            self.check.value = match &self.ws.scenario {
+                Some(s) => ScenarioCheck::build(s),
+                None => ScenarioCheck::default(),
+            };
+            self.check.rev = Some(self.ws.scenario_rev);
+        }
+        self.start_due(ctx);
+        if let Some(p) = self.jobs.plan.shown() {
+            self.plan_ui.refresh(self.jobs.plan.serial(), &p.data);
+        }
+    }
+}

@@ -1,0 +1,377 @@
+//! The [`App`], split by concern the way rerun's viewer splits its app:
+//!
+//! - this file: the state (what `App` holds, each part in one field) and
+//!   the `eframe::App` entry points;
+//! - `logic`: the job chain: the dependency list of the analyses
+//!   (import → meter → plan, size, audit; compare), starting what is due,
+//!   polling what finished, rebuilding what an input revision changed;
+//! - `commands`: applying the [`Command`]s the views emitted, after the
+//!   frame;
+//! - `files`: everything that reads or writes a file: loading and
+//!   importing data, scenarios, the reassignment list, file dialogs and
+//!   the path prompt;
+//! - `ui`: drawing the frame and the view shown from cached data.
+//!
+//! `logic()` polls the background jobs, starts the analyses that are due
+//! and rebuilds derived data; `ui()` draws the views from cached data and
+//! then applies the commands they emitted.
+
+mod commands;
+mod files;
+mod logic;
+mod ui;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::analysis::{Analysis, Background, Refresh, slot_status};
+use super::command::{Command, Commands, JobKind};
+use super::jobs::JobSlot;
+use super::model::charges::Charges;
+use super::model::compare::{self, CompareSide, Comparison};
+use super::model::data::DataSummary;
+use super::model::insights::Insights;
+use super::model::plan::PlanShown;
+use super::model::plan_table::PlanUi;
+use super::model::pool::PoolData;
+use super::model::prompt::PathPrompt;
+use super::model::scenario_check::ScenarioCheck;
+use super::notify::{Notification, Notifications};
+use super::portal;
+use super::prefs::{Prefs, STORAGE_KEY, Theme};
+use super::views::frame::JobStatus;
+use super::workspace::{Origin, Workspace};
+use crate::ingest::Report;
+use crate::meter::Metered;
+use crate::scenario::Scenario;
+use crate::usage::Usage;
+
+/// How the app starts.
+#[derive(Clone, Debug, Default)]
+pub struct AppOptions {
+    /// Input files to import; the bundled sample data when empty.
+    pub files: Vec<PathBuf>,
+    /// Scenario file to load; the sample scenario when `None`.
+    pub scenario: Option<PathBuf>,
+    /// Read and write preferences in eframe's storage (off in tests, so runs
+    /// repeat whatever was saved before).
+    pub use_storage: bool,
+}
+
+/// What an import job produced.
+pub struct ImportOutcome {
+    /// A scenario loaded with the data (at start), or why it failed.
+    pub scenario: Option<Result<(Scenario, Option<PathBuf>), String>>,
+    /// The new usage with its reports and origin; `None` when nothing new
+    /// was imported (the previous data stays).
+    pub usage: Option<ImportedUsage>,
+    /// Files that could not be imported at all, with the cause.
+    pub failures: Vec<String>,
+}
+
+/// Usage an import job made.
+pub struct ImportedUsage {
+    /// Everything imported, the data loaded before included.
+    pub usage: Usage,
+    /// One report per imported source, in import order.
+    pub reports: Vec<Report>,
+    /// Where it came from.
+    pub origin: Origin,
+    /// Users with usage but no row in the user directory, in words.
+    pub missing_note: Option<String>,
+}
+
+/// A metering result and the charts and tables derived from it (built on
+/// the worker, not in a frame).
+pub struct Metering {
+    /// The engine's result, shared with the jobs that read it.
+    pub metered: Arc<Metered>,
+    /// What the Charges view and the status bar show.
+    pub charges: Charges,
+}
+
+/// Derived data rebuilt in `logic()` when the revision it is built from
+/// changes.
+#[derive(Default)]
+struct Rebuilt<T> {
+    /// The revision `value` was built from (`None`: never built).
+    rev: Option<u64>,
+    value: T,
+}
+
+impl<T> Rebuilt<T> {
+    fn is_for(&self, rev: u64) -> bool {
+        self.rev == Some(rev)
+    }
+}
+
+/// The background work: the import and one [`Analysis`] per result.
+struct Jobs {
+    import: JobSlot<ImportOutcome>,
+    meter: Analysis<Metering>,
+    plan: Analysis<PlanShown>,
+    size: Analysis<PoolData>,
+    audit: Analysis<Insights>,
+    compare: Analysis<Comparison>,
+}
+
+impl Default for Jobs {
+    fn default() -> Self {
+        Jobs {
+            import: JobSlot::default(),
+            meter: Analysis::new(JobKind::Meter),
+            plan: Analysis::new(JobKind::Plan),
+            size: Analysis::new(JobKind::Size),
+            audit: Analysis::new(JobKind::Audit),
+            compare: Analysis::new(JobKind::Compare),
+        }
+    }
+}
+
+impl Jobs {
+    /// Every job, in the status bar's order.
+    fn all(&self) -> [&dyn Background; 6] {
+        [
+            &self.import,
+            &self.meter,
+            &self.plan,
+            &self.compare,
+            &self.size,
+            &self.audit,
+        ]
+    }
+
+    /// Every analysis, polled in this order.
+    fn analyses_mut(&mut self) -> [&mut dyn Refresh; 5] {
+        [
+            &mut self.size,
+            &mut self.audit,
+            &mut self.compare,
+            &mut self.plan,
+            &mut self.meter,
+        ]
+    }
+
+    /// The analysis of `kind` (`None` for the import, which is not one).
+    fn analysis(&self, kind: JobKind) -> Option<&dyn Refresh> {
+        Some(match kind {
+            JobKind::Import => return None,
+            JobKind::Meter => &self.meter,
+            JobKind::Plan => &self.plan,
+            JobKind::Size => &self.size,
+            JobKind::Audit => &self.audit,
+            JobKind::Compare => &self.compare,
+        })
+    }
+
+    /// The job of `kind`.
+    fn get_mut(&mut self, kind: JobKind) -> &mut dyn Background {
+        match kind {
+            JobKind::Import => &mut self.import,
+            JobKind::Meter => &mut self.meter,
+            JobKind::Plan => &mut self.plan,
+            JobKind::Size => &mut self.size,
+            JobKind::Audit => &mut self.audit,
+            JobKind::Compare => &mut self.compare,
+        }
+    }
+}
+
+impl Background for JobSlot<ImportOutcome> {
+    fn kind(&self) -> JobKind {
+        JobKind::Import
+    }
+
+    fn status(&self) -> Option<JobStatus> {
+        slot_status(self, JobKind::Import)
+    }
+
+    fn is_running(&self) -> bool {
+        JobSlot::is_running(self)
+    }
+
+    fn cancel(&mut self) {
+        JobSlot::cancel(self);
+    }
+}
+
+/// The two sides of the comparison the user chose.
+#[derive(Default)]
+struct Sides {
+    /// Side A: the pinned baseline (`None`: the scenario being edited).
+    a: Option<CompareSide>,
+    /// Side B: a loaded file (`None`: the scenario being edited).
+    b: Option<CompareSide>,
+    /// Goes up whenever a side is pinned, loaded or cleared.
+    rev: u64,
+    /// Reports planned by compare jobs, reused while a side is unchanged.
+    reports: compare::Reports,
+}
+
+impl Sides {
+    /// True when the user chose at least one side.
+    fn any(&self) -> bool {
+        self.a.is_some() || self.b.is_some()
+    }
+
+    /// True when the scenario being edited stands in for a side.
+    fn uses_edited(&self) -> bool {
+        self.a.is_none() || self.b.is_none()
+    }
+}
+
+/// The desktop app.
+pub struct App {
+    /// The persisted preferences.
+    prefs: Prefs,
+    use_storage: bool,
+    /// The domain state: scenario and usage.
+    ws: Workspace,
+    /// The Data view's summary, of a usage revision.
+    data: Rebuilt<DataSummary>,
+    /// The scenario's validation, of a scenario revision.
+    check: Rebuilt<ScenarioCheck>,
+    /// The import and the analyses.
+    jobs: Jobs,
+    /// The picks of the Crossover and Mix views.
+    plan_ui: PlanUi,
+    /// The comparison's sides.
+    sides: Sides,
+    /// The open path prompt.
+    prompt: Option<PathPrompt>,
+    notes: Notifications,
+    cmds: Commands,
+    theme_applied: Option<Theme>,
+}
+
+impl App {
+    /// Creates the app and starts loading its data in the background.
+    pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
+        let prefs = match (options.use_storage, cc.storage) {
+            (true, Some(storage)) => eframe::get_value(storage, STORAGE_KEY).unwrap_or_default(),
+            _ => Prefs::default(),
+        };
+        let mut app = App {
+            prefs,
+            use_storage: options.use_storage,
+            ws: Workspace::default(),
+            data: Rebuilt::default(),
+            check: Rebuilt::default(),
+            jobs: Jobs::default(),
+            plan_ui: PlanUi::default(),
+            sides: Sides::default(),
+            prompt: None,
+            notes: Notifications::default(),
+            cmds: Commands::default(),
+            theme_applied: None,
+        };
+        portal::start_check();
+        let scenario = options
+            .scenario
+            .map_or(files::ScenarioSource::Sample, files::ScenarioSource::File);
+        app.start_load(&cc.egui_ctx, options.files, scenario);
+        app
+    }
+
+    /// The domain state.
+    pub fn workspace(&self) -> &Workspace {
+        &self.ws
+    }
+
+    /// The charges shown, when metering has run.
+    pub fn charges(&self) -> Option<&Charges> {
+        self.jobs.meter.shown().map(|m| &m.charges)
+    }
+
+    /// The notifications shown.
+    pub fn notifications(&self) -> &[Notification] {
+        self.notes.items()
+    }
+
+    /// True while a background job runs, or the scenario awaits validation,
+    /// or an analysis is due and can start.
+    pub fn is_busy(&self) -> bool {
+        // An edit applied after the last frame is validated in the next
+        // one, and only then can metering be seen to be due.
+        !self.check.is_for(self.ws.scenario_rev)
+            || self.jobs.all().iter().any(|j| j.is_running())
+            || logic::CHAIN.iter().any(|(kind, _)| self.can_start(*kind))
+    }
+
+    /// The comparison shown in the Scenario view's Compare tab, when one
+    /// was made (it may be of older inputs: see
+    /// [`App::comparison_is_current`]).
+    pub fn comparison(&self) -> Option<&Comparison> {
+        self.jobs.compare.shown()
+    }
+
+    /// True when the comparison shown was made from the current sides and
+    /// usage.
+    pub fn comparison_is_current(&self) -> bool {
+        self.jobs.compare.is_of(self.rev_of(JobKind::Compare))
+    }
+
+    /// The Pool view's data, when sizing has run.
+    pub fn pool_data(&self) -> Option<&PoolData> {
+        self.jobs.size.shown()
+    }
+
+    /// The Insights view's data, when the audit has run.
+    pub fn insights(&self) -> Option<&Insights> {
+        self.jobs.audit.shown()
+    }
+
+    /// The plan shown, when one was made (it may be of older inputs: see
+    /// [`App::plan_is_current`]).
+    pub fn plan(&self) -> Option<&PlanShown> {
+        self.jobs.plan.shown()
+    }
+
+    /// True when the plan shown was made from the current inputs.
+    pub fn plan_is_current(&self) -> bool {
+        self.jobs.plan.is_of(self.ws.input_rev())
+    }
+
+    /// How many plans built the planner's input from a metering result; a
+    /// plan after a token-price-only edit reuses the last one's.
+    pub fn plan_inputs_built(&self) -> u64 {
+        self.plan().map_or(0, |p| p.inputs_built)
+    }
+
+    /// Queues `command` as if a view had emitted it; applied after the next
+    /// frame (tests give file paths this way instead of a dialog).
+    pub fn push_command(&mut self, command: Command) {
+        self.cmds.push(command);
+    }
+
+    /// The open path prompt.
+    pub fn path_prompt(&self) -> Option<&PathPrompt> {
+        self.prompt.as_ref()
+    }
+
+    /// The preferences.
+    pub fn prefs(&self) -> &Prefs {
+        &self.prefs
+    }
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.apply_theme(ctx);
+        self.handle_input(ctx);
+        self.poll_jobs();
+        self.refresh_derived(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.frame_ui(ui);
+        let ctx = ui.ctx().clone();
+        self.apply_commands(&ctx);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if self.use_storage {
+            eframe::set_value(storage, STORAGE_KEY, &self.prefs);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! The data each view draws, one module per view (the view itself is
+//! `views::<name>_view`), built where it is cheap to build: on a job's
+//! worker ([`charges`], [`plan`], [`pool`], [`insights`], [`compare`]) or
+//! in `logic()` when its input revision changes ([`data`],
+//! [`scenario_check`], [`plan_table`]) — never per frame. Each builder is
+//! made of small sections, one per table or chart.
+//!
+//! - [`charges`]: the Charges view and the status bar's total.
+//! - [`data`]: the Data view's problem list and counts.
+//! - [`scenario_check`]: the Scenario editor's validation messages.
+//! - [`plan`]: the plan job and what the Crossover and Mix views draw;
+//!   [`plan_table`] the user table's filters and sort.
+//! - [`pool`]: the Pool view (sizing, fan, ledger, pools).
+//! - [`insights`]: the Insights view (every monitoring view of the audit).
+//! - [`compare`]: the Compare tab (two scenarios side by side).
+//! - [`prompt`]: the path prompt's state and the check of a typed path.
+//!
+//! [`Table`] and [`BarItem`] are the shapes several views share.
+
+pub mod charges;
+pub mod compare;
+pub mod data;
+pub mod insights;
+pub mod plan;
+pub mod plan_table;
+pub mod pool;
+pub mod prompt;
+pub mod scenario_check;
+
+/// A table: header and rows of cells, as shown.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Table {
+    /// Column titles.
+    pub header: Vec<&'static str>,
+    /// Rows.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// One bar: its value and what it is made of.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BarItem {
+    /// Label under the bar (and in the hover).
+    pub label: String,
+    /// Height.
+    pub value: f64,
+    /// Hover text.
+    pub hover: String,
+}

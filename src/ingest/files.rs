@@ -1,0 +1,190 @@
+//! Importing several files at once, the way both faces do it: each file in
+//! turn into one [`Usage`], one [`Report`] each, files that cannot be read
+//! listed rather than stopping the rest, and the users with usage but no
+//! row in the user directory named ([`import_files`] → [`Imported`]).
+
+use std::path::{Path, PathBuf};
+
+use super::{ImportError, ImportOptions, Report, import_path, users_missing_from_directory};
+use crate::progress::Progress;
+use crate::usage::Usage;
+
+/// What to do with a file whose import is fatal part-way (its report says
+/// `fatal`): the rows read before the failure may already be in the usage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnFatal {
+    /// Keep what was read (the command line: the report says the file is
+    /// broken and the run goes on with the rest).
+    KeepPartial,
+    /// Each file is read into a copy of the usage, kept only when the
+    /// import is not fatal: a broken file adds nothing (the GUI, where the
+    /// data loaded before must stay as it was).
+    Discard,
+}
+
+/// One file of an [`import_files`] call.
+#[derive(Debug)]
+pub struct FileImport {
+    /// The file as given.
+    pub path: PathBuf,
+    /// Its report, or why it could not be read at all.
+    pub outcome: Result<Report, ImportError>,
+    /// True when its data is in the usage.
+    pub kept: bool,
+}
+
+/// What [`import_files`] did.
+#[derive(Debug, Default)]
+pub struct Imported {
+    /// One entry per file, in the order given.
+    pub files: Vec<FileImport>,
+    /// Users with usage but no row in the user directory, sorted (empty
+    /// when no directory was loaded): SPEC §1.4 "unknown users are
+    /// reported".
+    pub missing_from_directory: Vec<String>,
+}
+
+impl Imported {
+    /// One report per file in the order given; a file that could not be
+    /// read at all gets a fatal report saying why.
+    pub fn reports(self) -> Vec<Report> {
+        self.files
+            .into_iter()
+            .map(|f| match f.outcome {
+                Ok(report) => report,
+                Err(e) => {
+                    let mut report = Report::new(f.path.display().to_string());
+                    report.fatal = true;
+                    report.problem(0, e.to_string());
+                    report
+                }
+            })
+            .collect()
+    }
+
+    /// True when the data of at least one file was kept.
+    pub fn any_kept(&self) -> bool {
+        self.files.iter().any(|f| f.kept)
+    }
+
+    /// The line that names the users missing from the directory (at most
+    /// [`MISSING_SHOWN`] of them), `None` when there are none.
+    pub fn missing_note(&self) -> Option<String> {
+        let missing = &self.missing_from_directory;
+        if missing.is_empty() {
+            return None;
+        }
+        let more = missing.len().saturating_sub(MISSING_SHOWN);
+        Some(format!(
+            "{} users have usage but no row in the user directory (no department, office or zone): {}{}",
+            missing.len(),
+            missing[..missing.len().min(MISSING_SHOWN)].join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ))
+    }
+}
+
+/// Users named by [`Imported::missing_note`] before "and N more".
+pub const MISSING_SHOWN: usize = 20;
+
+/// Imports each of `paths` into `usage` in turn, its kind detected from
+/// the content (or `options.kind`); a file that cannot be read is listed
+/// and the rest go on. `on_fatal` says whether a file that fails part-way
+/// leaves what it read.
+pub fn import_files(
+    usage: &mut Usage,
+    paths: &[PathBuf],
+    options: &ImportOptions,
+    on_fatal: OnFatal,
+    progress: &dyn Progress,
+) -> Imported {
+    let files = paths
+        .iter()
+        .map(|path| import_one(usage, path, options, on_fatal, progress))
+        .collect();
+    Imported {
+        files,
+        missing_from_directory: users_missing_from_directory(usage),
+    }
+}
+
+fn import_one(
+    usage: &mut Usage,
+    path: &Path,
+    options: &ImportOptions,
+    on_fatal: OnFatal,
+    progress: &dyn Progress,
+) -> FileImport {
+    let (outcome, kept) = match on_fatal {
+        OnFatal::KeepPartial => {
+            let outcome = import_path(path, options, usage, progress);
+            let kept = outcome.is_ok();
+            (outcome, kept)
+        }
+        OnFatal::Discard => {
+            let mut scratch = usage.clone();
+            let outcome = import_path(path, options, &mut scratch, progress);
+            let kept = outcome.as_ref().is_ok_and(|r| !r.fatal);
+            if kept {
+                *usage = scratch;
+            }
+            (outcome, kept)
+        }
+    };
+    FileImport {
+        path: path.to_path_buf(),
+        outcome,
+        kept,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::NoProgress;
+
+    fn temp(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("tokenplan-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn every_file_is_accounted_for_and_missing_users_are_named() {
+        let sessions = temp(
+            "s.csv",
+            "user,feature,start,end\nann,ACD,2025-01-06 09:00,2025-01-06 10:00\nbob,ACD,2025-01-06 09:00,2025-01-06 10:00\n",
+        );
+        let directory = temp("d.csv", "user,department\nann,Civil\n");
+        let missing = std::env::temp_dir().join("tokenplan-no-such-file.csv");
+        let mut usage = Usage::default();
+        let imported = import_files(
+            &mut usage,
+            &[sessions.clone(), missing.clone(), directory],
+            &ImportOptions::default(),
+            OnFatal::Discard,
+            &NoProgress,
+        );
+        let kept: Vec<bool> = imported.files.iter().map(|f| f.kept).collect();
+        assert_eq!(kept, [true, false, true]);
+        assert!(imported.any_kept());
+        assert_eq!(usage.sessions.len(), 2);
+        // bob has usage but no directory row; ann has one.
+        assert_eq!(imported.missing_from_directory, ["bob"]);
+        assert_eq!(
+            imported.missing_note().unwrap(),
+            "1 users have usage but no row in the user directory (no department, office or zone): bob"
+        );
+        let reports = imported.reports();
+        assert_eq!(reports.len(), 3);
+        assert!(reports[1].fatal);
+        assert_eq!(reports[1].file, missing.display().to_string());
+        std::fs::remove_file(sessions).unwrap();
+    }
+}
