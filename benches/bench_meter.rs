@@ -18,17 +18,47 @@ use tokenplan::scenario::{
 };
 use tokenplan::usage::{Session, Usage};
 
+/// The ten products' codes; each is the pattern of four features.
+const CODES: [&str; 10] = [
+    "ACD", "RVT", "C3D", "INV", "MAYA", "MAX", "NAV", "PLNT", "FDS", "ACDMEP",
+];
+
 fn main() {
     let n: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(10_000_000);
+    let scenario = scenario();
+    let usage = sessions(n);
+
+    for round in 0..3 {
+        let cpu0 = cpu_secs();
+        let t = Instant::now();
+        let m = match meter(&usage, &scenario, &NoProgress) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("meter: {e}");
+                std::process::exit(1);
+            }
+        };
+        let secs = t.elapsed().as_secs_f64();
+        let cpu = cpu_secs() - cpu0;
+        let total = m.total();
+        println!(
+            "round {round}: {n} sessions metered in {secs:.3} s ({cpu:.2} CPU s): \
+             {} pairs, {} charges, {} tokens",
+            m.pairs.len(),
+            total.charges,
+            total.tokens
+        );
+    }
+}
+
+/// Ten `CalendarDay` products at 6 tokens, 7 from 2024-07-01.
+fn scenario() -> Scenario {
     let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
     let dec = |s: &str| Decimal::from_str(s).unwrap_or_default();
-    let codes = [
-        "ACD", "RVT", "C3D", "INV", "MAYA", "MAX", "NAV", "PLNT", "FDS", "ACDMEP",
-    ];
-    let products: BTreeMap<String, Product> = codes
+    let products: BTreeMap<String, Product> = CODES
         .iter()
         .map(|c| {
             let p = Product {
@@ -52,7 +82,7 @@ fn main() {
             (c.to_string(), p)
         })
         .collect();
-    let scenario = Scenario {
+    Scenario {
         pools: Default::default(),
         prices: None,
         version: 1,
@@ -79,8 +109,12 @@ fn main() {
         budgets: BTreeMap::new(),
         constraints: Default::default(),
         sizing: Default::default(),
-    };
+    }
+}
 
+/// `n` sessions over 2024 (2,000 users, 40 features, 500 hosts, up to 4
+/// hours each), reproducible.
+fn sessions(n: usize) -> Usage {
     let mut usage = Usage::default();
     let users: Vec<u32> = (0..2000)
         .map(|i| usage.users.intern(&format!("user{i}")))
@@ -89,7 +123,7 @@ fn main() {
         .map(|i| {
             usage
                 .features
-                .intern(&format!("{}00{}_F", i, codes[i % codes.len()]))
+                .intern(&format!("{}00{}_F", i, CODES[i % CODES.len()]))
         })
         .collect();
     let hosts: Vec<u32> = (0..500)
@@ -123,28 +157,7 @@ fn main() {
         }
     }
     usage.sessions.push_segment(seg);
-
-    for round in 0..3 {
-        let cpu0 = cpu_secs();
-        let t = Instant::now();
-        let m = match meter(&usage, &scenario, &NoProgress) {
-            Ok(m) => m,
-            Err(e) => {
-                eprintln!("meter: {e}");
-                std::process::exit(1);
-            }
-        };
-        let secs = t.elapsed().as_secs_f64();
-        let cpu = cpu_secs() - cpu0;
-        let total = m.total();
-        println!(
-            "round {round}: {n} sessions metered in {secs:.3} s ({cpu:.2} CPU s): \
-             {} pairs, {} charges, {} tokens",
-            m.pairs.len(),
-            total.charges,
-            total.tokens
-        );
-    }
+    usage
 }
 
 /// CPU seconds used by the whole process so far (all threads), from

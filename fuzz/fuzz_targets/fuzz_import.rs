@@ -1,6 +1,7 @@
 //! One coverage-guided fuzz target per importer (libFuzzer): the bytes go
 //! through `tokenplan::ingest::import_bytes` as the kind `FUZZ_TARGET`
-//! names (`detect`: no kind, detection decides, as a dropped file does).
+//! names (`detect` and `xlsx`: no kind, detection decides, as a dropped file
+//! does).
 //!
 //! Nothing may panic, hang or run away with memory; for the importers that
 //! promise it, every line read must be used or skipped exactly once. Each
@@ -28,6 +29,11 @@ const TARGETS: &[(&str, Option<SourceKind>)] = &[
     ("assignments", Some(SourceKind::Assignments)),
     ("lmstat", Some(SourceKind::Lmstat)),
     ("rlm", Some(SourceKind::Rlm)),
+    ("usage-report", Some(SourceKind::UsageReport)),
+    ("aliases", Some(SourceKind::Aliases)),
+    // Workbooks: the kind of their first sheet is detected, as for a
+    // dropped file.
+    ("xlsx", None),
     ("detect", None),
 ];
 

@@ -121,127 +121,154 @@ pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
 
 /// Reads a Token Flex usage export into `usage.vendor_charges`.
 pub fn read_token_flex<R: Read>(file: &str, src: R, usage: &mut Usage) -> Report {
-    let mut charges = 0u64;
+    let before = usage.vendor_charges.len();
     let mut report = table::read_table(
         file,
         SourceKind::TokenFlex,
         src,
         resolve,
-        |c, line, rec, report| {
-            let Ok(date_raw) = table::field(rec, Some(c.date)) else {
-                report.skip(
-                    line,
-                    "not UTF-8",
-                    "usageDate is not valid UTF-8; row skipped",
-                );
-                return false;
-            };
-            let Some(date) = parse_date(date_raw) else {
-                report.skip(
-                line,
-                "bad date",
-                format!("usageDate {date_raw:?} is not a date (expected 2025-01-15 or 1/15/2025); row skipped"),
-            );
-                return false;
-            };
-            let user = match table::field(rec, Some(c.user)) {
-                Ok("") => {
-                    report.skip(line, "empty user", "userName is empty; row skipped");
-                    return false;
-                }
-                Ok(u) => u,
-                Err(()) => {
-                    report.skip(
-                        line,
-                        "not UTF-8",
-                        "userName is not valid UTF-8; row skipped",
-                    );
-                    return false;
-                }
-            };
-            let (Ok(code), Ok(name)) = (table::field(rec, c.code), table::field(rec, c.name))
-            else {
-                report.skip(line, "not UTF-8", "product is not valid UTF-8; row skipped");
-                return false;
-            };
-            let product = if code.is_empty() { name } else { code };
-            if product.is_empty() {
-                report.skip(
-                    line,
-                    "empty product",
-                    "productLineCode and productName are empty; row skipped",
-                );
-                return false;
-            }
-            let Ok(tokens_raw) = table::field(rec, Some(c.tokens)) else {
-                report.skip(
-                    line,
-                    "not UTF-8",
-                    "tokensConsumed is not valid UTF-8; row skipped",
-                );
-                return false;
-            };
-            let tokens = match Decimal::from_str(tokens_raw) {
-                Ok(t) if t.is_sign_negative() && !t.is_zero() => {
-                    report.skip(
-                        line,
-                        "bad tokens",
-                        format!("tokensConsumed {tokens_raw} is negative; row skipped"),
-                    );
-                    return false;
-                }
-                Ok(t) => t,
-                Err(_) => {
-                    report.skip(
-                        line,
-                        "bad tokens",
-                        format!("tokensConsumed {tokens_raw:?} is not a number; row skipped"),
-                    );
-                    return false;
-                }
-            };
-            let hours = match table::field(rec, c.hours) {
-                Ok("") => None,
-                Ok(h) => match Decimal::from_str(h) {
-                    Ok(h) if !h.is_sign_negative() || h.is_zero() => Some(h),
-                    _ => {
-                        report.problem(line, format!("usageHours {h:?} is not a number of hours; hours left out, row kept"));
-                        None
-                    }
-                },
-                Err(()) => {
-                    report.problem(
-                        line,
-                        "usageHours is not valid UTF-8; hours left out, row kept",
-                    );
-                    None
-                }
-            };
-            let host = match table::field(rec, c.machine) {
-                Ok("") => None,
-                Ok(m) => Some(usage.hosts.intern(m)),
-                Err(()) => {
-                    report.problem(
-                        line,
-                        "machineName is not valid UTF-8; machine left out, row kept",
-                    );
-                    None
-                }
-            };
-            let user = usage.users.intern(user);
-            let product = usage.features.intern(product);
-            usage.vendor_charges.push(VendorCharge {
-                date,
-                user,
-                product,
-                tokens,
-                hours,
-                host,
-            });
-            charges += 1;
-            true
-        },
+        |c, line, rec, report| read_row(c, line, rec, report, usage),
     );
-    report.count("vendor charges", charges);
+    report.count(
+        "vendor charges",
+        (usage.vendor_charges.len() - before) as u64,
+    );
     report
+}
+
+/// One row of the export: a vendor charge, or a skip with its reason.
+fn read_row(
+    c: &Cols,
+    line: u64,
+    rec: &csv::ByteRecord,
+    report: &mut Report,
+    usage: &mut Usage,
+) -> bool {
+    let Ok(date_raw) = table::field(rec, Some(c.date)) else {
+        report.skip(
+            line,
+            "not UTF-8",
+            "usageDate is not valid UTF-8; row skipped",
+        );
+        return false;
+    };
+    let Some(date) = parse_date(date_raw) else {
+        report.skip(
+        line,
+        "bad date",
+        format!("usageDate {date_raw:?} is not a date (expected 2025-01-15 or 1/15/2025); row skipped"),
+    );
+        return false;
+    };
+    let user = match table::field(rec, Some(c.user)) {
+        Ok("") => {
+            report.skip(line, "empty user", "userName is empty; row skipped");
+            return false;
+        }
+        Ok(u) => u,
+        Err(()) => {
+            report.skip(
+                line,
+                "not UTF-8",
+                "userName is not valid UTF-8; row skipped",
+            );
+            return false;
+        }
+    };
+    let (Ok(code), Ok(name)) = (table::field(rec, c.code), table::field(rec, c.name)) else {
+        report.skip(line, "not UTF-8", "product is not valid UTF-8; row skipped");
+        return false;
+    };
+    let product = if code.is_empty() { name } else { code };
+    if product.is_empty() {
+        report.skip(
+            line,
+            "empty product",
+            "productLineCode and productName are empty; row skipped",
+        );
+        return false;
+    }
+    let Ok(tokens_raw) = table::field(rec, Some(c.tokens)) else {
+        report.skip(
+            line,
+            "not UTF-8",
+            "tokensConsumed is not valid UTF-8; row skipped",
+        );
+        return false;
+    };
+    let Some(tokens) = consumed(tokens_raw, line, report) else {
+        return false;
+    };
+    let hours = usage_hours(rec, c, line, report);
+    let host = match table::field(rec, c.machine) {
+        Ok("") => None,
+        Ok(m) => Some(usage.hosts.intern(m)),
+        Err(()) => {
+            report.problem(
+                line,
+                "machineName is not valid UTF-8; machine left out, row kept",
+            );
+            None
+        }
+    };
+    let user = usage.users.intern(user);
+    let product = usage.features.intern(product);
+    usage.vendor_charges.push(VendorCharge {
+        date,
+        user,
+        product,
+        tokens,
+        hours,
+        host,
+    });
+    true
+}
+
+/// `tokensConsumed`: a number, not negative; `None` (skipped with the
+/// reason) otherwise.
+fn consumed(tokens_raw: &str, line: u64, report: &mut Report) -> Option<Decimal> {
+    match Decimal::from_str(tokens_raw) {
+        Ok(t) if t.is_sign_negative() && !t.is_zero() => {
+            report.skip(
+                line,
+                "bad tokens",
+                format!("tokensConsumed {tokens_raw} is negative; row skipped"),
+            );
+            None
+        }
+        Ok(t) => Some(t),
+        Err(_) => {
+            report.skip(
+                line,
+                "bad tokens",
+                format!("tokensConsumed {tokens_raw:?} is not a number; row skipped"),
+            );
+            None
+        }
+    }
+}
+
+/// `usageHours`, when given and a number of hours; a bad value is reported
+/// and left out (the row is kept).
+fn usage_hours(rec: &csv::ByteRecord, c: &Cols, line: u64, report: &mut Report) -> Option<Decimal> {
+    match table::field(rec, c.hours) {
+        Ok("") => None,
+        Ok(h) => match Decimal::from_str(h) {
+            Ok(h) if !h.is_sign_negative() || h.is_zero() => Some(h),
+            _ => {
+                report.problem(
+                    line,
+                    format!("usageHours {h:?} is not a number of hours; hours left out, row kept"),
+                );
+                None
+            }
+        },
+        Err(()) => {
+            report.problem(
+                line,
+                "usageHours is not valid UTF-8; hours left out, row kept",
+            );
+            None
+        }
+    }
 }

@@ -377,68 +377,9 @@ pub(crate) fn scan(
     matrix_limit: usize,
     detail: Detail,
 ) -> Result<Scan, MeterError> {
-    let mut zones: Vec<chrono_tz::Tz> = Vec::new();
-    let mut cal: Vec<CalProduct> = Vec::new();
-    let mut cal_of: Vec<Option<u32>> = Vec::with_capacity(plans.len());
-    for (i, plan) in plans.iter().enumerate() {
-        if plan.rule.kind != RuleKind::CalendarDay {
-            cal_of.push(None);
-            continue;
-        }
-        let zone = zones.iter().position(|&z| z == plan.tz).unwrap_or_else(|| {
-            zones.push(plan.tz);
-            zones.len() - 1
-        });
-        cal_of.push(Some(cal.len() as u32));
-        cal.push(CalProduct {
-            product: i as ProductIdx,
-            zone,
-            grace_secs: plan.rule.grace_secs,
-        });
-    }
-    let route: Vec<Route> = catalog
-        .products()
-        .iter()
-        .map(|p| match p {
-            None => Route::Unmapped,
-            Some(p) => match cal_of.get(usize::from(*p)).copied().flatten() {
-                Some(c) => Route::Cal(c),
-                None => Route::Other(*p),
-            },
-        })
-        .collect();
-
-    // Pieces of at most PIECE sessions, then contiguous groups of pieces, one per thread.
-    let mut pieces: Vec<&[Session]> = Vec::new();
-    for seg in usage.sessions.segments() {
-        pieces.extend(seg.chunks(PIECE));
-    }
-    let threads = rayon::current_num_threads().max(1);
-    let mut groups: Vec<Vec<&[Session]>> = vec![Vec::new(); threads.min(pieces.len()).max(1)];
-    let ngroups = groups.len();
-    let npieces = pieces.len().max(1);
-    for (j, p) in pieces.into_iter().enumerate() {
-        if let Some(g) = groups.get_mut(j * ngroups / npieces) {
-            g.push(p);
-        }
-    }
-
-    // The matrix's span of days from a sample of the sessions, a week wider
-    // on each side (two days already cover any zone's offset): reading all
-    // of them would cost more than the few outliers, which go to the table.
-    let (lo, hi) = usage
-        .sessions
-        .segments()
-        .iter()
-        .flat_map(|seg| seg.iter().step_by(SAMPLE).chain(seg.last()))
-        .fold((i64::MAX, i64::MIN), |(lo, hi), s| {
-            (lo.min(s.start_secs()), hi.max(s.end_secs()))
-        });
-    let span = (lo <= hi).then(|| {
-        let first = (lo.div_euclid(86_400) - 9) as i32;
-        let last = (hi.div_euclid(86_400) + 9) as i32;
-        (first, last)
-    });
+    let (zones, cal, route) = routes(catalog, plans);
+    let groups = session_groups(usage);
+    let span = day_span(usage);
 
     let total = usage.sessions.len() as u64;
     let done = AtomicU64::new(0);
@@ -522,6 +463,85 @@ pub(crate) fn scan(
         free_sessions: acc.free,
         use_days,
         other_use_days,
+    })
+}
+
+/// The `CalendarDay` products with their time zones (each zone once), and
+/// where each feature's sessions go: a `CalendarDay` product, another
+/// product, or unmapped.
+fn routes(
+    catalog: &Catalog,
+    plans: &[ProductPlan<'_>],
+) -> (Vec<chrono_tz::Tz>, Vec<CalProduct>, Vec<Route>) {
+    let mut zones: Vec<chrono_tz::Tz> = Vec::new();
+    let mut cal: Vec<CalProduct> = Vec::new();
+    let mut cal_of: Vec<Option<u32>> = Vec::with_capacity(plans.len());
+    for (i, plan) in plans.iter().enumerate() {
+        if plan.rule.kind != RuleKind::CalendarDay {
+            cal_of.push(None);
+            continue;
+        }
+        let zone = zones.iter().position(|&z| z == plan.tz).unwrap_or_else(|| {
+            zones.push(plan.tz);
+            zones.len() - 1
+        });
+        cal_of.push(Some(cal.len() as u32));
+        cal.push(CalProduct {
+            product: i as ProductIdx,
+            zone,
+            grace_secs: plan.rule.grace_secs,
+        });
+    }
+    let route: Vec<Route> = catalog
+        .products()
+        .iter()
+        .map(|p| match p {
+            None => Route::Unmapped,
+            Some(p) => match cal_of.get(usize::from(*p)).copied().flatten() {
+                Some(c) => Route::Cal(c),
+                None => Route::Other(*p),
+            },
+        })
+        .collect();
+    (zones, cal, route)
+}
+
+/// The sessions in pieces of at most `PIECE`, then in contiguous groups of
+/// pieces, one per thread.
+fn session_groups(usage: &Usage) -> Vec<Vec<&[Session]>> {
+    let mut pieces: Vec<&[Session]> = Vec::new();
+    for seg in usage.sessions.segments() {
+        pieces.extend(seg.chunks(PIECE));
+    }
+    let threads = rayon::current_num_threads().max(1);
+    let mut groups: Vec<Vec<&[Session]>> = vec![Vec::new(); threads.min(pieces.len()).max(1)];
+    let ngroups = groups.len();
+    let npieces = pieces.len().max(1);
+    for (j, p) in pieces.into_iter().enumerate() {
+        if let Some(g) = groups.get_mut(j * ngroups / npieces) {
+            g.push(p);
+        }
+    }
+    groups
+}
+
+/// The matrix's span of days (first, last) from a sample of the sessions,
+/// a week wider on each side (two days already cover any zone's offset):
+/// reading all of them would cost more than the few outliers, which go to
+/// the table. `None` without sessions.
+fn day_span(usage: &Usage) -> Option<(i32, i32)> {
+    let (lo, hi) = usage
+        .sessions
+        .segments()
+        .iter()
+        .flat_map(|seg| seg.iter().step_by(SAMPLE).chain(seg.last()))
+        .fold((i64::MAX, i64::MIN), |(lo, hi), s| {
+            (lo.min(s.start_secs()), hi.max(s.end_secs()))
+        });
+    (lo <= hi).then(|| {
+        let first = (lo.div_euclid(86_400) - 9) as i32;
+        let last = (hi.div_euclid(86_400) + 9) as i32;
+        (first, last)
     })
 }
 
