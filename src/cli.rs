@@ -20,6 +20,7 @@ use crate::plan;
 use crate::privacy::{self, Pseudonymizer};
 use crate::progress::NoProgress;
 use crate::scenario::{self, Scenario};
+use crate::term;
 use crate::usage::Usage;
 
 /// Plans token-based engineering software licensing: replays real license
@@ -98,6 +99,19 @@ pub enum Command {
         out: Option<PathBuf>,
         #[command(flatten)]
         export: ExportArgs,
+    },
+    /// The contract term year by year: seats kept, added and dropped, tokens,
+    /// costs and present values, against renewing as-is.
+    Term {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output format: a readable table, one row per plan and year (csv),
+        /// or the whole result (json).
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// Write the output to this file (atomically) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Monitoring and audits over history: burn, budgets, day-boundary and
     /// double-dip charges, idle what-ifs, the shadow bill.
@@ -289,6 +303,7 @@ pub fn run(command: Command) -> ExitCode {
             };
             size_cmd(&input, &export, &sizing, format, out.as_deref())
         }
+        Command::Term { input, format, out } => term_cmd(&input, format, out.as_deref()),
         Command::Audit {
             input,
             today,
@@ -928,6 +943,34 @@ fn size_cmd(
     Ok(loaded.exit)
 }
 
+fn term_cmd(input: &InputArgs, format: ReportFormat, out: Option<&Path>) -> Result<u8, Fail> {
+    // The term's output names no user or host: nothing to pseudonymise.
+    let loaded = import_and_meter(input, &ExportArgs { pseudonymize: None }, "term")?;
+    let analysis = term::analyse_term(
+        &loaded.metered,
+        &loaded.usage,
+        &loaded.scenario,
+        term::SearchOptions::default(),
+    )
+    .map_err(Fail::input)?;
+    for w in &analysis.warnings {
+        eprintln!("warning: {w}");
+    }
+    let text = match format {
+        ReportFormat::Json => to_json(&term::TermReport::new(&analysis))?,
+        ReportFormat::Csv => {
+            let mut bytes = Vec::new();
+            analysis
+                .write_csv(&mut bytes)
+                .map_err(|e| Fail::input(format!("cannot write CSV: {e}")))?;
+            String::from_utf8(bytes).map_err(Fail::input)?
+        }
+        ReportFormat::Table => analysis.table(&loaded.scenario.currency),
+    };
+    emit(&text, out, None)?;
+    Ok(loaded.exit)
+}
+
 fn size_csv(report: &ledger::SizeReport) -> Result<String, Fail> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| Fail::input(format!("cannot write CSV: {e}"));
@@ -1036,7 +1079,10 @@ fn size_table(report: &ledger::SizeReport, scenario: &Scenario) -> String {
         report.mean_annual_demand.round_dp(0)
     );
     // Refused demand is shown only when the contract can refuse it.
-    let refuses = !matches!(scenario.contract.overdraft, scenario::Overdraft::Unlimited);
+    let refuses = !matches!(
+        scenario.contract.overdraft,
+        scenario::Overdraft::Unlimited | scenario::Overdraft::TopUp
+    );
     let _ = writeln!(
         s,
         "{:>3} {:>12} {:>12} {:>14} {:>14} {:>14} {:>12} {:>9}{}",

@@ -27,5 +27,6 @@ pub mod privacy;
 pub mod progress;
 pub mod sample;
 pub mod scenario;
+pub mod term;
 pub mod time;
 pub mod usage;

@@ -362,6 +362,10 @@ pub enum Overdraft {
     Unlimited,
     /// Billed at the overage price up to this many tokens over the term.
     Limit(Decimal),
+    /// Bought as `Pack` lots (SPEC §8): on each day the balance cannot
+    /// cover, ceil(shortfall / `contract.pack_size`) packs at that contract
+    /// year's token price, instead of overage.
+    TopUp,
 }
 
 /// How history becomes next year's demand.

@@ -59,11 +59,14 @@ pub fn rule(rule: &Rule) -> &'static str {
 pub fn method(method: Method) -> &'static str {
     match method {
         Method::PerUser => "exact: each user's cheapest plan at one token price",
+        Method::SeatPrices => {
+            "each user's cheapest plan with a price on the limited seats, then fitted to the seat limits"
+        }
         Method::PerTier => "the best of the price tiers, each optimised on its own",
         Method::LocalSearch => {
             "the best of the price tiers, improved by moving users one at a time"
         }
-        Method::ExactSearch => "exact: every price tier searched in full",
+        Method::ExactSearch => "exact: every plan of every user searched in full",
     }
 }
 
@@ -81,6 +84,7 @@ pub fn overdraft(overdraft: &Overdraft) -> &'static str {
         Overdraft::None => "Refused (no overage)",
         Overdraft::Unlimited => "Overage billed, no limit",
         Overdraft::Limit(_) => "Overage billed up to a limit",
+        Overdraft::TopUp => "Topped up with packs",
     }
 }
 

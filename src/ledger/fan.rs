@@ -126,8 +126,11 @@ pub fn median_ledger(
         contract_tokens: best.contract_tokens,
     };
     let lots = plan.lots(&term, &scenario.token_price);
-    Ok(super::run_ledger(
+    // The scenario's token price buys a TopUp contract's packs.
+    let prices = super::LedgerPrices::constant(&scenario.contract, Some(&scenario.token_price));
+    Ok(super::run_ledger_priced(
         &scenario.contract,
+        &prices,
         &lots,
         &fan.median_path,
     )?)

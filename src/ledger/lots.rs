@@ -32,6 +32,9 @@ pub const DISCOUNT_RATE_RANGE: (Decimal, Decimal) = (
 /// Longest contract term accepted, in years.
 pub const MAX_YEARS: u32 = 50;
 
+/// Days from a `Pack` lot's purchase to its last day (SPEC §8).
+pub const PACK_LIFE_DAYS: u64 = 365;
+
 /// Why a ledger cannot be run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LedgerError {
@@ -71,6 +74,9 @@ pub enum LotKind {
     Annual,
     /// Expires at the end of the contract term.
     Contract,
+    /// Expires 365 days after its purchase date (Autodesk Flex packs, SPEC
+    /// §8): drawn from through that day, whatever contract year it is in.
+    Pack,
 }
 
 /// One purchase of tokens.
@@ -187,13 +193,15 @@ impl Term {
     }
 
     /// Last day a lot of `kind` bought on `purchased` can be drawn from,
-    /// `None` when `purchased` is outside the term.
+    /// `None` when `purchased` is outside the term. A `Pack` may outlive the
+    /// term: its last day is 365 days after its purchase.
     pub fn expiry(&self, kind: LotKind, purchased: NaiveDate) -> Option<NaiveDate> {
         let year = self.year_of(purchased)?;
-        Some(match kind {
-            LotKind::Annual => self.year_end(year),
-            LotKind::Contract => self.end(),
-        })
+        match kind {
+            LotKind::Annual => Some(self.year_end(year)),
+            LotKind::Contract => Some(self.end()),
+            LotKind::Pack => purchased.checked_add_days(chrono::Days::new(PACK_LIFE_DAYS)),
+        }
     }
 }
 
@@ -233,6 +241,32 @@ pub fn check_contract(contract: &Contract) -> Result<(), LedgerError> {
         )));
     }
     Ok(())
+}
+
+/// Tokens in one `Pack` lot: `contract.pack_size`, or 1 (whole tokens)
+/// when it is not set.
+pub fn pack_tokens(contract: &Contract) -> Decimal {
+    Decimal::from(contract.pack_size.unwrap_or(1).max(1))
+}
+
+/// The contract as an evaluator that bills each contract year's shortfall
+/// in one sum sees it (pool sizing): under `Overdraft::TopUp` the shortfall
+/// is bought as packs rather than billed as overage, so it becomes
+/// `Unlimited` overage at the price per token of one pack bought alone
+/// under `token_price`. What that leaves out — the rounding of each day's
+/// top-up to whole packs, and a pack's leftover serving later days — only
+/// the day-by-day ledger ([`run_ledger_priced`](super::book::run_ledger_priced))
+/// models. Any other overdraft is returned unchanged.
+pub fn shortfall_billing(contract: &Contract, token_price: &TokenPrice) -> Contract {
+    if contract.overdraft != Overdraft::TopUp {
+        return contract.clone();
+    }
+    let pack = pack_tokens(contract);
+    Contract {
+        overdraft: Overdraft::Unlimited,
+        overage_price: tokens_cost(token_price, pack) / pack,
+        ..contract.clone()
+    }
 }
 
 /// Checks every price of a token price list.

@@ -1,10 +1,12 @@
 //! Token ledger and pool sizing (SPEC §5).
 //!
-//! - [`lots`]: [`Lot`]s of `Annual` or `Contract` tokens, the contract
+//! - [`lots`]: [`Lot`]s of `Annual`, `Contract` or `Pack` tokens, the contract
 //!   [`Term`] in contract years, tier pricing ([`tokens_cost`]), discounting
 //!   ([`present_value`]) and the [`PurchasePlan`] shape sizing searches.
-//! - [`book`]: the exact day-by-day ledger, [`run_ledger`] → [`LedgerRun`]
-//!   (per-day balances for the chart, expiry events, per-year summaries).
+//! - [`book`]: the exact day-by-day ledger, [`run_ledger`] and
+//!   [`run_ledger_priced`] (prices by contract year, `TopUp` packs) →
+//!   [`LedgerRun`] (per-day balances for the chart, expiry and top-up
+//!   events, per-year summaries).
 //! - [`sizing`]: the Monte Carlo that answers "how many tokens, of which
 //!   kind": [`size`] → [`SizeReport`] (`tokenplan size --format json`),
 //!   from the [`DemandHistory`] that [`token_demand`] derives from metered
@@ -26,7 +28,10 @@ pub mod pools;
 pub mod rng;
 pub mod sizing;
 
-pub use book::{DayRow, ExpiryEvent, LedgerRun, LedgerTotals, YearSummary, run_ledger};
+pub use book::{
+    DayRow, ExpiryEvent, LedgerPrices, LedgerRun, LedgerTotals, TopUpEvent, YearSummary,
+    run_ledger, run_ledger_priced,
+};
 pub use fan::{DemandFan, MedianLedgerError, demand_fan, median_ledger};
 pub use lots::{
     LedgerError, Lot, LotKind, PurchasePlan, Term, present_value, round_up_tokens, tokens_cost,

@@ -19,3 +19,4 @@ mod plan;
 mod privacy;
 mod real_logs;
 mod scenario;
+mod term;

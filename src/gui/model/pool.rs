@@ -601,6 +601,7 @@ fn lot_name(kind: LotKind, purchased: NaiveDate) -> String {
     match kind {
         LotKind::Annual => format!("Annual lot {}", purchased.year()),
         LotKind::Contract => "Contract lot".to_owned(),
+        LotKind::Pack => format!("Pack bought {purchased}"),
     }
 }
 

@@ -604,6 +604,7 @@ fn overdraft_ui(ui: &mut Ui, form: &mut Form<'_>, overdraft: &mut Overdraft) {
         Overdraft::None,
         Overdraft::Unlimited,
         Overdraft::Limit(Decimal::ZERO),
+        Overdraft::TopUp,
     ];
     let same_kind =
         |a: &Overdraft, b: &Overdraft| std::mem::discriminant(a) == std::mem::discriminant(b);

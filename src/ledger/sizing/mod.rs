@@ -94,6 +94,7 @@ use serde::Serialize;
 
 use super::lots::{
     LedgerError, PurchasePlan, Term, check_contract, check_token_price, round_up_tokens,
+    shortfall_billing,
 };
 use crate::progress::Progress;
 use crate::scenario::{Overdraft, Scenario, TokenPrice};
@@ -329,7 +330,9 @@ pub fn size(
     if matches!(&options.grid, Grid::Plans(p) if p.is_empty()) {
         return Err(SizingError::Options("no plans to evaluate".into()));
     }
-    let contract = &scenario.contract;
+    // A TopUp contract's shortfall is billed as packs bought (see
+    // `shortfall_billing`); every other overdraft is the scenario's own.
+    let contract = &shortfall_billing(&scenario.contract, &scenario.token_price);
     check_contract(contract)?;
     check_token_price(&scenario.token_price)?;
     history.check()?;

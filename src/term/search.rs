@@ -1,0 +1,679 @@
+//! The term plan's search: seats per subscription per year, and who holds
+//! them, at the least present value (SPEC §8), on a [`Problem`].
+//!
+//! [`search`] runs, in order:
+//!
+//! 0. **Exhaustive search** ([`exhaustive`](super::exact::exhaustive)) when
+//!    the instance is small enough: exact.
+//! 1. **Starts.** Each year's price-directed plan — every user's cheapest
+//!    plan at the year's new-seat prices (then at its renewal prices) and
+//!    at each tier price, the way the single-year planner starts, seat
+//!    maxima enforced — with the cheapest seats for those holders; nobody
+//!    holding a seat; and, when the seats held before year 1 are known,
+//!    those seats kept all term with the users they serve best. The
+//!    cheapest is kept.
+//! 2. **One subscription at a time.** For subscription j, each year's users
+//!    are ranked by what a seat of j is worth to them: their best plan
+//!    without j against their best plan with it, tokens at the year's
+//!    marginal price, the other subscriptions' seats at their marginal
+//!    price (one the user holds at what dropping it saves, another at what
+//!    adding it costs). A dynamic programme over j's seat count in every
+//!    year — exact seat costs, renewals, the seat-change rule and limits,
+//!    the exact token purchase when the top n of each year hold it —
+//!    chooses j's seats for the whole term; the others' seats then follow
+//!    their holders. Rounds go over every subscription, each step from the
+//!    last one's result (a step that costs more can open the way for the
+//!    next), keeping the cheapest plan seen, while a round improves it. On
+//!    small instances, where it is cheap, users are also ranked at each
+//!    tier's price, and rounds go on while anything moves. With one
+//!    subscription the programme covers every seat path with its best
+//!    holders (ranked by the tokens a seat saves, compared exactly), so the
+//!    result is exact.
+//! 3. **Polish** (small instances): one-seat changes of a subscription, or
+//!    a seat moved from one subscription to another, over any run of
+//!    years, each re-assigned and kept when cheaper.
+//!
+//! The ranking compares money in 10⁻¹² and tokens in 10⁻⁶ units, as
+//! integers: it only orders choices. Every cost the search decides by is
+//! exact.
+
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use crate::plan::input::bits;
+
+pub use super::problem::{Problem, Solution, buy};
+
+/// Rounds of subscription-by-subscription search at most.
+const MAX_ROUNDS: usize = 4;
+/// Largest (users × subscriptions² × years²) for which the polish runs.
+const POLISH_MAX_WORK: usize = 200_000;
+/// Most improving moves the polish applies.
+const POLISH_MAX_MOVES: usize = 400;
+/// Largest users × subscriptions for which every round of step 2 ranks at
+/// each tier's price too, and rounds go on while anything moves (not only
+/// while the best plan improves).
+const SMALL: usize = 2_000;
+
+/// How the search went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum SearchMethod {
+    /// Every yearly seat count with its exact assignment (small instances).
+    Exhaustive,
+    /// One subscription: every seat path with its best holders.
+    SeatPaths,
+    /// Subscription by subscription (see the module doc).
+    Coordinate,
+    /// Not searched: the seats held before year 1, kept.
+    AsIs,
+}
+
+/// What the search may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SearchOptions {
+    /// Try the exhaustive search on small instances.
+    pub exhaustive: bool,
+    /// Polish small instances.
+    pub polish: bool,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            exhaustive: true,
+            polish: true,
+        }
+    }
+}
+
+/// Searches the cheapest term plan (see the module doc).
+pub fn search(problem: &Problem<'_>, options: SearchOptions) -> (Solution, SearchMethod) {
+    if options.exhaustive
+        && let Some(exact) = super::exact::exhaustive(problem)
+    {
+        return (exact, SearchMethod::Exhaustive);
+    }
+    let mut best = starts(problem);
+    let mut current = best.clone();
+    let small = problem.users() * problem.subs <= SMALL;
+    for _ in 0..MAX_ROUNDS {
+        let mut moved = false;
+        let mut improved = false;
+        for j in 0..problem.subs {
+            let next = one_subscription(problem, j, &current);
+            if next.cost < best.cost {
+                best = next.clone();
+                improved = true;
+            }
+            moved |= next != current;
+            current = next;
+        }
+        if !moved || !(improved || small) {
+            break;
+        }
+    }
+    let work = problem.users() * problem.subs * problem.subs * problem.years * problem.years;
+    if options.polish && problem.subs > 1 && work <= POLISH_MAX_WORK {
+        best = polish(problem, best);
+    }
+    let method = if problem.subs <= 1 {
+        SearchMethod::SeatPaths
+    } else {
+        SearchMethod::Coordinate
+    };
+    (best, method)
+}
+
+/// `d` × 10^`places` as an integer (saturating far beyond any price).
+fn scaled(d: Decimal, places: u32) -> i128 {
+    (d * Decimal::from(10_i64.pow(places)))
+        .round()
+        .to_i128()
+        .unwrap_or(i128::MAX / 4)
+}
+
+/// A money amount in 10⁻¹² units.
+fn pico(d: Decimal) -> i128 {
+    scaled(d, 12)
+}
+
+/// A price per token in 10⁻⁶ units (× tokens in 10⁻⁶ gives 10⁻¹²).
+fn micro(d: Decimal) -> i128 {
+    scaled(d, 6)
+}
+
+// ---------------------------------------------------------------------------
+// Starts
+
+/// Step 1 of the module doc: the cheapest start.
+fn starts(p: &Problem<'_>) -> Solution {
+    let mut best = independent(p, |k| p.new_seat[k].clone());
+    let mut consider = |s: Solution| {
+        if s.cost < best.cost {
+            best = s;
+        }
+    };
+    consider(independent(p, |k| p.renewal[k].clone()));
+    consider(p.hold(&p.lo));
+    if p.before.iter().any(|&s| s > 0) {
+        let held: Vec<u32> = (0..p.subs)
+            .map(|j| p.before[j].clamp(p.lo[j], p.hi[j].max(p.lo[j])))
+            .collect();
+        consider(p.hold(&held));
+    }
+    best
+}
+
+/// User `i`'s cheapest candidate in year `k` with a seat of subscription
+/// `s` at `price(s)` (10⁻¹²) and tokens at `token` (10⁻⁶ a token), among
+/// those `keep` accepts (ties: the earlier candidate, i.e. fewer
+/// subscriptions).
+fn cheapest(
+    p: &Problem<'_>,
+    i: usize,
+    k: usize,
+    price: impl Fn(usize) -> i128,
+    token: i128,
+    keep: impl Fn(u32) -> bool,
+) -> Option<(i128, u32)> {
+    let cands = p.candidates();
+    let mut best: Option<(i128, u32)> = None;
+    for (c, &mask) in cands.masks(i).iter().enumerate() {
+        if !keep(mask) {
+            continue;
+        }
+        let c = c as u32;
+        let cost = bits(mask).map(&price).sum::<i128>() + token * i128::from(cands.micro(i, c, k));
+        if best.is_none_or(|(b, _)| cost < b) {
+            best = Some((cost, c));
+        }
+    }
+    best
+}
+
+/// Every user's cheapest plan in year `k` at seat prices `seat` and token
+/// price `token` (fixed users keep theirs), seat maxima enforced.
+fn directed(p: &Problem<'_>, k: usize, seat: &[i128], token: i128) -> Vec<u32> {
+    let mut picks: Vec<u32> = (0..p.users())
+        .into_par_iter()
+        .with_min_len(1024)
+        .map(|i| {
+            p.fixed(i).unwrap_or_else(|| {
+                cheapest(p, i, k, |s| seat[s], token, |_| true).map_or(0, |(_, c)| c)
+            })
+        })
+        .collect();
+    p.cap(k, &mut picks, &p.hi);
+    picks
+}
+
+/// Each year on its own: the cheapest of its price-directed plans at seat
+/// prices `prices(k)` and each tier price, costed as a single year (every
+/// seat at those prices); then the cheapest seats over the term.
+fn independent(p: &Problem<'_>, prices: impl Fn(usize) -> Vec<Decimal>) -> Solution {
+    let picks: Vec<Vec<u32>> = (0..p.years)
+        .map(|k| {
+            let prices = prices(k);
+            let seat: Vec<i128> = prices.iter().map(|&d| pico(d)).collect();
+            let mut best: Option<(Decimal, Vec<u32>)> = None;
+            for (_, price) in p.schedules[k].tier_prices() {
+                let picks = directed(p, k, &seat, micro(price));
+                let seats: Decimal = p
+                    .holders(&picks)
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &h)| prices[j] * Decimal::from(h.max(p.lo[j])))
+                    .sum();
+                let cost = seats + p.buy(k, p.need(k, &picks)).cost;
+                if best.as_ref().is_none_or(|(b, _)| cost < *b) {
+                    best = Some((cost, picks));
+                }
+            }
+            best.map_or_else(|| p.nobody(), |(_, picks)| picks)
+        })
+        .collect();
+    p.settle(picks)
+}
+
+// ---------------------------------------------------------------------------
+// One subscription at a time
+
+/// Marginal seat prices per year and subscription: one more costs the
+/// renewal price where the seats fell below the year before's (it is
+/// kept), else the new-seat price; one fewer saves the new-seat price where
+/// seats were added, else the renewal price.
+struct Marginal {
+    add: Vec<Vec<Decimal>>,
+    remove: Vec<Vec<Decimal>>,
+}
+
+impl Marginal {
+    fn of(p: &Problem<'_>, sol: &Solution) -> Marginal {
+        let price = |more: bool| -> Vec<Vec<Decimal>> {
+            (0..p.years)
+                .map(|k| {
+                    (0..p.subs)
+                        .map(|j| {
+                            let (now, prev) = (sol.seats[k][j], p.prev_seats(&sol.seats, k, j));
+                            let kept = if more { now < prev } else { now <= prev };
+                            if kept {
+                                p.renewal[k][j]
+                            } else {
+                                p.new_seat[k][j]
+                            }
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        Marginal {
+            add: price(true),
+            remove: price(false),
+        }
+    }
+
+    /// The price of a seat of `s` in year `k` to a user who holds `held`.
+    fn of_seat(&self, k: usize, s: usize, held: u32) -> Decimal {
+        if held & (1 << s) != 0 {
+            self.remove[k][s]
+        } else {
+            self.add[k][s]
+        }
+    }
+}
+
+/// One user's two choices for a subscription in a year.
+#[derive(Clone, Copy, Debug)]
+struct Choice {
+    user: usize,
+    /// Worth of a seat (10⁻¹²): best cost without it − best cost with it.
+    value: i128,
+    /// Tokens saved by taking `with` over `without`, exactly.
+    saved: Decimal,
+    /// Marginal cost of the other subscriptions: `with` − `without`.
+    shadow: Decimal,
+    /// Tokens `without` leaves uncovered beyond the user's plan in the base.
+    moved: Decimal,
+    without: u32,
+    with: u32,
+}
+
+/// Every free user's choice for subscription `j` in year `k` of `base`,
+/// tokens at `token` a token, ranked by the worth of a seat (then tokens
+/// saved, then user); with one subscription, by the tokens saved alone.
+fn choices(
+    p: &Problem<'_>,
+    j: usize,
+    k: usize,
+    base: &Solution,
+    marginal: &Marginal,
+    token: Decimal,
+) -> Vec<Choice> {
+    let bit = 1u32 << j;
+    let now = &base.picks[k];
+    let pico_add: Vec<i128> = marginal.add[k].iter().map(|&d| pico(d)).collect();
+    let pico_remove: Vec<i128> = marginal.remove[k].iter().map(|&d| pico(d)).collect();
+    let token_micro = micro(token);
+    let mut out: Vec<Choice> = p
+        .candidates()
+        .relevant(j)
+        .par_iter()
+        .with_min_len(1024)
+        .filter_map(|&i| {
+            let i = i as usize;
+            if p.fixed(i).is_some() {
+                return None;
+            }
+            let held = p.mask(i, now[i]);
+            let price = |s: usize| {
+                if s == j {
+                    0
+                } else if held & (1 << s) != 0 {
+                    pico_remove[s]
+                } else {
+                    pico_add[s]
+                }
+            };
+            let (with_cost, with) = cheapest(p, i, k, price, token_micro, |m| m & bit != 0)?;
+            let (without_cost, without) = cheapest(p, i, k, price, token_micro, |m| m & bit == 0)?;
+            let shadow = |mask: u32| -> Decimal {
+                bits(mask & !bit)
+                    .map(|s| marginal.of_seat(k, s, held))
+                    .sum()
+            };
+            let left = p.uncovered(i, without, k);
+            Some(Choice {
+                user: i,
+                value: without_cost - with_cost,
+                saved: left - p.uncovered(i, with, k),
+                moved: left - p.uncovered(i, now[i], k),
+                shadow: shadow(p.mask(i, with)) - shadow(p.mask(i, without)),
+                without,
+                with,
+            })
+        })
+        .collect();
+    if p.subs == 1 {
+        out.sort_unstable_by(|a, b| b.saved.cmp(&a.saved).then(a.user.cmp(&b.user)));
+    } else {
+        out.sort_unstable_by(|a, b| {
+            b.value
+                .cmp(&a.value)
+                .then(b.saved.cmp(&a.saved))
+                .then(a.user.cmp(&b.user))
+        });
+    }
+    out
+}
+
+/// Step 2 of the module doc for subscription `j` from `base`: the best of
+/// the dynamic programme with tokens ranked at each year's marginal price,
+/// and at each tier's price.
+fn one_subscription(p: &Problem<'_>, j: usize, base: &Solution) -> Solution {
+    let marginal = Marginal::of(p, base);
+    let mut prices: Vec<Vec<Decimal>> =
+        vec![(0..p.years).map(|k| p.buy(k, base.need[k]).price).collect()];
+    let tiers = p
+        .schedules
+        .iter()
+        .map(|s| s.brackets().len())
+        .min()
+        .unwrap_or(1);
+    if p.subs > 1 && p.users() * p.subs <= SMALL {
+        for b in 0..tiers {
+            let at_tier: Vec<Decimal> = (0..p.years)
+                .map(|k| p.schedules[k].price_of_bracket(b))
+                .collect();
+            if !prices.contains(&at_tier) {
+                prices.push(at_tier);
+            }
+        }
+    }
+    let mut best: Option<Solution> = None;
+    for token in prices {
+        let next = ranked_step(p, j, base, &marginal, &token);
+        if best.as_ref().is_none_or(|b| next.cost < b.cost) {
+            best = Some(next);
+        }
+    }
+    best.unwrap_or_else(|| base.clone())
+}
+
+/// One dynamic programme for subscription `j` from `base`, users ranked
+/// with tokens at `token[k]` in year `k`.
+fn ranked_step(
+    p: &Problem<'_>,
+    j: usize,
+    base: &Solution,
+    marginal: &Marginal,
+    token: &[Decimal],
+) -> Solution {
+    let bit = 1u32 << j;
+    // Fixed users' seats of j (the same every year).
+    let fixed_holders = (0..p.users())
+        .filter(|&i| p.fixed(i).is_some_and(|c| p.mask(i, c) & bit != 0))
+        .count() as u32;
+    let ranked: Vec<Vec<Choice>> = (0..p.years)
+        .map(|k| choices(p, j, k, base, marginal, token[k]))
+        .collect();
+    // Per year: the need with every ranked user on `without`, and prefix
+    // sums of tokens saved and shadow cost down the ranking.
+    let mut need0 = Vec::with_capacity(p.years);
+    let mut saved = Vec::with_capacity(p.years);
+    let mut shadow = Vec::with_capacity(p.years);
+    for (k, list) in ranked.iter().enumerate() {
+        need0.push(base.need[k] + list.iter().map(|c| c.moved).sum::<Decimal>());
+        let (mut s, mut h) = (vec![Decimal::ZERO], vec![Decimal::ZERO]);
+        for c in list {
+            s.push(s[s.len() - 1] + c.saved);
+            h.push(h[h.len() - 1] + c.shadow);
+        }
+        saved.push(s);
+        shadow.push(h);
+    }
+    let m = ranked.iter().map(Vec::len).min().unwrap_or(0) as u32;
+    let lo = p.lo[j].max(fixed_holders);
+    let hi = p.hi[j].min(fixed_holders + m);
+    if lo > hi {
+        return base.clone();
+    }
+    let takers = |s: u32| (s.saturating_sub(fixed_holders).min(m)) as usize;
+    let path = seat_dp(p, j, lo, hi, |k, s| {
+        let n = takers(s);
+        p.weight[k] * (p.buy(k, need0[k] - saved[k][n]).cost + shadow[k][n])
+    });
+
+    apply(p, j, base, &ranked, &path, takers)
+}
+
+/// `base` with the top `takers(path[k])` of `ranked[k]` holding `j` in year
+/// `k` and the rest of them on their plan without it; j's seats on `path`,
+/// the others' following their holders, free seats filled. Holders and
+/// need are updated from the users who moved, unless capping or filling
+/// moved others too.
+fn apply(
+    p: &Problem<'_>,
+    j: usize,
+    base: &Solution,
+    ranked: &[Vec<Choice>],
+    path: &[u32],
+    takers: impl Fn(u32) -> usize,
+) -> Solution {
+    let mut picks = base.picks.clone();
+    let mut holders = base.holders.clone();
+    let mut need = base.need.clone();
+    let mut caps = p.hi.clone();
+    for k in 0..p.years {
+        let n = takers(path[k]);
+        for (rank, c) in ranked[k].iter().enumerate() {
+            let now = if rank < n { c.with } else { c.without };
+            let was = picks[k][c.user];
+            if now == was {
+                continue;
+            }
+            for s in bits(p.mask(c.user, was)) {
+                holders[k][s] -= 1;
+            }
+            for s in bits(p.mask(c.user, now)) {
+                holders[k][s] += 1;
+            }
+            need[k] += p.uncovered(c.user, now, k) - p.uncovered(c.user, was, k);
+            picks[k][c.user] = now;
+        }
+        caps[j] = path[k];
+        if holders[k].iter().zip(&caps).any(|(h, c)| h > c) {
+            p.cap(k, &mut picks[k], &caps);
+            holders[k] = p.holders(&picks[k]);
+            need[k] = p.need(k, &picks[k]);
+        }
+    }
+    // The others' seats follow their holders; j keeps the path chosen (its
+    // holders are within it: the top n, fixed users, and moves the caps
+    // allowed).
+    let mut seats = p.seats_for_holders(&holders);
+    for (k, s) in seats.iter_mut().enumerate() {
+        s[j] = path[k];
+    }
+    for k in 0..p.years {
+        if seats[k].iter().zip(&holders[k]).any(|(s, h)| s > h)
+            && p.fill(k, &mut picks[k], &seats[k])
+        {
+            holders[k] = p.holders(&picks[k]);
+            need[k] = p.need(k, &picks[k]);
+        }
+    }
+    p.costed(picks, seats, holders, need)
+}
+
+/// The cheapest seat path of subscription `j` with seats in `lo..=hi`
+/// every year: `year_cost(k, s)` (already weighted) for year `k` at `s`
+/// seats, plus the weighted seat costs, renewals and the seat-change rule.
+/// Ties go to fewer seats.
+fn seat_dp(
+    p: &Problem<'_>,
+    j: usize,
+    lo: u32,
+    hi: u32,
+    year_cost: impl Fn(usize, u32) -> Decimal + Sync,
+) -> Vec<u32> {
+    let width = (hi - lo + 1) as usize;
+    let at = |s: usize| lo + s as u32;
+    let mut value: Vec<Decimal> = Vec::new();
+    let mut back: Vec<Vec<u32>> = Vec::with_capacity(p.years);
+    for k in 0..p.years {
+        let costs: Vec<Decimal> = (0..width)
+            .into_par_iter()
+            .with_min_len(512)
+            .map(|s| year_cost(k, at(s)))
+            .collect();
+        let w = p.weight[k];
+        let (new, renew) = (w * p.new_seat[k][j], w * p.renewal[k][j]);
+        let mut next = vec![Decimal::ZERO; width];
+        let mut from = vec![0u32; width];
+        if k == 0 {
+            for s in 0..width {
+                next[s] = costs[s] + w * p.seat_cost(0, j, p.before[j], at(s));
+            }
+        } else {
+            // From m ≥ s seats: s kept at the renewal price.
+            let mut suffix: Vec<(Decimal, usize)> = vec![(Decimal::ZERO, 0); width];
+            for s in (0..width).rev() {
+                suffix[s] = match suffix.get(s + 1) {
+                    Some(&later) if later.0 < value[s] => later,
+                    _ => (value[s], s),
+                };
+            }
+            // From m ≤ s seats: m kept, s − m new. Seat prices × s are
+            // stepped up by addition.
+            let mut low: Option<(Decimal, usize)> = None;
+            let (mut kept_gain, mut as_new, mut as_kept) = (
+                (renew - new) * Decimal::from(lo),
+                new * Decimal::from(lo),
+                renew * Decimal::from(lo),
+            );
+            for s in 0..width {
+                let key = value[s] + kept_gain;
+                if low.is_none_or(|(b, _)| key < b) {
+                    low = Some((key, s));
+                }
+                let (low_cost, low_at) = low.unwrap_or((value[s], s));
+                let mut best = (low_cost + as_new, low_at);
+                if !p.adds_only {
+                    let high = suffix[s].0 + as_kept;
+                    if high < best.0 {
+                        best = (high, suffix[s].1);
+                    }
+                }
+                next[s] = costs[s] + best.0;
+                from[s] = at(best.1);
+                kept_gain += renew - new;
+                as_new += new;
+                as_kept += renew;
+            }
+        }
+        value = next;
+        back.push(from);
+    }
+    let mut s = (0..width)
+        .min_by(|&a, &b| value[a].cmp(&value[b]).then(a.cmp(&b)))
+        .unwrap_or(0);
+    let mut path = vec![0u32; p.years];
+    for k in (1..p.years).rev() {
+        path[k] = at(s);
+        s = (back[k][s] - lo) as usize;
+    }
+    path[0] = at(s);
+    path
+}
+
+// ---------------------------------------------------------------------------
+// Polish
+
+/// Step 3 of the module doc: one-seat moves over runs of years, kept when
+/// they lower the cost.
+fn polish(p: &Problem<'_>, mut best: Solution) -> Solution {
+    for _ in 0..POLISH_MAX_MOVES {
+        let Some(better) = first_better_move(p, &best) else {
+            break;
+        };
+        best = better;
+    }
+    best
+}
+
+/// The first one-seat move from `sol` that lowers its cost.
+fn first_better_move(p: &Problem<'_>, sol: &Solution) -> Option<Solution> {
+    for a in 0..p.years {
+        for b in a..p.years {
+            for j in 0..p.subs {
+                for delta in [1i64, -1] {
+                    let mut tries = vec![vec![(j, delta)]];
+                    tries.extend(
+                        (0..p.subs)
+                            .filter(|&x| x != j)
+                            .map(|x| vec![(j, delta), (x, -delta)]),
+                    );
+                    for deltas in tries {
+                        if let Some(s) = moved(p, sol, a, b, &deltas)
+                            && s.cost < sol.cost
+                        {
+                            return Some(s);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let refilled = refilled(p, sol);
+    (refilled.cost < sol.cost).then_some(refilled)
+}
+
+/// `sol` with subscription seats changed by `deltas` in years `a..=b`,
+/// holders re-assigned; `None` when the seats break a limit or rule.
+fn moved(
+    p: &Problem<'_>,
+    sol: &Solution,
+    a: usize,
+    b: usize,
+    deltas: &[(usize, i64)],
+) -> Option<Solution> {
+    let mut seats = sol.seats.clone();
+    for &(j, delta) in deltas {
+        for year in &mut seats[a..=b] {
+            let s = i64::from(year[j]) + delta;
+            if s < i64::from(p.lo[j]) || s > i64::from(p.hi[j]) {
+                return None;
+            }
+            year[j] = s as u32;
+        }
+        if p.adds_only && (1..p.years).any(|k| seats[k][j] < seats[k - 1][j]) {
+            return None;
+        }
+    }
+    let mut picks = sol.picks.clone();
+    for k in a..=b {
+        p.cap(k, &mut picks[k], &seats[k]);
+        if p.holders(&picks[k])
+            .iter()
+            .zip(&seats[k])
+            .any(|(h, s)| h > s)
+        {
+            return None;
+        }
+        p.fill(k, &mut picks[k], &seats[k]);
+    }
+    Some(p.solution(picks, seats))
+}
+
+/// `sol`'s seats with every year's holders chosen afresh.
+fn refilled(p: &Problem<'_>, sol: &Solution) -> Solution {
+    let picks = (0..p.years)
+        .map(|k| {
+            let mut picks = p.nobody();
+            p.fill(k, &mut picks, &sol.seats[k]);
+            picks
+        })
+        .collect();
+    p.solution(picks, sol.seats.clone())
+}
