@@ -3,7 +3,9 @@
 //! denial curve, drawn from [`PoolData`]'s cached points.
 
 use egui::Ui;
-use egui_plot::{FilledArea, HLine, HoverPosition, Legend, Line, Plot, PlotPoints, Points, VLine};
+use egui_plot::{
+    Bar, BarChart, FilledArea, HLine, HoverPosition, Legend, Line, Plot, PlotPoints, Points, VLine,
+};
 
 use crate::gui::fmt;
 use crate::gui::model::pool::{LedgerChart, PoolCurve, PoolData};
@@ -14,6 +16,10 @@ pub const FAN_P50: &str = "P50 annual demand";
 pub const FAN_BAND: &str = "P10–P90 annual demand";
 /// Legend name of the expiry markers of the ledger chart.
 pub const EXPIRIES: &str = "Lot expiries";
+/// Legend name of a pool's served daily peak.
+pub const SERVED: &str = "Served peak";
+/// Legend name of the denied demand added back on top of it.
+pub const ADDED_BACK: &str = "Added-back denied demand";
 /// Legend name of the ledger's daily demand.
 pub const DEMAND: &str = "Daily demand";
 
@@ -125,14 +131,17 @@ pub fn ledger_ui(ui: &mut Ui, chart: &LedgerChart) {
 /// the pool size, the size meeting the target marked.
 pub fn pool_curve_ui(ui: &mut Ui, pool: &PoolCurve) {
     ui.label(format!(
-        "{} ({}): peak {} tokens over {} checkouts; {} tokens keep denials at or under {} of checkouts.",
+        "{} ({}): peak {} tokens over {} checkouts and {} denied checkouts added back; {} tokens keep denials at or under {} of checkouts.",
         pool.pool,
         pool.products,
         pool.peak,
         fmt::count(pool.checkouts),
+        fmt::count(pool.added_back_checkouts),
         pool.size_for_target,
         pool.target
     ));
+    ui.weak(&pool.denied_words);
+    pool_daily_ui(ui, pool);
     let hover = &pool.hover;
     let target_name = format!("Size for the target ({} tokens)", pool.size_for_target);
     Plot::new(("denials", pool.pool.as_str()))
@@ -154,4 +163,43 @@ pub fn pool_curve_ui(ui: &mut Ui, pool: &PoolCurve) {
             ));
             plot_ui.vline(VLine::new(target_name, f64::from(pool.size_for_target)));
         });
+}
+
+/// The pool's daily peaks: the served peak in one colour, the denied
+/// demand added back stacked on it in another.
+fn pool_daily_ui(ui: &mut Ui, pool: &PoolCurve) {
+    if pool.daily.is_empty() {
+        return;
+    }
+    let bar = |d: &crate::gui::model::pool::PoolDayBar, value: u32| {
+        Bar::new(d.x, f64::from(value)).width(0.8).name(&d.hover)
+    };
+    let served = BarChart::new(
+        SERVED,
+        pool.daily.iter().map(|d| bar(d, d.served)).collect(),
+    )
+    .color(egui::Color32::from_rgb(70, 130, 180))
+    .element_formatter(Box::new(bar_hover));
+    let added = BarChart::new(
+        ADDED_BACK,
+        pool.daily.iter().map(|d| bar(d, d.added)).collect(),
+    )
+    .color(egui::Color32::from_rgb(230, 120, 40))
+    .element_formatter(Box::new(bar_hover))
+    .stack_on(&[&served]);
+    Plot::new(("pool_daily", pool.pool.as_str()))
+        .height(200.0)
+        .legend(Legend::default())
+        .allow_scroll(false)
+        .x_axis_formatter(|mark, _| super::date_label(mark.value))
+        .y_axis_label("peak tokens")
+        .show(ui, |plot_ui| {
+            plot_ui.bar_chart(served);
+            plot_ui.bar_chart(added);
+        });
+}
+
+/// A daily bar's hover: the words its model put in its name.
+fn bar_hover(b: &Bar, _: &BarChart) -> String {
+    b.name.clone()
 }

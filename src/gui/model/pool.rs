@@ -14,7 +14,9 @@ use rust_decimal::prelude::ToPrimitive;
 use super::{BarItem, Table};
 use crate::gui::engine::Sized;
 use crate::gui::fmt;
-use crate::ledger::{LedgerRun, LotKind, PlanResult, SizeReport};
+use crate::ledger::{
+    DeniedDemand, LedgerRun, LotKind, PlanResult, PoolDay, PoolSizing, SizeReport,
+};
 use crate::scenario::{Overdraft, Scenario};
 use crate::time::day_of_date;
 
@@ -101,6 +103,20 @@ pub struct Fan {
     pub rows: Vec<[String; 4]>,
 }
 
+/// One date of a `Concurrent` pool's demand: a bar of the served peak with
+/// the added-back part stacked on it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PoolDayBar {
+    /// The date's day number (the charts' x).
+    pub x: f64,
+    /// Peak draw of the logged checkouts that date, tokens.
+    pub served: u32,
+    /// Peak draw with the denied demand added back, minus `served`.
+    pub added: u32,
+    /// The hover: the date and both figures in words.
+    pub hover: String,
+}
+
 /// One `Concurrent` pool's denial curve.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PoolCurve {
@@ -116,6 +132,12 @@ pub struct PoolCurve {
     pub target: String,
     /// Smallest size meeting the target.
     pub size_for_target: u32,
+    /// Denied checkouts added back as demand before sizing (SPEC §5).
+    pub added_back_checkouts: u64,
+    /// What became of the logged denials, in words.
+    pub denied_words: String,
+    /// Per date with demand: the served and the added-back peaks.
+    pub daily: Vec<PoolDayBar>,
     /// x = pool size, y = denied checkouts.
     pub points: Vec<PlotPoint>,
     /// Per point: what it is made of.
@@ -547,40 +569,78 @@ fn fan(report: &SizeReport, annual_demand: &[[Decimal; 3]]) -> Fan {
     }
 }
 
-/// The denial curve of every `Concurrent` pool.
+/// The denial curve and daily demand of every `Concurrent` pool.
 fn pool_curves(report: &SizeReport) -> Vec<PoolCurve> {
-    report
-        .pools
-        .iter()
-        .map(|p| PoolCurve {
-            pool: p.pool.clone(),
-            products: p.products.join(", "),
-            peak: p.peak,
-            checkouts: p.checkouts,
-            target: percent(p.target_denial_rate),
-            size_for_target: p.size_for_target,
-            points: p
-                .denials
-                .iter()
-                .map(|d| PlotPoint::new(f64::from(d.size), d.denied_checkouts as f64))
-                .collect(),
-            hover: p
-                .denials
-                .iter()
-                .map(|d| {
-                    format!(
-                        "Pool of {} tokens\n{} checkouts denied ({} of {})\n{} token-hours, {} users refused",
-                        d.size,
-                        fmt::count(d.denied_checkouts),
-                        percent(d.denial_rate),
-                        fmt::count(p.checkouts),
-                        fmt::decimal(d.denied_token_hours),
-                        fmt::count(d.denied_users)
-                    )
-                })
-                .collect(),
-        })
-        .collect()
+    report.pools.iter().map(pool_curve).collect()
+}
+
+/// One pool's curve, summary and daily bars, figures as the engine gives
+/// them.
+fn pool_curve(p: &PoolSizing) -> PoolCurve {
+    // The denial rate is over every checkout replayed: the logged
+    // ones and the denials added back as demand.
+    let replayed = p.checkouts + p.added_back_checkouts;
+    PoolCurve {
+                pool: p.pool.clone(),
+                products: p.products.join(", "),
+                peak: p.peak,
+                checkouts: p.checkouts,
+                added_back_checkouts: p.added_back_checkouts,
+                denied_words: denied_words(&p.denied_demand, p.added_back_checkouts),
+                daily: p.daily.iter().map(pool_day_bar).collect(),
+                target: percent(p.target_denial_rate),
+                size_for_target: p.size_for_target,
+                points: p
+                    .denials
+                    .iter()
+                    .map(|d| PlotPoint::new(f64::from(d.size), d.denied_checkouts as f64))
+                    .collect(),
+                hover: p
+                    .denials
+                    .iter()
+                    .map(|d| {
+                        format!(
+                            "Pool of {} tokens\n{} checkouts denied ({} of {})\n{} token-hours, {} users refused",
+                            d.size,
+                            fmt::count(d.denied_checkouts),
+                            percent(d.denial_rate),
+                            fmt::count(replayed),
+                            fmt::decimal(d.denied_token_hours),
+                            fmt::count(d.denied_users)
+                        )
+                    })
+                    .collect(),
+            }
+}
+
+/// "12 denials logged: 3 entitlement records, 4 retries of a denial,
+/// 1 served within 15 minutes; 4 added back as demand."
+fn denied_words(d: &DeniedDemand, added_back: u64) -> String {
+    if d.logged == 0 {
+        return "No denial logged: nothing added back as demand.".to_owned();
+    }
+    format!(
+        "{} denials logged: {} entitlement records (not denials), {} retries of an earlier denial, {} served within 15 minutes; {} added back as demand.",
+        fmt::count(d.logged),
+        fmt::count(d.entitlement_records),
+        fmt::count(d.chained),
+        fmt::count(d.served),
+        fmt::count(added_back)
+    )
+}
+
+/// One date's stacked bar: served peak, added-back part on top.
+fn pool_day_bar(d: &PoolDay) -> PoolDayBar {
+    let added = d.demand_peak.saturating_sub(d.served_peak);
+    PoolDayBar {
+        x: f64::from(day_of_date(d.date)),
+        served: d.served_peak,
+        added,
+        hover: format!(
+            "{}\nserved peak {} tokens\nadded-back denied demand {} tokens\nwhole demand peak {} tokens",
+            d.date, d.served_peak, added, d.demand_peak
+        ),
+    }
 }
 
 /// One bar per compared plan of `value` (`what`, shown as `shown`), its
@@ -687,5 +747,79 @@ fn ledger_chart(run: &LedgerRun, currency: &str) -> LedgerChart {
             fmt::money(t.npv, currency)
         ),
         run: run.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::PoolDenials;
+
+    /// A pool with 10 logged checkouts and 2 denials added back: the hover
+    /// divides by 10 + 2 = 12 checkouts, the daily bars split each date's
+    /// demand peak into served (3) and added back (5 − 3 = 2).
+    #[test]
+    fn pool_curve_shows_served_and_added_back_demand() {
+        let date = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap_or_default();
+        let p = PoolSizing {
+            pool: "TLSTOK".to_owned(),
+            products: vec!["A".to_owned(), "B".to_owned()],
+            peak: 3,
+            peak_at: None,
+            demand_peak: 5,
+            checkouts: 10,
+            added_back_checkouts: 2,
+            denied_demand: DeniedDemand {
+                logged: 7,
+                entitlement_records: 1,
+                chained: 3,
+                served: 1,
+            },
+            target_denial_rate: Decimal::new(5, 2),
+            size_for_target: 5,
+            denials: vec![PoolDenials {
+                size: 3,
+                denied_checkouts: 3,
+                denied_token_hours: Decimal::new(15, 1),
+                denied_users: 2,
+                // 3 ÷ 12 = 0.25
+                denial_rate: Decimal::new(25, 2),
+            }],
+            daily: vec![
+                PoolDay {
+                    date: date(2),
+                    served_peak: 3,
+                    demand_peak: 5,
+                },
+                PoolDay {
+                    date: date(3),
+                    served_peak: 2,
+                    demand_peak: 2,
+                },
+            ],
+        };
+        let c = pool_curve(&p);
+        assert_eq!(c.added_back_checkouts, 2);
+        assert_eq!(c.checkouts, 10);
+        assert_eq!(
+            c.hover,
+            vec![
+                "Pool of 3 tokens\n3 checkouts denied (25% of 12)\n1.5 token-hours, 2 users refused"
+                    .to_owned()
+            ]
+        );
+        assert_eq!(
+            c.denied_words,
+            "7 denials logged: 1 entitlement records (not denials), 3 retries of an earlier denial, 1 served within 15 minutes; 2 added back as demand."
+        );
+        let bars: Vec<(u32, u32)> = c.daily.iter().map(|d| (d.served, d.added)).collect();
+        assert_eq!(bars, vec![(3, 2), (2, 0)]);
+        assert_eq!(c.daily[0].x, f64::from(day_of_date(date(2))));
+        assert!(
+            c.daily[0]
+                .hover
+                .contains("added-back denied demand 2 tokens")
+        );
+        assert!(c.daily[0].hover.starts_with("2026-03-02"));
     }
 }
