@@ -112,6 +112,23 @@ pub fn source_kind(kind: Option<SourceKind>) -> &'static str {
     }
 }
 
+/// What a file read holds, in words: its kind, "dated by month" when a
+/// usage report had month rows, and the worksheet read of a workbook.
+pub fn report_kind(rep: &crate::ingest::Report) -> String {
+    let mut words = source_kind(rep.kind).to_owned();
+    if rep.counts.get(MONTH_DATED).is_some_and(|&n| n > 0) {
+        words.push_str(", dated by month");
+    }
+    if let Some(sheet) = &rep.sheet {
+        words.push_str(&format!(", sheet {sheet}"));
+    }
+    words
+}
+
+/// The usage report's count of use-days placed by month (see
+/// `ingest::usage_report`).
+const MONTH_DATED: &str = "use-days dated by month";
+
 /// One step of a field path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Seg {

@@ -189,6 +189,8 @@ pub struct Report {
     pub problems_not_kept: u64,
     /// True when the file could not be read at all.
     pub fatal: bool,
+    /// The worksheet read, when the file is an XLSX workbook.
+    pub sheet: Option<String>,
 }
 
 impl Report {
@@ -337,7 +339,9 @@ fn import_workbook(
             }
         })?;
     let name = format!("{name}:{}", sheet.sheet);
-    import_text(&name, &sheet.text, opts, usage, progress)
+    let mut report = import_text(&name, &sheet.text, opts, usage, progress)?;
+    report.sheet = Some(sheet.sheet);
+    Ok(report)
 }
 
 fn import_text(

@@ -637,3 +637,64 @@ fn unsaved_edits_are_offered_back_at_the_next_start() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Writes `csv`'s rows as the worksheet `sheet` of a new workbook `path`.
+fn csv_as_workbook(csv: &Path, path: &Path, sheet: &str) {
+    let text = std::fs::read_to_string(csv).unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name(sheet).unwrap();
+    for (r, line) in text.lines().enumerate() {
+        for (c, cell) in line.split(',').enumerate() {
+            ws.write_string(r as u32, c as u16, cell).unwrap();
+        }
+    }
+    book.save(path).unwrap();
+}
+
+#[test]
+fn the_data_view_names_every_input_kind_loaded() {
+    let dir = std::env::temp_dir().join(format!("tokenplan-gui-kinds-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let workbook = dir.join("days.xlsx");
+    csv_as_workbook(
+        &root().join("tests/data/inputs/usage_days.csv"),
+        &workbook,
+        "Days",
+    );
+    let data = root().join("tests/data");
+    let files = vec![
+        fixture("good_sessions.csv"),
+        fixture("directory.csv"),
+        data.join("ibm_tlstok.log"),
+        data.join("golden/tokenflex_sample.csv"),
+        data.join("inputs/usage_months.csv"),
+        data.join("inputs/aliases.csv"),
+        data.join("lmstat_series.txt"),
+        data.join("rlm_report_std.log"),
+        workbook,
+    ];
+    let n = files.len();
+    let mut h = harness_with(AppOptions {
+        files,
+        ..AppOptions::default()
+    });
+    step_until(&mut h, "the import", |app| {
+        !app.is_busy() && app.workspace().reports.len() >= n
+    });
+    open_view(&mut h, "Data");
+    for kind in [
+        "Session list",
+        "User directory",
+        "FlexNet debug log",
+        "Token Flex export",
+        "Usage report (use-days), dated by month",
+        "User aliases",
+        "lmstat snapshots",
+        "RLM report log",
+        "Usage report (use-days), sheet Days",
+    ] {
+        h.get_by_label(kind);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

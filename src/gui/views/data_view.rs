@@ -120,7 +120,7 @@ fn sources_ui(ui: &mut Ui, ws: &Workspace, cmds: &mut Commands) {
                         cell
                     }
                 }
-                1 => Cell::text(words::source_kind(rep.kind)),
+                1 => Cell::text(words::report_kind(rep)),
                 2 => Cell::text(fmt::count(rep.lines_read)),
                 3 => Cell::text(fmt::count(rep.lines_used)),
                 4 => {
