@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::ingest::{ImportOptions, Report};
 use crate::meter::Metered;
 use crate::plan::{Baselines, CostCurve, PlanInput, RecommendReport, Recommendation};
+use crate::privacy::{Key, Pseudonymizer};
 use crate::progress::Progress;
 use crate::scenario::{Scenario, ScenarioError, TokenPrice};
 use crate::usage::Usage;
@@ -291,13 +292,35 @@ pub fn write_reassignment(
     usage: &Usage,
     rows: crate::plan::ListRows<'_>,
     path: &Path,
+    privacy: Option<&Pseudonymizer>,
 ) -> Result<(), String> {
     let mut bytes = Vec::new();
     report
         .write_reassignment_list(usage, rows, &mut bytes)
         .map_err(|e| error_chain(&e))?;
+    if let Some(p) = privacy {
+        // Every user and host name becomes its keyed pseudonym, then the
+        // export's last check refuses the file if any name is left.
+        bytes = p.scrub(&String::from_utf8_lossy(&bytes)).into_bytes();
+        p.guard(&bytes).map_err(|e| error_chain(&e))?;
+    }
     crate::atomic::write(path, &bytes)
         .map_err(|e| format!("{}: {}", path.display(), error_chain(&e)))
+}
+
+/// The pseudonyms of an export of `usage` and `scenario` (its pinned
+/// users are names too) under the key in `keyfile`, created there on first
+/// use as the CLI's `--pseudonymize` does.
+///
+/// # Errors
+/// The key cannot be read or created, or two names share a pseudonym.
+pub fn pseudonymizer(
+    keyfile: &Path,
+    usage: &Usage,
+    scenario: Option<&Scenario>,
+) -> Result<Pseudonymizer, String> {
+    let key = Key::load_or_create(keyfile).map_err(|e| error_chain(&e))?;
+    Pseudonymizer::new(key, usage, scenario).map_err(|e| error_chain(&e))
 }
 
 #[cfg(test)]

@@ -1189,3 +1189,82 @@ fn an_import_names_the_users_missing_from_the_directory() {
     assert_eq!(note, Some(tokenplan::gui::notify::Level::Warning));
     h.get_by_label_contains(expected);
 }
+
+#[test]
+fn the_pseudonymised_export_names_no_user_of_the_input() {
+    let dir = std::env::temp_dir().join(format!("tokenplan-gui-pseudo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("reassignment.csv");
+    let key = dir.join("names.key");
+    let mut h = harness();
+    wait_idle(&mut h);
+    open_view(&mut h, "Crossover");
+    h.get_by_role_and_label(
+        Role::CheckBox,
+        tokenplan::gui::views::crossover_view::PSEUDONYMISE,
+    )
+    .click();
+    h.run();
+    let field = h.get_by_role_and_label(
+        Role::TextInput,
+        tokenplan::gui::views::crossover_view::KEY_FILE,
+    );
+    field.click();
+    h.key_press(egui::Key::End);
+    field.type_text(key.to_str().unwrap());
+    h.run();
+    assert_eq!(
+        h.get_by_role_and_label(
+            Role::TextInput,
+            tokenplan::gui::views::crossover_view::KEY_FILE,
+        )
+        .value()
+        .as_deref(),
+        key.to_str()
+    );
+    h.state_mut().push_command(Command::ExportReassignment {
+        path: Some(path.clone()),
+        rows: tokenplan::gui::command::ExportRows::All,
+    });
+    h.run();
+
+    let notes: Vec<String> = h
+        .state()
+        .notifications()
+        .iter()
+        .map(|n| n.text.clone())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("names pseudonymised, written to")),
+        "{notes:?}"
+    );
+    let written = std::fs::read_to_string(&path).unwrap();
+    // As many lines as the plain list, every user a pseudonym.
+    let plain = String::from_utf8(sample_list()).unwrap();
+    assert_eq!(written.lines().count(), plain.lines().count());
+    assert_eq!(written.lines().next(), Some(REASSIGNMENT_HEADER));
+    let lower = written.to_lowercase();
+    let usage = &h.state().workspace().usage;
+    let names: Vec<String> = (0..usage.users.len() as u32)
+        .map(|id| usage.users.key(id).to_lowercase())
+        .collect();
+    // The names the plain list shows: none of them is left.
+    let plain_lower = plain.to_lowercase();
+    let listed: Vec<&String> = names
+        .iter()
+        .filter(|n| plain_lower.contains(n.as_str()))
+        .collect();
+    assert!(listed.len() > 10, "{} users listed", listed.len());
+    for name in &listed {
+        assert!(
+            !lower.contains(name.as_str()),
+            "{name} is left in the export"
+        );
+    }
+    // The same key gives the same pseudonym as the CLI's code.
+    let p = tokenplan::privacy::prepare(&key, &mut (**usage).clone(), None).unwrap();
+    assert!(written.contains(&p.user(listed[0])));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -111,7 +111,44 @@ impl App {
                 format!("all {} users", plan.planned.report.users.len()),
             ),
         };
-        match engine::write_reassignment(&plan.planned.report, &self.ws.usage, list, &path) {
+        let privacy = if self.plan_ui.pseudonymise {
+            let keyfile = self.plan_ui.key_file.trim();
+            if keyfile.is_empty() {
+                self.notes.push(
+                    Level::Warning,
+                    "Reassignment list not written: type the key file of the pseudonyms (it is created if it does not exist).",
+                );
+                return;
+            }
+            match engine::pseudonymizer(
+                Path::new(keyfile),
+                &self.ws.usage,
+                self.ws.scenario.as_ref(),
+            ) {
+                Ok(p) => Some(p),
+                Err(message) => {
+                    self.notes.push(
+                        Level::Error,
+                        format!("Reassignment list not written: {message}"),
+                    );
+                    return;
+                }
+            }
+        } else {
+            None
+        };
+        let which = if privacy.is_some() {
+            format!("{which}, names pseudonymised,")
+        } else {
+            which
+        };
+        match engine::write_reassignment(
+            &plan.planned.report,
+            &self.ws.usage,
+            list,
+            &path,
+            privacy.as_ref(),
+        ) {
             Ok(()) => self.notes.push(
                 Level::Info,
                 format!("Reassignment list of {which} written to {}", path.display()),

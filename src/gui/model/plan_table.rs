@@ -83,6 +83,10 @@ pub struct PlanUi {
     pub sort: Column,
     /// Sort ascending (default: descending, largest saving first).
     pub ascending: bool,
+    /// Exports replace user and host names by keyed pseudonyms.
+    pub pseudonymise: bool,
+    /// The key file of the pseudonyms, as typed (created on first use).
+    pub key_file: String,
     visible: Vec<usize>,
     built_for: Option<(u64, TableFilter, Column, bool)>,
 }

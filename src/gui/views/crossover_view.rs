@@ -16,6 +16,10 @@ use crate::gui::views::fields::code_menu_ui;
 use crate::gui::views::freshness::{Freshness, REPLANNING, freshness_ui};
 use crate::gui::views::table::{Cell, Look, grid_ui};
 
+/// The switch that pseudonymises exports.
+pub const PSEUDONYMISE: &str = "Pseudonymise names";
+/// The label of the key file's path.
+pub const KEY_FILE: &str = "Key file";
 /// The export menu of the user table.
 pub const EXPORT: &str = "Export reassignment list";
 
@@ -227,6 +231,7 @@ fn filters_ui(ui: &mut Ui, plan: &PlanData, state: &mut PlanUi, stale: bool, cmd
             )
             .on_disabled_hover_text("Wait for the plan of the current inputs.");
         });
+        pseudonymise_ui(ui, state);
     });
 }
 
@@ -281,5 +286,26 @@ fn user_table_ui(ui: &mut Ui, plan: &PlanData, state: &mut PlanUi) {
     }
     if empty {
         ui.weak(RichText::new("No user matches the filters."));
+    }
+}
+
+/// The export's privacy switch: names replaced by keyed pseudonyms, and
+/// the key file they are made with.
+fn pseudonymise_ui(ui: &mut Ui, state: &mut PlanUi) {
+    ui.checkbox(&mut state.pseudonymise, PSEUDONYMISE)
+        .on_hover_text(
+            "Every user and host name in the exported file becomes a pseudonym made with your key file; `tokenplan reveal` puts the names back",
+        );
+    if state.pseudonymise {
+        let label = ui.label(KEY_FILE);
+        ui.add(
+            egui::TextEdit::singleline(&mut state.key_file)
+                .hint_text("path of the key file")
+                .desired_width(220.0),
+        )
+        .labelled_by(label.id)
+        .on_hover_text(
+            "The same key gives the same pseudonyms every time; a new key is created at this path if there is none",
+        );
     }
 }
