@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::ledger::{LedgerRun, YearSummary};
