@@ -720,6 +720,9 @@ fn scan_piece(
     for s in piece {
         match route.get(s.feature as usize) {
             Some(&Route::Cal(c)) => {
+                // Routes are built from `cal` (see `routes`): a miss would
+                // drop sessions without a word.
+                debug_assert!((c as usize) < cal.len(), "route to product {c}");
                 let Some(cp) = cal.get(c as usize) else {
                     continue;
                 };
@@ -727,6 +730,7 @@ fn scan_piece(
                     local.free += 1;
                     continue;
                 }
+                debug_assert!(cp.zone < mappers.len(), "zone {}", cp.zone);
                 let Some(m) = mappers.get_mut(cp.zone) else {
                     continue;
                 };

@@ -545,6 +545,9 @@ impl RateTable {
     #[inline]
     pub(crate) fn at(&self, day: i32) -> Decimal {
         let i = self.breaks.partition_point(|&b| b <= day);
+        // `values` has one entry more than `breaks` (see `new`): a miss here
+        // would price a day at 0 without a word.
+        debug_assert!(i < self.values.len(), "rate table without entry {i}");
         self.values.get(i).copied().unwrap_or_default()
     }
 }

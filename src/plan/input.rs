@@ -291,35 +291,8 @@ impl PlanInput {
         let has_assignments = !usage.assignments.is_empty();
         let limits = resolve_limits(scenario, &subscriptions, &by_user, has_assignments)?;
 
-        // Users share few distinct product sets: candidate plans are found
-        // once per set, then costed per user in parallel.
-        let mut memo: HashMap<u128, Vec<MaskCandidate>> = HashMap::new();
         let mut users: Vec<UserInput> = by_user.into_values().collect();
-        for u in &mut users {
-            u.demand.sort_by_key(|d| d.product);
-            let used = used_products(u);
-            if let std::collections::hash_map::Entry::Vacant(slot) = memo.entry(used) {
-                slot.insert(candidate_masks(&subscriptions, used, &limits)?);
-            }
-        }
-        users.par_iter_mut().with_min_len(256).for_each(|u| {
-            let Some(cands) = memo.get(&used_products(u)) else {
-                return;
-            };
-            u.candidates = cands
-                .iter()
-                .map(|c| Candidate {
-                    mask: c.mask,
-                    price: c.price,
-                    uncovered: u
-                        .demand
-                        .iter()
-                        .filter(|d| c.covered & (1u128 << d.product) == 0)
-                        .map(|d| d.tokens)
-                        .sum(),
-                })
-                .collect();
-        });
+        candidates_of(&mut users, &subscriptions, &limits)?;
         users.sort_by(|a, b| a.name.cmp(&b.name).then(a.user.cmp(&b.user)));
         let max_user_tokens = users
             .iter()
@@ -483,6 +456,46 @@ struct MaskCandidate {
     mask: u32,
     price: Decimal,
     covered: u128,
+}
+
+/// Every user's candidate plans with their uncovered tokens. Users share
+/// few distinct product sets: candidate plans are found once per set, then
+/// costed per user in parallel.
+///
+/// # Errors
+/// As [`candidate_masks`].
+fn candidates_of(
+    users: &mut [UserInput],
+    subscriptions: &[SubscriptionInfo],
+    limits: &Limits,
+) -> Result<(), PlanError> {
+    let mut memo: HashMap<u128, Vec<MaskCandidate>> = HashMap::new();
+    for u in users.iter_mut() {
+        u.demand.sort_by_key(|d| d.product);
+        let used = used_products(u);
+        if let std::collections::hash_map::Entry::Vacant(slot) = memo.entry(used) {
+            slot.insert(candidate_masks(subscriptions, used, limits)?);
+        }
+    }
+    users.par_iter_mut().with_min_len(256).for_each(|u| {
+        let Some(cands) = memo.get(&used_products(u)) else {
+            return;
+        };
+        u.candidates = cands
+            .iter()
+            .map(|c| Candidate {
+                mask: c.mask,
+                price: c.price,
+                uncovered: u
+                    .demand
+                    .iter()
+                    .filter(|d| c.covered & (1u128 << d.product) == 0)
+                    .map(|d| d.tokens)
+                    .sum(),
+            })
+            .collect();
+    });
+    Ok(())
 }
 
 /// The plans worth considering for a user who uses products `used`: for

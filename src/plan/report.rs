@@ -230,6 +230,21 @@ fn warnings(input: &PlanInput, rec: &Recommendation) -> Vec<String> {
     out
 }
 
+/// The crossover points at the marginal token price, as report lines.
+fn crossover_lines(input: &PlanInput, marginal: Decimal) -> Vec<CrossoverLine> {
+    crossover(input, marginal)
+        .into_iter()
+        .map(|c| CrossoverLine {
+            subscription: c.subscription,
+            product: c.product,
+            rate: Fixed2(c.rate),
+            token_price: Fixed2(c.token_price),
+            days_per_year: c.days_per_year.map(Fixed2),
+            days_per_month: c.days_per_month.map(Fixed2),
+        })
+        .collect()
+}
+
 impl RecommendReport {
     /// Builds the report of `rec` with its baselines.
     pub fn new(input: &PlanInput, rec: &Recommendation, base: &Baselines) -> RecommendReport {
@@ -328,17 +343,7 @@ impl RecommendReport {
                 cost: Fixed2(shown.last().copied().unwrap_or(beyond)),
             },
             total_annual_cost: Fixed2(total),
-            crossover: crossover(input, marginal)
-                .into_iter()
-                .map(|c| CrossoverLine {
-                    subscription: c.subscription,
-                    product: c.product,
-                    rate: Fixed2(c.rate),
-                    token_price: Fixed2(c.token_price),
-                    days_per_year: c.days_per_year.map(Fixed2),
-                    days_per_month: c.days_per_month.map(Fixed2),
-                })
-                .collect(),
+            crossover: crossover_lines(input, marginal),
             baselines: BaselineLines {
                 all_tokens: Fixed2(base.all_tokens.total_cost + pool_cost),
                 all_subscriptions: Fixed2(base.all_subscriptions.total_cost + pool_cost),

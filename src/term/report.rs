@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
-use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::ledger::{LedgerRun, YearSummary};
@@ -91,14 +90,7 @@ pub fn analyse_demand(
         None => None,
     };
     let mut warnings = demand.input.warnings.clone();
-    let forecast = &demand.input.forecast;
-    if forecast.window_days > 0 && forecast.window_days < scenario.forecast.history_days {
-        warnings.push(format!(
-            "forecast from {} days of history, scaled × {}",
-            forecast.window_days,
-            fixed2(Decimal::from(365) / Decimal::from(forecast.window_days))
-        ));
-    }
+    // The plan input's warnings already say when the window is short.
     if !priced.before.known() {
         warnings.push(
             "no seats are known before year 1 (set contract.current_seats or give the \

@@ -1,5 +1,9 @@
 //! Integration tests: one binary, a module per area.
 
+// In a test a failed unwrap is the test failing, which is what it is for;
+// long test functions are scripts of one scenario.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+
 mod audit_golden;
 mod cli;
 mod denials;

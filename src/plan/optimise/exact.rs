@@ -12,7 +12,7 @@
 
 use rust_decimal::Decimal;
 
-use crate::plan::input::{PlanInput, bits};
+use crate::plan::input::{Limits, PlanInput, bits};
 use crate::plan::price::Schedule;
 
 use super::menu::{Menu, Opt, Score};
@@ -37,6 +37,57 @@ struct Node {
     opt: usize,
 }
 
+/// Per layer `j` and limited subscription `k`: how many users from layer
+/// `j` on could still take a seat of `limited[k]`.
+fn reach(menu: &Menu, free: &[usize], limited: &[usize]) -> Vec<Vec<u32>> {
+    let mut reach = vec![vec![0u32; limited.len()]; free.len() + 1];
+    for j in (0..free.len()).rev() {
+        for (k, &s) in limited.iter().enumerate() {
+            let can = menu.of(free[j]).iter().any(|o| o.mask & (1 << s) != 0);
+            reach[j][k] = reach[j + 1][k] + u32::from(can);
+        }
+    }
+    reach
+}
+
+/// Per limited subscription, the count a key keeps: a count only needs
+/// telling apart up to the minimum unless a maximum binds too.
+fn caps(limits: &Limits, limited: &[usize]) -> Vec<u32> {
+    limited
+        .iter()
+        .map(|&s| {
+            if limits.max_binds & (1 << s) != 0 {
+                u32::MAX
+            } else {
+                limits.min_seats[s]
+            }
+        })
+        .collect()
+}
+
+/// The nodes of a layer no other node dominates: sorted by seat-count key,
+/// tokens, score and seats, a node is kept only when the last node kept
+/// with its key (no more tokens than it) has a worse score.
+fn undominated(mut next: Vec<Node>) -> Vec<Node> {
+    next.sort_by(|a, b| {
+        a.key
+            .cmp(&b.key)
+            .then(a.tokens.cmp(&b.tokens))
+            .then(a.score.cmp(&b.score))
+            .then(a.seats.cmp(&b.seats))
+    });
+    let mut kept: Vec<Node> = Vec::with_capacity(next.len());
+    for x in next {
+        let dominated = kept
+            .last()
+            .is_some_and(|k| k.key == x.key && k.score <= x.score);
+        if !dominated {
+            kept.push(x);
+        }
+    }
+    kept
+}
+
 /// Every user's plan in the optimum over the menus and its exact score, or
 /// `None` when the instance is beyond [`EXACT_MAX_USERS`] users with a
 /// choice or a layer outgrows [`EXACT_MAX_FRONTIER`] (or no plan meets the
@@ -54,18 +105,7 @@ pub(super) fn exact_search(
     if free.len() > EXACT_MAX_USERS {
         return None;
     }
-    // A count only needs telling apart up to the minimum unless a maximum
-    // binds too.
-    let cap: Vec<u32> = limited
-        .iter()
-        .map(|&s| {
-            if limits.max_binds & (1 << s) != 0 {
-                u32::MAX
-            } else {
-                limits.min_seats[s]
-            }
-        })
-        .collect();
+    let cap = caps(limits, &limited);
     let mut base = Score::default();
     let mut base_tokens = Decimal::ZERO;
     let mut key0 = vec![0u32; limited.len()];
@@ -83,14 +123,7 @@ pub(super) fn exact_search(
             key0[k] += u32::from(o.mask & (1 << s) != 0);
         }
     }
-    // Users from layer j on who could still take a seat of limited[k].
-    let mut reach = vec![vec![0u32; limited.len()]; free.len() + 1];
-    for j in (0..free.len()).rev() {
-        for (k, &s) in limited.iter().enumerate() {
-            let can = menu.of(free[j]).iter().any(|o| o.mask & (1 << s) != 0);
-            reach[j][k] = reach[j + 1][k] + u32::from(can);
-        }
-    }
+    let reach = reach(menu, &free, &limited);
     let admissible = |key: &[u32], j: usize| {
         limited.iter().enumerate().all(|(k, &s)| {
             key[k] <= limits.max_seats[s]
@@ -143,22 +176,7 @@ pub(super) fn exact_search(
                 });
             }
         }
-        next.sort_by(|a, b| {
-            a.key
-                .cmp(&b.key)
-                .then(a.tokens.cmp(&b.tokens))
-                .then(a.score.cmp(&b.score))
-                .then(a.seats.cmp(&b.seats))
-        });
-        let mut kept: Vec<Node> = Vec::with_capacity(next.len());
-        for x in next {
-            let dominated = kept
-                .last()
-                .is_some_and(|k| k.key == x.key && k.score <= x.score);
-            if !dominated {
-                kept.push(x);
-            }
-        }
+        let kept = undominated(next);
         if kept.len() > EXACT_MAX_FRONTIER {
             return None;
         }
