@@ -607,7 +607,7 @@ fn unsaved_edits_are_offered_back_at_the_next_start() {
         retype(&mut h, "Tier 1 price", "3.00", "2.7");
         // Written in the background, at most once a second: wait for the
         // copy of the last keystroke (the first may hold "3.0").
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(120);
         let has_edit = || {
             std::fs::read_to_string(&recovery)
                 .ok()
