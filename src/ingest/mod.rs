@@ -20,6 +20,7 @@ use crate::usage::Usage;
 
 pub mod aliases;
 pub mod assignments;
+pub(crate) mod blocks;
 pub mod columns;
 pub mod detect;
 pub mod directory;

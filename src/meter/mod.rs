@@ -755,32 +755,7 @@ fn meter_tuned(
         field: "server_time_zone".into(),
         message,
     })?;
-    let mut plans = Vec::with_capacity(scenario.products.len());
-    for (code, product) in &scenario.products {
-        let rule = ProductRule::resolve(code, &product.rule, &scenario.server_time_zone);
-        let tz = parse_tz(&rule.time_zone).map_err(|message| MeterError::BadZone {
-            field: format!("products.{code}.rule.time_zone"),
-            message,
-        })?;
-        if matches!(rule.kind, RuleKind::Concurrent | RuleKind::DailyPeak) {
-            for r in &product.rates {
-                if concurrent::whole_draw(r.tokens).is_none() {
-                    return Err(MeterError::FractionalPoolRate {
-                        product: code.clone(),
-                        rate: r.tokens,
-                        from: r.from,
-                        rule: rule.kind,
-                    });
-                }
-            }
-        }
-        plans.push(ProductPlan {
-            code,
-            rule,
-            tz,
-            rates: RateTable::new(product),
-        });
-    }
+    let plans = product_plans(scenario)?;
     let catalog = Catalog::build(&usage.features, scenario);
 
     let scan = calendar_day::scan(usage, &catalog, &plans, progress, matrix_limit, detail)?;
@@ -865,6 +840,43 @@ fn meter_tuned(
         by_day: scan.by_day,
     };
     Ok((metered, cal))
+}
+
+/// Every product's plan: its rule resolved against the server's zone, its
+/// zone parsed and its rate table.
+///
+/// # Errors
+/// [`MeterError::BadZone`] for a zone that is not an IANA name;
+/// [`MeterError::FractionalPoolRate`] for a pool rate that is not a whole
+/// number of tokens.
+fn product_plans(scenario: &Scenario) -> Result<Vec<ProductPlan<'_>>, MeterError> {
+    let mut plans = Vec::with_capacity(scenario.products.len());
+    for (code, product) in &scenario.products {
+        let rule = ProductRule::resolve(code, &product.rule, &scenario.server_time_zone);
+        let tz = parse_tz(&rule.time_zone).map_err(|message| MeterError::BadZone {
+            field: format!("products.{code}.rule.time_zone"),
+            message,
+        })?;
+        if matches!(rule.kind, RuleKind::Concurrent | RuleKind::DailyPeak) {
+            for r in &product.rates {
+                if concurrent::whole_draw(r.tokens).is_none() {
+                    return Err(MeterError::FractionalPoolRate {
+                        product: code.clone(),
+                        rate: r.tokens,
+                        from: r.from,
+                        rule: rule.kind,
+                    });
+                }
+            }
+        }
+        plans.push(ProductPlan {
+            code,
+            rule,
+            tz,
+            rates: RateTable::new(product),
+        });
+    }
+    Ok(plans)
 }
 
 /// Sorts by user display name, then product (code order), ids breaking ties;

@@ -190,6 +190,18 @@ pub(crate) fn budgets_of<R: Rows + ?Sized>(
             .entry(UNASSIGNED_KEY.to_string())
             .or_insert_with(|| (UNASSIGNED.to_string(), None));
     }
+    budget_lines(pools, &series, &users, (period_start, period_end), today)
+}
+
+/// One line per pool: consumed in the budget period, the trailing 30-day
+/// rate, what remains and when it runs out; the unassigned pool last.
+fn budget_lines(
+    pools: BTreeMap<String, (String, Option<Decimal>)>,
+    series: &BTreeMap<String, BTreeMap<NaiveDate, Decimal>>,
+    users: &BTreeMap<String, u32>,
+    (period_start, period_end): (NaiveDate, NaiveDate),
+    today: NaiveDate,
+) -> Vec<BudgetPool> {
     let empty = BTreeMap::new();
     let days_left = Decimal::from((period_end - today).num_days().max(0));
     let mut out: Vec<BudgetPool> = pools

@@ -201,18 +201,7 @@ impl PlanInput {
     ) -> Result<PlanInput, PlanError> {
         let mut warnings = Vec::new();
         let products = metered.products.clone();
-        if products.len() > MAX_PRODUCTS {
-            return Err(PlanError::TooLarge(format!(
-                "{} products; the optimiser handles at most {MAX_PRODUCTS}",
-                products.len()
-            )));
-        }
-        if scenario.subscriptions.len() > MAX_SUBSCRIPTIONS {
-            return Err(PlanError::TooLarge(format!(
-                "{} subscriptions; the optimiser handles at most {MAX_SUBSCRIPTIONS}",
-                scenario.subscriptions.len()
-            )));
-        }
+        check_size(products.len(), scenario.subscriptions.len())?;
         let (subscriptions, cover_rates) = subscriptions_of(scenario, &products, &mut warnings);
         let sub_idx: HashMap<&str, usize> = subscriptions
             .iter()
@@ -456,6 +445,25 @@ struct MaskCandidate {
     mask: u32,
     price: Decimal,
     covered: u128,
+}
+
+/// Refuses more products or subscriptions than the optimiser's bitsets
+/// hold.
+///
+/// # Errors
+/// [`PlanError::TooLarge`] naming which.
+fn check_size(products: usize, subscriptions: usize) -> Result<(), PlanError> {
+    if products > MAX_PRODUCTS {
+        return Err(PlanError::TooLarge(format!(
+            "{products} products; the optimiser handles at most {MAX_PRODUCTS}"
+        )));
+    }
+    if subscriptions > MAX_SUBSCRIPTIONS {
+        return Err(PlanError::TooLarge(format!(
+            "{subscriptions} subscriptions; the optimiser handles at most {MAX_SUBSCRIPTIONS}"
+        )));
+    }
+    Ok(())
 }
 
 /// Every user's candidate plans with their uncovered tokens. Users share

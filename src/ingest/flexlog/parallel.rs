@@ -10,6 +10,7 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock, mpsc};
 
 use super::grammar::decode_windows_1252;
 use super::lines::{Known, Rec, Table, parse_line};
+use crate::ingest::blocks::BlockReader;
 
 /// Bytes per block (4 MB: large enough that per-block work does not show,
 /// small enough that the blocks in flight cost little memory).
@@ -68,13 +69,7 @@ pub(super) fn run<R: Read + Send>(
     known: &RwLock<Arc<Known>>,
     mut consume: impl FnMut(Parsed),
 ) -> Option<io::Error> {
-    let mut blocks = Blocks {
-        src,
-        carry: Vec::new(),
-        eof: false,
-        size: block.max(1),
-        pool: Vec::new(),
-    };
+    let mut blocks = BlockReader::new(src, block);
     let first = match blocks.next_block() {
         Ok(Some(b)) => b,
         Ok(None) => return None,
@@ -129,7 +124,7 @@ fn snapshot(known: &RwLock<Arc<Known>>) -> Arc<Known> {
 
 /// What the workers share: the source and how far they may read ahead.
 struct Feed<R> {
-    blocks: Blocks<R>,
+    blocks: BlockReader<R>,
     first: Option<Vec<u8>>,
     /// Index of the next block to hand out.
     next: u64,
@@ -184,52 +179,6 @@ fn work<R: Read>(
             .push(buf);
         if tx.send((idx, parsed)).is_err() {
             return;
-        }
-    }
-}
-
-/// A source in blocks of whole lines.
-struct Blocks<R> {
-    src: R,
-    carry: Vec<u8>,
-    eof: bool,
-    size: usize,
-    /// Buffers handed back for reuse.
-    pool: Vec<Vec<u8>>,
-}
-
-impl<R: Read> Blocks<R> {
-    /// The next block: at least `size` bytes cut after a newline, or the
-    /// rest of the source; `None` at the end.
-    fn next_block(&mut self) -> io::Result<Option<Vec<u8>>> {
-        if self.eof && self.carry.is_empty() {
-            return Ok(None);
-        }
-        let mut buf = self.pool.pop().unwrap_or_default();
-        buf.clear();
-        buf.append(&mut self.carry);
-        let mut want = self.size;
-        loop {
-            while !self.eof && buf.len() < want {
-                let need = want - buf.len();
-                buf.reserve(need);
-                let n = (&mut self.src).take(need as u64).read_to_end(&mut buf)?;
-                if n < need {
-                    self.eof = true;
-                }
-            }
-            if self.eof {
-                return Ok((!buf.is_empty()).then_some(buf));
-            }
-            if let Some(nl) = memchr::memrchr(b'\n', &buf) {
-                if let Some(tail) = buf.get(nl + 1..) {
-                    self.carry.extend_from_slice(tail);
-                }
-                buf.truncate(nl + 1);
-                return Ok(Some(buf));
-            }
-            // A line longer than a block: read on.
-            want += self.size;
         }
     }
 }

@@ -25,6 +25,7 @@ use std::ops::ControlFlow;
 use chrono::{DateTime, LocalResult, NaiveDateTime, Offset, TimeZone};
 use chrono_tz::Tz;
 
+use super::blocks::BlockReader;
 use super::table::{self, Column};
 use super::{Report, SourceKind};
 use crate::progress::Progress;

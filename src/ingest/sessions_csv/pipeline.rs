@@ -1,66 +1,16 @@
-//! Reading the file in blocks cut at a newline (`BlockReader`), with what
-//! was read before the header put back in front (`Chained`).
+//! The parallel block reader: blocks cut at a newline
+//! (`ingest::blocks::BlockReader`) parsed on worker
+//! threads, and what was read before the header put back in front
+//! (`Chained`).
 
 use super::*;
+
+use crate::ingest::blocks::BlockReader;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock, mpsc};
 
-/// Reads a source in blocks of whole lines.
-pub(super) struct BlockReader<R> {
-    pub(super) src: R,
-    pub(super) carry: Vec<u8>,
-    pub(super) eof: bool,
-    pub(super) size: usize,
-    /// Buffers handed back for reuse.
-    pub(super) pool: Vec<Vec<u8>>,
-}
-
 impl<R: Read> BlockReader<R> {
-    pub(super) fn new(src: R, size: usize) -> Self {
-        BlockReader {
-            src,
-            carry: Vec::new(),
-            eof: false,
-            size: size.max(1),
-            pool: Vec::new(),
-        }
-    }
-
-    /// The next block: at least `size` bytes cut after a newline, or the
-    /// rest of the source; `None` at the end.
-    pub(super) fn next_block(&mut self) -> io::Result<Option<Vec<u8>>> {
-        if self.eof && self.carry.is_empty() {
-            return Ok(None);
-        }
-        let mut buf = self.pool.pop().unwrap_or_default();
-        buf.clear();
-        buf.append(&mut self.carry);
-        let mut want = self.size;
-        loop {
-            while !self.eof && buf.len() < want {
-                let need = want - buf.len();
-                buf.reserve(need);
-                let n = (&mut self.src).take(need as u64).read_to_end(&mut buf)?;
-                if n < need {
-                    self.eof = true;
-                }
-            }
-            if self.eof {
-                return Ok((!buf.is_empty()).then_some(buf));
-            }
-            if let Some(nl) = memchr::memrchr(b'\n', &buf) {
-                if let Some(tail) = buf.get(nl + 1..) {
-                    self.carry.extend_from_slice(tail);
-                }
-                buf.truncate(nl + 1);
-                return Ok(Some(buf));
-            }
-            // A line longer than a block: read on.
-            want += self.size;
-        }
-    }
-
     /// Whatever was not handed out yet, as one reader.
     pub(super) fn into_rest(self, mut before: VecDeque<Vec<u8>>) -> Chained<R> {
         before.push_back(self.carry);
