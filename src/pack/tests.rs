@@ -279,3 +279,142 @@ fn options_side_by_side_hand_computed() {
     assert_eq!(plan_spend.purchases, d("1130") + d("1130") * d("0.8"));
     assert!(plan_spend.p90 >= plan_spend.p50 && plan_spend.p50 >= plan_spend.p10);
 }
+
+/// The tornado on the tiny input at ± 10%, by hand (NPV = a year's cost
+/// × 1.8, both years alike):
+/// - token price 1.80 / 2.20: the same plan, 900 + 565 × p: 1,917 →
+///   3,450.6 and 2,143 → 3,857.4; swing 406.8;
+/// - usage volume 0.9 / 1.1: u00 720 / 880 tokens still on the seat, left
+///   508.5 → 509 whole tokens (1,018) and 621.5 → 622 (1,244): 1,918 →
+///   3,452.4 and 2,144 → 3,859.2; swing 406.8 (a tie: the inputs' order
+///   keeps the token price first). Held at 1.1: 565-token lots, 56.5
+///   short each year billed at 3.60 at the year's end: 3,654 + 203.4 /
+///   1.25 + 203.4 / 1.5625 = 3,946.896; held at 0.9: 3,654 (the unused
+///   tokens expire);
+/// - S at 900 new / 810 renewed and 1,100 / 990: 810 + 1,130 = 1,940 →
+///   3,492 and 990 + 1,130 = 2,120 → 3,816; swing 324;
+/// - overage (not in the plan's NPV), growth 0 and escalation 0 (no
+///   prices section): no swing, in the inputs' order.
+#[test]
+fn tornado_hand_computed() {
+    let (s, metered, usage) = tiny();
+    let pack = build(&s, &metered, &usage, &quick());
+    let t = &pack.sensitivity;
+    assert_eq!(t.base_npv, d("3654"));
+    let order: Vec<pack::Driver> = t.rows.iter().map(|r| r.driver.clone()).collect();
+    assert_eq!(
+        order,
+        [
+            pack::Driver::TokenPrice,
+            pack::Driver::UsageVolume,
+            pack::Driver::Subscription("S".into()),
+            pack::Driver::OveragePrice,
+            pack::Driver::Growth,
+            pack::Driver::Escalation,
+        ]
+    );
+    let row = |i: usize| &t.rows[i];
+    assert_eq!(
+        (row(0).low_value, row(0).high_value),
+        (d("1.80"), d("2.20"))
+    );
+    assert_eq!(
+        (row(0).low_npv, row(0).high_npv),
+        (d("3450.6"), d("3857.4"))
+    );
+    assert_eq!(row(0).swing, d("406.8"));
+    assert_eq!(
+        (row(0).held_low_npv, row(0).held_high_npv),
+        (d("3450.6"), d("3857.4"))
+    );
+    assert_eq!(
+        (row(1).low_npv, row(1).high_npv),
+        (d("3452.4"), d("3859.2"))
+    );
+    assert_eq!(
+        (row(1).held_low_npv, row(1).held_high_npv),
+        (d("3654"), d("3946.896"))
+    );
+    assert_eq!((row(2).low_npv, row(2).high_npv), (d("3492"), d("3816")));
+    assert_eq!(row(2).swing, d("324"));
+    for r in &t.rows[3..] {
+        assert_eq!(r.swing, Decimal::ZERO, "{:?}", r.driver);
+        assert_eq!((r.low_npv, r.high_npv), (d("3654"), d("3654")));
+    }
+    assert!(t.rows.iter().all(|r| !r.approximate));
+}
+
+/// The break-even input: as [`tiny`] but S renews at its new price (1,000)
+/// and u01 uses A 21 days (210 tokens). Today (tokens at 2.00) u00 holds
+/// one seat (1,000 < 1,600) and u01 is on tokens (420 < 1,000).
+fn even() -> (Scenario, Metered, Usage) {
+    let mut s = scenario(
+        &[("A", "10"), ("B", "1")],
+        &[("S", "1000", None, &["A"])],
+        flat("2.00"),
+        2,
+    );
+    s.contract.discount_rate = d("0.25");
+    s.contract.current_seats = BTreeMap::from([("S".to_string(), 2)]);
+    let (mut metered, usage) = history(&["A", "B"], 3, &[(0, 0, 80), (1, 0, 21), (2, 1, 365)]);
+    price_charges(&mut metered, &s);
+    (s, metered, usage)
+}
+
+/// Break-evens by hand on [`even`]:
+/// - token price below: u00's seat goes when 800 p < 1,000, p < 1.25; at
+///   1.25 exactly the two cost the same and the tie goes to fewer seats:
+///   the break-even is 1.25 (1.26 keeps the seat);
+/// - token price above: u01 takes the second seat when 210 p > 1,000, p >
+///   4.7619…: 4.77 (4.76 does not);
+/// - S below: u01 takes a seat when its price is under 420: 419.99 (at
+///   420.00 the tie keeps one seat);
+/// - S above: u00 leaves the seat above 1,600, and at 1,600.00 (tie):
+///   1,600.00 (1,599.99 keeps it);
+/// - walk-away: the plan held (1 seat, 575 tokens a year) against renewing
+///   as-is (2 seats, 365 tokens): 1,000 + 575 p ≤ 2,000 + 365 p while 210
+///   p ≤ 1,000: 4.76.
+#[test]
+fn break_evens_hand_computed() {
+    let (s, metered, usage) = even();
+    let pack = build(&s, &metered, &usage, &quick());
+    let b = &pack.break_evens;
+    assert_eq!(b.token_today, d("2.00"));
+    assert_eq!(b.seats_today, [1, 1]);
+    assert_eq!(b.token_below.price(), Some(d("1.25")));
+    assert_eq!(b.token_above.price(), Some(d("4.77")));
+    let sub = &b.subscriptions[0];
+    assert_eq!(sub.code, "S");
+    assert_eq!(sub.more_seats.price(), Some(d("419.99")));
+    assert_eq!(sub.fewer_seats.price(), Some(d("1600.00")));
+    assert_eq!(b.walk_away, pack::WalkAway::At(d("4.76")));
+    assert!(!b.token_below.approximate());
+
+    // The plan differs between each break-even − 0.01 and + 0.01.
+    let seats_at = |sc: &Scenario| {
+        let demand = crate::term::TermDemand::new(&metered, &usage, sc).unwrap();
+        let plan =
+            crate::term::plan_term(&demand, sc, crate::term::SearchOptions::default()).unwrap();
+        plan.years
+            .iter()
+            .map(|y| y.seats.clone())
+            .collect::<Vec<_>>()
+    };
+    let cent = d("0.01");
+    for be in [&b.token_below, &b.token_above] {
+        let p = be.price().unwrap();
+        assert_ne!(
+            seats_at(&pack::points::with_token_price(&s, p - cent)),
+            seats_at(&pack::points::with_token_price(&s, p + cent)),
+            "token break-even {p}"
+        );
+    }
+    for be in [&sub.more_seats, &sub.fewer_seats] {
+        let p = be.price().unwrap();
+        assert_ne!(
+            seats_at(&pack::points::with_subscription_price(&s, "S", p - cent)),
+            seats_at(&pack::points::with_subscription_price(&s, "S", p + cent)),
+            "S break-even {p}"
+        );
+    }
+}
