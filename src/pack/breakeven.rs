@@ -20,7 +20,10 @@
 //! happens and reverts between two probes of the bracketing can be
 //! stepped over; what is reported is always a pair of neighbouring cents
 //! whose plans differ. A search is "approximate" when any re-optimisation
-//! it made was not proven optimal.
+//! it made was not proven optimal. Probes re-plan with
+//! [`Base::probe`]'s search settings, and "today's answer" is that same
+//! search's at today's price, so a difference between the two settings is
+//! never taken for a break-even.
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -238,10 +241,11 @@ pub fn break_evens(base: &Base<'_>) -> Result<BreakEvens, PackError> {
     for j in 0..codes.len() {
         jobs.extend([Job::SubBelow(j), Job::SubAbove(j)]);
     }
+    let today = plan_term(&base.demand, base.scenario, base.probe)?;
     let results: Vec<Crossing> = jobs
         .par_iter()
         .map(|job| {
-            let r = run_job(base, &codes, *job);
+            let r = run_job(base, &today, &codes, *job);
             base.tick();
             r
         })
@@ -268,7 +272,7 @@ pub fn break_evens(base: &Base<'_>) -> Result<BreakEvens, PackError> {
                 .subscriptions
                 .get(code)
                 .map_or(Decimal::ZERO, |s| s.annual_price),
-            seats_today: seats_of(&base.plan, j),
+            seats_today: seats_of(&today, j),
             more_seats: it
                 .next()
                 .unwrap_or(Crossing::NoneInRange { approximate: true }),
@@ -279,7 +283,7 @@ pub fn break_evens(base: &Base<'_>) -> Result<BreakEvens, PackError> {
         .collect();
     Ok(BreakEvens {
         token_today,
-        seats_today: total_seats(&base.plan),
+        seats_today: total_seats(&today),
         token_below,
         token_above,
         subscriptions,
@@ -288,10 +292,15 @@ pub fn break_evens(base: &Base<'_>) -> Result<BreakEvens, PackError> {
 }
 
 /// One break-even search (see the module doc).
-fn run_job(base: &Base<'_>, codes: &[String], job: Job) -> Result<Crossing, PackError> {
+fn run_job(
+    base: &Base<'_>,
+    today_plan: &TermPlan,
+    codes: &[String],
+    job: Job,
+) -> Result<Crossing, PackError> {
     let token_today = headline_token_price(&base.scenario.token_price);
     let demand: &TermDemand = &base.demand;
-    let replan = |s: &crate::scenario::Scenario| plan_term(demand, s, base.search);
+    let replan = |s: &crate::scenario::Scenario| plan_term(demand, s, base.probe);
     let failed = std::sync::Mutex::new(None);
     let remember = |e: PackError| {
         if let Ok(mut slot) = failed.lock() {
@@ -306,7 +315,7 @@ fn run_job(base: &Base<'_>, codes: &[String], job: Job) -> Result<Crossing, Pack
             } else {
                 today * RANGE
             };
-            let same = all_seats(&base.plan);
+            let same = all_seats(today_plan);
             let found = search(today, limit, &same, |c| {
                 match replan(&with_token_price(base.scenario, price(c))) {
                     Ok(p) => (all_seats(&p), !p.proven_optimal),
@@ -338,7 +347,7 @@ fn run_job(base: &Base<'_>, codes: &[String], job: Job) -> Result<Crossing, Pack
             let today = cents(today_price);
             let below = matches!(job, Job::SubBelow(_));
             let limit = if below { 0 } else { today * RANGE };
-            let same = seats_of(&base.plan, j);
+            let same = seats_of(today_plan, j);
             // Below: the answer changes once any year holds more;
             // above: once any year holds fewer.
             let moved = |seats: &[u32]| {

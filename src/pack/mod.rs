@@ -22,6 +22,7 @@ pub mod options;
 pub mod points;
 pub mod sensitivity;
 pub mod spend;
+pub mod workbook;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -116,6 +117,10 @@ pub struct PackOptions {
     pub swing: Decimal,
     /// The term search's settings.
     pub search: SearchOptions,
+    /// The search's settings for the break-evens' many probes (default: no
+    /// polish, which on mid-sized instances costs most of a search and
+    /// rarely moves a seat).
+    pub probe: SearchOptions,
     /// Trials of the spend simulation (`None`: the scenario's sizing
     /// trials).
     pub trials: Option<u32>,
@@ -129,6 +134,10 @@ impl Default for PackOptions {
         PackOptions {
             swing: Decimal::new(1, 1),
             search: SearchOptions::default(),
+            probe: SearchOptions {
+                exhaustive: true,
+                polish: false,
+            },
             trials: None,
             made: None,
         }
@@ -238,6 +247,8 @@ pub struct Base<'a> {
     pub renew: Option<TermPlan>,
     /// The search's settings.
     pub search: SearchOptions,
+    /// The search's settings for break-even probes.
+    pub probe: SearchOptions,
     progress: &'a dyn Progress,
     done: AtomicU64,
     total: AtomicU64,
@@ -283,6 +294,7 @@ impl<'a> Base<'a> {
             plan,
             renew,
             search,
+            probe: search,
             progress,
             done: AtomicU64::new(0),
             total: AtomicU64::new(0),
@@ -328,13 +340,14 @@ pub fn build(
         )));
     }
     let trials = options.trials.unwrap_or(scenario.sizing.trials).max(1);
-    let base = Base::new(
+    let mut base = Base::new(
         scenario,
         inputs.metered,
         inputs.usage,
         options.search,
         progress,
     )?;
+    base.probe = options.probe;
     let subs = base.demand.input.subscriptions.len() as u64;
     // Units: 4 stages, 2 points per input, 2 + 2 per subscription searches.
     base.plan_work(4 + 2 * (4 + subs + 1) + 2 + 2 * subs);

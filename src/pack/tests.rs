@@ -418,3 +418,230 @@ fn break_evens_hand_computed() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// The workbook read back
+
+mod book {
+    use calamine::{Data, Range, Reader, Xlsx};
+    use rust_decimal::Decimal;
+    use rust_decimal::prelude::ToPrimitive;
+
+    use crate::pack::workbook::{SHEETS, to_bytes};
+    use crate::pack::{self, Crossing, Pack, PackInputs, PackOptions, ScenarioFile};
+    use crate::progress::NoProgress;
+
+    pub fn sheets(bytes: &[u8]) -> Vec<(String, Range<Data>)> {
+        let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        book.sheet_names()
+            .into_iter()
+            .map(|n| {
+                let r = book.worksheet_range(&n).unwrap();
+                (n, r)
+            })
+            .collect()
+    }
+
+    fn sheet<'a>(all: &'a [(String, Range<Data>)], name: &str) -> &'a Range<Data> {
+        &all.iter().find(|(n, _)| n == name).unwrap().1
+    }
+
+    fn cell(r: &Range<Data>, row: u32, col: u32) -> &Data {
+        r.get_value((row, col)).unwrap_or(&Data::Empty)
+    }
+
+    /// The cell is a number equal to `d` (to f64's precision).
+    fn same(r: &Range<Data>, row: u32, col: u32, d: Decimal) {
+        match cell(r, row, col) {
+            Data::Float(v) => {
+                let want = d.to_f64().unwrap();
+                assert!(
+                    (v - want).abs() <= 1e-9 * want.abs().max(1.0),
+                    "({row}, {col}): {v} != {d}"
+                );
+            }
+            other => panic!("({row}, {col}) is not a number: {other:?}"),
+        }
+    }
+
+    fn text(r: &Range<Data>, row: u32, col: u32) -> String {
+        match cell(r, row, col) {
+            Data::String(s) => s.clone(),
+            other => panic!("({row}, {col}) is not text: {other:?}"),
+        }
+    }
+
+    pub fn with_file(
+        s: &crate::scenario::Scenario,
+        metered: &crate::meter::Metered,
+        usage: &crate::usage::Usage,
+        reports: &[crate::ingest::Report],
+        ron: &[u8],
+    ) -> Pack {
+        let file = ScenarioFile::new("scenario.ron", ron);
+        let inputs = PackInputs {
+            usage,
+            metered,
+            reports,
+            scenario_file: Some(&file),
+            compare: None,
+        };
+        let options = PackOptions {
+            trials: Some(200),
+            made: Some("2026-12-01".into()),
+            ..PackOptions::default()
+        };
+        pack::build(&inputs, s, &options, &NoProgress).unwrap()
+    }
+
+    /// Every headline figure of the workbook equals the engine's; numbers
+    /// are number cells; Assumptions holds the scenario's SHA-256.
+    #[test]
+    fn workbook_reads_back_as_the_engine() {
+        let (s, metered, usage) = super::even();
+        let mut report = crate::ingest::Report::new("sessions.csv");
+        report.lines_read = 467;
+        report.lines_used = 466;
+        report.skipped.insert("no end time".into(), 1);
+        let ron = s.to_ron().unwrap();
+        let pack = with_file(&s, &metered, &usage, &[report], ron.as_bytes());
+        let bytes = to_bytes(&pack).unwrap();
+        let all = sheets(&bytes);
+        let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, SHEETS);
+
+        // Options: every figure, as numbers.
+        let o = sheet(&all, "Options");
+        assert_eq!(text(o, 0, 3), "NPV");
+        for (i, opt) in pack.options.iter().enumerate() {
+            let row = i as u32 + 1;
+            assert_eq!(text(o, row, 0), opt.name);
+            same(o, row, 1, opt.year1_cost);
+            same(o, row, 2, opt.total);
+            same(o, row, 3, opt.npv);
+            if let Some(dn) = opt.delta_npv {
+                same(o, row, 5, dn);
+            }
+            same(o, row, 8, opt.p90().unwrap());
+            same(o, row, 9, Decimal::from(opt.seats_year1));
+            same(o, row, 11, opt.tokens_term);
+        }
+        assert!(pack.option(pack::OptionKind::RenewAsIs).is_some());
+
+        // Summary: the options and the three break-evens.
+        let sm = sheet(&all, "Summary");
+        for (i, opt) in pack.options.iter().enumerate() {
+            let row = 4 + i as u32;
+            assert_eq!(text(sm, row, 0), opt.name);
+            same(sm, row, 3, opt.npv);
+        }
+        let b = &pack.break_evens;
+        let be_row = 4 + pack.options.len() as u32 + 2;
+        for (k, c) in [&b.token_below, &b.token_above].into_iter().enumerate() {
+            let row = be_row + k as u32;
+            same(sm, row, 1, b.token_today);
+            match c.price() {
+                Some(p) => same(sm, row, 2, p),
+                None => assert_eq!(cell(sm, row, 2), &Data::Empty),
+            }
+        }
+        if let pack::WalkAway::At(p) = b.walk_away {
+            same(sm, be_row + 2, 2, p);
+        }
+
+        // Sensitivity: the tornado's order and values.
+        let t = sheet(&all, "Sensitivity");
+        for (i, r) in pack.sensitivity.rows.iter().enumerate() {
+            let row = i as u32 + 1;
+            assert_eq!(text(t, row, 0), r.label);
+            same(t, row, 4, r.low_npv);
+            same(t, row, 5, r.high_npv);
+            same(t, row, 6, r.swing);
+        }
+        // Break-even: every price.
+        let be = sheet(&all, "Break-even");
+        let mut crossings: Vec<&Crossing> = vec![&b.token_below, &b.token_above];
+        for sub in &b.subscriptions {
+            crossings.extend([&sub.more_seats, &sub.fewer_seats]);
+        }
+        for (i, c) in crossings.iter().enumerate() {
+            let row = i as u32 + 1;
+            if let Some(p) = c.price() {
+                same(be, row, 2, p);
+            }
+        }
+        // Term: the plan's years, then its NPV.
+        let tm = sheet(&all, "Term");
+        let years = &pack.term.plan.plan.years;
+        let total_col = 3 + pack.term.codes.len() as u32 + 8;
+        for (k, y) in years.iter().enumerate() {
+            same(tm, k as u32 + 1, total_col, y.total);
+        }
+        same(
+            tm,
+            years.len() as u32 + 1,
+            total_col + 2,
+            pack.term.plan.plan.npv,
+        );
+
+        // Assumptions: the scenario's SHA-256.
+        let a = sheet(&all, "Assumptions");
+        let sha = ScenarioFile::new("x", ron.as_bytes()).sha256;
+        assert_eq!(sha.len(), 64);
+        let found = (0..a.height() as u32).any(|r| {
+            matches!(cell(a, r, 0), Data::String(l) if l == "Scenario file SHA-256")
+                && matches!(cell(a, r, 1), Data::String(v) if *v == sha)
+        });
+        assert!(found, "Assumptions has the SHA-256");
+
+        // Sources: lines as numbers, skipped by reason.
+        let src = sheet(&all, "Sources");
+        assert_eq!(text(src, 1, 0), "sessions.csv");
+        same(src, 1, 2, Decimal::from(467));
+        same(src, 1, 3, Decimal::from(466));
+        same(src, 1, 4, Decimal::from(1));
+        assert_eq!(text(src, 0, 5), "Skipped: no end time");
+        same(src, 1, 5, Decimal::from(1));
+
+        // Numeric columns hold numbers only, below their headers.
+        for (name, cols) in [("Options", 1..12), ("Sensitivity", 1..11), ("Term", 1..2)] {
+            let r = sheet(&all, name);
+            for row in 1..=pack.options.len() as u32 {
+                for col in cols.clone() {
+                    let c = cell(r, row, col);
+                    assert!(
+                        matches!(c, Data::Float(_) | Data::Empty),
+                        "{name} ({row}, {col}) is {c:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// A pseudonymised pack names no input user: no text cell of any sheet
+    /// holds one.
+    #[test]
+    fn pseudonymised_pack_names_nobody() {
+        let (mut s, metered, mut usage) = super::even();
+        // A pinned user is named by the scenario too.
+        s.constraints.pinned.insert("u00".into(), vec!["S".into()]);
+        let names: Vec<String> = (0..usage.users.len() as u32)
+            .map(|i| usage.users.name(i).to_string())
+            .collect();
+        let dir = std::env::temp_dir().join(format!("tokenplan-pack-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = dir.join("key");
+        crate::privacy::prepare(&key, &mut usage, Some(&mut s)).unwrap();
+        let pack = with_file(&s, &metered, &usage, &[], b"x");
+        let bytes = to_bytes(&pack).unwrap();
+        let text = crate::pack::workbook::text_of(&bytes).unwrap();
+        assert!(text.contains("u-"), "pseudonyms are shown");
+        for name in &names {
+            assert!(
+                !text.lines().any(|l| l.contains(name.as_str())),
+                "{name} appears in the workbook"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
