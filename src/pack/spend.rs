@@ -3,7 +3,8 @@
 //! token spend" (SPEC §9).
 //!
 //! The demand left to tokens is the history of the (user, product) pairs
-//! the plan's first year leaves uncovered ([`token_demand`]), resampled in
+//! the plan's first year leaves uncovered ([`token_demand`]) over the
+//! forecast window (days without their use count as none), resampled in
 //! whole weeks and grown as sizing does ([`DemandModel`], the same seed and
 //! trials as the scenario's sizing). Each trial's year totals meet the
 //! plan's `Annual` lot of that year: what a lot does not cover is billed at
@@ -18,7 +19,7 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::ledger::lots::present_value;
-use crate::ledger::sizing::DemandModel;
+use crate::ledger::sizing::{DemandHistory, DemandModel};
 use crate::ledger::token_demand;
 use crate::meter::Metered;
 use crate::plan::Schedule;
@@ -85,7 +86,12 @@ pub fn simulate(
             .unwrap_or(0);
         demand.input.plan_covers(mask) & (1u128 << product) == 0
     };
-    let history = token_demand(metered, scenario, keep);
+    let forecast = &demand.input.forecast;
+    let history = over_window(
+        token_demand(metered, scenario, keep),
+        forecast.window_start,
+        forecast.window_end,
+    );
     let certain = |expired: Decimal| Spend {
         trials,
         purchases,
@@ -172,4 +178,35 @@ pub fn simulate(
         expected_shortfall: outcomes.iter().map(|o| o.1).sum::<Decimal>() / n,
         expected_expired: outcomes.iter().map(|o| o.2).sum::<Decimal>() / n,
     })
+}
+
+/// `history` spread over the forecast window (days since 1970-01-01): the
+/// days before its first charge and after its last, inside the window, are
+/// days without demand. The history of a few users begins and ends with
+/// their own use; resampled alone, its weeks would stand for the whole
+/// year.
+fn over_window(history: DemandHistory, start: Option<i32>, end: Option<i32>) -> DemandHistory {
+    let (Some(first), Some(start), Some(end)) = (history.first(), start, end) else {
+        return history;
+    };
+    let start = crate::time::date_of_day(start);
+    let end = crate::time::date_of_day(end);
+    let last = first + chrono::Duration::days(history.days() as i64 - 1);
+    let new_first = start.min(first);
+    let lead = (first - new_first).num_days().max(0) as usize;
+    let days = ((end.max(last) - new_first).num_days() + 1).max(0) as usize;
+    let streams = history
+        .streams()
+        .iter()
+        .map(|s| {
+            let mut units = vec![Decimal::ZERO; lead];
+            units.extend_from_slice(&s.units);
+            units.resize(days.max(units.len()), Decimal::ZERO);
+            crate::ledger::sizing::DemandStream {
+                rates: s.rates.clone(),
+                units,
+            }
+        })
+        .collect();
+    DemandHistory::from_streams(new_first, streams)
 }

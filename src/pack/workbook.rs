@@ -20,7 +20,8 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{
-    Chart, ChartType, Color, ExcelDateTime, Format, FormatBorder, Workbook, Worksheet, XlsxError,
+    Chart, ChartAxisLabelPosition, ChartType, Color, ExcelDateTime, Format, FormatBorder, Workbook,
+    Worksheet, XlsxError,
 };
 
 use super::Pack;
@@ -438,6 +439,7 @@ fn options(pack: &Pack, f: &Formats) -> R<Worksheet> {
     chart
         .title()
         .set_name(&format!("Options over the term ({})", pack.currency));
+    chart.y_axis().set_num_format("#,##0");
     chart.set_width(720).set_height(320);
     s.ws.insert_chart(row + 1, 0, &chart)?;
     s.last_row = s.last_row.max(row + 17);
@@ -518,6 +520,8 @@ fn term(pack: &Pack, f: &Formats) -> R<Worksheet> {
         .title()
         .set_name(&format!("Cost by contract year ({})", pack.currency));
     chart.x_axis().set_name("Contract year");
+    // From zero: the years' differences are not to be magnified.
+    chart.y_axis().set_num_format("#,##0").set_min(0);
     chart.set_width(720).set_height(320);
     s.ws.insert_chart(row, 0, &chart)?;
     s.last_row = s.last_row.max(row + 16);
@@ -604,8 +608,12 @@ fn sensitivity(pack: &Pack, f: &Formats) -> R<Worksheet> {
     chart
         .title()
         .set_name(&format!("Change in the term's NPV ({})", pack.currency));
-    // Largest swing on top.
-    chart.y_axis().set_reverse();
+    // Largest swing on top, the inputs' names clear of the bars.
+    chart
+        .y_axis()
+        .set_reverse()
+        .set_label_position(ChartAxisLabelPosition::Low);
+    chart.x_axis().set_num_format("#,##0");
     chart.set_width(720).set_height(360);
     s.ws.insert_chart(row, 0, &chart)?;
     s.last_row = s.last_row.max(row + 18);
