@@ -545,8 +545,15 @@ mod book {
                 None => assert_eq!(cell(sm, row, 2), &Data::Empty),
             }
         }
-        if let pack::WalkAway::At(p) = b.walk_away {
-            same(sm, be_row + 2, 2, p);
+        match b.walk_away {
+            pack::WalkAway::At(p) => same(sm, be_row + 2, 2, p),
+            _ => panic!("the walk-away price is {:?}", b.walk_away),
+        }
+        for (j, sub) in b.subscriptions.iter().enumerate() {
+            let row = be_row + 5 + j as u32;
+            assert_eq!(text(sm, row, 0), sub.name);
+            same(sm, row, 2, sub.more_seats.price().unwrap());
+            same(sm, row, 3, sub.fewer_seats.price().unwrap());
         }
 
         // Sensitivity: the tornado's order and values.

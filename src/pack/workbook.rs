@@ -189,6 +189,8 @@ impl Sheet {
             let word = h.split(' ').map(|w| w.chars().count()).max().unwrap_or(0);
             self.fit(row, col, word.max(h.chars().count().min(14)));
         }
+        // Room for a header that wraps once.
+        self.ws.set_row_height(row, 30)?;
         Ok(())
     }
 
@@ -344,6 +346,33 @@ fn summary(pack: &Pack, f: &Formats) -> R<Worksheet> {
     s.opt(row, 2, walk, &f.price)?;
     s.line(row, 3, note, &f.note)?;
     row += 2;
+    s.header(
+        row,
+        &headers(&[
+            "Subscription",
+            "Price today",
+            "One more seat at",
+            "One fewer seat at",
+        ]),
+        f,
+    )?;
+    row += 1;
+    for sub in &b.subscriptions {
+        s.text(row, 0, &sub.name)?;
+        s.num(row, 1, sub.today, &f.money)?;
+        s.opt(row, 2, sub.more_seats.price(), &f.money)?;
+        s.opt(row, 3, sub.fewer_seats.price(), &f.money)?;
+        let notes: Vec<String> = [(&sub.more_seats, true), (&sub.fewer_seats, false)]
+            .into_iter()
+            .filter(|(c, _)| c.price().is_none())
+            .map(|(c, below)| crossing_note(c, below))
+            .collect();
+        if !notes.is_empty() {
+            s.line(row, 4, &notes.join("; "), &f.note)?;
+        }
+        row += 1;
+    }
+    row += 1;
     let mut chart = Chart::new(ChartType::Column);
     chart
         .add_series()
@@ -353,6 +382,7 @@ fn summary(pack: &Pack, f: &Formats) -> R<Worksheet> {
     chart
         .title()
         .set_name(&format!("NPV of each option ({cur})"));
+    chart.y_axis().set_num_format("#,##0");
     chart.legend().set_hidden();
     chart.set_width(640).set_height(300);
     s.ws.insert_chart(row, 0, &chart)?;
