@@ -93,6 +93,11 @@ pub enum Command {
     SubmitPath,
     /// Close the path prompt without using it.
     CancelPath,
+    /// The Negotiate view's swing changed: build the pack again.
+    SwingChanged,
+    /// Write the negotiation pack as a workbook to `path`, or to a file
+    /// asked for with a dialog when `None` (a background job).
+    ExportPack(Option<PathBuf>),
     /// Sort the table of this id by this column (again: the other way).
     SortTable {
         /// The table's id.
@@ -126,17 +131,23 @@ pub enum JobKind {
     Plan,
     /// Planning two scenarios side by side.
     Compare,
+    /// The negotiation pack: options, tornado, break-evens.
+    Negotiate,
+    /// Writing the negotiation pack's workbook.
+    ExportPack,
 }
 
 impl JobKind {
     /// Every kind, in the order the status bar lists running jobs.
-    pub const ALL: [JobKind; 6] = [
+    pub const ALL: [JobKind; 8] = [
         JobKind::Import,
         JobKind::Meter,
         JobKind::Plan,
         JobKind::Compare,
         JobKind::Size,
         JobKind::Audit,
+        JobKind::Negotiate,
+        JobKind::ExportPack,
     ];
 
     /// What a job of this kind is doing, for the status bar (an import
@@ -149,6 +160,8 @@ impl JobKind {
             JobKind::Audit => "Auditing",
             JobKind::Plan => "Planning",
             JobKind::Compare => "Comparing",
+            JobKind::Negotiate => "Building the negotiation pack",
+            JobKind::ExportPack => "Writing the negotiation pack",
         }
     }
 
@@ -161,6 +174,8 @@ impl JobKind {
             JobKind::Audit => "Cancel audit",
             JobKind::Plan => "Cancel planning",
             JobKind::Compare => "Cancel comparison",
+            JobKind::Negotiate => "Cancel the pack",
+            JobKind::ExportPack => "Cancel the export",
         }
     }
 
@@ -181,6 +196,10 @@ impl JobKind {
                 "Planning cancelled; the plan shown is from before. Edit the scenario to plan again."
             }
             JobKind::Compare => "Comparison cancelled; pin or load a side again to compare.",
+            JobKind::Negotiate => {
+                "Negotiation pack cancelled; the Negotiate view shows the last finished pack. Change the swing or the inputs to build it again."
+            }
+            JobKind::ExportPack => "Export cancelled; no workbook was written.",
         }
     }
 
@@ -193,6 +212,8 @@ impl JobKind {
             JobKind::Audit => "Cannot start the audit",
             JobKind::Plan => "Cannot start planning",
             JobKind::Compare => "Cannot start the comparison",
+            JobKind::Negotiate => "Cannot start the negotiation pack",
+            JobKind::ExportPack => "Cannot start the export",
         }
     }
 
@@ -202,7 +223,12 @@ impl JobKind {
         match self {
             JobKind::Meter => Some("Metering failed"),
             JobKind::Plan => Some("Planning failed"),
-            JobKind::Import | JobKind::Size | JobKind::Audit | JobKind::Compare => None,
+            JobKind::ExportPack => Some("Negotiation pack not written"),
+            JobKind::Import
+            | JobKind::Size
+            | JobKind::Audit
+            | JobKind::Compare
+            | JobKind::Negotiate => None,
         }
     }
 }

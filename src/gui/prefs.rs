@@ -32,11 +32,13 @@ pub enum View {
     Pool,
     /// Monitoring over the history: burn, budgets, audits, what-ifs.
     Insights,
+    /// The negotiation pack: options, tornado, break-evens.
+    Negotiate,
 }
 
 impl View {
     /// Every view, in navigation order.
-    pub const ALL: [View; 7] = [
+    pub const ALL: [View; 8] = [
         View::Data,
         View::Charges,
         View::Scenario,
@@ -44,6 +46,7 @@ impl View {
         View::Mix,
         View::Pool,
         View::Insights,
+        View::Negotiate,
     ];
 
     /// The navigation label.
@@ -56,6 +59,7 @@ impl View {
             View::Mix => "Mix",
             View::Pool => "Pool",
             View::Insights => "Insights",
+            View::Negotiate => "Negotiate",
         }
     }
 }

@@ -36,6 +36,7 @@ use super::model::charges::Charges;
 use super::model::compare::{self, CompareSide, Comparison};
 use super::model::data::DataSummary;
 use super::model::insights::Insights;
+use super::model::negotiate::NegotiateData;
 use super::model::plan::PlanShown;
 use super::model::plan_table::PlanUi;
 use super::model::pool::PoolData;
@@ -46,6 +47,7 @@ use super::notify::{Notification, Notifications};
 use super::portal;
 use super::prefs::{Prefs, STORAGE_KEY, Theme};
 use super::views::frame::JobStatus;
+use super::views::negotiate_view::NegotiateUi;
 use super::workspace::{Loaded, Source, Workspace};
 use crate::meter::Metered;
 use crate::scenario::Scenario;
@@ -93,6 +95,10 @@ pub struct Metering {
     pub charges: Charges,
 }
 
+/// What an export of the negotiation pack did: the path written and how
+/// (`names pseudonymised`), or why nothing was written.
+pub struct PackExport(Result<(PathBuf, bool), String>);
+
 /// Derived data rebuilt in `logic()` when the revision it is built from
 /// changes.
 #[derive(Default)]
@@ -116,6 +122,8 @@ struct Jobs {
     size: Analysis<PoolData>,
     audit: Analysis<Insights>,
     compare: Analysis<Comparison>,
+    negotiate: Analysis<NegotiateData>,
+    export: JobSlot<PackExport>,
 }
 
 impl Default for Jobs {
@@ -127,13 +135,15 @@ impl Default for Jobs {
             size: Analysis::new(JobKind::Size),
             audit: Analysis::new(JobKind::Audit),
             compare: Analysis::new(JobKind::Compare),
+            negotiate: Analysis::new(JobKind::Negotiate),
+            export: JobSlot::default(),
         }
     }
 }
 
 impl Jobs {
     /// Every job, in the status bar's order.
-    fn all(&self) -> [&dyn Background; 6] {
+    fn all(&self) -> [&dyn Background; 8] {
         [
             &self.import,
             &self.meter,
@@ -141,12 +151,15 @@ impl Jobs {
             &self.compare,
             &self.size,
             &self.audit,
+            &self.negotiate,
+            &self.export,
         ]
     }
 
     /// Every analysis, polled in this order.
-    fn analyses_mut(&mut self) -> [&mut dyn Refresh; 5] {
+    fn analyses_mut(&mut self) -> [&mut dyn Refresh; 6] {
         [
+            &mut self.negotiate,
             &mut self.size,
             &mut self.audit,
             &mut self.compare,
@@ -158,12 +171,13 @@ impl Jobs {
     /// The analysis of `kind` (`None` for the import, which is not one).
     fn analysis(&self, kind: JobKind) -> Option<&dyn Refresh> {
         Some(match kind {
-            JobKind::Import => return None,
+            JobKind::Import | JobKind::ExportPack => return None,
             JobKind::Meter => &self.meter,
             JobKind::Plan => &self.plan,
             JobKind::Size => &self.size,
             JobKind::Audit => &self.audit,
             JobKind::Compare => &self.compare,
+            JobKind::Negotiate => &self.negotiate,
         })
     }
 
@@ -176,6 +190,8 @@ impl Jobs {
             JobKind::Size => &mut self.size,
             JobKind::Audit => &mut self.audit,
             JobKind::Compare => &mut self.compare,
+            JobKind::Negotiate => &mut self.negotiate,
+            JobKind::ExportPack => &mut self.export,
         }
     }
 }
@@ -187,6 +203,24 @@ impl Background for JobSlot<ImportOutcome> {
 
     fn status(&self) -> Option<JobStatus> {
         slot_status(self, JobKind::Import)
+    }
+
+    fn is_running(&self) -> bool {
+        JobSlot::is_running(self)
+    }
+
+    fn cancel(&mut self) {
+        JobSlot::cancel(self);
+    }
+}
+
+impl Background for JobSlot<PackExport> {
+    fn kind(&self) -> JobKind {
+        JobKind::ExportPack
+    }
+
+    fn status(&self) -> Option<JobStatus> {
+        slot_status(self, JobKind::ExportPack)
     }
 
     fn is_running(&self) -> bool {
@@ -239,8 +273,11 @@ pub struct App {
     check: Rebuilt<ScenarioCheck>,
     /// The import and the analyses.
     jobs: Jobs,
-    /// The picks of the Crossover and Mix views.
+    /// The picks of the Crossover and Mix views (and the exports' privacy
+    /// switch).
     plan_ui: PlanUi,
+    /// The picks of the Negotiate view.
+    negotiate_ui: NegotiateUi,
     /// The comparison's sides.
     sides: Sides,
     /// The open path prompt.
@@ -274,6 +311,7 @@ impl App {
             check: Rebuilt::default(),
             jobs: Jobs::default(),
             plan_ui: PlanUi::default(),
+            negotiate_ui: NegotiateUi::default(),
             sides: Sides::default(),
             prompt: None,
             sorts: TableSorts::default(),
@@ -373,6 +411,18 @@ impl App {
     /// The Insights view's data, when the audit has run.
     pub fn insights(&self) -> Option<&Insights> {
         self.jobs.audit.shown()
+    }
+
+    /// The Negotiate view's data, when the negotiation pack was built (it
+    /// may be of older inputs: see [`App::negotiation_is_current`]).
+    pub fn negotiation(&self) -> Option<&NegotiateData> {
+        self.jobs.negotiate.shown()
+    }
+
+    /// True when the negotiation pack shown was built from the current
+    /// inputs and swing.
+    pub fn negotiation_is_current(&self) -> bool {
+        self.jobs.negotiate.is_of(self.rev_of(JobKind::Negotiate))
     }
 
     /// The plan shown, when one was made (it may be of older inputs: see

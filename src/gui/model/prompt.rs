@@ -30,6 +30,8 @@ pub enum PathPurpose {
     ExportReassignment(ExportRows),
     /// A scenario to compare as side B.
     OpenCompare,
+    /// Where to write the negotiation pack's workbook.
+    ExportPack,
 }
 
 impl PathPurpose {
@@ -42,6 +44,7 @@ impl PathPurpose {
             PathPurpose::SaveScenario => "Save the scenario",
             PathPurpose::ExportReassignment(_) => "Export the reassignment list",
             PathPurpose::OpenCompare => "Load scenario B for comparison",
+            PathPurpose::ExportPack => "Export the negotiation pack",
         }
     }
 
@@ -51,7 +54,7 @@ impl PathPurpose {
             PathPurpose::OpenUsage | PathPurpose::OpenScenario | PathPurpose::OpenCompare => "Open",
             PathPurpose::AddUsage => "Add",
             PathPurpose::SaveScenario => "Save",
-            PathPurpose::ExportReassignment(_) => "Export",
+            PathPurpose::ExportReassignment(_) | PathPurpose::ExportPack => "Export",
         }
     }
 

@@ -289,9 +289,10 @@ fn user_table_ui(ui: &mut Ui, plan: &PlanData, state: &mut PlanUi) {
     }
 }
 
-/// The export's privacy switch: names replaced by keyed pseudonyms, and
+/// The exports' privacy switch (the reassignment list and the negotiation
+/// pack): names replaced by keyed pseudonyms, and
 /// the key file they are made with.
-fn pseudonymise_ui(ui: &mut Ui, state: &mut PlanUi) {
+pub fn pseudonymise_ui(ui: &mut Ui, state: &mut PlanUi) {
     ui.checkbox(&mut state.pseudonymise, PSEUDONYMISE)
         .on_hover_text(
             "Every user and host name in the exported file becomes a pseudonym made with your key file; `tokenplan reveal` puts the names back",
