@@ -1172,3 +1172,27 @@ fn cli_term_json_csv_and_table() {
     assert!(table.contains("seats: AEC 1 (kept 1)"), "{table}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The ledger's window replay reads the window's days only: the same sums
+/// as the whole history's daily tokens cut to the window, day by day.
+#[test]
+fn the_window_replay_sums_what_the_whole_history_sums_in_the_window() {
+    use tokenplan::meter::{Rates, daily_tokens_at, daily_tokens_within};
+    let scenario = tokenplan::sample::scenario().unwrap();
+    let (usage, _) = tokenplan::sample::usage(&scenario);
+    let metered =
+        tokenplan::meter::meter(&usage, &scenario, &tokenplan::progress::NoProgress).unwrap();
+    let rates = Rates::new(&scenario, &metered.products);
+    // RVT's rate changes on 2025-02-01: price at a later day's rates.
+    let at = tokenplan::time::day_of_date(chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
+    let (first, last) = (at - 365, at - 1);
+    let keep = |user: u32, product: u16| !(user + u32::from(product)).is_multiple_of(3);
+    let whole = daily_tokens_at(&metered, &rates, at, keep);
+    let window = daily_tokens_within(&metered, &rates, at, (first, last), keep);
+    assert_eq!(window.len(), 365);
+    let expected: Vec<rust_decimal::Decimal> = (first..=last)
+        .map(|d| whole.get(&d).copied().unwrap_or_default())
+        .collect();
+    assert_eq!(window, expected);
+    assert!(window.iter().any(|t| !t.is_zero()));
+}

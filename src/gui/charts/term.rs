@@ -19,6 +19,8 @@ pub fn term_chart_ui(ui: &mut Ui, chart: &TermChart, currency: &str) {
         .allow_scroll(false)
         .allow_drag(false)
         .allow_zoom(false)
+        .include_y(0.0)
+        .include_y(chart.top * 1.35)
         .y_axis_label(format!("cost per year, {currency}"))
         .x_axis_formatter(move |mark, _| {
             let i = mark.value.round();

@@ -185,6 +185,9 @@ pub struct TermChart {
     pub parts: Vec<Vec<Bar>>,
     /// The x axis' label at each integer x (empty between groups).
     pub labels: Vec<String>,
+    /// The tallest column's height (the plot leaves room above it for the
+    /// legend).
+    pub top: f64,
 }
 
 /// Everything the Term view draws.
@@ -552,6 +555,7 @@ impl Ctx<'_> {
         let n = self.years_count();
         let mut parts: Vec<Vec<Bar>> = vec![Vec::new(); PARTS.len()];
         let mut labels = vec![String::new(); 3 * n + 1];
+        let mut top = 0.0;
         for (p, (name, costed)) in self.plans().into_iter().enumerate() {
             let renew = p == 1;
             for (k, (y, l)) in costed
@@ -617,9 +621,10 @@ impl Ctx<'_> {
                     );
                     base += v;
                 }
+                top = f64::max(top, base);
             }
         }
-        TermChart { parts, labels }
+        TermChart { parts, labels, top }
     }
 
     // -----------------------------------------------------------------
