@@ -1196,3 +1196,34 @@ fn the_window_replay_sums_what_the_whole_history_sums_in_the_window() {
     assert_eq!(window, expected);
     assert!(window.iter().any(|t| !t.is_zero()));
 }
+
+/// SPEC §8: `recommend` is the term plan's year 1. On the bundled sample
+/// (no renewal prices, so a kept seat costs what a new one does) the
+/// recommendation's seats and annual cost are the term plan's year 1.
+#[test]
+fn the_samples_recommendation_is_the_term_plans_first_year() {
+    let scenario = tokenplan::sample::scenario().unwrap();
+    let (usage, _) = tokenplan::sample::usage(&scenario);
+    let metered =
+        tokenplan::meter::meter(&usage, &scenario, &tokenplan::progress::NoProgress).unwrap();
+    let rec = tokenplan::plan::recommend(&metered, &usage, &scenario).unwrap();
+    let term = tokenplan::term::analyse_term(&metered, &usage, &scenario, SearchOptions::default())
+        .unwrap();
+    let year1 = &term.plan.plan.years[0];
+    let seats: BTreeMap<String, u32> = term
+        .codes
+        .iter()
+        .cloned()
+        .zip(year1.seats.iter().copied())
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let rec_seats: BTreeMap<String, u32> = rec
+        .seats
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(c, n)| (c.clone(), *n))
+        .collect();
+    assert_eq!(seats, rec_seats);
+    assert_eq!(year1.purchase.tokens, rec.annual_tokens.0);
+    assert_eq!(year1.total, rec.total_annual_cost.0);
+}
