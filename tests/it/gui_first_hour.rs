@@ -636,7 +636,14 @@ fn unsaved_edits_are_offered_back_at_the_next_start() {
         first_tier_price(ws.scenario.as_ref().unwrap()),
         Decimal::new(27, 1)
     );
-    std::fs::remove_dir_all(&dir).unwrap();
+    // The restored edits are written again in the background: a removal
+    // racing that write finds the folder not empty, so try again.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::remove_dir_all(&dir).is_err() {
+        assert!(Instant::now() < deadline, "the recovery folder stays");
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Writes `csv`'s rows as the worksheet `sheet` of a new workbook `path`.
