@@ -73,6 +73,20 @@ pub fn import_files(
     )
 }
 
+/// The header and first `rows` rows of the table at `path`, with its
+/// kind detected (or why none) and whether a column map can make it
+/// readable.
+///
+/// # Errors
+/// The file, or its workbook or sheet, can't be read.
+pub fn preview(
+    path: &Path,
+    options: &ImportOptions,
+    rows: usize,
+) -> Result<crate::ingest::TablePreview, String> {
+    crate::ingest::preview_path(path, options, rows).map_err(|e| error_chain(&e))
+}
+
 /// Meters `usage` under `scenario`.
 ///
 /// # Errors

@@ -10,6 +10,7 @@
 pub mod charges_view;
 pub mod compare_view;
 pub mod crossover_view;
+pub mod data_mapping;
 pub mod data_view;
 pub mod fields;
 pub mod frame;
