@@ -40,8 +40,9 @@ pub fn data_ui(
     ui.heading("Loaded sources");
     ui.horizontal_wrapped(|ui| {
         ui.label(format!(
-            "{} sessions, {} users, {} features from {} source(s).",
+            "{} sessions, {} use-days, {} users, {} features from {} source(s).",
             fmt::count(summary.sessions),
+            fmt::count(summary.use_days),
             fmt::count(summary.users),
             fmt::count(summary.features),
             ws.sources.len()
