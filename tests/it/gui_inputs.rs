@@ -242,6 +242,13 @@ fn map_through_the_form(h: &mut Harness<'_, App>) {
     h.step();
     wait_metered(h);
     assert!(h.state().mappings().forms.is_empty(), "the form closed");
+    assert!(
+        !h.state()
+            .notifications()
+            .iter()
+            .any(|n| n.text.contains("its columns are of no known kind")),
+        "the note that asked for the columns went with the form"
+    );
 }
 
 #[test]

@@ -146,6 +146,7 @@ impl App {
             Command::ApplyColumns(path) => self.apply_mapping(ctx, &path),
             Command::SkipMapping(path) => {
                 if let Some(form) = self.mappings.take(&path) {
+                    self.forget_to_map_note(&path);
                     self.notes
                         .push(Level::Info, format!("{} not imported.", form.file_name()));
                 }

@@ -289,13 +289,7 @@ impl App {
     /// a remembered mapping.
     fn take_mappings(&mut self, to_map: Vec<ToMap>, mapped: Vec<(PathBuf, String)>, replace: bool) {
         for m in to_map {
-            let name = mapping::file_name(&m.path);
-            self.notes.push(
-                Level::Info,
-                format!(
-                    "{name}: its columns are of no known kind; say which column is which in the Data view."
-                ),
-            );
+            self.notes.push(Level::Info, to_map_note(&m.path));
             let earlier = m.earlier.map(|r| (r.target, r.columns));
             self.mappings
                 .open(MappingForm::new(m.path, m.preview, replace, earlier));
@@ -320,6 +314,7 @@ impl App {
         let Some(form) = self.mappings.take(path) else {
             return;
         };
+        self.forget_to_map_note(path);
         let remembered = RememberedColumns {
             target: form.target,
             columns: form.chosen(),
@@ -334,6 +329,22 @@ impl App {
             ImportMode::Add
         };
         self.start_import(ctx, vec![form.path], mode);
+    }
+
+    /// Dismisses the note that asked for the columns of `path` (its form
+    /// is closed).
+    pub(super) fn forget_to_map_note(&mut self, path: &Path) {
+        let text = to_map_note(path);
+        let ids: Vec<u64> = self
+            .notes
+            .items()
+            .iter()
+            .filter(|n| n.text == text)
+            .map(|n| n.id)
+            .collect();
+        for id in ids {
+            self.notes.dismiss(id);
+        }
     }
 
     /// Forgets the mapping remembered for `signature`: files with that
@@ -361,6 +372,14 @@ impl App {
             ),
         );
     }
+}
+
+/// The note that sends the user to the mapping form of `path`.
+fn to_map_note(path: &Path) -> String {
+    format!(
+        "{}: its columns are of no known kind; say which column is which in the Data view.",
+        mapping::file_name(path)
+    )
 }
 
 /// The bundled sample data under `scenario`, as a source.

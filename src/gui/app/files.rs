@@ -280,8 +280,12 @@ impl App {
                 .clone()
                 .unwrap_or_else(|| folder.join("scenario.ron")),
             PathPurpose::ExportReassignment(_) => folder.join("reassignment.csv"),
+            // A new key goes in the home folder, away from the data and
+            // the exports it must never travel with.
             PathPurpose::KeyFile => match self.plan_ui.key_file.trim() {
-                "" => folder.join(KEY_FILE_NAME),
+                "" => std::env::var_os("HOME")
+                    .map_or(folder, PathBuf::from)
+                    .join(KEY_FILE_NAME),
                 typed => PathBuf::from(typed),
             },
         };
