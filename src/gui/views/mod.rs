@@ -1,11 +1,44 @@
 //! What the app draws: one `<name>_view` file per view, drawing the data
 //! that `gui::model` built for it (the Crossover and Mix views share
-//! `model::plan`), plus the widgets views share ([`fields`], [`table`],
-//! [`freshness`]) and the [`frame`] around them. Every function here ends
-//! in `_ui`, only reads cached data, keeps the user's picks (sort, filters,
-//! the scenario being edited) and emits
+//! `model::plan`), plus the widgets views share and the frame around them.
+//! Every function here ends in `_ui`, only reads cached data, keeps the
+//! user's picks (sort, filters, the scenario being edited) and emits
 //! [`Command`](super::command::Command)s for everything else; plots are in
 //! `gui::charts`.
+//!
+//! The views, in the navigation's order:
+//! - [`data_view`] (Data): each loaded source with what its import did and a
+//!   Remove button, "Add files…", the features no product maps (each with a
+//!   product picker and Map), the features matching several products, and
+//!   every import problem in a filterable table.
+//! - [`charges_view`] (Charges): what metering found: tokens per day, per
+//!   product totals, each pool's peak; Recompute.
+//! - [`scenario_view`] (Scenario, Editor tab): every scenario field edited in
+//!   place with its validation messages under it, and Save; an edit
+//!   re-validates and re-meters in the background.
+//! - [`compare_view`] (Scenario, Compare tab, and the tabs themselves): two
+//!   scenarios planned over the same usage, each figure as A, B, Δ and Δ%,
+//!   then the fields that differ.
+//! - [`crossover_view`] (Crossover): per product, users' forecast days of use
+//!   against the days above which each covering subscription pays off; the
+//!   user table (today's plan against the recommended one) with filters,
+//!   sort and the reassignment-list export.
+//! - [`mix_view`] (Mix): the recommended mix as KPI cards with their change
+//!   against the baseline, the users the edits moved, the baselines' annual
+//!   cost, one subscription's cost curve, and seats per subscription.
+//! - [`pool_view`] (Pool): how many tokens to buy: the headline, the plans
+//!   compared (table and cost bars), the simulated demand fan, the ledger of
+//!   the recommended plan, and each concurrent pool's denial curve.
+//! - [`insights_view`] (Insights): the audit over history in seven tabs (burn,
+//!   budgets, day-boundary, idle what-if, shadow bill, double-dip, vendor
+//!   audit), each opening with the sentence of what it found.
+//!
+//! Around them: [`frame`] (menu bar, navigation, status bar with each
+//! running job's progress and Cancel, notifications), the modal
+//! [`question_view`] (before anything is lost) and [`prompt_view`] (a typed
+//! path where the system's file dialog cannot run); and the shared widgets
+//! [`fields`] (the editor's labelled fields), [`table`] (every table),
+//! [`freshness`] (failed / running / stale) and [`banner_ui`].
 
 pub mod charges_view;
 pub mod compare_view;
