@@ -826,6 +826,55 @@ mod tests {
     }
 
     #[test]
+    fn every_target_reads_a_table_of_its_roles_under_other_names() {
+        use crate::progress::NoProgress;
+        use crate::usage::Usage;
+        let value = |r: Role| match r {
+            Role::User => "jdoe",
+            Role::Product => "ACD",
+            Role::Start => "2025-01-06 09:00",
+            Role::End => "2025-01-06 10:00",
+            Role::Host => "ws1",
+            Role::Tokens => "6",
+            Role::Date => "2025-01-06",
+            Role::DaysUsed => "3",
+            Role::Month => "2025-01",
+            Role::Department => "Civil",
+            Role::CostCenter => "C1",
+            Role::Location => "Berlin",
+            Role::TimeZone => "Europe/Berlin",
+            Role::Subscription => "ACD",
+            Role::Alias => "CORP\\jdoe",
+        };
+        for t in MapTarget::ALL {
+            let roles: Vec<Role> = t.roles().collect();
+            let mut map = ColumnMap::new();
+            let mut header = Vec::new();
+            let mut row = Vec::new();
+            for (i, r) in roles.iter().enumerate() {
+                let name = format!("Spalte {i}");
+                map.set(*r, name.clone());
+                header.push(name);
+                row.push(value(*r));
+            }
+            let text = format!("{}\n{}\n", header.join(";"), row.join(";"));
+            let opts = t.options(&map, &ImportOptions::default());
+            let mut usage = Usage::default();
+            let report = super::super::import_bytes(
+                "t.csv",
+                text.as_bytes(),
+                &opts,
+                &mut usage,
+                &NoProgress,
+            )
+            .unwrap();
+            assert_eq!(report.kind, Some(t.kind()), "{t:?}");
+            assert!(!report.has_errors(), "{t:?}: {:?}", report.problems);
+            assert_eq!(report.lines_used, 2, "{t:?}: header and row used");
+        }
+    }
+
+    #[test]
     fn a_preview_says_whether_a_map_can_help() {
         let opts = ImportOptions::default();
         let p = |text: &str| preview_bytes("t.csv", text.as_bytes(), &opts, 1).unwrap();
