@@ -268,20 +268,19 @@ impl MapTarget {
         }
     }
 
-    /// The roles the kind reads when they are there. (A Token Flex
-    /// export's machine is not offered: the mapped name, `host`, is not
-    /// one its importer reads.)
+    /// The roles the kind reads when they are there.
     pub fn optional(self) -> &'static [Role] {
         match self {
             MapTarget::DayReport | MapTarget::MonthReport => &[Role::Tokens],
             MapTarget::Sessions => &[Role::Host, Role::Tokens],
+            MapTarget::TokenFlex => &[Role::Host],
             MapTarget::Directory => &[
                 Role::Department,
                 Role::CostCenter,
                 Role::Location,
                 Role::TimeZone,
             ],
-            MapTarget::TokenFlex | MapTarget::Assignments | MapTarget::Aliases => &[],
+            MapTarget::Assignments | MapTarget::Aliases => &[],
         }
     }
 
@@ -871,6 +870,14 @@ mod tests {
             assert_eq!(report.kind, Some(t.kind()), "{t:?}");
             assert!(!report.has_errors(), "{t:?}: {:?}", report.problems);
             assert_eq!(report.lines_used, 2, "{t:?}: header and row used");
+            // A mapped workstation is read as one.
+            let hosts: Vec<&str> = usage.hosts.names().collect();
+            let want: &[&str] = if roles.contains(&Role::Host) {
+                &["ws1"]
+            } else {
+                &[]
+            };
+            assert_eq!(hosts, want, "{t:?}");
         }
     }
 
