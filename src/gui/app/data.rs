@@ -433,11 +433,12 @@ fn import_into(
     failures: &mut Vec<String>,
     mapping: &mut MappingOutcome,
 ) -> (Loaded, Option<String>) {
-    let mut note = None;
+    if files.paths.is_empty() {
+        return (loaded, None);
+    }
     for path in files.paths {
         let one = std::slice::from_ref(path);
         let mut imported = engine::import_files(&mut loaded.usage, one, files.options, progress);
-        note = imported.missing_note();
         let unknown = imported
             .files
             .first()
@@ -457,7 +458,6 @@ fn import_into(
             };
             let options = chosen.target.options(&chosen.columns, files.options);
             imported = engine::import_files(&mut loaded.usage, one, &options, progress);
-            note = imported.missing_note();
             if imported.any_kept() {
                 mapping.mapped.push((path.clone(), preview.signature));
             } else {
@@ -482,6 +482,8 @@ fn import_into(
             }
         }
     }
+    // Once, over everything read: a check across files.
+    let note = engine::missing_note(&loaded.usage);
     (loaded, note)
 }
 
