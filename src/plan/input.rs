@@ -183,6 +183,10 @@ pub struct PlanInput {
     /// Tokens are bought in multiples of this (`contract.pack_size`;
     /// `None`: whole tokens).
     pub pack_size: Option<u32>,
+    /// The optimiser's price-independent menus, built on first use (the
+    /// fields above are not to change after an optimisation; a clone
+    /// starts afresh).
+    pub(super) menus: super::optimise::MenuCache,
 }
 
 impl PlanInput {
@@ -302,6 +306,7 @@ impl PlanInput {
             max_user_tokens,
             pools,
             pack_size: scenario.contract.pack_size,
+            menus: super::optimise::MenuCache::default(),
         })
     }
 

@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 use std::ops::{Add, AddAssign, Sub, SubAssign};
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -127,6 +128,38 @@ impl Opt {
             breaks: i64::from(self.breaks),
             cost: self.price + p * self.tokens,
         }
+    }
+}
+
+/// The menus that do not depend on the token price (no switching threshold
+/// in force), built on the first optimisation of a [`PlanInput`] and kept
+/// with it, so re-optimising at another price starts from them.
+///
+/// A clone starts empty: a changed copy of the input builds its own.
+#[derive(Default)]
+pub struct MenuCache(OnceLock<Menu>);
+
+impl MenuCache {
+    /// The price-independent menus of `input`, built on first use.
+    pub(super) fn get(&self, input: &PlanInput) -> &Menu {
+        self.0
+            .get_or_init(|| Menu::new(input, None, input.limits.has_seat_limits()))
+    }
+}
+
+impl Clone for MenuCache {
+    fn clone(&self) -> MenuCache {
+        MenuCache::default()
+    }
+}
+
+impl std::fmt::Debug for MenuCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "MenuCache(built)"
+        } else {
+            "MenuCache(empty)"
+        })
     }
 }
 

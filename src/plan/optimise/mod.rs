@@ -79,6 +79,7 @@ mod local;
 mod menu;
 mod seats;
 
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::scenario::TokenPrice;
@@ -87,6 +88,7 @@ use super::PlanError;
 use super::input::PlanInput;
 use super::price::{Purchase, Schedule};
 
+pub use menu::MenuCache;
 use menu::{Menu, Score, State, choose};
 
 /// One user's plan and what it leaves to tokens.
@@ -234,19 +236,22 @@ pub fn optimise_with(
         linear: schedule.is_linear(),
         schedule: &schedule,
     };
-    // Without a threshold the menus do not depend on the token price.
-    let shared = (!ctx.threshold).then(|| Menu::new(input, None, ctx.limited));
+    // Without a threshold the menus do not depend on the token price and
+    // are kept with the input.
+    let shared = (!ctx.threshold).then(|| input.menus.get(input));
+    // Each tier price is a search of its own (their sequential parts run
+    // side by side); the first best in tier order wins, as in a loop.
+    let tiers: Vec<Decimal> = schedule.tier_prices().into_iter().map(|(_, p)| p).collect();
+    let found: Vec<Result<Found, PlanError>> = tiers
+        .par_iter()
+        .map(|&p| match shared {
+            Some(menu) => ctx.at_price(menu, p),
+            None => ctx.at_price(&Menu::new(input, Some(p), ctx.limited), p),
+        })
+        .collect();
     let mut best: Option<Found> = None;
-    for (_, p) in schedule.tier_prices() {
-        let own;
-        let menu = match &shared {
-            Some(m) => m,
-            None => {
-                own = Menu::new(input, Some(p), ctx.limited);
-                &own
-            }
-        };
-        let found = ctx.at_price(menu, p)?;
+    for found in found {
+        let found = found?;
         if best.as_ref().is_none_or(|b| found.key() < b.key()) {
             best = Some(found);
         }
@@ -255,7 +260,7 @@ pub fn optimise_with(
         return Err(PlanError::Price("token price has no tiers".into()));
     };
     if search.exact && !best.proven && ctx.small() {
-        ctx.exact(shared.as_ref(), &mut best);
+        ctx.exact(shared, &mut best);
     }
     let r = best.finish(schedule);
     Ok(r)

@@ -24,10 +24,13 @@
 //!    dual). [`seat_prices`] raises it one subscription at a time: with the
 //!    other prices fixed, the best `λ[s]` is the benefit of the marginal user
 //!    (the `max + 1`-th largest benefit of holding `s`, or the `min`-th).
-//!    When the plan of steps 1–2 scores the bound it is optimal — with one
+//!    The users' choices at the seat prices are repaired and improved as in
+//!    steps 1–2; when that plan scores the bound it is optimal — with one
 //!    limited subscription that is the rule, since taking the users who gain
-//!    most from a seat is exact. Otherwise the users' choices at the seat
-//!    prices are repaired and improved too, and the better plan is kept.
+//!    most from a seat is exact. Otherwise, unless it is within one in
+//!    100,000 of the bound ([`NEAR_BOUND`]: nothing could save more), steps
+//!    1–2 from the users' own best plans run too, and the better plan is
+//!    kept.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -45,6 +48,10 @@ const PRICE_ROUNDS: usize = 2;
 /// Most limited subscriptions the seat prices are searched for (their
 /// patterns are tabulated).
 const MAX_PRICED: usize = 12;
+/// How close to the seat-price bound (relative) a plan must be for the
+/// second plan from the users' own best to be skipped: one in 100,000,
+/// far below what the optimiser promises on plans it cannot prove.
+const NEAR_BOUND: Decimal = Decimal::from_parts(1, 0, 0, false, 5);
 /// Most rounds of moves and swaps on the folded menus.
 const IMPROVE_PASSES: usize = 12;
 
@@ -76,7 +83,7 @@ pub(super) fn solve(
         let settled = improve(input, &table, &mut a);
         best = Some((a, settled));
     }
-    if best.as_ref().is_none_or(|(a, _)| a.score != bound) {
+    if best.as_ref().is_none_or(|(a, _)| !near(a.score, bound)) {
         let mut b = Folded::new(input, &table, table.best.clone(), best.is_some());
         repair(input, &table, &mut b)?;
         let settled = improve(input, &table, &mut b);
@@ -93,6 +100,17 @@ pub(super) fn solve(
         .map(|i| menu.opts[table.of(i)[plan.pick[i] as usize].opt])
         .collect();
     Ok((State::new(input.subscriptions.len(), picks), bound, settled))
+}
+
+/// True when `score` is within [`NEAR_BOUND`] of the lower bound `bound`
+/// (equal counts of users moved against the threshold): no plan can save
+/// more than that, so a second plan from the users' own best is not worth
+/// building.
+fn near(score: Option<Score>, bound: Option<Score>) -> bool {
+    let (Some(score), Some(bound)) = (score, bound) else {
+        return false;
+    };
+    score.breaks == bound.breaks && score.cost - bound.cost <= bound.cost.abs() * NEAR_BOUND
 }
 
 /// One user's best plan (first in tie-break order) among those with one
