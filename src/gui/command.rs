@@ -135,14 +135,17 @@ pub enum JobKind {
     Plan,
     /// Planning two scenarios side by side.
     Compare,
+    /// Planning the contract term year by year.
+    Term,
 }
 
 impl JobKind {
     /// Every kind, in the order the status bar lists running jobs.
-    pub const ALL: [JobKind; 6] = [
+    pub const ALL: [JobKind; 7] = [
         JobKind::Import,
         JobKind::Meter,
         JobKind::Plan,
+        JobKind::Term,
         JobKind::Compare,
         JobKind::Size,
         JobKind::Audit,
@@ -158,6 +161,7 @@ impl JobKind {
             JobKind::Audit => "Auditing",
             JobKind::Plan => "Planning",
             JobKind::Compare => "Comparing",
+            JobKind::Term => "Planning the term",
         }
     }
 
@@ -170,6 +174,7 @@ impl JobKind {
             JobKind::Audit => "Cancel audit",
             JobKind::Plan => "Cancel planning",
             JobKind::Compare => "Cancel comparison",
+            JobKind::Term => "Cancel term planning",
         }
     }
 
@@ -190,6 +195,9 @@ impl JobKind {
                 "Planning cancelled; the plan shown is from before. Edit the scenario to plan again."
             }
             JobKind::Compare => "Comparison cancelled; pin or load a side again to compare.",
+            JobKind::Term => {
+                "Term planning cancelled; the Term view shows the last finished plan. Use Recompute to run it again."
+            }
         }
     }
 
@@ -202,6 +210,7 @@ impl JobKind {
             JobKind::Audit => "Cannot start the audit",
             JobKind::Plan => "Cannot start planning",
             JobKind::Compare => "Cannot start the comparison",
+            JobKind::Term => "Cannot start term planning",
         }
     }
 
@@ -211,7 +220,9 @@ impl JobKind {
         match self {
             JobKind::Meter => Some("Metering failed"),
             JobKind::Plan => Some("Planning failed"),
-            JobKind::Import | JobKind::Size | JobKind::Audit | JobKind::Compare => None,
+            JobKind::Import | JobKind::Size | JobKind::Audit | JobKind::Compare | JobKind::Term => {
+                None
+            }
         }
     }
 }

@@ -287,6 +287,39 @@ pub fn plan(input: Arc<PlanInput>, price: &TokenPrice) -> Result<Planned, String
     })
 }
 
+/// Forecasts every contract year of `scenario`'s term and the users'
+/// candidate plans: what a re-plan after a price edit reuses.
+///
+/// # Errors
+/// When the scenario is beyond the term planner or its term runs past the
+/// calendar.
+pub fn term_demand(
+    metered: &Metered,
+    usage: &Usage,
+    scenario: &Scenario,
+) -> Result<crate::term::TermDemand, String> {
+    crate::term::TermDemand::new(metered, usage, scenario).map_err(|e| error_chain(&e))
+}
+
+/// Plans the term from `demand` at `scenario`'s prices, costs renewing
+/// as-is and runs both ledgers (what `tokenplan term` shows).
+///
+/// # Errors
+/// When a year's prices, the constraints or the ledger are unusable.
+pub fn term(
+    metered: &Metered,
+    scenario: &Scenario,
+    demand: &crate::term::TermDemand,
+) -> Result<crate::term::TermAnalysis, String> {
+    crate::term::analyse_demand(
+        metered,
+        scenario,
+        demand,
+        crate::term::SearchOptions::default(),
+    )
+    .map_err(|e| error_chain(&e))
+}
+
 /// Meters `usage` under `scenario` and plans it at the scenario's token
 /// price: a whole recommendation from scratch (the Compare tab's sides).
 ///

@@ -33,6 +33,8 @@ pub enum View {
     /// The recommended mix: where the app opens.
     #[default]
     Mix,
+    /// The contract term year by year against renewing as-is.
+    Term,
     /// Token pool sizing.
     Pool,
     /// Monitoring over the history: burn, budgets, audits, what-ifs.
@@ -41,12 +43,13 @@ pub enum View {
 
 impl View {
     /// Every view, in navigation order.
-    pub const ALL: [View; 7] = [
+    pub const ALL: [View; 8] = [
         View::Data,
         View::Charges,
         View::Scenario,
         View::Crossover,
         View::Mix,
+        View::Term,
         View::Pool,
         View::Insights,
     ];
@@ -59,6 +62,7 @@ impl View {
             View::Scenario => "Scenario",
             View::Crossover => "Crossover",
             View::Mix => "Mix",
+            View::Term => "Term",
             View::Pool => "Pool",
             View::Insights => "Insights",
         }

@@ -17,6 +17,7 @@ use crate::gui::model::insights::Insights;
 use crate::gui::model::plan::{self, PlanKey, PlanSource};
 use crate::gui::model::pool::PoolData;
 use crate::gui::model::scenario_check::ScenarioCheck;
+use crate::gui::model::term::{self, TermKey, TermSource};
 use crate::gui::notify::Level;
 use crate::meter::Metered;
 use crate::scenario::Scenario;
@@ -37,17 +38,24 @@ pub(super) enum Needs {
     /// The user chose a side to compare, and when the scenario being
     /// edited stands in for the other, it is valid.
     Sides,
+    /// The term's forecast is at hand: the last term's, when only prices
+    /// changed since, or metering of the current inputs.
+    TermInput,
 }
 
 /// The analyses in the order they start, each with what it waits for:
-/// import → meter → plan, size and audit; the comparison meters and plans
-/// its own sides. Each is due when no job was asked for its revision
+/// import → meter → plan, term, size and audit; the comparison meters and
+/// plans its own sides. Each is due when no job was asked for its revision
 /// ([`App::rev_of`]).
-pub(super) const CHAIN: [(JobKind, &[Needs]); 5] = [
+pub(super) const CHAIN: [(JobKind, &[Needs]); 6] = [
     (JobKind::Meter, &[Needs::NoImport, Needs::ValidScenario]),
     (
         JobKind::Plan,
         &[Needs::NoImport, Needs::ValidScenario, Needs::PlanInput],
+    ),
+    (
+        JobKind::Term,
+        &[Needs::NoImport, Needs::ValidScenario, Needs::TermInput],
     ),
     (JobKind::Size, &[Needs::Metered]),
     (JobKind::Audit, &[Needs::Metered]),
@@ -62,7 +70,9 @@ impl App {
             JobKind::Import => self.ws.usage_rev,
             // Both counters only go up, so the sum changes with either.
             JobKind::Compare => self.sides.rev + self.ws.input_rev(),
-            JobKind::Meter | JobKind::Plan | JobKind::Size | JobKind::Audit => self.ws.input_rev(),
+            JobKind::Meter | JobKind::Plan | JobKind::Term | JobKind::Size | JobKind::Audit => {
+                self.ws.input_rev()
+            }
         }
     }
 
@@ -73,6 +83,7 @@ impl App {
             Needs::ValidScenario => self.scenario_is_valid(),
             Needs::Metered => self.current_metered().is_some(),
             Needs::PlanInput => self.plan_source().is_some(),
+            Needs::TermInput => self.term_source().is_some(),
             Needs::Sides => {
                 self.sides.any() && (!self.sides.uses_edited() || self.scenario_is_valid())
             }
@@ -125,6 +136,7 @@ impl App {
         match kind {
             JobKind::Meter => self.start_meter(ctx),
             JobKind::Plan => self.start_plan(ctx),
+            JobKind::Term => self.start_term(ctx),
             JobKind::Size => self.start_size(ctx),
             JobKind::Audit => self.start_audit(ctx),
             JobKind::Compare => self.start_compare(ctx),
@@ -175,6 +187,36 @@ impl App {
         let work = move |_: &JobProgress| plan::run(key, source, &usage, &scenario, built);
         let rev = self.rev_of(JobKind::Plan);
         self.jobs.plan.start(ctx, rev, &mut self.notes, work);
+    }
+
+    /// What a Term job for the current inputs starts from: the last term's
+    /// metering and forecast when only prices changed since (no need to
+    /// wait for metering), otherwise the metering of the current inputs.
+    fn term_source(&self) -> Option<(TermKey, TermSource)> {
+        let scenario = self.ws.scenario.as_ref()?;
+        let key = TermKey::new(self.ws.usage_rev, scenario);
+        if let Some(last) = self.jobs.term.shown()
+            && last.key == key
+        {
+            return Some((
+                key,
+                TermSource::Reuse(Arc::clone(&last.metered), Arc::clone(&last.demand)),
+            ));
+        }
+        let metered = self.current_metered()?;
+        Some((key, TermSource::Metered(Arc::clone(metered))))
+    }
+
+    fn start_term(&mut self, ctx: &egui::Context) {
+        let (Some(scenario), Some((key, source))) = (self.ws.scenario.clone(), self.term_source())
+        else {
+            return;
+        };
+        let usage = Arc::clone(&self.ws.usage);
+        let built = self.jobs.term.shown().map_or(0, |t| t.demands_built);
+        let work = move |_: &JobProgress| term::run(key, source, &usage, &scenario, built);
+        let rev = self.rev_of(JobKind::Term);
+        self.jobs.term.start(ctx, rev, &mut self.notes, work);
     }
 
     /// What sizing and the audit read: the scenario, the metering of the

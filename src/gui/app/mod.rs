@@ -3,7 +3,8 @@
 //! - this file: the state (what `App` holds, each part in one field) and
 //!   the `eframe::App` entry points;
 //! - `logic`: the job chain: the dependency list of the analyses
-//!   (import → meter → plan, size, audit; compare), starting what is due,
+//!   (import → meter → plan, term, size, audit; compare), starting what
+//!   is due,
 //!   polling what finished, rebuilding what an input revision changed;
 //! - `commands`: applying the [`Command`]s the views emitted, after the
 //!   frame;
@@ -45,6 +46,7 @@ use super::model::pool::PoolData;
 use super::model::prompt::PathPrompt;
 use super::model::scenario_check::ScenarioCheck;
 use super::model::table::TableSorts;
+use super::model::term::TermShown;
 use super::notify::{Notification, Notifications};
 use super::portal;
 use super::prefs::{Prefs, STORAGE_KEY, Theme};
@@ -143,6 +145,7 @@ struct Jobs {
     size: Analysis<PoolData>,
     audit: Analysis<Insights>,
     compare: Analysis<Comparison>,
+    term: Analysis<TermShown>,
 }
 
 impl Default for Jobs {
@@ -154,17 +157,19 @@ impl Default for Jobs {
             size: Analysis::new(JobKind::Size),
             audit: Analysis::new(JobKind::Audit),
             compare: Analysis::new(JobKind::Compare),
+            term: Analysis::new(JobKind::Term),
         }
     }
 }
 
 impl Jobs {
     /// Every job, in the status bar's order.
-    fn all(&self) -> [&dyn Background; 6] {
+    fn all(&self) -> [&dyn Background; 7] {
         [
             &self.import,
             &self.meter,
             &self.plan,
+            &self.term,
             &self.compare,
             &self.size,
             &self.audit,
@@ -172,8 +177,9 @@ impl Jobs {
     }
 
     /// Every analysis, polled in this order.
-    fn analyses_mut(&mut self) -> [&mut dyn Refresh; 5] {
+    fn analyses_mut(&mut self) -> [&mut dyn Refresh; 6] {
         [
+            &mut self.term,
             &mut self.size,
             &mut self.audit,
             &mut self.compare,
@@ -191,6 +197,7 @@ impl Jobs {
             JobKind::Size => &self.size,
             JobKind::Audit => &self.audit,
             JobKind::Compare => &self.compare,
+            JobKind::Term => &self.term,
         })
     }
 
@@ -203,6 +210,7 @@ impl Jobs {
             JobKind::Size => &mut self.size,
             JobKind::Audit => &mut self.audit,
             JobKind::Compare => &mut self.compare,
+            JobKind::Term => &mut self.term,
         }
     }
 }
@@ -420,6 +428,17 @@ impl App {
     /// [`App::plan_is_current`]).
     pub fn plan(&self) -> Option<&PlanShown> {
         self.jobs.plan.shown()
+    }
+
+    /// The term shown, when one was planned (it may be of older inputs: see
+    /// [`App::term_is_current`]).
+    pub fn term(&self) -> Option<&TermShown> {
+        self.jobs.term.shown()
+    }
+
+    /// True when the term shown was planned from the current inputs.
+    pub fn term_is_current(&self) -> bool {
+        self.jobs.term.is_of(self.ws.input_rev())
     }
 
     /// True when the plan shown was made from the current inputs.

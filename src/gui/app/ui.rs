@@ -47,6 +47,7 @@ impl App {
         };
         let pool_fresh = self.jobs.size.freshness(rev, self.pending(JobKind::Size));
         let insights_fresh = self.jobs.audit.freshness(rev, self.pending(JobKind::Audit));
+        let term_fresh = self.jobs.term.freshness(rev, self.pending(JobKind::Term));
         let plan_shown = self.jobs.plan.shown().map(|p| &p.data);
         let compare_current = self.jobs.compare.is_of(self.rev_of(JobKind::Compare));
         let cmds = &mut self.cmds;
@@ -97,6 +98,9 @@ impl App {
                     );
                 });
             }
+            View::Term => scroll_ui(ui, "term_view", |ui| {
+                views::term_ui(ui, self.jobs.term.shown().map(|t| &t.data), &term_fresh);
+            }),
             View::Pool => scroll_ui(ui, "pool_view", |ui| {
                 views::pool_ui(ui, self.jobs.size.shown(), &pool_fresh, &self.sorts, cmds);
             }),

@@ -7,6 +7,7 @@ pub mod burn;
 pub mod daily;
 pub mod plan;
 pub mod pool;
+pub mod term;
 
 pub use bars::bars_ui;
 pub use daily::tokens_per_day_ui;

@@ -58,6 +58,7 @@ pub mod prompt_view;
 pub mod question_view;
 pub mod scenario_view;
 pub mod table;
+pub mod term_view;
 
 pub use charges_view::charges_ui;
 pub use crossover_view::crossover_ui;
@@ -67,6 +68,7 @@ pub use insights_view::insights_ui;
 pub use mix_view::mix_ui;
 pub use pool_view::pool_ui;
 pub use scenario_view::scenario_ui;
+pub use term_view::term_ui;
 
 /// A warning across the top of a view, in the warning colour: something
 /// every figure below depends on (the forecast stands on a short history).
