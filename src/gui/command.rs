@@ -93,6 +93,15 @@ pub enum Command {
     SubmitPath,
     /// Close the path prompt without using it.
     CancelPath,
+    /// Read the file of this mapping form with the columns picked, and
+    /// remember them for its header.
+    ApplyColumns(PathBuf),
+    /// Close the mapping form of this file without reading it.
+    SkipMapping(PathBuf),
+    /// Forget the column mapping remembered for this header signature.
+    ForgetColumns(String),
+    /// Ask for the key file of the pseudonyms with a dialog.
+    ChooseKeyFile,
     /// Sort the table of this id by this column (again: the other way).
     SortTable {
         /// The table's id.

@@ -73,6 +73,30 @@ pub fn import_files(
     )
 }
 
+/// The note naming the users of `usage` with no row in its user
+/// directory (none when there are none, or no directory is loaded).
+pub fn missing_note(usage: &Usage) -> Option<String> {
+    crate::ingest::Imported {
+        files: Vec::new(),
+        missing_from_directory: crate::ingest::users_missing_from_directory(usage),
+    }
+    .missing_note()
+}
+
+/// The header and first `rows` rows of the table at `path`, with its
+/// kind detected (or why none) and whether a column map can make it
+/// readable.
+///
+/// # Errors
+/// The file, or its workbook or sheet, can't be read.
+pub fn preview(
+    path: &Path,
+    options: &ImportOptions,
+    rows: usize,
+) -> Result<crate::ingest::TablePreview, String> {
+    crate::ingest::preview_path(path, options, rows).map_err(|e| error_chain(&e))
+}
+
 /// Meters `usage` under `scenario`.
 ///
 /// # Errors

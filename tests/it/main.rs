@@ -11,6 +11,7 @@ mod flexlog;
 mod fuzz_seeds;
 mod gui;
 mod gui_first_hour;
+mod gui_inputs;
 mod ingest;
 mod inputs;
 mod ledger;

@@ -29,6 +29,8 @@ mod ui;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use chrono::NaiveDate;
+
 use super::analysis::{Analysis, Background, Refresh, slot_status};
 use super::command::{Command, Commands, JobKind};
 use super::jobs::JobSlot;
@@ -36,6 +38,7 @@ use super::model::charges::Charges;
 use super::model::compare::{self, CompareSide, Comparison};
 use super::model::data::DataSummary;
 use super::model::insights::Insights;
+use super::model::mapping::Mappings;
 use super::model::plan::PlanShown;
 use super::model::plan_table::PlanUi;
 use super::model::pool::PoolData;
@@ -64,6 +67,21 @@ pub struct AppOptions {
     /// The folder of the recovery file of unsaved edits (none: no
     /// recovery file).
     pub state_dir: Option<PathBuf>,
+    /// Start with these preferences instead of the stored ones (a test's
+    /// "next run").
+    pub prefs: Option<Prefs>,
+    /// Today's date, for what the app dates (none: the system's local date).
+    pub today: Option<NaiveDate>,
+}
+
+/// A file whose header is of no known kind, for a mapping form.
+pub struct ToMap {
+    /// The file.
+    pub path: PathBuf,
+    /// Its header and first rows.
+    pub preview: crate::ingest::TablePreview,
+    /// The mapping remembered for its header, when it did not read it.
+    pub earlier: Option<super::prefs::RememberedColumns>,
 }
 
 /// What an import job produced.
@@ -82,6 +100,15 @@ pub struct ImportOutcome {
     /// An earlier run's unsaved edits (at start), or why they could not be
     /// read.
     pub recovered: Option<Result<Recovered, String>>,
+    /// Files whose header is of no known kind: the Data view asks which
+    /// column is which.
+    pub to_map: Vec<ToMap>,
+    /// Files read through a mapping remembered for their header, with the
+    /// header's signature.
+    pub mapped: Vec<(PathBuf, String)>,
+    /// True when the files were opened to replace the data loaded and none
+    /// was kept: a file mapped later still replaces it.
+    pub replace_pending: bool,
 }
 
 /// A metering result and the charts and tables derived from it (built on
@@ -241,6 +268,10 @@ pub struct App {
     jobs: Jobs,
     /// The picks of the Crossover and Mix views.
     plan_ui: PlanUi,
+    /// The Data view's column-mapping forms and the files mapped.
+    mappings: Mappings,
+    /// Today's date when injected (tests); else the system's.
+    today: Option<NaiveDate>,
     /// The comparison's sides.
     sides: Sides,
     /// The open path prompt.
@@ -257,10 +288,18 @@ pub struct App {
 impl App {
     /// Creates the app and starts loading its data in the background.
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
-        let prefs = match (options.use_storage, cc.storage) {
-            (true, Some(storage)) => eframe::get_value(storage, STORAGE_KEY).unwrap_or_default(),
+        let prefs = match (options.prefs, options.use_storage, cc.storage) {
+            (Some(prefs), _, _) => prefs,
+            (None, true, Some(storage)) => {
+                eframe::get_value(storage, STORAGE_KEY).unwrap_or_default()
+            }
             _ => Prefs::default(),
         };
+        let mut plan_ui = PlanUi::default();
+        // The key file of the last pseudonymised export is offered again.
+        if let Some(key) = &prefs.key_file {
+            plan_ui.key_file = key.display().to_string();
+        }
         let recovery = options
             .state_dir
             .as_ref()
@@ -273,7 +312,9 @@ impl App {
             data: Rebuilt::default(),
             check: Rebuilt::default(),
             jobs: Jobs::default(),
-            plan_ui: PlanUi::default(),
+            plan_ui,
+            mappings: Mappings::default(),
+            today: options.today,
             sides: Sides::default(),
             prompt: None,
             sorts: TableSorts::default(),
@@ -406,6 +447,18 @@ impl App {
     /// The preferences.
     pub fn prefs(&self) -> &Prefs {
         &self.prefs
+    }
+
+    /// The Data view's column-mapping forms and the files read through a
+    /// remembered mapping.
+    pub fn mappings(&self) -> &Mappings {
+        &self.mappings
+    }
+
+    /// Today: the injected date, else the system's local date.
+    fn today(&self) -> NaiveDate {
+        self.today
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
     }
 }
 

@@ -52,12 +52,17 @@ impl App {
         let cmds = &mut self.cmds;
         match self.prefs.view {
             View::Data => scroll_ui(ui, "data_view", |ui| {
+                let mut mapping = views::data_mapping::MappingView {
+                    mappings: &mut self.mappings,
+                    remembered: &self.prefs.column_maps,
+                };
                 views::data_ui(
                     ui,
                     &self.ws,
                     &self.data.value,
                     self.jobs.meter.shown().map(|m| &m.charges),
                     self.ws.scenario.as_ref().map(|s| &s.products),
+                    &mut mapping,
                     cmds,
                 );
             }),

@@ -6,7 +6,8 @@
 //! made of small sections, one per table or chart.
 //!
 //! - [`charges`]: the Charges view and the status bar's total.
-//! - [`data`]: the Data view's problem list and counts.
+//! - [`data`]: the Data view's problem list and counts; [`mapping`] its
+//!   column-mapping forms for tables of no known kind.
 //! - [`scenario_check`]: the Scenario editor's validation messages.
 //! - [`plan`]: the plan job and what the Crossover and Mix views draw;
 //!   [`plan_table`] the user table's filters and sort.
@@ -27,6 +28,7 @@ pub mod data;
 pub mod diff;
 pub mod findings;
 pub mod insights;
+pub mod mapping;
 pub mod plan;
 pub mod plan_table;
 pub mod pool;

@@ -30,6 +30,8 @@ pub enum PathPurpose {
     ExportReassignment(ExportRows),
     /// A scenario to compare as side B.
     OpenCompare,
+    /// The key file of the pseudonyms (created there on first use).
+    KeyFile,
 }
 
 impl PathPurpose {
@@ -42,6 +44,7 @@ impl PathPurpose {
             PathPurpose::SaveScenario => "Save the scenario",
             PathPurpose::ExportReassignment(_) => "Export the reassignment list",
             PathPurpose::OpenCompare => "Load scenario B for comparison",
+            PathPurpose::KeyFile => "Key file of the pseudonyms",
         }
     }
 
@@ -52,6 +55,7 @@ impl PathPurpose {
             PathPurpose::AddUsage => "Add",
             PathPurpose::SaveScenario => "Save",
             PathPurpose::ExportReassignment(_) => "Export",
+            PathPurpose::KeyFile => "Use",
         }
     }
 
