@@ -53,6 +53,7 @@ pub mod ingest;
 pub mod ledger;
 pub mod meter;
 pub mod monitor;
+pub mod pack;
 pub mod plan;
 pub mod privacy;
 pub mod progress;

@@ -6,12 +6,13 @@
 //! This module holds the clap definitions and the dispatch ([`run`]); the
 //! shared steps (import, meter, write the output) are in `common`, and
 //! each command has a module of its own (`check`, `meter`, `recommend`,
-//! `size`, `term`, `audit`, `reveal`).
+//! `size`, `term`, `pack`, `audit`, `reveal`).
 
 mod audit;
 mod check;
 mod common;
 mod meter;
+mod pack;
 mod recommend;
 mod reveal;
 mod size;
@@ -117,6 +118,23 @@ pub enum Command {
         /// Write the output to this file (atomically) instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// The negotiation pack (SPEC §9): options over the term, the tornado,
+    /// break-even prices, assumptions and sources, as an XLSX workbook.
+    Pack {
+        #[command(flatten)]
+        input: InputArgs,
+        /// The workbook to write (atomically).
+        #[arg(long)]
+        out: PathBuf,
+        /// Another scenario to set beside the options.
+        #[arg(long, value_name = "B.ron")]
+        compare: Option<PathBuf>,
+        /// Each input of the tornado moves by ± this share.
+        #[arg(long, default_value = "0.1")]
+        swing: Decimal,
+        #[command(flatten)]
+        export: ExportArgs,
     },
     /// Monitoring and audits over history: burn, budgets, day-boundary and
     /// double-dip charges, idle what-ifs, the shadow bill.
@@ -309,6 +327,20 @@ pub fn run(command: Command) -> ExitCode {
             size::run(&input, &export, &sizing, format, out.as_deref())
         }
         Command::Term { input, format, out } => term::run(&input, format, out.as_deref()),
+        Command::Pack {
+            input,
+            out,
+            compare,
+            swing,
+            export,
+        } => {
+            let args = pack::PackArgs {
+                out: &out,
+                compare: compare.as_deref(),
+                swing,
+            };
+            pack::run(&input, &export, &args)
+        }
         Command::Audit {
             input,
             today,

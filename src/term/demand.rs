@@ -214,6 +214,44 @@ impl TermDemand {
     pub fn years(&self) -> usize {
         self.year_starts.len()
     }
+
+    /// The same demand with every forecast use-day and token × `factor`
+    /// (the negotiation pack's "usage volume", SPEC §9): every year's
+    /// tokens, year 1's planner demand and the candidates' uncovered tokens.
+    ///
+    /// # Errors
+    /// As [`TermDemand::new`] (the candidates are rebuilt).
+    pub fn scaled(&self, factor: Decimal) -> Result<TermDemand, PlanError> {
+        let mut input = self.input.clone();
+        for u in &mut input.users {
+            for d in &mut u.demand {
+                d.days *= factor;
+                d.tokens *= factor;
+            }
+        }
+        let tokens: Vec<Vec<Vec<Decimal>>> = self
+            .tokens
+            .iter()
+            .map(|year| {
+                year.iter()
+                    .map(|user| user.iter().map(|t| *t * factor).collect())
+                    .collect()
+            })
+            .collect();
+        let total_tokens = tokens
+            .iter()
+            .map(|year| year.iter().flatten().copied().sum())
+            .collect();
+        let candidates = candidates(&input, &tokens)?;
+        Ok(TermDemand {
+            input,
+            year_starts: self.year_starts.clone(),
+            tokens,
+            total_tokens,
+            candidates,
+            history_growth: self.history_growth.clone(),
+        })
+    }
 }
 
 /// True when `product` charges more than one rate over time.

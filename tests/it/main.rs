@@ -21,6 +21,7 @@ mod meter;
 mod monitor;
 mod monitor_reference;
 mod optimise;
+mod pack;
 mod plan;
 mod privacy;
 mod real_logs;

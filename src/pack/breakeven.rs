@@ -1,0 +1,463 @@
+//! Break-even prices (SPEC §9), searched between 0 and 10× today's price,
+//! to the cent.
+//!
+//! - **Token price** (year 1's first token price, every other token price
+//!   moved in proportion): the prices just below and just above today's at
+//!   which the re-optimised term plan's seats (every subscription, every
+//!   year) differ from today's.
+//! - **Per subscription** (its new-seat price, the renewal price and
+//!   overrides in proportion): the price below today's at which the plan
+//!   holds more of its seats (in some year) and the price above at which
+//!   it holds fewer.
+//! - **Walk-away token price**: the highest token price at which the term
+//!   plan recommended today, held fixed (seats and purchases), costs no
+//!   more (NPV) than renewing as-is at that price.
+//!
+//! **Search.** From today's price in cents, steps of 1, 2, 4, … cents
+//! outwards bracket the first change, then bisection on cents narrows it
+//! to two neighbouring cents: the last price with today's answer and the
+//! first without. Prices are `Decimal` cents throughout. A change that
+//! happens and reverts between two probes of the bracketing can be
+//! stepped over; what is reported is always a pair of neighbouring cents
+//! whose plans differ. A search is "approximate" when any re-optimisation
+//! it made was not proven optimal. Probes re-plan with
+//! [`Base::probe`]'s search settings, and "today's answer" is that same
+//! search's at today's price, so a difference between the two settings is
+//! never taken for a break-even.
+
+use rayon::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::term::demand::TermDemand;
+use crate::term::years::problem;
+use crate::term::{TermPlan, plan_term};
+
+use super::points::{
+    headline_token_price, held_npv, need_of, with_subscription_price, with_token_price,
+};
+use super::{Base, PackError};
+
+/// Search range: up to this many times today's price.
+pub const RANGE: i64 = 10;
+
+/// Where the answer changes, if it does within range.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Crossing {
+    /// It changes between these neighbouring prices.
+    At {
+        /// The first price (from today's, outwards) with another answer:
+        /// the break-even.
+        price: Decimal,
+        /// The neighbouring cent with today's answer.
+        last_same: Decimal,
+        /// Year-by-year seats (subscription seats summed, or the one
+        /// subscription's) at `price`.
+        seats: Vec<u32>,
+        /// True when a re-optimisation was not proven optimal.
+        approximate: bool,
+    },
+    /// Nothing changes between today's price and the end of the range (0
+    /// below, 10× above).
+    NoneInRange {
+        /// True when a re-optimisation was not proven optimal.
+        approximate: bool,
+    },
+}
+
+impl Crossing {
+    /// The break-even price, when there is one.
+    pub fn price(&self) -> Option<Decimal> {
+        match self {
+            Crossing::At { price, .. } => Some(*price),
+            Crossing::NoneInRange { .. } => None,
+        }
+    }
+
+    /// True when labelled "approximate".
+    pub fn approximate(&self) -> bool {
+        match self {
+            Crossing::At { approximate, .. } | Crossing::NoneInRange { approximate } => {
+                *approximate
+            }
+        }
+    }
+}
+
+/// One subscription's break-evens.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SubscriptionBreakEven {
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Its new-seat price today.
+    pub today: Decimal,
+    /// Its seats each year in today's plan.
+    pub seats_today: Vec<u32>,
+    /// The price below today's at which one more seat is bought.
+    pub more_seats: Crossing,
+    /// The price above today's at which one fewer seat is bought.
+    pub fewer_seats: Crossing,
+}
+
+/// The walk-away token price.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum WalkAway {
+    /// The highest token price at which the held plan costs no more than
+    /// renewing as-is.
+    At(Decimal),
+    /// It costs no more up to 10× today's price.
+    NoneUpTo10x,
+    /// It costs more than renewing as-is at every price from 0 to 10×.
+    Never,
+    /// Renewing as-is is unknown (no seats known before year 1).
+    NoRenewal,
+}
+
+/// Every break-even of the pack.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct BreakEvens {
+    /// Year 1's first token price today.
+    pub token_today: Decimal,
+    /// Seats summed over subscriptions, each year, in today's plan.
+    pub seats_today: Vec<u32>,
+    /// Below today's token price.
+    pub token_below: Crossing,
+    /// Above today's token price.
+    pub token_above: Crossing,
+    /// Per subscription, in code order.
+    pub subscriptions: Vec<SubscriptionBreakEven>,
+    /// The walk-away token price.
+    pub walk_away: WalkAway,
+}
+
+/// Cents to a price.
+fn price(cents: i64) -> Decimal {
+    Decimal::new(cents, 2)
+}
+
+/// A price to whole cents (rounded half-up).
+fn cents(p: Decimal) -> i64 {
+    let c = super::points::places(p * Decimal::ONE_HUNDRED, 0);
+    i64::try_from(c.mantissa() / 10_i128.pow(c.scale())).unwrap_or(i64::MAX / 4)
+}
+
+/// Searches, from `today` cents towards `limit` (inclusive), the first
+/// cent where `probe` answers other than `same` (see the module doc).
+fn search<S: PartialEq>(
+    today: i64,
+    limit: i64,
+    same: &S,
+    probe: impl Fn(i64) -> (S, bool),
+) -> (Option<(i64, i64, S)>, bool) {
+    let dir = if limit >= today { 1 } else { -1 };
+    let mut approx = false;
+    let mut inside = today;
+    let mut step = 1i64;
+    let (mut outside, mut found) = loop {
+        if inside == limit {
+            return (None, approx);
+        }
+        let c = if dir > 0 {
+            (today + step).min(limit)
+        } else {
+            (today - step).max(limit)
+        };
+        let (s, a) = probe(c);
+        approx |= a;
+        if s != *same {
+            break (c, s);
+        }
+        inside = c;
+        step = step.saturating_mul(2);
+    };
+    while (outside - inside).abs() > 1 {
+        let mid = inside + (outside - inside) / 2;
+        let (s, a) = probe(mid);
+        approx |= a;
+        if s == *same {
+            inside = mid;
+        } else {
+            outside = mid;
+            found = s;
+        }
+    }
+    (Some((inside, outside, found)), approx)
+}
+
+fn crossing(found: (Option<(i64, i64, Vec<u32>)>, bool)) -> Crossing {
+    match found {
+        (Some((inside, outside, seats)), approximate) => Crossing::At {
+            price: price(outside),
+            last_same: price(inside),
+            seats,
+            approximate,
+        },
+        (None, approximate) => Crossing::NoneInRange { approximate },
+    }
+}
+
+/// Seats summed over subscriptions, per year.
+fn total_seats(plan: &TermPlan) -> Vec<u32> {
+    plan.years.iter().map(|y| y.seats.iter().sum()).collect()
+}
+
+/// Every subscription's seats, every year, as one list.
+fn all_seats(plan: &TermPlan) -> Vec<u32> {
+    plan.years.iter().flat_map(|y| y.seats.clone()).collect()
+}
+
+/// Subscription `j`'s seats per year.
+fn seats_of(plan: &TermPlan, j: usize) -> Vec<u32> {
+    plan.years
+        .iter()
+        .map(|y| y.seats.get(j).copied().unwrap_or(0))
+        .collect()
+}
+
+/// Which way a search goes.
+#[derive(Clone, Copy)]
+enum Job {
+    TokenBelow,
+    TokenAbove,
+    SubBelow(usize),
+    SubAbove(usize),
+}
+
+/// Every break-even (see the module doc), the searches in parallel.
+///
+/// # Errors
+/// [`PackError`] when a moved scenario cannot be planned.
+pub fn break_evens(base: &Base<'_>) -> Result<BreakEvens, PackError> {
+    let token_today = headline_token_price(&base.scenario.token_price);
+    let codes: Vec<String> = base
+        .demand
+        .input
+        .subscriptions
+        .iter()
+        .map(|s| s.code.clone())
+        .collect();
+    let mut jobs = vec![Job::TokenBelow, Job::TokenAbove];
+    for j in 0..codes.len() {
+        jobs.extend([Job::SubBelow(j), Job::SubAbove(j)]);
+    }
+    let today = plan_term(&base.demand, base.scenario, base.probe)?;
+    let results: Vec<Crossing> = jobs
+        .par_iter()
+        .map(|job| {
+            let r = run_job(base, &today, &codes, *job);
+            base.tick();
+            r
+        })
+        .collect::<Result<_, _>>()?;
+    let mut it = results.into_iter();
+    let token_below = it
+        .next()
+        .unwrap_or(Crossing::NoneInRange { approximate: true });
+    let token_above = it
+        .next()
+        .unwrap_or(Crossing::NoneInRange { approximate: true });
+    let subscriptions = codes
+        .iter()
+        .enumerate()
+        .map(|(j, code)| SubscriptionBreakEven {
+            code: code.clone(),
+            name: base
+                .scenario
+                .subscriptions
+                .get(code)
+                .map_or_else(|| code.clone(), |s| s.name.clone()),
+            today: base
+                .scenario
+                .subscriptions
+                .get(code)
+                .map_or(Decimal::ZERO, |s| s.annual_price),
+            seats_today: seats_of(&today, j),
+            more_seats: it
+                .next()
+                .unwrap_or(Crossing::NoneInRange { approximate: true }),
+            fewer_seats: it
+                .next()
+                .unwrap_or(Crossing::NoneInRange { approximate: true }),
+        })
+        .collect();
+    Ok(BreakEvens {
+        token_today,
+        seats_today: total_seats(&today),
+        token_below,
+        token_above,
+        subscriptions,
+        walk_away: walk_away(base, token_today)?,
+    })
+}
+
+/// One break-even search (see the module doc).
+fn run_job(
+    base: &Base<'_>,
+    today_plan: &TermPlan,
+    codes: &[String],
+    job: Job,
+) -> Result<Crossing, PackError> {
+    let token_today = headline_token_price(&base.scenario.token_price);
+    let demand: &TermDemand = &base.demand;
+    let replan = |s: &crate::scenario::Scenario| plan_term(demand, s, base.probe);
+    let failed = std::sync::Mutex::new(None);
+    let remember = |e: PackError| {
+        if let Ok(mut slot) = failed.lock() {
+            slot.get_or_insert(e);
+        }
+    };
+    let out = match job {
+        Job::TokenBelow | Job::TokenAbove => {
+            let today = cents(token_today);
+            let limit = if matches!(job, Job::TokenBelow) {
+                0
+            } else {
+                today * RANGE
+            };
+            let same = all_seats(today_plan);
+            let found = search(today, limit, &same, |c| {
+                match replan(&with_token_price(base.scenario, price(c))) {
+                    Ok(p) => (all_seats(&p), !p.proven_optimal),
+                    Err(e) => {
+                        remember(e.into());
+                        (same.clone(), true)
+                    }
+                }
+            });
+            // Report the seats summed per year at the change.
+            let found = (
+                found.0.map(|(a, b, _)| {
+                    let at = replan(&with_token_price(base.scenario, price(b)))
+                        .map(|p| total_seats(&p))
+                        .unwrap_or_default();
+                    (a, b, at)
+                }),
+                found.1,
+            );
+            crossing(found)
+        }
+        Job::SubBelow(j) | Job::SubAbove(j) => {
+            let code = &codes[j];
+            let today_price = base
+                .scenario
+                .subscriptions
+                .get(code)
+                .map_or(Decimal::ZERO, |s| s.annual_price);
+            let today = cents(today_price);
+            let below = matches!(job, Job::SubBelow(_));
+            let limit = if below { 0 } else { today * RANGE };
+            let same = seats_of(today_plan, j);
+            // Below: the answer changes once any year holds more;
+            // above: once any year holds fewer.
+            let moved = |seats: &[u32]| {
+                seats
+                    .iter()
+                    .zip(&same)
+                    .any(|(n, t)| if below { n > t } else { n < t })
+            };
+            let found = search(today, limit, &false, |c| {
+                match replan(&with_subscription_price(base.scenario, code, price(c))) {
+                    Ok(p) => (moved(&seats_of(&p, j)), !p.proven_optimal),
+                    Err(e) => {
+                        remember(e.into());
+                        (false, true)
+                    }
+                }
+            });
+            let found = (
+                found.0.map(|(a, b, _)| {
+                    let at = replan(&with_subscription_price(base.scenario, code, price(b)))
+                        .map(|p| seats_of(&p, j))
+                        .unwrap_or_default();
+                    (a, b, at)
+                }),
+                found.1,
+            );
+            crossing(found)
+        }
+    };
+    match failed.into_inner().ok().flatten() {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// The walk-away token price (see the module doc). Both plans are held,
+/// so no re-optimisation: each probe only re-prices.
+///
+/// # Errors
+/// [`PackError`] when a moved scenario cannot be priced.
+pub fn walk_away(base: &Base<'_>, token_today: Decimal) -> Result<WalkAway, PackError> {
+    let Some(renew) = base.renew.as_ref() else {
+        return Ok(WalkAway::NoRenewal);
+    };
+    let need_plan = need_of(&base.demand, &base.plan);
+    let need_renew = need_of(&base.demand, renew);
+    let overdraft = &base.scenario.contract.overdraft;
+    let ok = |c: i64| -> Result<bool, PackError> {
+        let s = with_token_price(base.scenario, price(c));
+        let priced = problem(&base.demand, &s)?;
+        Ok(held_npv(&priced, overdraft, &base.plan, &need_plan)
+            <= held_npv(&priced, overdraft, renew, &need_renew))
+    };
+    let today = cents(token_today);
+    let top = today * RANGE;
+    if ok(top)? {
+        return Ok(WalkAway::NoneUpTo10x);
+    }
+    // A price where it holds: today's, else the nearest below.
+    let mut good = None;
+    if ok(today)? {
+        good = Some(today);
+    } else {
+        let mut step = 1i64;
+        let mut last_bad = today;
+        loop {
+            let c = (today - step).max(0);
+            if ok(c)? {
+                good = Some(c);
+                break;
+            }
+            last_bad = c;
+            if c == 0 {
+                break;
+            }
+            step = step.saturating_mul(2);
+        }
+        if good.is_none() {
+            return Ok(WalkAway::Never);
+        }
+        // Bisect between the good price and the bad one above it.
+        let (mut lo, mut hi) = (good.unwrap_or(0), last_bad);
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if ok(mid)? {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return Ok(WalkAway::At(price(lo)));
+    }
+    // Holds today, fails at 10×: bracket upwards, then bisect.
+    let mut lo = good.unwrap_or(today);
+    let mut step = 1i64;
+    let mut hi = loop {
+        let c = (today + step).min(top);
+        if !ok(c)? {
+            break c;
+        }
+        lo = c;
+        step = step.saturating_mul(2);
+    };
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if ok(mid)? {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(WalkAway::At(price(lo)))
+}
