@@ -98,6 +98,15 @@ pub enum Command {
     /// Write the negotiation pack as a workbook to `path`, or to a file
     /// asked for with a dialog when `None` (a background job).
     ExportPack(Option<PathBuf>),
+    /// Read the file of this mapping form with the columns picked, and
+    /// remember them for its header.
+    ApplyColumns(PathBuf),
+    /// Close the mapping form of this file without reading it.
+    SkipMapping(PathBuf),
+    /// Forget the column mapping remembered for this header signature.
+    ForgetColumns(String),
+    /// Ask for the key file of the pseudonyms with a dialog.
+    ChooseKeyFile,
     /// Sort the table of this id by this column (again: the other way).
     SortTable {
         /// The table's id.
@@ -135,14 +144,17 @@ pub enum JobKind {
     Negotiate,
     /// Writing the negotiation pack's workbook.
     ExportPack,
+    /// Planning the contract term year by year.
+    Term,
 }
 
 impl JobKind {
     /// Every kind, in the order the status bar lists running jobs.
-    pub const ALL: [JobKind; 8] = [
+    pub const ALL: [JobKind; 9] = [
         JobKind::Import,
         JobKind::Meter,
         JobKind::Plan,
+        JobKind::Term,
         JobKind::Compare,
         JobKind::Size,
         JobKind::Audit,
@@ -162,6 +174,7 @@ impl JobKind {
             JobKind::Compare => "Comparing",
             JobKind::Negotiate => "Building the negotiation pack",
             JobKind::ExportPack => "Writing the negotiation pack",
+            JobKind::Term => "Planning the term",
         }
     }
 
@@ -176,6 +189,7 @@ impl JobKind {
             JobKind::Compare => "Cancel comparison",
             JobKind::Negotiate => "Cancel the pack",
             JobKind::ExportPack => "Cancel the export",
+            JobKind::Term => "Cancel term planning",
         }
     }
 
@@ -200,6 +214,9 @@ impl JobKind {
                 "Negotiation pack cancelled; the Negotiate view shows the last finished pack. Change the swing or the inputs to build it again."
             }
             JobKind::ExportPack => "Export cancelled; no workbook was written.",
+            JobKind::Term => {
+                "Term planning cancelled; the Term view shows the last finished plan. Use Recompute to run it again."
+            }
         }
     }
 
@@ -214,6 +231,7 @@ impl JobKind {
             JobKind::Compare => "Cannot start the comparison",
             JobKind::Negotiate => "Cannot start the negotiation pack",
             JobKind::ExportPack => "Cannot start the export",
+            JobKind::Term => "Cannot start term planning",
         }
     }
 
@@ -228,6 +246,7 @@ impl JobKind {
             | JobKind::Size
             | JobKind::Audit
             | JobKind::Compare
+            | JobKind::Term
             | JobKind::Negotiate => None,
         }
     }

@@ -73,6 +73,30 @@ pub fn import_files(
     )
 }
 
+/// The note naming the users of `usage` with no row in its user
+/// directory (none when there are none, or no directory is loaded).
+pub fn missing_note(usage: &Usage) -> Option<String> {
+    crate::ingest::Imported {
+        files: Vec::new(),
+        missing_from_directory: crate::ingest::users_missing_from_directory(usage),
+    }
+    .missing_note()
+}
+
+/// The header and first `rows` rows of the table at `path`, with its
+/// kind detected (or why none) and whether a column map can make it
+/// readable.
+///
+/// # Errors
+/// The file, or its workbook or sheet, can't be read.
+pub fn preview(
+    path: &Path,
+    options: &ImportOptions,
+    rows: usize,
+) -> Result<crate::ingest::TablePreview, String> {
+    crate::ingest::preview_path(path, options, rows).map_err(|e| error_chain(&e))
+}
+
 /// Meters `usage` under `scenario`.
 ///
 /// # Errors
@@ -261,6 +285,39 @@ pub fn plan(input: Arc<PlanInput>, price: &TokenPrice) -> Result<Planned, String
         report,
         curves,
     })
+}
+
+/// Forecasts every contract year of `scenario`'s term and the users'
+/// candidate plans: what a re-plan after a price edit reuses.
+///
+/// # Errors
+/// When the scenario is beyond the term planner or its term runs past the
+/// calendar.
+pub fn term_demand(
+    metered: &Metered,
+    usage: &Usage,
+    scenario: &Scenario,
+) -> Result<crate::term::TermDemand, String> {
+    crate::term::TermDemand::new(metered, usage, scenario).map_err(|e| error_chain(&e))
+}
+
+/// Plans the term from `demand` at `scenario`'s prices, costs renewing
+/// as-is and runs both ledgers (what `tokenplan term` shows).
+///
+/// # Errors
+/// When a year's prices, the constraints or the ledger are unusable.
+pub fn term(
+    metered: &Metered,
+    scenario: &Scenario,
+    demand: &crate::term::TermDemand,
+) -> Result<crate::term::TermAnalysis, String> {
+    crate::term::analyse_demand(
+        metered,
+        scenario,
+        demand,
+        crate::term::SearchOptions::default(),
+    )
+    .map_err(|e| error_chain(&e))
 }
 
 /// Meters `usage` under `scenario` and plans it at the scenario's token

@@ -63,6 +63,8 @@ pub fn run_gui(files: Vec<PathBuf>, scenario: Option<PathBuf>) -> eframe::Result
         scenario,
         use_storage: true,
         state_dir: eframe::storage_dir("tokenplan"),
+        prefs: None,
+        today: None,
     };
     eframe::run_native(
         "tokenplan",

@@ -1,12 +1,17 @@
 //! Preferences persisted with eframe's storage between runs: recent files,
 //! the sources and scenario file loaded last (reopened at the next start),
-//! theme, the last view and panel sizes. Domain data is never stored here.
+//! theme, the last view and panel sizes, the column mappings chosen per
+//! header signature ([`RememberedColumns`]) and the path of the
+//! pseudonyms' key file (never the key). Domain data is never stored here.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::workspace::Source;
+use crate::ingest::{ColumnMap, MapTarget};
 
 /// Key of [`Prefs`] in eframe's storage.
 pub const STORAGE_KEY: &str = "tokenplan.prefs";
@@ -28,6 +33,8 @@ pub enum View {
     /// The recommended mix: where the app opens.
     #[default]
     Mix,
+    /// The contract term year by year against renewing as-is.
+    Term,
     /// Token pool sizing.
     Pool,
     /// Monitoring over the history: burn, budgets, audits, what-ifs.
@@ -38,12 +45,13 @@ pub enum View {
 
 impl View {
     /// Every view, in navigation order.
-    pub const ALL: [View; 8] = [
+    pub const ALL: [View; 9] = [
         View::Data,
         View::Charges,
         View::Scenario,
         View::Crossover,
         View::Mix,
+        View::Term,
         View::Pool,
         View::Insights,
         View::Negotiate,
@@ -57,6 +65,7 @@ impl View {
             View::Scenario => "Scenario",
             View::Crossover => "Crossover",
             View::Mix => "Mix",
+            View::Term => "Term",
             View::Pool => "Pool",
             View::Insights => "Insights",
             View::Negotiate => "Negotiate",
@@ -145,6 +154,19 @@ pub enum Theme {
     Dark,
 }
 
+/// Which column is which in a table of no known kind, as the user chose
+/// it in the Data view: applied to every later file with the same header
+/// signature (`ingest::header_signature`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RememberedColumns {
+    /// What the table holds (the kind it is read as).
+    pub target: MapTarget,
+    /// Which column is which.
+    pub columns: ColumnMap,
+    /// The day it was chosen (the Data view says so).
+    pub chosen_on: NaiveDate,
+}
+
 /// Everything remembered between runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -172,6 +194,10 @@ pub struct Prefs {
     /// The window was sized from the screen once (later starts keep the
     /// size the user left it at).
     pub window_sized: bool,
+    /// Column mappings chosen in the Data view, by header signature.
+    pub column_maps: BTreeMap<String, RememberedColumns>,
+    /// The key file of the last pseudonymised export (its path only).
+    pub key_file: Option<PathBuf>,
 }
 
 impl Default for Prefs {
@@ -188,6 +214,8 @@ impl Default for Prefs {
             last_sources: Vec::new(),
             last_scenario: None,
             window_sized: false,
+            column_maps: BTreeMap::new(),
+            key_file: None,
         }
     }
 }
@@ -233,6 +261,17 @@ mod tests {
         Prefs::remember(&mut prefs.recent_files, Path::new("/data/usage.csv"));
         prefs.last_sources = vec![Source::Sample, Source::File("/data/adskflex.log".into())];
         prefs.last_scenario = Some("/data/fy27.ron".into());
+        prefs.column_maps.insert(
+            "benutzer|produkt|nutzungstag|stunden".into(),
+            RememberedColumns {
+                target: MapTarget::DayReport,
+                columns: "user=Benutzer,product=Produkt,date=Nutzungstag"
+                    .parse()
+                    .unwrap(),
+                chosen_on: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            },
+        );
+        prefs.key_file = Some("/data/pseudonyms.key".into());
         let text = ron::ser::to_string(&prefs).unwrap();
         let back: Prefs = ron::from_str(&text).unwrap();
         assert_eq!(back, prefs);

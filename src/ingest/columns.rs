@@ -14,7 +14,9 @@
 //!
 //! [`preview_path`] and [`preview_bytes`] give a form what it shows: the
 //! sheets of a workbook, the header, the first rows, the kind detected (or
-//! why none) and the header's signature.
+//! why none), whether a map can make it readable and the header's
+//! signature. [`MapTarget`] says what a form asks for: the kind the table
+//! is read as (`--kind`) and the roles that kind needs.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -189,6 +191,163 @@ impl FromStr for Role {
                 _ => None,
             });
         found.ok_or_else(|| ColumnMapError::UnknownRole(s.trim().to_string()))
+    }
+}
+
+/// What a mapped table holds: the kind it is read as (`--kind`) and the
+/// roles that kind needs. A usage report is two targets, by its rows' shape.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum MapTarget {
+    /// A usage report, one row per user, product and date used.
+    DayReport,
+    /// A usage report, one row per user, product and month with a count of
+    /// days used.
+    MonthReport,
+    /// Sessions: checkout and checkin times.
+    Sessions,
+    /// A Token Flex export: tokens charged per user, product and date.
+    TokenFlex,
+    /// A user directory.
+    Directory,
+    /// Who holds which subscription today.
+    Assignments,
+    /// Other names of users.
+    Aliases,
+}
+
+impl MapTarget {
+    /// Every target, in the order a form lists them (the most common
+    /// unknown table, a vendor's usage report, first).
+    pub const ALL: [MapTarget; 7] = [
+        MapTarget::DayReport,
+        MapTarget::MonthReport,
+        MapTarget::Sessions,
+        MapTarget::TokenFlex,
+        MapTarget::Directory,
+        MapTarget::Assignments,
+        MapTarget::Aliases,
+    ];
+
+    /// The kind the table is read as.
+    pub fn kind(self) -> SourceKind {
+        match self {
+            MapTarget::DayReport | MapTarget::MonthReport => SourceKind::UsageReport,
+            MapTarget::Sessions => SourceKind::Sessions,
+            MapTarget::TokenFlex => SourceKind::TokenFlex,
+            MapTarget::Directory => SourceKind::Directory,
+            MapTarget::Assignments => SourceKind::Assignments,
+            MapTarget::Aliases => SourceKind::Aliases,
+        }
+    }
+
+    /// What a form calls it.
+    pub fn label(self) -> &'static str {
+        match self {
+            MapTarget::DayReport => "Usage report, one row per day used",
+            MapTarget::MonthReport => "Usage report, days used per month",
+            MapTarget::Sessions => "Sessions (checkout and checkin times)",
+            MapTarget::TokenFlex => "Token Flex export (tokens charged)",
+            MapTarget::Directory => "User directory",
+            MapTarget::Assignments => "Current assignments",
+            MapTarget::Aliases => "Alias table (other names of users)",
+        }
+    }
+
+    /// The roles the kind cannot be read without.
+    pub fn required(self) -> &'static [Role] {
+        match self {
+            MapTarget::DayReport => &[Role::User, Role::Product, Role::Date],
+            MapTarget::MonthReport => &[Role::User, Role::Product, Role::DaysUsed, Role::Month],
+            MapTarget::Sessions => &[Role::User, Role::Product, Role::Start, Role::End],
+            MapTarget::TokenFlex => &[Role::Date, Role::User, Role::Product, Role::Tokens],
+            MapTarget::Directory => &[Role::User],
+            MapTarget::Assignments => &[Role::User, Role::Subscription],
+            MapTarget::Aliases => &[Role::Alias, Role::User],
+        }
+    }
+
+    /// The roles the kind reads when they are there.
+    pub fn optional(self) -> &'static [Role] {
+        match self {
+            MapTarget::DayReport | MapTarget::MonthReport => &[Role::Tokens],
+            MapTarget::Sessions => &[Role::Host, Role::Tokens],
+            MapTarget::TokenFlex => &[Role::Host],
+            MapTarget::Directory => &[
+                Role::Department,
+                Role::CostCenter,
+                Role::Location,
+                Role::TimeZone,
+            ],
+            MapTarget::Assignments | MapTarget::Aliases => &[],
+        }
+    }
+
+    /// The required roles, then the optional ones.
+    pub fn roles(self) -> impl Iterator<Item = Role> {
+        self.required().iter().chain(self.optional()).copied()
+    }
+
+    /// `map` with only this target's roles (picks made for another target
+    /// are left out).
+    pub fn keep_own(self, map: &ColumnMap) -> ColumnMap {
+        let mut own = ColumnMap::new();
+        for role in self.roles() {
+            if let Some(column) = map.get(role) {
+                own.set(role, column);
+            }
+        }
+        own
+    }
+
+    /// What `map` lacks for this target, in words (`None`: it can be
+    /// applied): the required roles without a column, a directory without
+    /// any of its columns, one column given for two roles.
+    pub fn lacks(self, map: &ColumnMap) -> Option<String> {
+        let missing: Vec<&str> = self
+            .required()
+            .iter()
+            .filter(|r| map.get(**r).is_none())
+            .map(|r| r.label())
+            .collect();
+        if !missing.is_empty() {
+            return Some(format!("Pick the column of {}.", missing.join(", ")));
+        }
+        if self == MapTarget::Directory && self.optional().iter().all(|r| map.get(*r).is_none()) {
+            return Some(
+                "Pick the column of at least one of Department, Cost center, Office, Time zone."
+                    .into(),
+            );
+        }
+        let own: Vec<(Role, &str)> = self
+            .roles()
+            .filter_map(|r| map.get(r).map(|c| (r, c)))
+            .collect();
+        for (i, (first, column)) in own.iter().enumerate() {
+            if let Some((second, _)) = own.get(i + 1..).and_then(|rest| {
+                rest.iter()
+                    .find(|(_, c)| table::norm(c) == table::norm(column))
+            }) {
+                return Some(format!(
+                    "The column {column} is picked for both {} and {}.",
+                    first.label(),
+                    second.label()
+                ));
+            }
+        }
+        None
+    }
+
+    /// The options that read a table as this target with `map`: the map
+    /// (its own roles) and the kind forced, as `--kind` and `--columns`
+    /// on the command line.
+    pub fn options(self, map: &ColumnMap, base: &ImportOptions) -> ImportOptions {
+        ImportOptions {
+            kind: Some(self.kind()),
+            columns: Some(self.keep_own(map)),
+            ..base.clone()
+        }
     }
 }
 
@@ -455,7 +614,15 @@ pub struct TablePreview {
     /// The kind the header reads as (after `opts.columns`, when it fits),
     /// or why it is none.
     pub kind: Result<SourceKind, String>,
+    /// True when the table's header is of no known kind and a
+    /// [`ColumnMap`] can make it readable (text with a header of at least
+    /// two columns; not an empty, binary or UTF-16 file, nor a log).
+    pub mappable: bool,
 }
+
+/// Bytes of a text file a preview reads: plenty for its header and first
+/// rows, and a large file is not read whole.
+const PREVIEW_BYTES: u64 = 256 * 1024;
 
 /// The first `rows` data rows of the table at `path` (the sheet of
 /// `opts.sheet` for a workbook) with its header and detected kind.
@@ -467,11 +634,27 @@ pub fn preview_path(
     opts: &ImportOptions,
     rows: usize,
 ) -> Result<TablePreview, ImportError> {
+    use std::io::Read as _;
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
+    let io = |source| ImportError::Io {
         file: name.clone(),
         source,
-    })?;
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    (&mut file)
+        .take(PREVIEW_BYTES)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if xlsx::is_workbook(&name, &bytes) {
+        // A workbook is a zip archive: it is read whole.
+        file.read_to_end(&mut bytes).map_err(io)?;
+    } else if bytes.len() as u64 == PREVIEW_BYTES
+        && let Some(end) = bytes.iter().rposition(|&b| b == b'\n')
+    {
+        // The file goes on: the last line read may be cut short.
+        bytes.truncate(end + 1);
+    }
     preview_bytes(&name, &bytes, opts, rows)
 }
 
@@ -524,6 +707,7 @@ pub fn preview_bytes(
         }
     }
     let head = text.get(..text.len().min(64 * 1024)).unwrap_or(&text);
+    let mappable = detect::is_unknown_table(head);
     let kind = match opts.columns.as_ref().map(|m| apply_to_head(m, head)) {
         Some(Ok(renamed)) => detect::classify(&file, &renamed),
         Some(Err(why)) => detect::classify(&file, head).map_err(|e| format!("{e} ({why})")),
@@ -537,6 +721,7 @@ pub fn preview_bytes(
         header,
         rows: shown,
         kind: opts.kind.map_or(kind, Ok),
+        mappable,
     })
 }
 
@@ -597,6 +782,114 @@ mod tests {
             Err(vec!["date=Tag".to_string()])
         );
         assert_eq!(header_signature(&h), "email|benutzer|produkt|tag|kommentar");
+    }
+
+    #[test]
+    fn a_target_says_what_it_still_lacks() {
+        let mut m = ColumnMap::new();
+        m.set(Role::User, "Benutzer");
+        assert_eq!(
+            MapTarget::DayReport.lacks(&m).as_deref(),
+            Some("Pick the column of Product, Date used.")
+        );
+        m.set(Role::Product, "Produkt");
+        m.set(Role::Date, "Tag");
+        // A pick made for another target does not count, nor stay.
+        m.set(Role::Start, "Tag");
+        assert_eq!(MapTarget::DayReport.lacks(&m), None);
+        let own = MapTarget::DayReport.keep_own(&m);
+        assert_eq!(own.to_arg(), "user=Benutzer,product=Produkt,date=Tag");
+        let opts = MapTarget::DayReport.options(&m, &ImportOptions::default());
+        assert_eq!(opts.kind, Some(SourceKind::UsageReport));
+        assert_eq!(opts.columns, Some(own));
+        // One column for two of the target's roles.
+        m.set(Role::Tokens, "tag");
+        assert_eq!(
+            MapTarget::DayReport.lacks(&m).as_deref(),
+            Some("The column Tag is picked for both Date used and Tokens.")
+        );
+        let mut d = ColumnMap::new();
+        d.set(Role::User, "Name");
+        assert!(
+            MapTarget::Directory
+                .lacks(&d)
+                .is_some_and(|w| w.starts_with("Pick the column of at least one of"))
+        );
+        d.set(Role::Location, "Standort");
+        assert_eq!(MapTarget::Directory.lacks(&d), None);
+        // Every target's roles are told apart by the importer it forces.
+        for t in MapTarget::ALL {
+            assert!(!t.required().is_empty(), "{t:?}");
+            assert!(t.roles().all(|r| !r.columns().is_empty()), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn every_target_reads_a_table_of_its_roles_under_other_names() {
+        use crate::progress::NoProgress;
+        use crate::usage::Usage;
+        let value = |r: Role| match r {
+            Role::User => "jdoe",
+            Role::Product => "ACD",
+            Role::Start => "2025-01-06 09:00",
+            Role::End => "2025-01-06 10:00",
+            Role::Host => "ws1",
+            Role::Tokens => "6",
+            Role::Date => "2025-01-06",
+            Role::DaysUsed => "3",
+            Role::Month => "2025-01",
+            Role::Department => "Civil",
+            Role::CostCenter => "C1",
+            Role::Location => "Berlin",
+            Role::TimeZone => "Europe/Berlin",
+            Role::Subscription => "ACD",
+            Role::Alias => "CORP\\jdoe",
+        };
+        for t in MapTarget::ALL {
+            let roles: Vec<Role> = t.roles().collect();
+            let mut map = ColumnMap::new();
+            let mut header = Vec::new();
+            let mut row = Vec::new();
+            for (i, r) in roles.iter().enumerate() {
+                let name = format!("Spalte {i}");
+                map.set(*r, name.clone());
+                header.push(name);
+                row.push(value(*r));
+            }
+            let text = format!("{}\n{}\n", header.join(";"), row.join(";"));
+            let opts = t.options(&map, &ImportOptions::default());
+            let mut usage = Usage::default();
+            let report = super::super::import_bytes(
+                "t.csv",
+                text.as_bytes(),
+                &opts,
+                &mut usage,
+                &NoProgress,
+            )
+            .unwrap();
+            assert_eq!(report.kind, Some(t.kind()), "{t:?}");
+            assert!(!report.has_errors(), "{t:?}: {:?}", report.problems);
+            assert_eq!(report.lines_used, 2, "{t:?}: header and row used");
+            // A mapped workstation is read as one.
+            let hosts: Vec<&str> = usage.hosts.names().collect();
+            let want: &[&str] = if roles.contains(&Role::Host) {
+                &["ws1"]
+            } else {
+                &[]
+            };
+            assert_eq!(hosts, want, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn a_preview_says_whether_a_map_can_help() {
+        let opts = ImportOptions::default();
+        let p = |text: &str| preview_bytes("t.csv", text.as_bytes(), &opts, 1).unwrap();
+        assert!(p("Benutzer;Produkt;Tag\njdoe;AutoCAD;06.01.2025\n").mappable);
+        assert!(!p("user,product,start,end\n").mappable, "a known kind");
+        assert!(!p("just one column\nx\n").mappable, "one column");
+        assert!(!p("").mappable);
+        assert!(!p("a,\u{0}b,c\n").mappable, "binary");
     }
 
     #[test]

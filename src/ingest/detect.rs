@@ -36,6 +36,25 @@ pub fn detect(name: &str, head: &[u8]) -> Option<SourceKind> {
     classify(name, head).ok()
 }
 
+/// True when `head` is text whose first line is a header of no known kind:
+/// the table a column map can make readable (not an empty, binary, UTF-16
+/// or spreadsheet file, and not a log).
+pub(crate) fn is_unknown_table(head: &[u8]) -> bool {
+    let body = table::strip_bom(head);
+    let probe = body.get(..body.len().min(4096)).unwrap_or(body);
+    let Some(line) = table::first_line(body) else {
+        return false;
+    };
+    let header = table::header_names(line, table::sniff_delimiter(line));
+    classify("", head).is_err()
+        && !probe.contains(&0)
+        && std::str::from_utf8(line).is_ok()
+        && !head.starts_with(b"\xFF\xFE")
+        && !head.starts_with(b"\xFE\xFF")
+        && !head.starts_with(b"PK\x03\x04")
+        && header.iter().filter(|h| !h.is_empty()).count() >= 2
+}
+
 /// Why `head` is of no known kind (or the kind, when it is one).
 pub(crate) fn classify(name: &str, head: &[u8]) -> Result<SourceKind, String> {
     if head.is_empty() {

@@ -37,7 +37,8 @@ pub mod xlsx;
 
 pub use aliases::{Identities, apply_aliases, identities};
 pub use columns::{
-    ColumnMap, ColumnMapError, Role, TablePreview, header_signature, preview_bytes, preview_path,
+    ColumnMap, ColumnMapError, MapTarget, Role, TablePreview, header_signature, preview_bytes,
+    preview_path,
 };
 pub use detect::detect;
 pub use files::{FileImport, Imported, OnFatal, import_files};

@@ -52,7 +52,8 @@ pub(crate) const HOURS: Column = Column {
 /// Machine (optional).
 pub(crate) const MACHINE: Column = Column {
     name: "machineName",
-    aliases: &["machinename", "machine"],
+    // `host` too: the name a column mapped as the host role gets.
+    aliases: &["machinename", "machine", "host"],
 };
 
 struct Cols {

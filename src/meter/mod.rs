@@ -51,7 +51,7 @@ pub use catalog::{Ambiguity, Catalog};
 pub use concurrent::{PoolReplay, PoolSession, PoolTimeline, replay_pool};
 pub use daily_peak::{PeakBill, PeakDay, shares};
 pub use denials::PoolDenial;
-pub use rates::{Rates, daily_tokens_at};
+pub use rates::{Rates, daily_tokens_at, daily_tokens_within};
 pub use use_days::UseDayMeter;
 
 /// Index of a product in [`Metered::products`] (scenario code order).

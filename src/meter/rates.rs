@@ -154,6 +154,54 @@ fn scaled(tokens: Decimal, new: Decimal, old: Decimal) -> Decimal {
         .unwrap_or(tokens)
 }
 
+/// [`daily_tokens_at`] for the days `first..=last` only, as a dense
+/// vector (index 0 is `first`, days without demand hold 0): what a replay
+/// of a history window reads, without pricing or mapping the days outside
+/// it. The sums are the same.
+pub fn daily_tokens_within(
+    metered: &Metered,
+    rates: &Rates,
+    at: i32,
+    (first, last): (i32, i32),
+    keep: impl Fn(UserId, ProductIdx) -> bool,
+) -> Vec<Decimal> {
+    let len = usize::try_from(i64::from(last) - i64::from(first) + 1).unwrap_or(0);
+    let mut out = vec![Decimal::ZERO; len];
+    let peak = metered.peak_products();
+    for pair in &metered.pairs {
+        let pooled = peak.get(usize::from(pair.product)).copied() == Some(true);
+        if pooled
+            || rates.kind(pair.product) == Some(RuleKind::Concurrent)
+            || !keep(pair.user, pair.product)
+        {
+            continue;
+        }
+        // Days are ascending: start at the window's first.
+        let from = pair.days.partition_point(|d| d.day < first);
+        for d in pair.days[from..].iter().take_while(|d| d.day <= last) {
+            if let Some(slot) = out.get_mut((d.day - first) as usize) {
+                *slot += rates.tokens_at(pair.product, d, at);
+            }
+        }
+    }
+    for (i, pool) in metered.pools.iter().enumerate() {
+        if pool.rule != RuleKind::DailyPeak {
+            continue;
+        }
+        let Some(priced) = metered.pool_at_rates(i, |p| rates.rate_at(p, at)) else {
+            continue;
+        };
+        for (day, peak) in priced.daily_peaks {
+            if (first..=last).contains(&day)
+                && let Some(slot) = out.get_mut((day - first) as usize)
+            {
+                *slot += Decimal::from(peak);
+            }
+        }
+    }
+    out
+}
+
 /// The daily token demand of `metered`'s history (local date → tokens),
 /// every day priced at the rates in force on day `at`:
 /// - the (user, product) pairs of `CalendarDay`, `Rolling24h` and `Hourly`

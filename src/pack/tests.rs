@@ -652,3 +652,44 @@ mod book {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// Nothing changes in range: u00 uses A every day (3,650 tokens, 7,300 at
+/// 2.00) and S costs 500, so even at 10× (5,000) the seat stays, and no
+/// one else could use one: "none up to 10×" above, "none down to 0" below.
+/// Today's plan (one seat, 365 tokens of B) against renewing the one seat
+/// held: the same plan, so it never costs more: no walk-away price up to
+/// 10×.
+#[test]
+fn break_evens_none_in_range() {
+    let mut s = scenario(
+        &[("A", "10"), ("B", "1")],
+        &[("S", "500", None, &["A"])],
+        flat("2.00"),
+        2,
+    );
+    s.contract.current_seats = BTreeMap::from([("S".to_string(), 1)]);
+    let (mut metered, usage) = history(&["A", "B"], 2, &[(0, 0, 365), (1, 1, 365)]);
+    price_charges(&mut metered, &s);
+    let pack = build(&s, &metered, &usage, &quick());
+    let sub = &pack.break_evens.subscriptions[0];
+    assert_eq!(sub.seats_today, [1, 1]);
+    assert_eq!(
+        sub.fewer_seats,
+        pack::Crossing::NoneInRange { approximate: false }
+    );
+    assert_eq!(
+        sub.more_seats,
+        pack::Crossing::NoneInRange { approximate: false }
+    );
+    assert_eq!(
+        pack::workbook::crossing_note(&sub.fewer_seats, false),
+        "none up to 10×"
+    );
+    assert_eq!(pack.break_evens.walk_away, pack::WalkAway::NoneUpTo10x);
+    // The token price: the seat goes below 500 / 3,650 = 0.137 → 0.13.
+    assert_eq!(pack.break_evens.token_below.price(), Some(d("0.13")));
+    assert_eq!(
+        pack.break_evens.token_above,
+        pack::Crossing::NoneInRange { approximate: false }
+    );
+}

@@ -9,7 +9,7 @@
 //! history gives every weekday, holiday and season its own day, re-priced
 //! to the year's rates and grown by (1 + growth)^y — the same history and
 //! growth the forecast comes from, day by day instead of summed
-//! ([`daily_tokens_at`]: `DailyPeak` pools whole, `Concurrent` pools left
+//! ([`daily_tokens_within`]: `DailyPeak` pools whole, `Concurrent` pools left
 //! out). Only the (user, product) pairs the plan leaves to tokens that year
 //! count.
 //!
@@ -20,7 +20,7 @@
 use rust_decimal::Decimal;
 
 use crate::ledger::{LedgerError, LedgerPrices, LedgerRun, Lot, LotKind, run_ledger_priced};
-use crate::meter::{Metered, ProductIdx, Rates, daily_tokens_at};
+use crate::meter::{Metered, ProductIdx, Rates, daily_tokens_within};
 use crate::scenario::Scenario;
 use crate::time::day_of_date;
 use crate::usage::UserId;
@@ -63,9 +63,15 @@ pub fn replay_demand(
                 .map_or(0, |&mask| demand.input.plan_covers(mask));
             covered & (1u128 << product) == 0
         };
-        let daily = daily_tokens_at(metered, &rates, day_of_date(*start), left_to_tokens);
-        for (day, tokens) in daily.range(first..=last) {
-            series[(day - first) as usize] += *tokens;
+        let daily = daily_tokens_within(
+            metered,
+            &rates,
+            day_of_date(*start),
+            (first, last),
+            left_to_tokens,
+        );
+        for (slot, tokens) in series.iter_mut().zip(daily) {
+            *slot += tokens;
         }
         let grow = demand.history_growth[k];
         let end = demand

@@ -20,6 +20,7 @@
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 
 use crate::plan::input::bits;
 use crate::plan::{Purchase, Schedule};
@@ -36,10 +37,17 @@ use super::seats::{SeatChange, seat_cost};
 pub fn buy(schedule: &Schedule, need: Decimal, pack: Decimal) -> Purchase {
     let up = |q: Decimal| {
         if pack == Decimal::ONE {
-            q.ceil()
-        } else {
-            (q / pack).ceil() * pack
+            return q.ceil();
         }
+        // For a whole pack p, ceil(q / p) = ceil(ceil(q) / p): integers
+        // spare the decimal division on the search's hot path.
+        let (Some(whole), Some(p)) = (q.ceil().to_i64(), pack.to_i64()) else {
+            return (q / pack).ceil() * pack;
+        };
+        if p <= 0 || !pack.fract().is_zero() {
+            return (q / pack).ceil() * pack;
+        }
+        Decimal::from(whole.div_euclid(p) + i64::from(whole.rem_euclid(p) != 0)) * pack
     };
     let purchase = |tokens: Decimal| {
         let bracket = schedule.bracket_of(tokens);

@@ -192,6 +192,35 @@ fn cheapest(
     best
 }
 
+/// User `i`'s cheapest candidate in year `k` with subscription `bit` and
+/// without it, in one pass (as [`cheapest`] twice); `None` when either is
+/// missing.
+fn cheapest_both(
+    p: &Problem<'_>,
+    i: usize,
+    k: usize,
+    bit: u32,
+    price: impl Fn(usize) -> i128,
+    token: i128,
+) -> Option<((i128, u32), (i128, u32))> {
+    let cands = p.candidates();
+    let mut with: Option<(i128, u32)> = None;
+    let mut without: Option<(i128, u32)> = None;
+    for (c, &mask) in cands.masks(i).iter().enumerate() {
+        let c = c as u32;
+        let cost = bits(mask).map(&price).sum::<i128>() + token * i128::from(cands.micro(i, c, k));
+        let slot = if mask & bit != 0 {
+            &mut with
+        } else {
+            &mut without
+        };
+        if slot.is_none_or(|(b, _)| cost < b) {
+            *slot = Some((cost, c));
+        }
+    }
+    Some((with?, without?))
+}
+
 /// Every user's cheapest plan in year `k` at seat prices `seat` and token
 /// price `token` (fixed users keep theirs), seat maxima enforced.
 fn directed(p: &Problem<'_>, k: usize, seat: &[i128], token: i128) -> Vec<u32> {
@@ -291,6 +320,9 @@ struct Choice {
     value: i128,
     /// Tokens saved by taking `with` over `without`, exactly.
     saved: Decimal,
+    /// The same in millionths of a token, rounded (to rank many
+    /// subscriptions' choices, where the ranking is a heuristic anyway).
+    saved_micro: i64,
     /// Marginal cost of the other subscriptions: `with` − `without`.
     shadow: Decimal,
     /// Tokens `without` leaves uncovered beyond the user's plan in the base.
@@ -335,17 +367,19 @@ fn choices(
                     pico_add[s]
                 }
             };
-            let (with_cost, with) = cheapest(p, i, k, price, token_micro, |m| m & bit != 0)?;
-            let (without_cost, without) = cheapest(p, i, k, price, token_micro, |m| m & bit == 0)?;
+            let ((with_cost, with), (without_cost, without)) =
+                cheapest_both(p, i, k, bit, price, token_micro)?;
             let shadow = |mask: u32| -> Decimal {
                 bits(mask & !bit)
                     .map(|s| marginal.of_seat(k, s, held))
                     .sum()
             };
             let left = p.uncovered(i, without, k);
+            let cands = p.candidates();
             Some(Choice {
                 user: i,
                 value: without_cost - with_cost,
+                saved_micro: cands.micro(i, without, k) - cands.micro(i, with, k),
                 saved: left - p.uncovered(i, with, k),
                 moved: left - p.uncovered(i, now[i], k),
                 shadow: shadow(p.mask(i, with)) - shadow(p.mask(i, without)),
@@ -357,10 +391,12 @@ fn choices(
     if p.subs == 1 {
         out.sort_unstable_by(|a, b| b.saved.cmp(&a.saved).then(a.user.cmp(&b.user)));
     } else {
+        // Integer keys: with many users alike, exact decimal comparisons
+        // of the tie-break dominated the sort.
         out.sort_unstable_by(|a, b| {
             b.value
                 .cmp(&a.value)
-                .then(b.saved.cmp(&a.saved))
+                .then(b.saved_micro.cmp(&a.saved_micro))
                 .then(a.user.cmp(&b.user))
         });
     }

@@ -152,6 +152,8 @@ fn every_view_opens_with_its_main_content() {
     h.get_by_role_and_label(Role::CheckBox, plan_charts::USERS_BY_DAYS);
     open_view(&mut h, "Mix");
     h.get_by_role_and_label(Role::CheckBox, plan_charts::TOKENS);
+    open_view(&mut h, "Term");
+    h.get_by_label(tokenplan::gui::views::term_view::HEADING);
     open_view(&mut h, "Pool");
     h.get_by_label("Token pool sizing");
     open_view(&mut h, "Insights");
@@ -276,6 +278,7 @@ fn every_input_of_every_view_has_a_label() {
         "Scenario",
         "Crossover",
         "Mix",
+        "Term",
         "Pool",
         "Insights",
     ] {

@@ -435,6 +435,46 @@ fn resampled_weeks_keep_the_weekly_rhythm() {
     assert!(matches!(err, SizingError::History(_)), "{err}");
 }
 
+/// SPEC §5: with a year of history or more, a simulated week draws only
+/// from history weeks within 4 weeks of the same week of the year. Two
+/// years of 10 tokens a day with a December of 500 a day: a simulated June
+/// or July can only draw May to August weeks (10 every day), and December's
+/// peak survives in the simulated December (without seasons a December
+/// week would land in June one draw in 52, and December would average
+/// about 10 + 490 × 31/365 ≈ 52).
+#[test]
+fn a_december_peak_survives_in_the_simulated_december() {
+    let first = date("2025-01-01");
+    let h = history("2025-01-01", 730, |i| {
+        let day = first + chrono::Duration::days(i as i64);
+        if day.month() == 12 { d("500") } else { d("10") }
+    });
+    let c = contract("2027-01-01", 1, Overdraft::Unlimited, "0");
+    let model = DemandModel::new(&h, &c, d("0"), 0).unwrap();
+    let (mut december, mut days) = (0i64, 0i64);
+    for trial in 0..40 {
+        let path = model.sample_path(7, trial);
+        assert_eq!(path.len(), 365);
+        for (t, &m) in path.iter().enumerate() {
+            let day = date("2027-01-01") + chrono::Duration::days(t as i64);
+            match day.month() {
+                6 | 7 => assert_eq!(m, 10_000, "{day}: a summer day draws a summer week"),
+                12 => {
+                    december += m;
+                    days += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    let mean = december / days;
+    // Milli-tokens: December averages well above 200 tokens a day.
+    assert!(
+        mean > 200_000,
+        "December averages {mean} milli-tokens a day"
+    );
+}
+
 #[test]
 fn growth_compounds_from_the_first_contract_year() {
     let h = history("2026-01-01", 28, |_| d("100"));

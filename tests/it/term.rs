@@ -1172,3 +1172,58 @@ fn cli_term_json_csv_and_table() {
     assert!(table.contains("seats: AEC 1 (kept 1)"), "{table}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The ledger's window replay reads the window's days only: the same sums
+/// as the whole history's daily tokens cut to the window, day by day.
+#[test]
+fn the_window_replay_sums_what_the_whole_history_sums_in_the_window() {
+    use tokenplan::meter::{Rates, daily_tokens_at, daily_tokens_within};
+    let scenario = tokenplan::sample::scenario().unwrap();
+    let (usage, _) = tokenplan::sample::usage(&scenario);
+    let metered =
+        tokenplan::meter::meter(&usage, &scenario, &tokenplan::progress::NoProgress).unwrap();
+    let rates = Rates::new(&scenario, &metered.products);
+    // RVT's rate changes on 2025-02-01: price at a later day's rates.
+    let at = tokenplan::time::day_of_date(chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
+    let (first, last) = (at - 365, at - 1);
+    let keep = |user: u32, product: u16| !(user + u32::from(product)).is_multiple_of(3);
+    let whole = daily_tokens_at(&metered, &rates, at, keep);
+    let window = daily_tokens_within(&metered, &rates, at, (first, last), keep);
+    assert_eq!(window.len(), 365);
+    let expected: Vec<rust_decimal::Decimal> = (first..=last)
+        .map(|d| whole.get(&d).copied().unwrap_or_default())
+        .collect();
+    assert_eq!(window, expected);
+    assert!(window.iter().any(|t| !t.is_zero()));
+}
+
+/// SPEC §8: `recommend` is the term plan's year 1. On the bundled sample
+/// (no renewal prices, so a kept seat costs what a new one does) the
+/// recommendation's seats and annual cost are the term plan's year 1.
+#[test]
+fn the_samples_recommendation_is_the_term_plans_first_year() {
+    let scenario = tokenplan::sample::scenario().unwrap();
+    let (usage, _) = tokenplan::sample::usage(&scenario);
+    let metered =
+        tokenplan::meter::meter(&usage, &scenario, &tokenplan::progress::NoProgress).unwrap();
+    let rec = tokenplan::plan::recommend(&metered, &usage, &scenario).unwrap();
+    let term = tokenplan::term::analyse_term(&metered, &usage, &scenario, SearchOptions::default())
+        .unwrap();
+    let year1 = &term.plan.plan.years[0];
+    let seats: BTreeMap<String, u32> = term
+        .codes
+        .iter()
+        .cloned()
+        .zip(year1.seats.iter().copied())
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let rec_seats: BTreeMap<String, u32> = rec
+        .seats
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(c, n)| (c.clone(), *n))
+        .collect();
+    assert_eq!(seats, rec_seats);
+    assert_eq!(year1.purchase.tokens, rec.annual_tokens.0);
+    assert_eq!(year1.total, rec.total_annual_cost.0);
+}

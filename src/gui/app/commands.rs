@@ -148,6 +148,16 @@ impl App {
             Command::SortTable { table, column } => self.sorts.click(&table, column),
             Command::SwingChanged => self.negotiate_ui.rev += 1,
             Command::ExportPack(path) => self.export_pack(ctx, path),
+            Command::ApplyColumns(path) => self.apply_mapping(ctx, &path),
+            Command::SkipMapping(path) => {
+                if let Some(form) = self.mappings.take(&path) {
+                    self.forget_to_map_note(&path);
+                    self.notes
+                        .push(Level::Info, format!("{} not imported.", form.file_name()));
+                }
+            }
+            Command::ForgetColumns(signature) => self.forget_mapping(&signature),
+            Command::ChooseKeyFile => self.choose_paths(ctx, PathPurpose::KeyFile),
         }
     }
 

@@ -3,21 +3,26 @@
 //! files added to what is loaded or replacing it, a source removed (the
 //! rest read again), and taking what an import job produced.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::keep;
-use super::{App, ImportOutcome};
+use super::{App, ImportOutcome, ToMap};
 use crate::gui::analysis::start_or_say;
 use crate::gui::command::JobKind;
 use crate::gui::engine;
 use crate::gui::jobs::JobProgress;
+use crate::gui::model::mapping::{self, MappingForm, PREVIEW_ROWS};
 use crate::gui::notify::Level;
-use crate::gui::prefs::Prefs;
+use crate::gui::prefs::{Prefs, RememberedColumns, View};
 use crate::gui::workspace::{Loaded, Source};
-use crate::ingest::{ImportOptions, Report};
+use crate::ingest::{ImportError, ImportOptions, Report};
 use crate::progress::Progress;
 use crate::scenario::Scenario;
+
+/// The column mappings remembered, by header signature.
+type Remembered = BTreeMap<String, RememberedColumns>;
 
 /// Which scenario a load job brings.
 pub(super) enum ScenarioSource {
@@ -50,6 +55,7 @@ impl App {
         scenario: ScenarioSource,
         recovery: Option<PathBuf>,
     ) {
+        let remembered = self.prefs.column_maps.clone();
         let work = move |progress: &JobProgress| {
             let (loaded, keep) = match scenario {
                 ScenarioSource::File(path) => (
@@ -67,6 +73,7 @@ impl App {
                 .map(|(s, _)| s));
             let mut failures = Vec::new();
             let mut missing_note = None;
+            let mut mapping = MappingOutcome::default();
             let usage = in_force.map(|s| {
                 let base = match sources.contains(&Source::Sample) {
                     true => sample(s),
@@ -79,13 +86,14 @@ impl App {
                         Source::Sample => None,
                     })
                     .collect();
-                let (loaded, note) = import_into(
-                    base,
-                    &files,
-                    &import_options(Some(s)),
-                    progress,
-                    &mut failures,
-                );
+                let options = import_options(Some(s));
+                let files = Files {
+                    paths: &files,
+                    options: &options,
+                    remembered: &remembered,
+                };
+                let (loaded, note) =
+                    import_into(base, &files, progress, &mut failures, &mut mapping);
                 missing_note = note;
                 loaded
             });
@@ -96,6 +104,9 @@ impl App {
                 missing_note,
                 failures,
                 recovered: recovery.as_deref().and_then(keep::read_recovery),
+                to_map: mapping.to_map,
+                mapped: mapping.mapped,
+                replace_pending: false,
             }
         };
         let rev = self.ws.usage_rev;
@@ -148,6 +159,7 @@ impl App {
         });
         let new_from = base.as_ref().map_or(0, |(_, r, _, _)| r.len());
         let options = import_options(self.ws.scenario.as_ref());
+        let remembered = self.prefs.column_maps.clone();
         let work = move |progress: &JobProgress| {
             let base = base.map_or_else(Loaded::default, |(usage, reports, sources, of)| Loaded {
                 usage: (*usage).clone(),
@@ -156,8 +168,14 @@ impl App {
                 report_sources: of,
             });
             let mut failures = Vec::new();
+            let mut mapping = MappingOutcome::default();
+            let files = Files {
+                paths: &paths,
+                options: &options,
+                remembered: &remembered,
+            };
             let (loaded, missing_note) =
-                import_into(base, &paths, &options, progress, &mut failures);
+                import_into(base, &files, progress, &mut failures, &mut mapping);
             let any = loaded.reports.len() > new_from;
             ImportOutcome {
                 scenario: None,
@@ -167,6 +185,11 @@ impl App {
                 missing_note,
                 failures,
                 recovered: None,
+                to_map: mapping.to_map,
+                mapped: mapping.mapped,
+                // A file to map that was opened to replace the data loaded
+                // still replaces it once mapped.
+                replace_pending: mode == ImportMode::Replace && !any,
             }
         };
         // A running import is cancelled by the new one; its files are lost,
@@ -238,6 +261,7 @@ impl App {
                 format!("Not imported (the data loaded before is kept): {failure}"),
             );
         }
+        self.take_mappings(outcome.to_map, outcome.mapped, outcome.replace_pending);
         if let Some(loaded) = outcome.usage {
             let new = loaded.reports.get(outcome.new_from..).unwrap_or_default();
             for r in new.iter().filter(|r| r.has_errors()) {
@@ -257,6 +281,105 @@ impl App {
             None => {}
         }
     }
+}
+
+impl App {
+    /// Opens a mapping form for each file of no known kind (and shows the
+    /// Data view, where the forms are), and records the files read through
+    /// a remembered mapping.
+    fn take_mappings(&mut self, to_map: Vec<ToMap>, mapped: Vec<(PathBuf, String)>, replace: bool) {
+        for m in to_map {
+            self.notes.push(Level::Info, to_map_note(&m.path));
+            let earlier = m.earlier.map(|r| (r.target, r.columns));
+            self.mappings
+                .open(MappingForm::new(m.path, m.preview, replace, earlier));
+            self.prefs.view = View::Data;
+        }
+        for (path, signature) in mapped {
+            self.mappings.forms.retain(|f| f.path != path);
+            self.mappings.mapped.insert(path, signature);
+        }
+    }
+
+    /// Remembers the mapping of the form of `path` for its header
+    /// signature, and imports the file again through it.
+    pub(super) fn apply_mapping(&mut self, ctx: &egui::Context, path: &Path) {
+        let Some(form) = self.mappings.form_mut(path) else {
+            return;
+        };
+        if let Some(why) = form.lacks() {
+            self.notes.push(Level::Warning, why);
+            return;
+        }
+        let Some(form) = self.mappings.take(path) else {
+            return;
+        };
+        self.forget_to_map_note(path);
+        let remembered = RememberedColumns {
+            target: form.target,
+            columns: form.chosen(),
+            chosen_on: self.today(),
+        };
+        self.prefs
+            .column_maps
+            .insert(form.preview.signature.clone(), remembered);
+        let mode = if form.replace {
+            ImportMode::Replace
+        } else {
+            ImportMode::Add
+        };
+        self.start_import(ctx, vec![form.path], mode);
+    }
+
+    /// Dismisses the note that asked for the columns of `path` (its form
+    /// is closed).
+    pub(super) fn forget_to_map_note(&mut self, path: &Path) {
+        let text = to_map_note(path);
+        let ids: Vec<u64> = self
+            .notes
+            .items()
+            .iter()
+            .filter(|n| n.text == text)
+            .map(|n| n.id)
+            .collect();
+        for id in ids {
+            self.notes.dismiss(id);
+        }
+    }
+
+    /// Forgets the mapping remembered for `signature`: files with that
+    /// header are asked about again the next time they are read.
+    pub(super) fn forget_mapping(&mut self, signature: &str) {
+        if self.prefs.column_maps.remove(signature).is_none() {
+            return;
+        }
+        let files: Vec<String> = self
+            .mappings
+            .mapped
+            .iter()
+            .filter(|(_, s)| s.as_str() == signature)
+            .map(|(p, _)| mapping::file_name(p))
+            .collect();
+        self.notes.push(
+            Level::Info,
+            format!(
+                "The column mapping of {} is forgotten; the data read with it stays loaded until the file is read again, which asks for the columns again.",
+                if files.is_empty() {
+                    "those files".to_owned()
+                } else {
+                    files.join(", ")
+                }
+            ),
+        );
+    }
+}
+
+/// The note that sends the user to the mapping form of `path`.
+fn to_map_note(path: &Path) -> String {
+    format!(
+        "{}: its columns are of no known kind; say which column is which in the Data view.",
+        mapping::file_name(path)
+    )
 }
 
 /// The bundled sample data under `scenario`, as a source.
@@ -280,34 +403,87 @@ fn import_options(scenario: Option<&Scenario>) -> ImportOptions {
     options
 }
 
-/// Imports each of `paths` into `loaded` on its own
+/// The files of an import and how to read them.
+struct Files<'a> {
+    paths: &'a [PathBuf],
+    options: &'a ImportOptions,
+    /// Column mappings chosen before, by header signature.
+    remembered: &'a Remembered,
+}
+
+/// What an import did about tables of no known kind.
+#[derive(Default)]
+struct MappingOutcome {
+    /// Files whose columns the user is to name.
+    to_map: Vec<ToMap>,
+    /// Files read through a remembered mapping, with their signature.
+    mapped: Vec<(PathBuf, String)>,
+}
+
+/// Imports each of `files` into `loaded` on its own, in order
 /// ([`engine::import_files`], a file that fails adds nothing): each file
 /// kept becomes a source with its report; the files that fail are listed
-/// in `failures`. Also returns the note on users missing from the
-/// directory.
+/// in `failures`. A table of no known kind is read through the mapping
+/// remembered for its header, or else listed in `mapping` for a form.
+/// Also returns the note on users missing from the directory.
 fn import_into(
     mut loaded: Loaded,
-    paths: &[PathBuf],
-    options: &ImportOptions,
+    files: &Files<'_>,
     progress: &dyn Progress,
     failures: &mut Vec<String>,
+    mapping: &mut MappingOutcome,
 ) -> (Loaded, Option<String>) {
-    if paths.is_empty() {
+    if files.paths.is_empty() {
         return (loaded, None);
     }
-    let imported = engine::import_files(&mut loaded.usage, paths, options, progress);
-    let note = imported.missing_note();
-    for file in imported.files {
-        match file.outcome {
-            Ok(report) if file.kept => {
-                loaded.report_sources.push(loaded.sources.len());
-                loaded.sources.push(Source::File(file.path));
-                loaded.reports.push(report);
+    for path in files.paths {
+        let one = std::slice::from_ref(path);
+        let mut imported = engine::import_files(&mut loaded.usage, one, files.options, progress);
+        let unknown = imported
+            .files
+            .first()
+            .is_some_and(|f| matches!(f.outcome, Err(ImportError::Unrecognised { .. })));
+        let preview = unknown
+            .then(|| engine::preview(path, files.options, PREVIEW_ROWS).ok())
+            .flatten()
+            .filter(|p| p.mappable);
+        if let Some(preview) = preview {
+            let Some(chosen) = files.remembered.get(&preview.signature) else {
+                mapping.to_map.push(ToMap {
+                    path: path.clone(),
+                    preview,
+                    earlier: None,
+                });
+                continue;
+            };
+            let options = chosen.target.options(&chosen.columns, files.options);
+            imported = engine::import_files(&mut loaded.usage, one, &options, progress);
+            if imported.any_kept() {
+                mapping.mapped.push((path.clone(), preview.signature));
+            } else {
+                // The remembered mapping does not read this file: say why
+                // and ask again, its picks kept.
+                mapping.to_map.push(ToMap {
+                    path: path.clone(),
+                    preview,
+                    earlier: Some(chosen.clone()),
+                });
             }
-            Ok(report) => failures.push(problem_summary(&report)),
-            Err(e) => failures.push(engine::error_chain(&e)),
+        }
+        for file in imported.files {
+            match file.outcome {
+                Ok(report) if file.kept => {
+                    loaded.report_sources.push(loaded.sources.len());
+                    loaded.sources.push(Source::File(file.path));
+                    loaded.reports.push(report);
+                }
+                Ok(report) => failures.push(problem_summary(&report)),
+                Err(e) => failures.push(engine::error_chain(&e)),
+            }
         }
     }
+    // Once, over everything read: a check across files.
+    let note = engine::missing_note(&loaded.usage);
     (loaded, note)
 }
 

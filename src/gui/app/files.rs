@@ -1,6 +1,7 @@
 //! Files other than data: loading and saving scenarios, the comparison's
-//! side B, exporting the reassignment list and the negotiation pack (a
-//! background job), and asking for paths (the
+//! side B, exporting the reassignment list (and its pseudonyms' key
+//! file) and the negotiation pack (a background job), and asking for
+//! paths (the
 //! system's file dialog, or the app's path prompt where dialogs cannot
 //! run). Loading data is in `data`.
 
@@ -23,6 +24,8 @@ use crate::plan::ListRows;
 
 /// The file name the export of the negotiation pack proposes.
 const PACK_FILE: &str = "negotiation-pack.xlsx";
+/// The name a new key file is offered under.
+const KEY_FILE_NAME: &str = "tokenplan-pseudonyms.key";
 
 impl App {
     /// Loads `path` as side B of the comparison.
@@ -157,10 +160,16 @@ impl App {
             &path,
             privacy.as_ref(),
         ) {
-            Ok(()) => self.notes.push(
-                Level::Info,
-                format!("Reassignment list of {which} written to {}", path.display()),
-            ),
+            Ok(()) => {
+                if privacy.is_some() {
+                    // The next run offers the same key: the same pseudonyms.
+                    self.prefs.key_file = Some(PathBuf::from(self.plan_ui.key_file.trim()));
+                }
+                self.notes.push(
+                    Level::Info,
+                    format!("Reassignment list of {which} written to {}", path.display()),
+                );
+            }
             Err(message) => self.notes.push(
                 Level::Error,
                 format!("Reassignment list not written: {message}"),
@@ -328,6 +337,13 @@ impl App {
                 .set_file_name("reassignment.csv")
                 .save_file()
                 .map(|p| vec![p]),
+            // A save dialog, so that a new key can be named; an existing
+            // key file chosen is read, never replaced.
+            PathPurpose::KeyFile => rfd::FileDialog::new()
+                .set_title("Key file of the pseudonyms (an existing key is used, never replaced)")
+                .set_file_name(KEY_FILE_NAME)
+                .save_file()
+                .map(|p| vec![p]),
         };
         picked.unwrap_or_default()
     }
@@ -345,6 +361,10 @@ impl App {
             PathPurpose::ExportReassignment(rows) => self.export_reassignment(Some(path), rows),
             PathPurpose::OpenCompare => self.load_compare(&path),
             PathPurpose::ExportPack => self.export_pack(ctx, Some(path)),
+            PathPurpose::KeyFile => {
+                self.plan_ui.key_file = path.display().to_string();
+                self.plan_ui.pseudonymise = true;
+            }
         }
     }
 
@@ -388,6 +408,14 @@ impl App {
                 .unwrap_or_else(|| folder.join("scenario.ron")),
             PathPurpose::ExportReassignment(_) => folder.join("reassignment.csv"),
             PathPurpose::ExportPack => folder.join(PACK_FILE),
+            // A new key goes in the home folder, away from the data and
+            // the exports it must never travel with.
+            PathPurpose::KeyFile => match self.plan_ui.key_file.trim() {
+                "" => std::env::var_os("HOME")
+                    .map_or(folder, PathBuf::from)
+                    .join(KEY_FILE_NAME),
+                typed => PathBuf::from(typed),
+            },
         };
         let no_dialogs = portal::checked() == Some(portal::DialogService::Missing);
         self.prompt = Some(PathPrompt::new(purpose, &start, no_dialogs));

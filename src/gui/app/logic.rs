@@ -18,6 +18,7 @@ use crate::gui::model::negotiate::NegotiateData;
 use crate::gui::model::plan::{self, PlanKey, PlanSource};
 use crate::gui::model::pool::PoolData;
 use crate::gui::model::scenario_check::ScenarioCheck;
+use crate::gui::model::term::{self, TermKey, TermSource};
 use crate::gui::notify::Level;
 use crate::gui::prefs::View;
 use crate::meter::Metered;
@@ -45,17 +46,24 @@ pub(super) enum Needs {
     /// The Negotiate view was opened (or an export asked for) in this run:
     /// the pack's hundreds of re-plans are not spent for nobody.
     Wanted,
+    /// The term's forecast is at hand: the last term's, when only prices
+    /// changed since, or metering of the current inputs.
+    TermInput,
 }
 
 /// The analyses in the order they start, each with what it waits for:
-/// import → meter → plan, size and audit; the comparison meters and plans
-/// its own sides; the negotiation pack follows the plan. Each is due when
-/// no job was asked for its revision ([`App::rev_of`]).
-pub(super) const CHAIN: [(JobKind, &[Needs]); 6] = [
+/// import → meter → plan, term, size and audit; the comparison meters and
+/// plans its own sides; the negotiation pack follows the plan. Each is due
+/// when no job was asked for its revision ([`App::rev_of`]).
+pub(super) const CHAIN: [(JobKind, &[Needs]); 7] = [
     (JobKind::Meter, &[Needs::NoImport, Needs::ValidScenario]),
     (
         JobKind::Plan,
         &[Needs::NoImport, Needs::ValidScenario, Needs::PlanInput],
+    ),
+    (
+        JobKind::Term,
+        &[Needs::NoImport, Needs::ValidScenario, Needs::TermInput],
     ),
     (JobKind::Size, &[Needs::Metered]),
     (JobKind::Audit, &[Needs::Metered]),
@@ -83,6 +91,7 @@ impl App {
             JobKind::Negotiate => self.negotiate_ui.rev + self.ws.input_rev(),
             JobKind::Meter
             | JobKind::Plan
+            | JobKind::Term
             | JobKind::Size
             | JobKind::Audit
             | JobKind::ExportPack => self.ws.input_rev(),
@@ -96,6 +105,7 @@ impl App {
             Needs::ValidScenario => self.scenario_is_valid(),
             Needs::Metered => self.current_metered().is_some(),
             Needs::PlanInput => self.plan_source().is_some(),
+            Needs::TermInput => self.term_source().is_some(),
             Needs::Sides => {
                 self.sides.any() && (!self.sides.uses_edited() || self.scenario_is_valid())
             }
@@ -150,6 +160,7 @@ impl App {
         match kind {
             JobKind::Meter => self.start_meter(ctx),
             JobKind::Plan => self.start_plan(ctx),
+            JobKind::Term => self.start_term(ctx),
             JobKind::Size => self.start_size(ctx),
             JobKind::Audit => self.start_audit(ctx),
             JobKind::Compare => self.start_compare(ctx),
@@ -201,6 +212,36 @@ impl App {
         let work = move |_: &JobProgress| plan::run(key, source, &usage, &scenario, built);
         let rev = self.rev_of(JobKind::Plan);
         self.jobs.plan.start(ctx, rev, &mut self.notes, work);
+    }
+
+    /// What a Term job for the current inputs starts from: the last term's
+    /// metering and forecast when only prices changed since (no need to
+    /// wait for metering), otherwise the metering of the current inputs.
+    fn term_source(&self) -> Option<(TermKey, TermSource)> {
+        let scenario = self.ws.scenario.as_ref()?;
+        let key = TermKey::new(self.ws.usage_rev, scenario);
+        if let Some(last) = self.jobs.term.shown()
+            && last.key == key
+        {
+            return Some((
+                key,
+                TermSource::Reuse(Arc::clone(&last.metered), Arc::clone(&last.demand)),
+            ));
+        }
+        let metered = self.current_metered()?;
+        Some((key, TermSource::Metered(Arc::clone(metered))))
+    }
+
+    fn start_term(&mut self, ctx: &egui::Context) {
+        let (Some(scenario), Some((key, source))) = (self.ws.scenario.clone(), self.term_source())
+        else {
+            return;
+        };
+        let usage = Arc::clone(&self.ws.usage);
+        let built = self.jobs.term.shown().map_or(0, |t| t.demands_built);
+        let work = move |_: &JobProgress| term::run(key, source, &usage, &scenario, built);
+        let rev = self.rev_of(JobKind::Term);
+        self.jobs.term.start(ctx, rev, &mut self.notes, work);
     }
 
     /// What sizing and the audit read: the scenario, the metering of the

@@ -3,7 +3,8 @@
 //! - this file: the state (what `App` holds, each part in one field) and
 //!   the `eframe::App` entry points;
 //! - `logic`: the job chain: the dependency list of the analyses
-//!   (import → meter → plan, size, audit; compare), starting what is due,
+//!   (import → meter → plan, term, size, audit; compare), starting what
+//!   is due,
 //!   polling what finished, rebuilding what an input revision changed;
 //! - `commands`: applying the [`Command`]s the views emitted, after the
 //!   frame;
@@ -29,6 +30,8 @@ mod ui;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use chrono::NaiveDate;
+
 use super::analysis::{Analysis, Background, Refresh, slot_status};
 use super::command::{Command, Commands, JobKind};
 use super::jobs::JobSlot;
@@ -36,6 +39,7 @@ use super::model::charges::Charges;
 use super::model::compare::{self, CompareSide, Comparison};
 use super::model::data::DataSummary;
 use super::model::insights::Insights;
+use super::model::mapping::Mappings;
 use super::model::negotiate::NegotiateData;
 use super::model::plan::PlanShown;
 use super::model::plan_table::PlanUi;
@@ -43,6 +47,7 @@ use super::model::pool::PoolData;
 use super::model::prompt::PathPrompt;
 use super::model::scenario_check::ScenarioCheck;
 use super::model::table::TableSorts;
+use super::model::term::TermShown;
 use super::notify::{Notification, Notifications};
 use super::portal;
 use super::prefs::{Prefs, STORAGE_KEY, Theme};
@@ -66,6 +71,21 @@ pub struct AppOptions {
     /// The folder of the recovery file of unsaved edits (none: no
     /// recovery file).
     pub state_dir: Option<PathBuf>,
+    /// Start with these preferences instead of the stored ones (a test's
+    /// "next run").
+    pub prefs: Option<Prefs>,
+    /// Today's date, for what the app dates (none: the system's local date).
+    pub today: Option<NaiveDate>,
+}
+
+/// A file whose header is of no known kind, for a mapping form.
+pub struct ToMap {
+    /// The file.
+    pub path: PathBuf,
+    /// Its header and first rows.
+    pub preview: crate::ingest::TablePreview,
+    /// The mapping remembered for its header, when it did not read it.
+    pub earlier: Option<super::prefs::RememberedColumns>,
 }
 
 /// What an import job produced.
@@ -84,6 +104,15 @@ pub struct ImportOutcome {
     /// An earlier run's unsaved edits (at start), or why they could not be
     /// read.
     pub recovered: Option<Result<Recovered, String>>,
+    /// Files whose header is of no known kind: the Data view asks which
+    /// column is which.
+    pub to_map: Vec<ToMap>,
+    /// Files read through a mapping remembered for their header, with the
+    /// header's signature.
+    pub mapped: Vec<(PathBuf, String)>,
+    /// True when the files were opened to replace the data loaded and none
+    /// was kept: a file mapped later still replaces it.
+    pub replace_pending: bool,
 }
 
 /// A metering result and the charts and tables derived from it (built on
@@ -124,6 +153,7 @@ struct Jobs {
     compare: Analysis<Comparison>,
     negotiate: Analysis<NegotiateData>,
     export: JobSlot<PackExport>,
+    term: Analysis<TermShown>,
 }
 
 impl Default for Jobs {
@@ -137,17 +167,19 @@ impl Default for Jobs {
             compare: Analysis::new(JobKind::Compare),
             negotiate: Analysis::new(JobKind::Negotiate),
             export: JobSlot::default(),
+            term: Analysis::new(JobKind::Term),
         }
     }
 }
 
 impl Jobs {
     /// Every job, in the status bar's order.
-    fn all(&self) -> [&dyn Background; 8] {
+    fn all(&self) -> [&dyn Background; 9] {
         [
             &self.import,
             &self.meter,
             &self.plan,
+            &self.term,
             &self.compare,
             &self.size,
             &self.audit,
@@ -157,9 +189,10 @@ impl Jobs {
     }
 
     /// Every analysis, polled in this order.
-    fn analyses_mut(&mut self) -> [&mut dyn Refresh; 6] {
+    fn analyses_mut(&mut self) -> [&mut dyn Refresh; 7] {
         [
             &mut self.negotiate,
+            &mut self.term,
             &mut self.size,
             &mut self.audit,
             &mut self.compare,
@@ -178,6 +211,7 @@ impl Jobs {
             JobKind::Audit => &self.audit,
             JobKind::Compare => &self.compare,
             JobKind::Negotiate => &self.negotiate,
+            JobKind::Term => &self.term,
         })
     }
 
@@ -192,6 +226,7 @@ impl Jobs {
             JobKind::Compare => &mut self.compare,
             JobKind::Negotiate => &mut self.negotiate,
             JobKind::ExportPack => &mut self.export,
+            JobKind::Term => &mut self.term,
         }
     }
 }
@@ -278,6 +313,10 @@ pub struct App {
     plan_ui: PlanUi,
     /// The picks of the Negotiate view.
     negotiate_ui: NegotiateUi,
+    /// The Data view's column-mapping forms and the files mapped.
+    mappings: Mappings,
+    /// Today's date when injected (tests); else the system's.
+    today: Option<NaiveDate>,
     /// The comparison's sides.
     sides: Sides,
     /// The open path prompt.
@@ -294,10 +333,18 @@ pub struct App {
 impl App {
     /// Creates the app and starts loading its data in the background.
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
-        let prefs = match (options.use_storage, cc.storage) {
-            (true, Some(storage)) => eframe::get_value(storage, STORAGE_KEY).unwrap_or_default(),
+        let prefs = match (options.prefs, options.use_storage, cc.storage) {
+            (Some(prefs), _, _) => prefs,
+            (None, true, Some(storage)) => {
+                eframe::get_value(storage, STORAGE_KEY).unwrap_or_default()
+            }
             _ => Prefs::default(),
         };
+        let mut plan_ui = PlanUi::default();
+        // The key file of the last pseudonymised export is offered again.
+        if let Some(key) = &prefs.key_file {
+            plan_ui.key_file = key.display().to_string();
+        }
         let recovery = options
             .state_dir
             .as_ref()
@@ -310,8 +357,10 @@ impl App {
             data: Rebuilt::default(),
             check: Rebuilt::default(),
             jobs: Jobs::default(),
-            plan_ui: PlanUi::default(),
+            plan_ui,
             negotiate_ui: NegotiateUi::default(),
+            mappings: Mappings::default(),
+            today: options.today,
             sides: Sides::default(),
             prompt: None,
             sorts: TableSorts::default(),
@@ -431,6 +480,17 @@ impl App {
         self.jobs.plan.shown()
     }
 
+    /// The term shown, when one was planned (it may be of older inputs: see
+    /// [`App::term_is_current`]).
+    pub fn term(&self) -> Option<&TermShown> {
+        self.jobs.term.shown()
+    }
+
+    /// True when the term shown was planned from the current inputs.
+    pub fn term_is_current(&self) -> bool {
+        self.jobs.term.is_of(self.ws.input_rev())
+    }
+
     /// True when the plan shown was made from the current inputs.
     pub fn plan_is_current(&self) -> bool {
         self.jobs.plan.is_of(self.ws.input_rev())
@@ -456,6 +516,18 @@ impl App {
     /// The preferences.
     pub fn prefs(&self) -> &Prefs {
         &self.prefs
+    }
+
+    /// The Data view's column-mapping forms and the files read through a
+    /// remembered mapping.
+    pub fn mappings(&self) -> &Mappings {
+        &self.mappings
+    }
+
+    /// Today: the injected date, else the system's local date.
+    fn today(&self) -> NaiveDate {
+        self.today
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
     }
 }
 

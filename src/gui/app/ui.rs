@@ -51,17 +51,23 @@ impl App {
             self.rev_of(JobKind::Negotiate),
             self.pending(JobKind::Negotiate),
         );
+        let term_fresh = self.jobs.term.freshness(rev, self.pending(JobKind::Term));
         let plan_shown = self.jobs.plan.shown().map(|p| &p.data);
         let compare_current = self.jobs.compare.is_of(self.rev_of(JobKind::Compare));
         let cmds = &mut self.cmds;
         match self.prefs.view {
             View::Data => scroll_ui(ui, "data_view", |ui| {
+                let mut mapping = views::data_mapping::MappingView {
+                    mappings: &mut self.mappings,
+                    remembered: &self.prefs.column_maps,
+                };
                 views::data_ui(
                     ui,
                     &self.ws,
                     &self.data.value,
                     self.jobs.meter.shown().map(|m| &m.charges),
                     self.ws.scenario.as_ref().map(|s| &s.products),
+                    &mut mapping,
                     cmds,
                 );
             }),
@@ -96,6 +102,9 @@ impl App {
                     );
                 });
             }
+            View::Term => scroll_ui(ui, "term_view", |ui| {
+                views::term_ui(ui, self.jobs.term.shown().map(|t| &t.data), &term_fresh);
+            }),
             View::Pool => scroll_ui(ui, "pool_view", |ui| {
                 views::pool_ui(ui, self.jobs.size.shown(), &pool_fresh, &self.sorts, cmds);
             }),

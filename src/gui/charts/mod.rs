@@ -8,6 +8,7 @@ pub mod daily;
 pub mod negotiate;
 pub mod plan;
 pub mod pool;
+pub mod term;
 
 pub use bars::bars_ui;
 pub use daily::tokens_per_day_ui;

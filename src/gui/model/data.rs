@@ -1,6 +1,6 @@
 //! What the Data view draws about the imported sources: every problem of
-//! every report, filtered by the user's text, the counts of the usage and
-//! the history's last day.
+//! every report, filtered by the user's text, the counts of the usage
+//! (sessions, use-days, users, features) and the history's last day.
 //! Rebuilt in `logic()` only when the usage revision changes.
 
 use chrono::NaiveDate;
@@ -21,6 +21,8 @@ pub struct DataSummary {
     pub filter: String,
     /// Sessions, users, features, hosts in the usage.
     pub sessions: u64,
+    /// Use-days from usage reports (SPEC §1.5).
+    pub use_days: u64,
     /// Users.
     pub users: u64,
     /// Distinct features as spelled in the sources.
@@ -40,6 +42,7 @@ impl DataSummary {
                 .collect(),
             problems_not_kept: reports.iter().map(|r| r.problems_not_kept).sum(),
             sessions: usage.sessions.len() as u64,
+            use_days: usage.use_days.len() as u64,
             users: usage.users.len() as u64,
             features: usage.features.len() as u64,
             history_end: history_end(usage),

@@ -1,16 +1,18 @@
 //! The data each view draws, one module per view (the view itself is
 //! `views::<name>_view`), built where it is cheap to build: on a job's
-//! worker ([`charges`], [`plan`], [`pool`], [`insights`], [`compare`]) or
+//! worker ([`charges`], [`plan`], [`pool`], [`term`], [`insights`], [`compare`]) or
 //! in `logic()` when its input revision changes ([`data`],
 //! [`scenario_check`], [`plan_table`]) — never per frame. Each builder is
 //! made of small sections, one per table or chart.
 //!
 //! - [`charges`]: the Charges view and the status bar's total.
-//! - [`data`]: the Data view's problem list and counts.
+//! - [`data`]: the Data view's problem list and counts; [`mapping`] its
+//!   column-mapping forms for tables of no known kind.
 //! - [`scenario_check`]: the Scenario editor's validation messages.
 //! - [`plan`]: the plan job and what the Crossover and Mix views draw;
 //!   [`plan_table`] the user table's filters and sort.
 //! - [`pool`]: the Pool view (sizing, fan, ledger, pools).
+//! - [`term`]: the Term view (the contract term against renewing as-is).
 //! - [`insights`]: the Insights view (every monitoring view of the audit);
 //!   [`findings`] the sentence each of its tabs opens with.
 //! - [`compare`]: the Compare tab (two scenarios side by side); [`diff`]
@@ -29,6 +31,7 @@ pub mod data;
 pub mod diff;
 pub mod findings;
 pub mod insights;
+pub mod mapping;
 pub mod negotiate;
 pub mod plan;
 pub mod plan_table;
@@ -37,6 +40,7 @@ pub mod prompt;
 pub mod question;
 pub mod scenario_check;
 pub mod table;
+pub mod term;
 
 pub use table::Table;
 

@@ -32,6 +32,8 @@ pub enum PathPurpose {
     OpenCompare,
     /// Where to write the negotiation pack's workbook.
     ExportPack,
+    /// The key file of the pseudonyms (created there on first use).
+    KeyFile,
 }
 
 impl PathPurpose {
@@ -45,6 +47,7 @@ impl PathPurpose {
             PathPurpose::ExportReassignment(_) => "Export the reassignment list",
             PathPurpose::OpenCompare => "Load scenario B for comparison",
             PathPurpose::ExportPack => "Export the negotiation pack",
+            PathPurpose::KeyFile => "Key file of the pseudonyms",
         }
     }
 
@@ -55,6 +58,7 @@ impl PathPurpose {
             PathPurpose::AddUsage => "Add",
             PathPurpose::SaveScenario => "Save",
             PathPurpose::ExportReassignment(_) | PathPurpose::ExportPack => "Export",
+            PathPurpose::KeyFile => "Use",
         }
     }
 

@@ -20,6 +20,8 @@ use crate::gui::views::table::{Cell, Look, grid_ui};
 pub const PSEUDONYMISE: &str = "Pseudonymise names";
 /// The label of the key file's path.
 pub const KEY_FILE: &str = "Key file";
+/// The button that chooses the key file in a file dialog.
+pub const CHOOSE_KEY_FILE: &str = "Key file…";
 /// The export menu of the user table.
 pub const EXPORT: &str = "Export reassignment list";
 
@@ -231,7 +233,7 @@ fn filters_ui(ui: &mut Ui, plan: &PlanData, state: &mut PlanUi, stale: bool, cmd
             )
             .on_disabled_hover_text("Wait for the plan of the current inputs.");
         });
-        pseudonymise_ui(ui, state);
+        pseudonymise_ui(ui, state, cmds);
     });
 }
 
@@ -290,9 +292,9 @@ fn user_table_ui(ui: &mut Ui, plan: &PlanData, state: &mut PlanUi) {
 }
 
 /// The exports' privacy switch (the reassignment list and the negotiation
-/// pack): names replaced by keyed pseudonyms, and
-/// the key file they are made with.
-pub fn pseudonymise_ui(ui: &mut Ui, state: &mut PlanUi) {
+/// pack): names replaced by keyed pseudonyms, and the key file they are
+/// made with (typed, or chosen with "Key file…").
+pub fn pseudonymise_ui(ui: &mut Ui, state: &mut PlanUi, cmds: &mut Commands) {
     ui.checkbox(&mut state.pseudonymise, PSEUDONYMISE)
         .on_hover_text(
             "Every user and host name in the exported file becomes a pseudonym made with your key file; `tokenplan reveal` puts the names back",
@@ -308,5 +310,12 @@ pub fn pseudonymise_ui(ui: &mut Ui, state: &mut PlanUi) {
         .on_hover_text(
             "The same key gives the same pseudonyms every time; a new key is created at this path if there is none",
         );
+        if ui
+            .button(CHOOSE_KEY_FILE)
+            .on_hover_text("Choose the key file, or name a new one, in a file dialog")
+            .clicked()
+        {
+            cmds.push(Command::ChooseKeyFile);
+        }
     }
 }

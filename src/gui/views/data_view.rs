@@ -1,8 +1,10 @@
-//! The Data view: each loaded source with what its import did (lines read,
-//! used, skipped by reason, counts) and a Remove button, "Add files…" to
-//! import more on top, every problem `file:line: message` in a filterable
-//! table, and the features no product maps, each with a product picker and
-//! a Map button that adds it to that product's patterns.
+//! The Data view: the column-mapping form of each file of no known kind
+//! ([`data_mapping`](super::data_mapping)), each loaded source with what
+//! its import did (lines read, used, skipped by reason, counts) and a
+//! Remove button, the files read through a remembered mapping, "Add
+//! files…" to import more on top, every problem `file:line: message` in a
+//! filterable table, and the features no product maps, each with a product
+//! picker and a Map button that adds it to that product's patterns.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +14,7 @@ use crate::gui::command::{Command, Commands};
 use crate::gui::fmt;
 use crate::gui::model::charges::Charges;
 use crate::gui::model::data::DataSummary;
+use crate::gui::views::data_mapping::{self, MappingView};
 use crate::gui::views::table::{Cell, Look, grid_ui};
 use crate::gui::words;
 use crate::gui::workspace::Workspace;
@@ -30,13 +33,16 @@ pub fn data_ui(
     summary: &DataSummary,
     charges: Option<&Charges>,
     products: Option<&BTreeMap<String, Product>>,
+    mapping: &mut MappingView<'_>,
     cmds: &mut Commands,
 ) {
+    data_mapping::mapping_forms_ui(ui, mapping.mappings, cmds);
     ui.heading("Loaded sources");
     ui.horizontal_wrapped(|ui| {
         ui.label(format!(
-            "{} sessions, {} users, {} features from {} source(s).",
+            "{} sessions, {} use-days, {} users, {} features from {} source(s).",
             fmt::count(summary.sessions),
+            fmt::count(summary.use_days),
             fmt::count(summary.users),
             fmt::count(summary.features),
             ws.sources.len()
@@ -52,6 +58,7 @@ pub fn data_ui(
         }
     });
     sources_ui(ui, ws, cmds);
+    data_mapping::mapped_ui(ui, ws, mapping, cmds);
 
     ui.add_space(8.0);
     unmapped_ui(ui, charges, products, cmds);

@@ -7,10 +7,12 @@
 //! `gui::charts`.
 //!
 //! The views, in the navigation's order:
-//! - [`data_view`] (Data): each loaded source with what its import did and a
-//!   Remove button, "Add files…", the features no product maps (each with a
-//!   product picker and Map), the features matching several products, and
-//!   every import problem in a filterable table.
+//! - [`data_view`] (Data): the column-mapping form of each file of no known
+//!   kind ([`data_mapping`]), each loaded source with what its import did
+//!   and a Remove button, the files read through a remembered mapping,
+//!   "Add files…", the features no product maps (each with a product picker
+//!   and Map), the features matching several products, and every import
+//!   problem in a filterable table.
 //! - [`charges_view`] (Charges): what metering found: tokens per day, per
 //!   product totals, each pool's peak; Recompute.
 //! - [`scenario_view`] (Scenario, Editor tab): every scenario field edited in
@@ -22,7 +24,8 @@
 //! - [`crossover_view`] (Crossover): per product, users' forecast days of use
 //!   against the days above which each covering subscription pays off; the
 //!   user table (today's plan against the recommended one) with filters,
-//!   sort and the reassignment-list export.
+//!   sort and the reassignment-list export (names pseudonymised with a key file
+//!   typed or chosen with "Key file…", when asked).
 //! - [`mix_view`] (Mix): the recommended mix as KPI cards with their change
 //!   against the baseline, the users the edits moved, the baselines' annual
 //!   cost, one subscription's cost curve, and seats per subscription.
@@ -47,6 +50,7 @@
 pub mod charges_view;
 pub mod compare_view;
 pub mod crossover_view;
+pub mod data_mapping;
 pub mod data_view;
 pub mod fields;
 pub mod frame;
@@ -59,6 +63,7 @@ pub mod prompt_view;
 pub mod question_view;
 pub mod scenario_view;
 pub mod table;
+pub mod term_view;
 
 pub use charges_view::charges_ui;
 pub use crossover_view::crossover_ui;
@@ -69,6 +74,7 @@ pub use mix_view::mix_ui;
 pub use negotiate_view::negotiate_ui;
 pub use pool_view::pool_ui;
 pub use scenario_view::scenario_ui;
+pub use term_view::term_ui;
 
 /// A warning across the top of a view, in the warning colour: something
 /// every figure below depends on (the forecast stands on a short history).

@@ -139,7 +139,7 @@ fn settings_ui(
             cmds.push(Command::ExportPack(None));
         }
     });
-    ui.horizontal(|ui| pseudonymise_ui(ui, privacy));
+    ui.horizontal(|ui| pseudonymise_ui(ui, privacy, cmds));
 }
 
 /// The break-even table, each line's hover saying what it is. A grid, not

@@ -15,8 +15,8 @@ use crate::gui::command::{Command, Commands};
 use crate::gui::model::scenario_check::ScenarioCheck;
 use crate::gui::words;
 use crate::scenario::{
-    Contract, Overdraft, Product, RULE_NAMES, Rate, Rule, Scenario, Sizing, Subscription, Tier,
-    TierMode, TokenPrice,
+    Contract, Overdraft, Prices, Product, RULE_NAMES, Rate, Rule, Scenario, SeatChanges, Sizing,
+    Subscription, Tier, TierMode, TokenPrice, YearPrices,
 };
 
 /// Shown beside the file name while the scenario has unsaved edits.
@@ -62,8 +62,12 @@ pub fn scenario_ui(
             section(ui, "Token price", |ui| {
                 token_price_ui(ui, &mut form, &mut scenario.token_price)
             });
+            let subscription_codes: Vec<String> = scenario.subscriptions.keys().cloned().collect();
             section(ui, "Contract", |ui| {
-                contract_ui(ui, &mut form, &mut scenario.contract);
+                contract_ui(ui, &mut form, &mut scenario.contract, &subscription_codes);
+            });
+            section(ui, "Prices by year", |ui| {
+                prices_ui(ui, &mut form, scenario, &subscription_codes);
             });
             section(ui, "Forecast", |ui| {
                 let f = &mut scenario.forecast;
@@ -83,7 +87,6 @@ pub fn scenario_ui(
             section(ui, "Budgets", |ui| {
                 budgets_ui(ui, &mut form, &mut scenario.budgets)
             });
-            let subscription_codes: Vec<String> = scenario.subscriptions.keys().cloned().collect();
             section(ui, "Constraints", |ui| {
                 constraints_ui(ui, &mut form, scenario, &subscription_codes);
             });
@@ -149,8 +152,9 @@ fn problems_ui(ui: &mut Ui, check: &ScenarioCheck) {
     }
 }
 
-/// The contract's term, overage and discount.
-fn contract_ui(ui: &mut Ui, form: &mut Form<'_>, c: &mut Contract) {
+/// The contract's term, overage and discount, packs, the seat-change rule
+/// and the seats held today.
+fn contract_ui(ui: &mut Ui, form: &mut Form<'_>, c: &mut Contract, subscriptions: &[String]) {
     form.date(ui, "Start", &mut c.start, "contract.start");
     form.number(ui, "Years", &mut c.years, "contract.years");
     form.decimal(
@@ -165,6 +169,165 @@ fn contract_ui(ui: &mut Ui, form: &mut Form<'_>, c: &mut Contract) {
         "Discount rate",
         &mut c.discount_rate,
         "contract.discount_rate",
+    );
+    form.opt_number(
+        ui,
+        "Pack size (tokens)",
+        &mut c.pack_size,
+        "whole tokens",
+        "contract.pack_size",
+    );
+    let before = c.seat_changes;
+    let label = ui.label("Seat changes");
+    egui::ComboBox::new("contract.seat_changes", "")
+        .selected_text(words::seat_changes(c.seat_changes))
+        .show_ui(ui, |ui| {
+            for rule in [SeatChanges::AnyTime, SeatChanges::AddsAtAnniversary] {
+                ui.selectable_value(&mut c.seat_changes, rule, words::seat_changes(rule));
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    form.changed |= c.seat_changes != before;
+    form.errors(ui, "contract.seat_changes");
+    ui.label("Seats held today (before year 1; none set: the assignments file's rows):");
+    for code in subscriptions {
+        let mut value = c.current_seats.get(code).copied();
+        let before = value;
+        form.opt_number(
+            ui,
+            &format!("Seats held today {code}"),
+            &mut value,
+            "none set",
+            &format!("contract.current_seats.{code}"),
+        );
+        if value != before {
+            match value {
+                Some(v) => c.current_seats.insert(code.clone(), v),
+                None => c.current_seats.remove(code),
+            };
+        }
+    }
+    // Seats of codes that are no longer subscriptions still show, so they can be fixed.
+    for code in c
+        .current_seats
+        .keys()
+        .filter(|k| !subscriptions.contains(k))
+    {
+        form.errors(ui, &format!("contract.current_seats.{code}"));
+    }
+}
+
+/// The prices of later contract years (SPEC §8): escalation, its cap and
+/// the years whose prices are set. No section at all when nothing is set,
+/// so a file without one saves without one.
+fn prices_ui(ui: &mut Ui, form: &mut Form<'_>, scenario: &mut Scenario, subscriptions: &[String]) {
+    let years = scenario.contract.years;
+    let mut p = scenario.prices.clone().unwrap_or_default();
+    ui.weak("Year 1 uses the prices above; each later year's are the year before's × (1 + escalation), or the cap when lower.");
+    form.text(ui, "Price basis", &mut p.basis, "prices.basis");
+    form.decimal(
+        ui,
+        "Escalation per year",
+        &mut p.escalation,
+        "prices.escalation",
+    );
+    form.opt_decimal(
+        ui,
+        "Escalation cap",
+        &mut p.escalation_cap,
+        "no cap",
+        "prices.escalation_cap",
+    );
+    ui.label("Years whose prices are set (later years escalate from them):");
+    let rows = |i: usize| Some(format!("prices.years[{i}]"));
+    list_ui(
+        ui,
+        form,
+        &mut p.years,
+        "price year",
+        rows,
+        |ui, form, i, y| year_prices_ui(ui, form, i, y, subscriptions),
+        |list| YearPrices {
+            year: list.last().map_or(2, |y| y.year + 1).min(years.max(1)),
+            ..YearPrices::default()
+        },
+    );
+    let p = (p != Prices::default()).then_some(p);
+    if p != scenario.prices {
+        scenario.prices = p;
+        form.changed = true;
+    }
+}
+
+/// One year's set prices: new-seat and renewal prices per subscription,
+/// the token price and the overage price, each optional.
+fn year_prices_ui(
+    ui: &mut Ui,
+    form: &mut Form<'_>,
+    i: usize,
+    y: &mut YearPrices,
+    subscriptions: &[String],
+) {
+    let at = format!("prices.years[{i}]");
+    form.number(
+        ui,
+        &format!("Price year {}", i + 1),
+        &mut y.year,
+        &format!("{at}.year"),
+    );
+    for code in subscriptions {
+        for (map, field, what) in [
+            (&mut y.subscriptions, "subscriptions", "new seat"),
+            (
+                &mut y.renewal_subscriptions,
+                "renewal_subscriptions",
+                "renewal",
+            ),
+        ] {
+            let mut value = map.get(code).copied();
+            let before = value;
+            form.opt_decimal(
+                ui,
+                &format!("Year {} {code} {what} price", y.year),
+                &mut value,
+                "escalated",
+                &format!("{at}.{field}.{code}"),
+            );
+            if value != before {
+                match value {
+                    Some(v) => map.insert(code.clone(), v),
+                    None => map.remove(code),
+                };
+            }
+        }
+    }
+    let mut set = y.token_price.is_some();
+    if ui
+        .checkbox(&mut set, format!("Year {} token price", y.year))
+        .changed()
+    {
+        y.token_price = set.then_some(TokenPrice::Flat(Decimal::ZERO));
+        form.changed = true;
+    }
+    match &mut y.token_price {
+        Some(tp) => token_price_at_ui(
+            ui,
+            form,
+            tp,
+            &format!("{at}.token_price"),
+            &format!("Year {} ", y.year),
+        ),
+        None => {
+            ui.weak("escalated");
+        }
+    }
+    form.opt_decimal(
+        ui,
+        &format!("Year {} overage price", y.year),
+        &mut y.overage_price,
+        "escalated",
+        &format!("{at}.overage_price"),
     );
 }
 
@@ -463,6 +626,13 @@ fn subscriptions_ui(
                     &mut sub.annual_price,
                     &format!("{at}.annual_price"),
                 );
+                form.opt_decimal(
+                    ui,
+                    &format!("Renewal price per seat {code}"),
+                    &mut sub.renewal_price,
+                    "renews at the annual price",
+                    &format!("{at}.renewal_price"),
+                );
                 ui.horizontal_wrapped(|ui| {
                     ui.label("Covers:");
                     for p in products {
@@ -518,9 +688,21 @@ fn subscriptions_ui(
 }
 
 fn token_price_ui(ui: &mut Ui, form: &mut Form<'_>, price: &mut TokenPrice) {
+    token_price_at_ui(ui, form, price, "token_price", "");
+}
+
+/// A token price at field path `at`, its inputs' labels starting with
+/// `prefix` (a year's override: "Year 3 ").
+fn token_price_at_ui(
+    ui: &mut Ui,
+    form: &mut Form<'_>,
+    price: &mut TokenPrice,
+    at: &str,
+    prefix: &str,
+) {
     let tiered = matches!(price, TokenPrice::Tiers { .. });
     ui.horizontal(|ui| {
-        if ui.radio(!tiered, "Flat price").clicked() && tiered {
+        if ui.radio(!tiered, format!("{prefix}Flat price")).clicked() && tiered {
             let first = match price {
                 TokenPrice::Tiers { tiers, .. } => {
                     tiers.first().map(|t| t.price).unwrap_or_default()
@@ -530,7 +712,7 @@ fn token_price_ui(ui: &mut Ui, form: &mut Form<'_>, price: &mut TokenPrice) {
             *price = TokenPrice::Flat(first);
             form.changed = true;
         }
-        if ui.radio(tiered, "Volume tiers").clicked() && !tiered {
+        if ui.radio(tiered, format!("{prefix}Volume tiers")).clicked() && !tiered {
             let flat = match price {
                 TokenPrice::Flat(p) => *p,
                 TokenPrice::Tiers { .. } => Decimal::ZERO,
@@ -545,14 +727,14 @@ fn token_price_ui(ui: &mut Ui, form: &mut Form<'_>, price: &mut TokenPrice) {
             form.changed = true;
         }
     });
-    form.errors(ui, "token_price");
+    form.errors(ui, at);
     match price {
         TokenPrice::Flat(p) => {
-            form.decimal(ui, "Price per token", p, "token_price");
+            form.decimal(ui, &format!("{prefix}Price per token"), p, at);
         }
         TokenPrice::Tiers { mode, tiers } => {
             let before = *mode;
-            egui::ComboBox::new("token_price.mode", "Tier mode")
+            egui::ComboBox::new(format!("{at}.mode"), format!("{prefix}Tier mode"))
                 .selected_text(words::tier_mode(*mode))
                 .show_ui(ui, |ui| {
                     for m in [TierMode::AllUnits, TierMode::Incremental] {
@@ -560,8 +742,8 @@ fn token_price_ui(ui: &mut Ui, form: &mut Form<'_>, price: &mut TokenPrice) {
                     }
                 });
             form.changed |= *mode != before;
-            form.errors(ui, "token_price.tiers");
-            let rows = |i: usize| Some(format!("tier{i}"));
+            form.errors(ui, &format!("{at}.tiers"));
+            let rows = |i: usize| Some(format!("{at}.tier{i}"));
             list_ui(
                 ui,
                 form,
@@ -571,15 +753,15 @@ fn token_price_ui(ui: &mut Ui, form: &mut Form<'_>, price: &mut TokenPrice) {
                 |ui, form, i, tier| {
                     form.number(
                         ui,
-                        &format!("Tier {} from tokens", i + 1),
+                        &format!("{prefix}Tier {} from tokens", i + 1),
                         &mut tier.from,
-                        &format!("token_price.tiers[{i}].from"),
+                        &format!("{at}.tiers[{i}].from"),
                     );
                     form.decimal(
                         ui,
-                        &format!("Tier {} price", i + 1),
+                        &format!("{prefix}Tier {} price", i + 1),
                         &mut tier.price,
-                        &format!("token_price.tiers[{i}].price"),
+                        &format!("{at}.tiers[{i}].price"),
                     );
                 },
                 |tiers| {

@@ -639,6 +639,46 @@ pub struct DemandModel {
     prefix: Vec<Vec<i64>>,
     /// History indexes where a block may start.
     starts: Vec<usize>,
+    /// Per block of the term (7 term days each): the starts of `starts`
+    /// within [`SEASON_DAYS`] of the block's day of the year, when the
+    /// history covers a year (seasons survive, SPEC §5); empty: any start.
+    seasonal: Vec<Vec<usize>>,
+}
+
+/// How far from a simulated week's day of the year its history week may
+/// start: 4 weeks either way, wrapping round the year (SPEC §5).
+pub const SEASON_DAYS: u32 = 28;
+
+/// Days between two days of the year (0-based), the shorter way round a
+/// 365-day year.
+fn days_apart(a: u32, b: u32) -> u32 {
+    let d = a.abs_diff(b) % 365;
+    d.min(365 - d)
+}
+
+/// Per block of a term of `blocks` weeks from `start`: the history starts
+/// (dated by `date`) within [`SEASON_DAYS`] of the block's first day of the
+/// year; none (any start) when the history spans less than a year.
+fn seasonal_starts(
+    starts: &[usize],
+    history_days: usize,
+    date: impl Fn(usize) -> NaiveDate,
+    start: NaiveDate,
+    blocks: usize,
+) -> Vec<Vec<usize>> {
+    if history_days < 365 {
+        return Vec::new();
+    }
+    (0..blocks)
+        .map(|b| {
+            let day = start + chrono::Duration::days((b * WEEK) as i64);
+            starts
+                .iter()
+                .copied()
+                .filter(|&i| days_apart(date(i).ordinal0(), day.ordinal0()) <= SEASON_DAYS)
+                .collect()
+        })
+        .collect()
 }
 
 impl DemandModel {
@@ -736,7 +776,10 @@ impl DemandModel {
                 p
             })
             .collect();
+        let blocks = bounds.last().copied().unwrap_or(0).div_ceil(WEEK);
+        let seasonal = seasonal_starts(&starts, days, date, contract.start, blocks);
         Ok(DemandModel {
+            seasonal,
             bounds,
             segments: segments.cuts,
             segment_year: segments.year,
@@ -766,8 +809,14 @@ impl DemandModel {
     /// block of 7 term days.
     fn blocks(&self, seed: u64, trial: u64) -> impl Iterator<Item = usize> + '_ {
         let mut rng = TrialRng::for_trial(seed, trial);
-        let n = self.starts.len() as u64;
-        (0..self.term_days().div_ceil(WEEK)).map(move |_| self.starts[rng.below(n) as usize])
+        (0..self.term_days().div_ceil(WEEK)).map(move |b| {
+            // One draw per block either way, so trials stay reproducible.
+            let pool = match self.seasonal.get(b) {
+                Some(near) if !near.is_empty() => near,
+                _ => &self.starts,
+            };
+            pool[rng.below(pool.len() as u64) as usize]
+        })
     }
 
     /// The daily demand path of trial `trial`, milli-tokens per term day:

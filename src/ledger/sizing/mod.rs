@@ -20,7 +20,10 @@
 //! term with whole weeks of history: blocks of 7 consecutive history days,
 //! drawn uniformly among the blocks that start on the contract start's
 //! weekday, so every simulated Monday is a historical Monday and weekly
-//! rhythm and holidays inside a week survive. A history day used on a
+//! rhythm and holidays inside a week survive. When the history covers a
+//! year, a simulated week draws only among the blocks starting within 4
+//! weeks of its own day of the year (wrapping round the year), so seasons
+//! survive too (SPEC §5). A history day used on a
 //! simulated date is priced at the rates in force on the simulated date and
 //! scaled, in contract year `k`, by `(1 + growth)^(k + 1)`: the history is
 //! taken as the year before the contract, so the first contract year
