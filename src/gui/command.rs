@@ -93,6 +93,11 @@ pub enum Command {
     SubmitPath,
     /// Close the path prompt without using it.
     CancelPath,
+    /// The Negotiate view's swing changed: build the pack again.
+    SwingChanged,
+    /// Write the negotiation pack as a workbook to `path`, or to a file
+    /// asked for with a dialog when `None` (a background job).
+    ExportPack(Option<PathBuf>),
     /// Read the file of this mapping form with the columns picked, and
     /// remember them for its header.
     ApplyColumns(PathBuf),
@@ -135,13 +140,17 @@ pub enum JobKind {
     Plan,
     /// Planning two scenarios side by side.
     Compare,
+    /// The negotiation pack: options, tornado, break-evens.
+    Negotiate,
+    /// Writing the negotiation pack's workbook.
+    ExportPack,
     /// Planning the contract term year by year.
     Term,
 }
 
 impl JobKind {
     /// Every kind, in the order the status bar lists running jobs.
-    pub const ALL: [JobKind; 7] = [
+    pub const ALL: [JobKind; 9] = [
         JobKind::Import,
         JobKind::Meter,
         JobKind::Plan,
@@ -149,6 +158,8 @@ impl JobKind {
         JobKind::Compare,
         JobKind::Size,
         JobKind::Audit,
+        JobKind::Negotiate,
+        JobKind::ExportPack,
     ];
 
     /// What a job of this kind is doing, for the status bar (an import
@@ -161,6 +172,8 @@ impl JobKind {
             JobKind::Audit => "Auditing",
             JobKind::Plan => "Planning",
             JobKind::Compare => "Comparing",
+            JobKind::Negotiate => "Building the negotiation pack",
+            JobKind::ExportPack => "Writing the negotiation pack",
             JobKind::Term => "Planning the term",
         }
     }
@@ -174,6 +187,8 @@ impl JobKind {
             JobKind::Audit => "Cancel audit",
             JobKind::Plan => "Cancel planning",
             JobKind::Compare => "Cancel comparison",
+            JobKind::Negotiate => "Cancel the pack",
+            JobKind::ExportPack => "Cancel the export",
             JobKind::Term => "Cancel term planning",
         }
     }
@@ -195,6 +210,10 @@ impl JobKind {
                 "Planning cancelled; the plan shown is from before. Edit the scenario to plan again."
             }
             JobKind::Compare => "Comparison cancelled; pin or load a side again to compare.",
+            JobKind::Negotiate => {
+                "Negotiation pack cancelled; the Negotiate view shows the last finished pack. Change the swing or the inputs to build it again."
+            }
+            JobKind::ExportPack => "Export cancelled; no workbook was written.",
             JobKind::Term => {
                 "Term planning cancelled; the Term view shows the last finished plan. Use Recompute to run it again."
             }
@@ -210,6 +229,8 @@ impl JobKind {
             JobKind::Audit => "Cannot start the audit",
             JobKind::Plan => "Cannot start planning",
             JobKind::Compare => "Cannot start the comparison",
+            JobKind::Negotiate => "Cannot start the negotiation pack",
+            JobKind::ExportPack => "Cannot start the export",
             JobKind::Term => "Cannot start term planning",
         }
     }
@@ -220,9 +241,13 @@ impl JobKind {
         match self {
             JobKind::Meter => Some("Metering failed"),
             JobKind::Plan => Some("Planning failed"),
-            JobKind::Import | JobKind::Size | JobKind::Audit | JobKind::Compare | JobKind::Term => {
-                None
-            }
+            JobKind::ExportPack => Some("Negotiation pack not written"),
+            JobKind::Import
+            | JobKind::Size
+            | JobKind::Audit
+            | JobKind::Compare
+            | JobKind::Term
+            | JobKind::Negotiate => None,
         }
     }
 }

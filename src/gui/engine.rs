@@ -380,6 +380,100 @@ pub fn pseudonymizer(
     Pseudonymizer::new(key, usage, scenario).map_err(|e| error_chain(&e))
 }
 
+/// What the negotiation pack is built from, as the app holds it.
+pub struct PackJob<'a> {
+    /// The usage loaded.
+    pub usage: &'a Usage,
+    /// It metered under `scenario`.
+    pub metered: &'a Metered,
+    /// One import report per file read.
+    pub reports: &'a [Report],
+    /// The scenario being edited.
+    pub scenario: &'a Scenario,
+    /// Its file, when it is saved there unchanged.
+    pub file: Option<&'a crate::pack::ScenarioFile>,
+    /// X of the tornado (0.1: ±10%).
+    pub swing: rust_decimal::Decimal,
+}
+
+/// The negotiation pack (SPEC §9) as `tokenplan pack` builds it.
+///
+/// # Errors
+/// When the term cannot be planned, the swing is out of range, or the job
+/// was cancelled.
+pub fn negotiation_pack(
+    job: &PackJob<'_>,
+    progress: &dyn Progress,
+) -> Result<crate::pack::Pack, String> {
+    let inputs = crate::pack::PackInputs {
+        usage: job.usage,
+        metered: job.metered,
+        reports: job.reports,
+        scenario_file: job.file,
+        compare: None,
+    };
+    let options = crate::pack::PackOptions {
+        swing: job.swing,
+        ..crate::pack::PackOptions::default()
+    };
+    crate::pack::build(&inputs, job.scenario, &options, progress).map_err(|e| error_chain(&e))
+}
+
+/// The negotiation pack with every user and host name replaced by its
+/// pseudonym under the key in `keyfile` (created there on first use), as
+/// `tokenplan pack --pseudonymize` makes it: the usage, scenario and
+/// reports renamed first, metered and packed again, and the workbook's
+/// text checked for any original name.
+///
+/// # Errors
+/// The key cannot be read or created, the renamed data cannot be metered
+/// or packed, or a name is left in the workbook.
+pub fn pseudonymised_pack_bytes(
+    job: &PackJob<'_>,
+    keyfile: &Path,
+    progress: &dyn Progress,
+) -> Result<Vec<u8>, String> {
+    let mut usage = job.usage.clone();
+    let mut scenario = job.scenario.clone();
+    let p = crate::privacy::prepare(keyfile, &mut usage, Some(&mut scenario))
+        .map_err(|e| error_chain(&e))?;
+    let mut reports = job.reports.to_vec();
+    for r in &mut reports {
+        p.report(r);
+    }
+    let metered = meter(&usage, &scenario, progress)?;
+    let renamed = PackJob {
+        usage: &usage,
+        metered: &metered,
+        reports: &reports,
+        scenario: &scenario,
+        file: job.file,
+        swing: job.swing,
+    };
+    let pack = negotiation_pack(&renamed, progress)?;
+    let bytes = crate::pack::workbook::to_bytes(&pack).map_err(|e| error_chain(&e))?;
+    let text = crate::pack::workbook::text_of(&bytes)?;
+    p.guard(text.as_bytes()).map_err(|e| error_chain(&e))?;
+    Ok(bytes)
+}
+
+/// The workbook of `pack`.
+///
+/// # Errors
+/// When the workbook cannot be made.
+pub fn pack_bytes(pack: &crate::pack::Pack) -> Result<Vec<u8>, String> {
+    crate::pack::workbook::to_bytes(pack).map_err(|e| error_chain(&e))
+}
+
+/// Writes `bytes` to `path` atomically (temporary file, then rename).
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    crate::atomic::write(path, bytes)
+        .map_err(|e| format!("{}: {}", path.display(), error_chain(&e)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

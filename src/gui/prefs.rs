@@ -39,11 +39,13 @@ pub enum View {
     Pool,
     /// Monitoring over the history: burn, budgets, audits, what-ifs.
     Insights,
+    /// The negotiation pack: options, tornado, break-evens.
+    Negotiate,
 }
 
 impl View {
     /// Every view, in navigation order.
-    pub const ALL: [View; 8] = [
+    pub const ALL: [View; 9] = [
         View::Data,
         View::Charges,
         View::Scenario,
@@ -52,6 +54,7 @@ impl View {
         View::Term,
         View::Pool,
         View::Insights,
+        View::Negotiate,
     ];
 
     /// The navigation label.
@@ -65,6 +68,7 @@ impl View {
             View::Term => "Term",
             View::Pool => "Pool",
             View::Insights => "Insights",
+            View::Negotiate => "Negotiate",
         }
     }
 }

@@ -158,6 +158,7 @@ fn every_view_opens_with_its_main_content() {
     h.get_by_label("Token pool sizing");
     open_view(&mut h, "Insights");
     h.get_by_role_and_label(Role::Button, "Shadow bill");
+    open_negotiate_and_cancel(&mut h, false);
     open_view(&mut h, "Data");
     h.get_by_label("Filter problems");
 }
@@ -284,6 +285,31 @@ fn every_input_of_every_view_has_a_label() {
         open_view(&mut h, tab);
         h.check_accessibility();
     }
+    open_negotiate_and_cancel(&mut h, true);
+}
+
+/// Opens the Negotiate view, which starts building the pack (its own
+/// tests wait for it: tests/it/gui_negotiate.rs), checks what it shows
+/// while it runs, and cancels it from the status bar.
+fn open_negotiate_and_cancel(h: &mut Harness<'_, App>, accessibility: bool) {
+    use tokenplan::gui::views::negotiate_view::{EXPORT, SWING};
+    h.get_by_role_and_label(Role::Button, "Negotiate").click();
+    // The pack's progress bar keeps frames coming: step, don't settle.
+    h.run_steps(4);
+    h.get_by_label(SWING);
+    h.get_by_role_and_label(Role::Button, EXPORT);
+    if accessibility {
+        h.check_accessibility();
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !h.state().is_busy() {
+        assert!(Instant::now() < deadline, "gave up waiting for the pack");
+        h.step();
+    }
+    h.step();
+    h.get_by_role_and_label(Role::Button, "Cancel the pack")
+        .click();
+    step_until(h, "the pack to stop", |app| !app.is_busy());
 }
 
 #[test]

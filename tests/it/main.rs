@@ -12,6 +12,7 @@ mod fuzz_seeds;
 mod gui;
 mod gui_first_hour;
 mod gui_inputs;
+mod gui_negotiate;
 mod gui_term;
 mod ingest;
 mod inputs;

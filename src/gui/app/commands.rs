@@ -107,7 +107,10 @@ impl App {
                 self.jobs.size.forget_request();
                 self.jobs.audit.forget_request();
             }
-            Command::ShowView(view) => self.prefs.view = view,
+            Command::ShowView(view) => {
+                self.negotiate_ui.wanted |= view == crate::gui::prefs::View::Negotiate;
+                self.prefs.view = view;
+            }
             Command::FilterProblems(filter) => self.data.value.set_filter(&filter),
             Command::Dismiss(id) => self.notes.dismiss(id),
             Command::SetTheme(theme) => self.prefs.theme = theme,
@@ -143,6 +146,8 @@ impl App {
                 self.continue_after_save(ctx);
             }
             Command::SortTable { table, column } => self.sorts.click(&table, column),
+            Command::SwingChanged => self.negotiate_ui.rev += 1,
+            Command::ExportPack(path) => self.export_pack(ctx, path),
             Command::ApplyColumns(path) => self.apply_mapping(ctx, &path),
             Command::SkipMapping(path) => {
                 if let Some(form) = self.mappings.take(&path) {

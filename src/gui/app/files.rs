@@ -1,15 +1,20 @@
 //! Files other than data: loading and saving scenarios, the comparison's
 //! side B, exporting the reassignment list (and its pseudonyms' key
-//! file), and asking for paths (the
+//! file) and the negotiation pack (a background job), and asking for
+//! paths (the
 //! system's file dialog, or the app's path prompt where dialogs cannot
 //! run). Loading data is in `data`.
 
 use std::path::{Path, PathBuf};
 
-use super::App;
+use std::sync::Arc;
+
 use super::data::ImportMode;
-use crate::gui::command::ExportRows;
+use super::{App, PackExport};
+use crate::gui::analysis::start_or_say;
+use crate::gui::command::{ExportRows, JobKind};
 use crate::gui::engine;
+use crate::gui::jobs::JobProgress;
 use crate::gui::model::compare::CompareSide;
 use crate::gui::model::prompt::{self, PathPrompt, PathPurpose};
 use crate::gui::notify::Level;
@@ -17,6 +22,8 @@ use crate::gui::portal;
 use crate::gui::prefs::Prefs;
 use crate::plan::ListRows;
 
+/// The file name the export of the negotiation pack proposes.
+const PACK_FILE: &str = "negotiation-pack.xlsx";
 /// The name a new key file is offered under.
 const KEY_FILE_NAME: &str = "tokenplan-pseudonyms.key";
 
@@ -170,6 +177,119 @@ impl App {
         }
     }
 
+    /// Writes the negotiation pack to `path` (asked for when `None`) as a
+    /// background job: the pack shown when it is of the current inputs,
+    /// or, with "Pseudonymise names" on, the pack built again from the
+    /// renamed data as `tokenplan pack --pseudonymize` does.
+    pub(super) fn export_pack(&mut self, ctx: &egui::Context, path: Option<PathBuf>) {
+        if self.jobs.export.is_running() {
+            self.notes.push(
+                Level::Warning,
+                "The negotiation pack is being written; wait for it to finish.",
+            );
+            return;
+        }
+        if !self.negotiation_is_current() {
+            // Asked for: build it from now on.
+            self.negotiate_ui.wanted = true;
+            let text = if self.jobs.negotiate.shown().is_none() {
+                "The negotiation pack is being built (after metering and planning); export it when the Negotiate view shows it."
+            } else {
+                "The negotiation pack is being rebuilt for the changed inputs; export it when it is done."
+            };
+            self.notes.push(Level::Warning, text);
+            return;
+        }
+        let keyfile = if self.plan_ui.pseudonymise {
+            let keyfile = self.plan_ui.key_file.trim();
+            if keyfile.is_empty() {
+                self.notes.push(
+                    Level::Warning,
+                    "Negotiation pack not written: type the key file of the pseudonyms (it is created if it does not exist).",
+                );
+                return;
+            }
+            Some(PathBuf::from(keyfile))
+        } else {
+            None
+        };
+        let Some(path) = path.or_else(|| self.pick_paths(PathPurpose::ExportPack).pop()) else {
+            return;
+        };
+        let Some(pack) = self.jobs.negotiate.shown().map(|d| Arc::clone(&d.pack)) else {
+            return;
+        };
+        let work: Box<dyn FnOnce(&JobProgress) -> PackExport + Send> = match keyfile {
+            None => Box::new(move |_: &JobProgress| {
+                PackExport(
+                    engine::pack_bytes(&pack)
+                        .and_then(|bytes| engine::write_atomic(&path, &bytes))
+                        .map(|()| (path, false)),
+                )
+            }),
+            Some(keyfile) => {
+                let Some((scenario, metered, usage)) = self.metered_inputs() else {
+                    return;
+                };
+                let reports = self.ws.reports.clone();
+                let swing = self.swing();
+                let file = pack.assumptions.file.clone();
+                Box::new(move |progress: &JobProgress| {
+                    let job = engine::PackJob {
+                        usage: &usage,
+                        metered: &metered,
+                        reports: &reports,
+                        scenario: &scenario,
+                        file: file.as_ref(),
+                        swing,
+                    };
+                    PackExport(
+                        engine::pseudonymised_pack_bytes(&job, &keyfile, progress)
+                            .and_then(|bytes| engine::write_atomic(&path, &bytes))
+                            .map(|()| (path, true)),
+                    )
+                })
+            }
+        };
+        let rev = self.rev_of(JobKind::ExportPack);
+        let kind = JobKind::ExportPack;
+        start_or_say(
+            &mut self.jobs.export,
+            kind.label(),
+            kind.cannot_start(),
+            ctx,
+            rev,
+            &mut self.notes,
+            work,
+        );
+    }
+
+    /// Says what a finished export of the negotiation pack did.
+    pub(super) fn poll_export(&mut self) {
+        let Some(done) = self.jobs.export.take_finished() else {
+            return;
+        };
+        let what = JobKind::ExportPack.failure_notice().unwrap_or_default();
+        match done {
+            Ok((_, PackExport(Ok((path, pseudonymised))))) => self.notes.push(
+                Level::Info,
+                format!(
+                    "Negotiation pack{} written to {}",
+                    if pseudonymised {
+                        ", names pseudonymised,"
+                    } else {
+                        ""
+                    },
+                    path.display()
+                ),
+            ),
+            Ok((_, PackExport(Err(message)))) => {
+                self.notes.push(Level::Error, format!("{what}: {message}"));
+            }
+            Err(message) => self.notes.push(Level::Error, message),
+        }
+    }
+
     /// Asks for the path(s) of `purpose` and uses them.
     pub(super) fn choose_paths(&mut self, ctx: &egui::Context, purpose: PathPurpose) {
         let paths = self.pick_paths(purpose);
@@ -205,6 +325,12 @@ impl App {
                 .set_file_name("scenario.ron")
                 .save_file()
                 .map(|p| vec![p]),
+            PathPurpose::ExportPack => rfd::FileDialog::new()
+                .set_title("Export negotiation pack")
+                .add_filter("Excel workbook", &["xlsx"])
+                .set_file_name(PACK_FILE)
+                .save_file()
+                .map(|p| vec![p]),
             PathPurpose::ExportReassignment(_) => rfd::FileDialog::new()
                 .set_title("Export reassignment list")
                 .add_filter("CSV", &["csv"])
@@ -234,6 +360,7 @@ impl App {
             PathPurpose::SaveScenario => self.save_scenario(&path),
             PathPurpose::ExportReassignment(rows) => self.export_reassignment(Some(path), rows),
             PathPurpose::OpenCompare => self.load_compare(&path),
+            PathPurpose::ExportPack => self.export_pack(ctx, Some(path)),
             PathPurpose::KeyFile => {
                 self.plan_ui.key_file = path.display().to_string();
                 self.plan_ui.pseudonymise = true;
@@ -280,6 +407,7 @@ impl App {
                 .clone()
                 .unwrap_or_else(|| folder.join("scenario.ron")),
             PathPurpose::ExportReassignment(_) => folder.join("reassignment.csv"),
+            PathPurpose::ExportPack => folder.join(PACK_FILE),
             // A new key goes in the home folder, away from the data and
             // the exports it must never travel with.
             PathPurpose::KeyFile => match self.plan_ui.key_file.trim() {

@@ -14,11 +14,13 @@ use crate::gui::model::compare::{self, CompareSide};
 use crate::gui::model::data::DataSummary;
 use crate::gui::model::findings::AuditClock;
 use crate::gui::model::insights::Insights;
+use crate::gui::model::negotiate::NegotiateData;
 use crate::gui::model::plan::{self, PlanKey, PlanSource};
 use crate::gui::model::pool::PoolData;
 use crate::gui::model::scenario_check::ScenarioCheck;
 use crate::gui::model::term::{self, TermKey, TermSource};
 use crate::gui::notify::Level;
+use crate::gui::prefs::View;
 use crate::meter::Metered;
 use crate::scenario::Scenario;
 use crate::usage::Usage;
@@ -38,6 +40,12 @@ pub(super) enum Needs {
     /// The user chose a side to compare, and when the scenario being
     /// edited stands in for the other, it is valid.
     Sides,
+    /// The plan of the current inputs is shown (the pack re-plans many
+    /// times; it waits so the plan the other views show comes first).
+    Planned,
+    /// The Negotiate view was opened (or an export asked for) in this run:
+    /// the pack's hundreds of re-plans are not spent for nobody.
+    Wanted,
     /// The term's forecast is at hand: the last term's, when only prices
     /// changed since, or metering of the current inputs.
     TermInput,
@@ -45,9 +53,9 @@ pub(super) enum Needs {
 
 /// The analyses in the order they start, each with what it waits for:
 /// import → meter → plan, term, size and audit; the comparison meters and
-/// plans its own sides. Each is due when no job was asked for its revision
-/// ([`App::rev_of`]).
-pub(super) const CHAIN: [(JobKind, &[Needs]); 6] = [
+/// plans its own sides; the negotiation pack follows the plan. Each is due
+/// when no job was asked for its revision ([`App::rev_of`]).
+pub(super) const CHAIN: [(JobKind, &[Needs]); 7] = [
     (JobKind::Meter, &[Needs::NoImport, Needs::ValidScenario]),
     (
         JobKind::Plan,
@@ -60,19 +68,33 @@ pub(super) const CHAIN: [(JobKind, &[Needs]); 6] = [
     (JobKind::Size, &[Needs::Metered]),
     (JobKind::Audit, &[Needs::Metered]),
     (JobKind::Compare, &[Needs::NoImport, Needs::Sides]),
+    (
+        JobKind::Negotiate,
+        &[
+            Needs::NoImport,
+            Needs::Metered,
+            Needs::Planned,
+            Needs::Wanted,
+        ],
+    ),
 ];
 
 impl App {
     /// The revision an analysis of `kind` is computed for: the inputs
-    /// (scenario and usage), or for the comparison its sides as well.
+    /// (scenario and usage), or for the comparison its sides as well, or
+    /// for the negotiation pack its swing.
     pub(super) fn rev_of(&self, kind: JobKind) -> u64 {
         match kind {
             JobKind::Import => self.ws.usage_rev,
             // Both counters only go up, so the sum changes with either.
             JobKind::Compare => self.sides.rev + self.ws.input_rev(),
-            JobKind::Meter | JobKind::Plan | JobKind::Term | JobKind::Size | JobKind::Audit => {
-                self.ws.input_rev()
-            }
+            JobKind::Negotiate => self.negotiate_ui.rev + self.ws.input_rev(),
+            JobKind::Meter
+            | JobKind::Plan
+            | JobKind::Term
+            | JobKind::Size
+            | JobKind::Audit
+            | JobKind::ExportPack => self.ws.input_rev(),
         }
     }
 
@@ -87,6 +109,8 @@ impl App {
             Needs::Sides => {
                 self.sides.any() && (!self.sides.uses_edited() || self.scenario_is_valid())
             }
+            Needs::Planned => self.jobs.plan.is_of(self.ws.input_rev()),
+            Needs::Wanted => self.negotiate_ui.wanted || self.prefs.view == View::Negotiate,
         }
     }
 
@@ -140,8 +164,9 @@ impl App {
             JobKind::Size => self.start_size(ctx),
             JobKind::Audit => self.start_audit(ctx),
             JobKind::Compare => self.start_compare(ctx),
-            // Imports start from commands, not from the chain.
-            JobKind::Import => {}
+            JobKind::Negotiate => self.start_negotiate(ctx),
+            // Imports and exports start from commands, not from the chain.
+            JobKind::Import | JobKind::ExportPack => {}
         }
     }
 
@@ -221,7 +246,7 @@ impl App {
 
     /// What sizing and the audit read: the scenario, the metering of the
     /// current inputs and the usage.
-    fn metered_inputs(&self) -> Option<(Scenario, Arc<Metered>, Arc<Usage>)> {
+    pub(super) fn metered_inputs(&self) -> Option<(Scenario, Arc<Metered>, Arc<Usage>)> {
         let scenario = self.ws.scenario.clone()?;
         let metered = Arc::clone(self.current_metered()?);
         Some((scenario, metered, Arc::clone(&self.ws.usage)))
@@ -254,6 +279,42 @@ impl App {
         };
         let rev = self.rev_of(JobKind::Audit);
         self.jobs.audit.start(ctx, rev, &mut self.notes, work);
+    }
+
+    /// Builds the negotiation pack of the current metering and swing. The
+    /// Assumptions sheet names the scenario's file (with its SHA-256) when
+    /// the scenario is saved there unchanged.
+    fn start_negotiate(&mut self, ctx: &egui::Context) {
+        let Some((scenario, metered, usage)) = self.metered_inputs() else {
+            return;
+        };
+        let reports = self.ws.reports.clone();
+        let file = self
+            .ws
+            .scenario_path
+            .clone()
+            .filter(|_| !self.ws.is_modified());
+        let swing = self.swing();
+        let work = move |progress: &JobProgress| {
+            let file = file.as_deref().and_then(scenario_file);
+            let job = engine::PackJob {
+                usage: &usage,
+                metered: &metered,
+                reports: &reports,
+                scenario: &scenario,
+                file: file.as_ref(),
+                swing,
+            };
+            let pack = engine::negotiation_pack(&job, progress)?;
+            Ok(NegotiateData::build(pack))
+        };
+        let rev = self.rev_of(JobKind::Negotiate);
+        self.jobs.negotiate.start(ctx, rev, &mut self.notes, work);
+    }
+
+    /// X of the tornado as a share (10% → 0.1).
+    pub(super) fn swing(&self) -> rust_decimal::Decimal {
+        rust_decimal::Decimal::new(i64::from(self.negotiate_ui.swing_pct), 2)
     }
 
     /// The scenario being edited as a comparison side.
@@ -297,6 +358,7 @@ impl App {
                 Err(message) => self.notes.push(Level::Error, message),
             }
         }
+        self.poll_export();
         let revs = JobKind::ALL.map(|kind| (kind, self.rev_of(kind)));
         for analysis in self.jobs.analyses_mut() {
             let kind = analysis.kind();
@@ -349,4 +411,15 @@ impl App {
             }
         }
     }
+}
+
+/// The scenario file at `path` as the Assumptions sheet names it (its
+/// name and SHA-256), when it can be read.
+pub(super) fn scenario_file(path: &std::path::Path) -> Option<crate::pack::ScenarioFile> {
+    let bytes = std::fs::read(path).ok()?;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Some(crate::pack::ScenarioFile::new(name, &bytes))
 }

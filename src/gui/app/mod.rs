@@ -40,6 +40,7 @@ use super::model::compare::{self, CompareSide, Comparison};
 use super::model::data::DataSummary;
 use super::model::insights::Insights;
 use super::model::mapping::Mappings;
+use super::model::negotiate::NegotiateData;
 use super::model::plan::PlanShown;
 use super::model::plan_table::PlanUi;
 use super::model::pool::PoolData;
@@ -51,6 +52,7 @@ use super::notify::{Notification, Notifications};
 use super::portal;
 use super::prefs::{Prefs, STORAGE_KEY, Theme};
 use super::views::frame::JobStatus;
+use super::views::negotiate_view::NegotiateUi;
 use super::workspace::{Loaded, Source, Workspace};
 use crate::meter::Metered;
 use crate::scenario::Scenario;
@@ -122,6 +124,10 @@ pub struct Metering {
     pub charges: Charges,
 }
 
+/// What an export of the negotiation pack did: the path written and how
+/// (`names pseudonymised`), or why nothing was written.
+pub struct PackExport(Result<(PathBuf, bool), String>);
+
 /// Derived data rebuilt in `logic()` when the revision it is built from
 /// changes.
 #[derive(Default)]
@@ -145,6 +151,8 @@ struct Jobs {
     size: Analysis<PoolData>,
     audit: Analysis<Insights>,
     compare: Analysis<Comparison>,
+    negotiate: Analysis<NegotiateData>,
+    export: JobSlot<PackExport>,
     term: Analysis<TermShown>,
 }
 
@@ -157,6 +165,8 @@ impl Default for Jobs {
             size: Analysis::new(JobKind::Size),
             audit: Analysis::new(JobKind::Audit),
             compare: Analysis::new(JobKind::Compare),
+            negotiate: Analysis::new(JobKind::Negotiate),
+            export: JobSlot::default(),
             term: Analysis::new(JobKind::Term),
         }
     }
@@ -164,7 +174,7 @@ impl Default for Jobs {
 
 impl Jobs {
     /// Every job, in the status bar's order.
-    fn all(&self) -> [&dyn Background; 7] {
+    fn all(&self) -> [&dyn Background; 9] {
         [
             &self.import,
             &self.meter,
@@ -173,12 +183,15 @@ impl Jobs {
             &self.compare,
             &self.size,
             &self.audit,
+            &self.negotiate,
+            &self.export,
         ]
     }
 
     /// Every analysis, polled in this order.
-    fn analyses_mut(&mut self) -> [&mut dyn Refresh; 6] {
+    fn analyses_mut(&mut self) -> [&mut dyn Refresh; 7] {
         [
+            &mut self.negotiate,
             &mut self.term,
             &mut self.size,
             &mut self.audit,
@@ -191,12 +204,13 @@ impl Jobs {
     /// The analysis of `kind` (`None` for the import, which is not one).
     fn analysis(&self, kind: JobKind) -> Option<&dyn Refresh> {
         Some(match kind {
-            JobKind::Import => return None,
+            JobKind::Import | JobKind::ExportPack => return None,
             JobKind::Meter => &self.meter,
             JobKind::Plan => &self.plan,
             JobKind::Size => &self.size,
             JobKind::Audit => &self.audit,
             JobKind::Compare => &self.compare,
+            JobKind::Negotiate => &self.negotiate,
             JobKind::Term => &self.term,
         })
     }
@@ -210,6 +224,8 @@ impl Jobs {
             JobKind::Size => &mut self.size,
             JobKind::Audit => &mut self.audit,
             JobKind::Compare => &mut self.compare,
+            JobKind::Negotiate => &mut self.negotiate,
+            JobKind::ExportPack => &mut self.export,
             JobKind::Term => &mut self.term,
         }
     }
@@ -222,6 +238,24 @@ impl Background for JobSlot<ImportOutcome> {
 
     fn status(&self) -> Option<JobStatus> {
         slot_status(self, JobKind::Import)
+    }
+
+    fn is_running(&self) -> bool {
+        JobSlot::is_running(self)
+    }
+
+    fn cancel(&mut self) {
+        JobSlot::cancel(self);
+    }
+}
+
+impl Background for JobSlot<PackExport> {
+    fn kind(&self) -> JobKind {
+        JobKind::ExportPack
+    }
+
+    fn status(&self) -> Option<JobStatus> {
+        slot_status(self, JobKind::ExportPack)
     }
 
     fn is_running(&self) -> bool {
@@ -274,8 +308,11 @@ pub struct App {
     check: Rebuilt<ScenarioCheck>,
     /// The import and the analyses.
     jobs: Jobs,
-    /// The picks of the Crossover and Mix views.
+    /// The picks of the Crossover and Mix views (and the exports' privacy
+    /// switch).
     plan_ui: PlanUi,
+    /// The picks of the Negotiate view.
+    negotiate_ui: NegotiateUi,
     /// The Data view's column-mapping forms and the files mapped.
     mappings: Mappings,
     /// Today's date when injected (tests); else the system's.
@@ -321,6 +358,7 @@ impl App {
             check: Rebuilt::default(),
             jobs: Jobs::default(),
             plan_ui,
+            negotiate_ui: NegotiateUi::default(),
             mappings: Mappings::default(),
             today: options.today,
             sides: Sides::default(),
@@ -422,6 +460,18 @@ impl App {
     /// The Insights view's data, when the audit has run.
     pub fn insights(&self) -> Option<&Insights> {
         self.jobs.audit.shown()
+    }
+
+    /// The Negotiate view's data, when the negotiation pack was built (it
+    /// may be of older inputs: see [`App::negotiation_is_current`]).
+    pub fn negotiation(&self) -> Option<&NegotiateData> {
+        self.jobs.negotiate.shown()
+    }
+
+    /// True when the negotiation pack shown was built from the current
+    /// inputs and swing.
+    pub fn negotiation_is_current(&self) -> bool {
+        self.jobs.negotiate.is_of(self.rev_of(JobKind::Negotiate))
     }
 
     /// The plan shown, when one was made (it may be of older inputs: see

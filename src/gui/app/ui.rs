@@ -47,6 +47,10 @@ impl App {
         };
         let pool_fresh = self.jobs.size.freshness(rev, self.pending(JobKind::Size));
         let insights_fresh = self.jobs.audit.freshness(rev, self.pending(JobKind::Audit));
+        let negotiate_fresh = self.jobs.negotiate.freshness(
+            self.rev_of(JobKind::Negotiate),
+            self.pending(JobKind::Negotiate),
+        );
         let term_fresh = self.jobs.term.freshness(rev, self.pending(JobKind::Term));
         let plan_shown = self.jobs.plan.shown().map(|p| &p.data);
         let compare_current = self.jobs.compare.is_of(self.rev_of(JobKind::Compare));
@@ -107,6 +111,16 @@ impl App {
             View::Insights => scroll_ui(ui, "insights_view", |ui| {
                 let (data, tab) = (self.jobs.audit.shown(), self.prefs.insights_tab);
                 views::insights_ui(ui, data, &insights_fresh, tab, &self.sorts, cmds);
+            }),
+            View::Negotiate => scroll_ui(ui, "negotiate_view", |ui| {
+                views::negotiate_ui(
+                    ui,
+                    self.jobs.negotiate.shown(),
+                    &negotiate_fresh,
+                    &mut self.negotiate_ui,
+                    &mut self.plan_ui,
+                    cmds,
+                );
             }),
         }
     }

@@ -5,6 +5,7 @@
 pub mod bars;
 pub mod burn;
 pub mod daily;
+pub mod negotiate;
 pub mod plan;
 pub mod pool;
 pub mod term;

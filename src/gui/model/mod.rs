@@ -17,6 +17,8 @@
 //!   [`findings`] the sentence each of its tabs opens with.
 //! - [`compare`]: the Compare tab (two scenarios side by side); [`diff`]
 //!   the fields they differ in, in words.
+//! - [`negotiate`]: the Negotiate view (the negotiation pack's options,
+//!   tornado and break-evens), built on the pack job's worker.
 //! - [`prompt`]: the path prompt's state and the check of typed paths.
 //! - [`question`]: the questions asked before anything is lost.
 //!
@@ -30,6 +32,7 @@ pub mod diff;
 pub mod findings;
 pub mod insights;
 pub mod mapping;
+pub mod negotiate;
 pub mod plan;
 pub mod plan_table;
 pub mod pool;

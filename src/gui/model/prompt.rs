@@ -30,6 +30,8 @@ pub enum PathPurpose {
     ExportReassignment(ExportRows),
     /// A scenario to compare as side B.
     OpenCompare,
+    /// Where to write the negotiation pack's workbook.
+    ExportPack,
     /// The key file of the pseudonyms (created there on first use).
     KeyFile,
 }
@@ -44,6 +46,7 @@ impl PathPurpose {
             PathPurpose::SaveScenario => "Save the scenario",
             PathPurpose::ExportReassignment(_) => "Export the reassignment list",
             PathPurpose::OpenCompare => "Load scenario B for comparison",
+            PathPurpose::ExportPack => "Export the negotiation pack",
             PathPurpose::KeyFile => "Key file of the pseudonyms",
         }
     }
@@ -54,7 +57,7 @@ impl PathPurpose {
             PathPurpose::OpenUsage | PathPurpose::OpenScenario | PathPurpose::OpenCompare => "Open",
             PathPurpose::AddUsage => "Add",
             PathPurpose::SaveScenario => "Save",
-            PathPurpose::ExportReassignment(_) => "Export",
+            PathPurpose::ExportReassignment(_) | PathPurpose::ExportPack => "Export",
             PathPurpose::KeyFile => "Use",
         }
     }

@@ -291,9 +291,10 @@ fn user_table_ui(ui: &mut Ui, plan: &PlanData, state: &mut PlanUi) {
     }
 }
 
-/// The export's privacy switch: names replaced by keyed pseudonyms, and
-/// the key file they are made with (typed, or chosen with "Key file…").
-fn pseudonymise_ui(ui: &mut Ui, state: &mut PlanUi, cmds: &mut Commands) {
+/// The exports' privacy switch (the reassignment list and the negotiation
+/// pack): names replaced by keyed pseudonyms, and the key file they are
+/// made with (typed, or chosen with "Key file…").
+pub fn pseudonymise_ui(ui: &mut Ui, state: &mut PlanUi, cmds: &mut Commands) {
     ui.checkbox(&mut state.pseudonymise, PSEUDONYMISE)
         .on_hover_text(
             "Every user and host name in the exported file becomes a pseudonym made with your key file; `tokenplan reveal` puts the names back",

@@ -66,6 +66,14 @@ pub fn menu_bar_ui(ui: &mut Ui, prefs: &Prefs, cmds: &mut Commands) {
             {
                 cmds.push(Command::SetTypePaths(type_paths));
             }
+            if ui
+                .button(super::negotiate_view::EXPORT)
+                .on_hover_text("The negotiation pack as an Excel workbook (the Negotiate view shows it)")
+                .clicked()
+            {
+                cmds.push(Command::ExportPack(None));
+            }
+            ui.separator();
             if ui.button("Clear recent lists").clicked() {
                 cmds.push(Command::ClearRecent);
             }

@@ -35,6 +35,10 @@
 //! - [`insights_view`] (Insights): the audit over history in seven tabs (burn,
 //!   budgets, day-boundary, idle what-if, shadow bill, double-dip, vendor
 //!   audit), each opening with the sentence of what it found.
+//! - [`negotiate_view`] (Negotiate): the negotiation pack — the options over
+//!   the term (total or NPV, Δ against renewing as-is), the tornado with
+//!   today's plan held beside it, the break-even prices with the walk-away
+//!   token price — the swing X, and Export negotiation pack….
 //!
 //! Around them: [`frame`] (menu bar, navigation, status bar with each
 //! running job's progress and Cancel, notifications), the modal
@@ -53,6 +57,7 @@ pub mod frame;
 pub mod freshness;
 pub mod insights_view;
 pub mod mix_view;
+pub mod negotiate_view;
 pub mod pool_view;
 pub mod prompt_view;
 pub mod question_view;
@@ -66,6 +71,7 @@ pub use data_view::data_ui;
 pub use frame::{menu_bar_ui, nav_ui, notifications_ui, status_bar_ui};
 pub use insights_view::insights_ui;
 pub use mix_view::mix_ui;
+pub use negotiate_view::negotiate_ui;
 pub use pool_view::pool_ui;
 pub use scenario_view::scenario_ui;
 pub use term_view::term_ui;
