@@ -29,6 +29,11 @@
 //! - [`mix_view`] (Mix): the recommended mix as KPI cards with their change
 //!   against the baseline, the users the edits moved, the baselines' annual
 //!   cost, one subscription's cost curve, and seats per subscription.
+//! - [`term_view`] (Term): the contract term year by year against renewing
+//!   today's seats as they are: the NPVs and the saving as KPI cards, a
+//!   stacked column per year for each (subscriptions, tokens used, tokens
+//!   expired, overage and top-ups), the year and seats-by-subscription
+//!   tables, each figure's arithmetic on hover.
 //! - [`pool_view`] (Pool): how many tokens to buy: the headline, the plans
 //!   compared (table and cost bars), the simulated demand fan, the ledger of
 //!   the recommended plan, and each concurrent pool's denial curve.
