@@ -65,7 +65,14 @@ fn summary(p: &pack::Pack) -> String {
     let opts: Vec<String> = p
         .options
         .iter()
-        .map(|o| format!("{} NPV {:.2}", o.name, o.npv))
+        // Cents half away from zero, as the app and the workbook show money
+        // (`{:.2}` of a Decimal cuts the digits off instead).
+        .map(|o| {
+            let npv = o
+                .npv
+                .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            format!("{} NPV {npv}", o.name)
+        })
         .collect();
     let b = &p.break_evens;
     format!(
