@@ -787,6 +787,30 @@ fn damaged_workbooks_are_clear_errors() {
     );
 }
 
+/// A workbook the fuzzer made: its sheet's dimension overflows calamine's
+/// arithmetic (a panic inside calamine where overflow is checked, as in
+/// this debug build; a wrong size where it is not). Either way the import
+/// is a clear error naming the sheet, never a crash.
+#[test]
+fn a_workbook_whose_dimension_overflows_is_a_clear_error() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/inputs/xlsx_dimension_overflow.xlsx");
+    let bytes = std::fs::read(path).unwrap();
+    let mut u = Usage::default();
+    let e = import_bytes(
+        "d.xlsx",
+        &bytes,
+        &ImportOptions::default(),
+        &mut u,
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.starts_with("d.xlsx: "), "{e}");
+    assert!(e.contains("sheet `Sheet1`"), "{e}");
+    assert!(e.contains("cannot be read"), "{e}");
+}
+
 // ------------------------------------------------------------ invariants
 
 mod union {
