@@ -18,6 +18,7 @@
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
+use crate::ledger::fan::nearest_rank;
 use crate::ledger::lots::present_value;
 use crate::ledger::sizing::{DemandHistory, DemandModel};
 use crate::ledger::token_demand;
@@ -70,6 +71,54 @@ pub fn simulate(
         .enumerate()
         .map(|(k, y)| present_value(y.purchase.cost, rate, k))
         .sum();
+    let history = left_to_tokens(metered, scenario, demand, plan);
+    if !history.has_demand() {
+        return Ok(Spend {
+            trials,
+            purchases,
+            expected: purchases,
+            p10: purchases,
+            p50: purchases,
+            p90: purchases,
+            expected_shortfall: Decimal::ZERO,
+            expected_expired: lots.iter().copied().sum(),
+        });
+    }
+    let model = DemandModel::new(
+        &history,
+        &scenario.contract,
+        scenario.forecast.growth_per_year,
+        scenario.forecast.history_days,
+    )
+    .map_err(|e| e.to_string())?;
+    let schedules = prices
+        .iter()
+        .map(|p| Schedule::new(&p.token_price).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let run = Trials {
+        model: &model,
+        scenario,
+        prices,
+        schedules: &schedules,
+        lots: &lots,
+        purchases,
+    };
+    let trials = trials.max(1);
+    let outcomes: Vec<Outcome> = (0..u64::from(trials))
+        .into_par_iter()
+        .map(|t| run.one(t))
+        .collect();
+    Ok(summarise(trials, purchases, &outcomes))
+}
+
+/// The history of the (user, product) pairs `plan`'s first year leaves to
+/// tokens, over the forecast window.
+fn left_to_tokens(
+    metered: &Metered,
+    scenario: &Scenario,
+    demand: &TermDemand,
+    plan: &TermPlan,
+) -> DemandHistory {
     let index: std::collections::HashMap<u32, usize> = demand
         .input
         .users
@@ -87,97 +136,90 @@ pub fn simulate(
         demand.input.plan_covers(mask) & (1u128 << product) == 0
     };
     let forecast = &demand.input.forecast;
-    let history = over_window(
+    over_window(
         token_demand(metered, scenario, keep),
         forecast.window_start,
         forecast.window_end,
-    );
-    let certain = |expired: Decimal| Spend {
-        trials,
-        purchases,
-        expected: purchases,
-        p10: purchases,
-        p50: purchases,
-        p90: purchases,
-        expected_shortfall: Decimal::ZERO,
-        expected_expired: expired,
-    };
-    if !history.has_demand() {
-        return Ok(certain(lots.iter().copied().sum()));
-    }
-    let model = DemandModel::new(
-        &history,
-        &scenario.contract,
-        scenario.forecast.growth_per_year,
-        scenario.forecast.history_days,
     )
-    .map_err(|e| e.to_string())?;
-    let schedules = prices
-        .iter()
-        .map(|p| Schedule::new(&p.token_price).map_err(|e| e.to_string()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let pack = Decimal::from(scenario.contract.pack_size.unwrap_or(1).max(1));
-    let seed = scenario.sizing.seed;
-    let years = model.years();
-    let trials = trials.max(1);
-    let outcomes: Vec<(Decimal, Decimal, Decimal)> = (0..u64::from(trials))
-        .into_par_iter()
-        .map(|t| {
-            let mut totals = vec![0i64; years];
-            model.sample_year_totals(seed, t, &mut totals);
-            let mut cost = purchases;
-            let mut short_all = Decimal::ZERO;
-            let mut expired = Decimal::ZERO;
-            let mut limit_left = match scenario.contract.overdraft {
-                Overdraft::Limit(n) => n,
-                _ => Decimal::ZERO,
-            };
-            for (k, &milli) in totals.iter().enumerate() {
-                let d = Decimal::new(milli, 3);
-                let lot = lots.get(k).copied().unwrap_or_default();
-                expired += (lot - d).max(Decimal::ZERO);
-                let short = (d - lot).max(Decimal::ZERO);
-                if short.is_zero() {
-                    continue;
-                }
-                short_all += short;
-                let over = prices.get(k).map_or(Decimal::ZERO, |p| p.overage_price);
-                let extra = match &scenario.contract.overdraft {
-                    Overdraft::Unlimited => short * over,
-                    Overdraft::Limit(_) => {
-                        let billed = short.min(limit_left);
-                        limit_left -= billed;
-                        billed * over
-                    }
-                    Overdraft::None => Decimal::ZERO,
-                    Overdraft::TopUp => schedules.get(k).map_or(Decimal::ZERO, |s| {
-                        s.price_of_quantity((short / pack).ceil() * pack)
-                    }),
-                };
-                cost += present_value(extra, rate, k + 1);
+}
+
+/// One trial's token spend (present value), tokens beyond the lots and
+/// tokens expired.
+type Outcome = (Decimal, Decimal, Decimal);
+
+/// What every trial shares.
+struct Trials<'a> {
+    model: &'a DemandModel,
+    scenario: &'a Scenario,
+    prices: &'a [PricesInYear],
+    schedules: &'a [Schedule],
+    lots: &'a [Decimal],
+    /// Present value of the lots.
+    purchases: Decimal,
+}
+
+impl Trials<'_> {
+    /// Trial `t`: its year totals against the lots, the shortfall billed
+    /// as the overdraft says at the year's end.
+    fn one(&self, t: u64) -> Outcome {
+        let contract = &self.scenario.contract;
+        let pack = Decimal::from(contract.pack_size.unwrap_or(1).max(1));
+        let mut totals = vec![0i64; self.model.years()];
+        self.model
+            .sample_year_totals(self.scenario.sizing.seed, t, &mut totals);
+        let mut cost = self.purchases;
+        let mut short_all = Decimal::ZERO;
+        let mut expired = Decimal::ZERO;
+        let mut limit_left = match contract.overdraft {
+            Overdraft::Limit(n) => n,
+            _ => Decimal::ZERO,
+        };
+        for (k, &milli) in totals.iter().enumerate() {
+            let d = Decimal::new(milli, 3);
+            let lot = self.lots.get(k).copied().unwrap_or_default();
+            expired += (lot - d).max(Decimal::ZERO);
+            let short = (d - lot).max(Decimal::ZERO);
+            if short.is_zero() {
+                continue;
             }
-            (cost, short_all, expired)
-        })
-        .collect();
+            short_all += short;
+            let over = self
+                .prices
+                .get(k)
+                .map_or(Decimal::ZERO, |p| p.overage_price);
+            let extra = match &contract.overdraft {
+                Overdraft::Unlimited => short * over,
+                Overdraft::Limit(_) => {
+                    let billed = short.min(limit_left);
+                    limit_left -= billed;
+                    billed * over
+                }
+                Overdraft::None => Decimal::ZERO,
+                Overdraft::TopUp => self.schedules.get(k).map_or(Decimal::ZERO, |s| {
+                    s.price_of_quantity((short / pack).ceil() * pack)
+                }),
+            };
+            cost += present_value(extra, contract.discount_rate, k + 1);
+        }
+        (cost, short_all, expired)
+    }
+}
+
+/// Means and nearest-rank percentiles over the trials' outcomes.
+fn summarise(trials: u32, purchases: Decimal, outcomes: &[Outcome]) -> Spend {
     let n = Decimal::from(outcomes.len().max(1));
     let mut costs: Vec<Decimal> = outcomes.iter().map(|o| o.0).collect();
     costs.sort_unstable();
-    let rank = |q: u32| -> Decimal {
-        // Nearest rank: ⌈q/100 × n⌉, 1-based.
-        let len = costs.len();
-        let r = (len * q as usize).div_ceil(100).clamp(1, len.max(1));
-        costs.get(r - 1).copied().unwrap_or_default()
-    };
-    Ok(Spend {
+    Spend {
         trials,
         purchases,
         expected: outcomes.iter().map(|o| o.0).sum::<Decimal>() / n,
-        p10: rank(10),
-        p50: rank(50),
-        p90: rank(90),
+        p10: nearest_rank(&costs, 10),
+        p50: nearest_rank(&costs, 50),
+        p90: nearest_rank(&costs, 90),
         expected_shortfall: outcomes.iter().map(|o| o.1).sum::<Decimal>() / n,
         expected_expired: outcomes.iter().map(|o| o.2).sum::<Decimal>() / n,
-    })
+    }
 }
 
 /// `history` spread over the forecast window (days since 1970-01-01): the

@@ -510,8 +510,17 @@ mod book {
         let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, SHEETS);
 
-        // Options: every figure, as numbers.
-        let o = sheet(&all, "Options");
+        check_options(&all, &pack);
+        check_summary(&all, &pack);
+        check_sensitivity_and_break_evens(&all, &pack);
+        check_term(&all, &pack);
+        check_assumptions_and_sources(&all, &ron);
+        check_number_columns(&all, &pack);
+    }
+
+    /// Options: every figure, as numbers.
+    fn check_options(all: &[(String, Range<Data>)], pack: &pack::Pack) {
+        let o = sheet(all, "Options");
         assert_eq!(text(o, 0, 3), "NPV");
         for (i, opt) in pack.options.iter().enumerate() {
             let row = i as u32 + 1;
@@ -527,9 +536,11 @@ mod book {
             same(o, row, 11, opt.tokens_term);
         }
         assert!(pack.option(pack::OptionKind::RenewAsIs).is_some());
+    }
 
-        // Summary: the options and the three break-evens.
-        let sm = sheet(&all, "Summary");
+    /// Summary: the options and the three break-evens.
+    fn check_summary(all: &[(String, Range<Data>)], pack: &pack::Pack) {
+        let sm = sheet(all, "Summary");
         for (i, opt) in pack.options.iter().enumerate() {
             let row = 4 + i as u32;
             assert_eq!(text(sm, row, 0), opt.name);
@@ -555,9 +566,12 @@ mod book {
             same(sm, row, 2, sub.more_seats.price().unwrap());
             same(sm, row, 3, sub.fewer_seats.price().unwrap());
         }
+    }
 
+    /// Sensitivity: the tornado's order and values; Break-even: every price.
+    fn check_sensitivity_and_break_evens(all: &[(String, Range<Data>)], pack: &pack::Pack) {
         // Sensitivity: the tornado's order and values.
-        let t = sheet(&all, "Sensitivity");
+        let t = sheet(all, "Sensitivity");
         for (i, r) in pack.sensitivity.rows.iter().enumerate() {
             let row = i as u32 + 1;
             assert_eq!(text(t, row, 0), r.label);
@@ -566,7 +580,8 @@ mod book {
             same(t, row, 6, r.swing);
         }
         // Break-even: every price.
-        let be = sheet(&all, "Break-even");
+        let b = &pack.break_evens;
+        let be = sheet(all, "Break-even");
         let mut crossings: Vec<&Crossing> = vec![&b.token_below, &b.token_above];
         for sub in &b.subscriptions {
             crossings.extend([&sub.more_seats, &sub.fewer_seats]);
@@ -577,8 +592,11 @@ mod book {
                 same(be, row, 2, p);
             }
         }
-        // Term: the plan's years, then its NPV.
-        let tm = sheet(&all, "Term");
+    }
+
+    /// Term: the plan's years, then its NPV.
+    fn check_term(all: &[(String, Range<Data>)], pack: &pack::Pack) {
+        let tm = sheet(all, "Term");
         let years = &pack.term.plan.plan.years;
         let total_col = 3 + pack.term.codes.len() as u32 + 8;
         for (k, y) in years.iter().enumerate() {
@@ -590,9 +608,12 @@ mod book {
             total_col + 2,
             pack.term.plan.plan.npv,
         );
+    }
 
+    /// Assumptions: the scenario's SHA-256; Sources: lines as numbers, skipped by reason.
+    fn check_assumptions_and_sources(all: &[(String, Range<Data>)], ron: &str) {
         // Assumptions: the scenario's SHA-256.
-        let a = sheet(&all, "Assumptions");
+        let a = sheet(all, "Assumptions");
         let sha = ScenarioFile::new("x", ron.as_bytes()).sha256;
         assert_eq!(sha.len(), 64);
         let found = (0..a.height() as u32).any(|r| {
@@ -602,17 +623,19 @@ mod book {
         assert!(found, "Assumptions has the SHA-256");
 
         // Sources: lines as numbers, skipped by reason.
-        let src = sheet(&all, "Sources");
+        let src = sheet(all, "Sources");
         assert_eq!(text(src, 1, 0), "sessions.csv");
         same(src, 1, 2, Decimal::from(467));
         same(src, 1, 3, Decimal::from(466));
         same(src, 1, 4, Decimal::from(1));
         assert_eq!(text(src, 0, 5), "Skipped: no end time");
         same(src, 1, 5, Decimal::from(1));
+    }
 
-        // Numeric columns hold numbers only, below their headers.
+    /// Numeric columns hold numbers only, below their headers.
+    fn check_number_columns(all: &[(String, Range<Data>)], pack: &pack::Pack) {
         for (name, cols) in [("Options", 1..12), ("Sensitivity", 1..11), ("Term", 1..2)] {
-            let r = sheet(&all, name);
+            let r = sheet(all, name);
             for row in 1..=pack.options.len() as u32 {
                 for col in cols.clone() {
                     let c = cell(r, row, col);
