@@ -318,6 +318,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(p) = s.prices.as_mut() {
         p.escalation = Decimal::new(5, 2);
     }
+    if let Some(n) = std::env::var("BENCH_TERM_REPLAN_LOOP")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        // Only the re-plan, `n` times: for a profiler.
+        let (wall, cpu, _) = timed(n, || plan_term(&demand, &s, options));
+        println!("re-plan x{n}: fastest {} (CPU {} a run)", ms(wall), ms(cpu));
+        return Ok(());
+    }
     let (wall, cpu, replanned) = timed(5, || plan_term(&demand, &s, options));
     let replanned = replanned?;
     println!(

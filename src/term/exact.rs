@@ -120,7 +120,7 @@ pub fn exhaustive(p: &Problem<'_>) -> Option<Solution> {
                 let h: usize = (0..p.subs)
                     .map(|j| (sv[j] - fixed_holders[j]) as usize * holders.stride[j])
                     .sum();
-                within[h].map(|(need, at)| (p.weight[k] * p.buy(k, fixed_need + need).cost, at))
+                within[h].map(|(need, at)| (p.weight[k] * p.buy_cost(k, fixed_need + need), at))
             })
             .collect();
         covers.push(cover);

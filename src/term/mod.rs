@@ -8,7 +8,8 @@
 //! - [`demand`]: every year's forecast from the single-year planner's input
 //!   ([`TermDemand`]), the one seam with [`crate::plan`].
 //! - [`problem`], [`search`] and [`exact`]: the term priced, and the
-//!   cheapest seats and holders over it.
+//!   cheapest seats and holders over it ([`quick_buy`]: a purchase's cost
+//!   on the search's hot path).
 //! - [`years`]: the answer year by year ([`plan_term`] → [`TermPlan`],
 //!   [`renew_as_is`]).
 //! - [`ledger`]: the §5 ledger over the term for the chosen purchases.
@@ -23,6 +24,7 @@ pub mod exact;
 pub mod ledger;
 pub mod prices;
 pub mod problem;
+pub mod quick_buy;
 pub mod report;
 pub mod search;
 pub mod seats;

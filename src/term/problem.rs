@@ -27,6 +27,7 @@ use crate::plan::{Purchase, Schedule};
 use crate::scenario::TierMode;
 
 use super::demand::{Candidates, TermDemand};
+use super::quick_buy::QuickBuy;
 use super::seats::{SeatChange, seat_cost};
 
 /// The cheapest purchase of at least `need` tokens under `schedule`, in
@@ -109,6 +110,8 @@ pub struct Problem<'a> {
     pub adds_only: bool,
     /// Per user: kept on the current plan by the switching threshold.
     pub kept: Vec<bool>,
+    /// Per year: [`Problem::schedules`] ready to cost purchases quickly.
+    pub quick: Vec<QuickBuy>,
 }
 
 /// Every user's plan and every subscription's seats, every year.
@@ -190,6 +193,11 @@ impl<'a> Problem<'a> {
         buy(&self.schedules[k], need, self.pack)
     }
 
+    /// `self.buy(k, need).cost`, quickly ([`QuickBuy`]).
+    pub fn buy_cost(&self, k: usize, need: Decimal) -> Decimal {
+        self.quick[k].cost(need)
+    }
+
     /// Subscription `j`'s seat cost in year `k`, from `prev` seats to `now`.
     pub fn seat_cost(&self, k: usize, j: usize, prev: u32, now: u32) -> Decimal {
         seat_cost(
@@ -228,7 +236,7 @@ impl<'a> Problem<'a> {
                 let subs: Decimal = (0..self.subs)
                     .map(|j| self.seat_cost(k, j, self.prev_seats(&seats, k, j), seats[k][j]))
                     .sum();
-                self.weight[k] * (subs + self.buy(k, need[k]).cost)
+                self.weight[k] * (subs + self.buy_cost(k, need[k]))
             })
             .sum();
         Solution {

@@ -165,15 +165,51 @@ fn starts(p: &Problem<'_>) -> Solution {
     best
 }
 
-/// User `i`'s cheapest candidate in year `k` with a seat of subscription
-/// `s` at `price(s)` (10⁻¹²) and tokens at `token` (10⁻⁶ a token), among
+/// Sums of per-subscription amounts over every subscription mask: a
+/// candidate's seats priced by one lookup instead of a loop over its bits
+/// (the ranking's inner loop). Beyond [`MASK_TABLE_SUBS`] subscriptions
+/// the table would be too large and masks are summed bit by bit.
+#[derive(Clone, Debug)]
+struct MaskSums<T> {
+    per_sub: Vec<T>,
+    table: Option<Vec<T>>,
+}
+
+/// Most subscriptions for which [`MaskSums`] tabulates every mask.
+const MASK_TABLE_SUBS: usize = 12;
+
+impl<T: Copy + Default + std::ops::Add<Output = T>> MaskSums<T> {
+    fn new(per_sub: Vec<T>) -> MaskSums<T> {
+        let table = (per_sub.len() <= MASK_TABLE_SUBS).then(|| {
+            let mut table = vec![T::default(); 1 << per_sub.len()];
+            for m in 1..table.len() {
+                // The lowest bit's amount + the rest's sum, tabulated before.
+                let low = m.trailing_zeros() as usize;
+                table[m] = per_sub[low] + table[m & (m - 1)];
+            }
+            table
+        });
+        MaskSums { per_sub, table }
+    }
+
+    /// The amounts of the subscriptions in `mask`, summed.
+    fn of(&self, mask: u32) -> T {
+        match &self.table {
+            Some(t) => t[mask as usize],
+            None => bits(mask).fold(T::default(), |sum, s| sum + self.per_sub[s]),
+        }
+    }
+}
+
+/// User `i`'s cheapest candidate in year `k` with its seats priced
+/// `seats(mask)` (10⁻¹²) and tokens at `token` (10⁻⁶ a token), among
 /// those `keep` accepts (ties: the earlier candidate, i.e. fewer
 /// subscriptions).
 fn cheapest(
     p: &Problem<'_>,
     i: usize,
     k: usize,
-    price: impl Fn(usize) -> i128,
+    seats: impl Fn(u32) -> i128,
     token: i128,
     keep: impl Fn(u32) -> bool,
 ) -> Option<(i128, u32)> {
@@ -184,7 +220,7 @@ fn cheapest(
             continue;
         }
         let c = c as u32;
-        let cost = bits(mask).map(&price).sum::<i128>() + token * i128::from(cands.micro(i, c, k));
+        let cost = seats(mask) + token * i128::from(cands.micro(i, c, k));
         if best.is_none_or(|(b, _)| cost < b) {
             best = Some((cost, c));
         }
@@ -200,7 +236,7 @@ fn cheapest_both(
     i: usize,
     k: usize,
     bit: u32,
-    price: impl Fn(usize) -> i128,
+    seats: impl Fn(u32) -> i128,
     token: i128,
 ) -> Option<((i128, u32), (i128, u32))> {
     let cands = p.candidates();
@@ -208,7 +244,7 @@ fn cheapest_both(
     let mut without: Option<(i128, u32)> = None;
     for (c, &mask) in cands.masks(i).iter().enumerate() {
         let c = c as u32;
-        let cost = bits(mask).map(&price).sum::<i128>() + token * i128::from(cands.micro(i, c, k));
+        let cost = seats(mask) + token * i128::from(cands.micro(i, c, k));
         let slot = if mask & bit != 0 {
             &mut with
         } else {
@@ -224,12 +260,13 @@ fn cheapest_both(
 /// Every user's cheapest plan in year `k` at seat prices `seat` and token
 /// price `token` (fixed users keep theirs), seat maxima enforced.
 fn directed(p: &Problem<'_>, k: usize, seat: &[i128], token: i128) -> Vec<u32> {
+    let seats = MaskSums::new(seat.to_vec());
     let mut picks: Vec<u32> = (0..p.users())
         .into_par_iter()
         .with_min_len(1024)
         .map(|i| {
             p.fixed(i).unwrap_or_else(|| {
-                cheapest(p, i, k, |s| seat[s], token, |_| true).map_or(0, |(_, c)| c)
+                cheapest(p, i, k, |m| seats.of(m), token, |_| true).map_or(0, |(_, c)| c)
             })
         })
         .collect();
@@ -254,7 +291,7 @@ fn independent(p: &Problem<'_>, prices: impl Fn(usize) -> Vec<Decimal>) -> Solut
                     .enumerate()
                     .map(|(j, &h)| prices[j] * Decimal::from(h.max(p.lo[j])))
                     .sum();
-                let cost = seats + p.buy(k, p.need(k, &picks)).cost;
+                let cost = seats + p.buy_cost(k, p.need(k, &picks));
                 if best.as_ref().is_none_or(|(b, _)| cost < *b) {
                     best = Some((cost, picks));
                 }
@@ -301,15 +338,6 @@ impl Marginal {
             remove: price(false),
         }
     }
-
-    /// The price of a seat of `s` in year `k` to a user who holds `held`.
-    fn of_seat(&self, k: usize, s: usize, held: u32) -> Decimal {
-        if held & (1 << s) != 0 {
-            self.remove[k][s]
-        } else {
-            self.add[k][s]
-        }
-    }
 }
 
 /// One user's two choices for a subscription in a year.
@@ -344,8 +372,19 @@ fn choices(
 ) -> Vec<Choice> {
     let bit = 1u32 << j;
     let now = &base.picks[k];
-    let pico_add: Vec<i128> = marginal.add[k].iter().map(|&d| pico(d)).collect();
-    let pico_remove: Vec<i128> = marginal.remove[k].iter().map(|&d| pico(d)).collect();
+    // Seats of the other subscriptions at their marginal prices: one the
+    // user holds at what dropping it saves, another at what adding it
+    // costs; j itself is free (its worth is what is ranked).
+    let others = |prices: &[Decimal]| -> Vec<Decimal> {
+        let mut v = prices.to_vec();
+        v[j] = Decimal::ZERO;
+        v
+    };
+    let (add, remove) = (others(&marginal.add[k]), others(&marginal.remove[k]));
+    let pico_add = MaskSums::new(add.iter().map(|&d| pico(d)).collect());
+    let pico_remove = MaskSums::new(remove.iter().map(|&d| pico(d)).collect());
+    let dec_add = MaskSums::new(add);
+    let dec_remove = MaskSums::new(remove);
     let token_micro = micro(token);
     let mut out: Vec<Choice> = p
         .candidates()
@@ -358,22 +397,10 @@ fn choices(
                 return None;
             }
             let held = p.mask(i, now[i]);
-            let price = |s: usize| {
-                if s == j {
-                    0
-                } else if held & (1 << s) != 0 {
-                    pico_remove[s]
-                } else {
-                    pico_add[s]
-                }
-            };
+            let seats = |m: u32| pico_remove.of(m & held) + pico_add.of(m & !held);
             let ((with_cost, with), (without_cost, without)) =
-                cheapest_both(p, i, k, bit, price, token_micro)?;
-            let shadow = |mask: u32| -> Decimal {
-                bits(mask & !bit)
-                    .map(|s| marginal.of_seat(k, s, held))
-                    .sum()
-            };
+                cheapest_both(p, i, k, bit, seats, token_micro)?;
+            let shadow = |m: u32| dec_remove.of(m & held) + dec_add.of(m & !held);
             let left = p.uncovered(i, without, k);
             let cands = p.candidates();
             Some(Choice {
@@ -392,13 +419,15 @@ fn choices(
         out.sort_unstable_by(|a, b| b.saved.cmp(&a.saved).then(a.user.cmp(&b.user)));
     } else {
         // Integer keys: with many users alike, exact decimal comparisons
-        // of the tie-break dominated the sort.
-        out.sort_unstable_by(|a, b| {
-            b.value
-                .cmp(&a.value)
-                .then(b.saved_micro.cmp(&a.saved_micro))
-                .then(a.user.cmp(&b.user))
-        });
+        // of the tie-break dominated the sort. The keys are sorted apart
+        // from the (large) choices, which then move once.
+        let mut keys: Vec<(i128, i64, usize, u32)> = out
+            .iter()
+            .enumerate()
+            .map(|(x, c)| (c.value, c.saved_micro, c.user, x as u32))
+            .collect();
+        keys.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        return keys.iter().map(|key| out[key.3 as usize]).collect();
     }
     out
 }
@@ -477,7 +506,7 @@ fn ranked_step(
     let takers = |s: u32| (s.saturating_sub(fixed_holders).min(m)) as usize;
     let path = seat_dp(p, j, lo, hi, |k, s| {
         let n = takers(s);
-        p.weight[k] * (p.buy(k, need0[k] - saved[k][n]).cost + shadow[k][n])
+        p.weight[k] * (p.buy_cost(k, need0[k] - saved[k][n]) + shadow[k][n])
     });
 
     apply(p, j, base, &ranked, &path, takers)

@@ -19,6 +19,7 @@ use crate::scenario::{Scenario, SeatChanges};
 use super::demand::TermDemand;
 use super::prices::{PricesInYear, discount_factor, present_value, prices_by_year};
 use super::problem::{Problem, Solution, buy};
+use super::quick_buy::QuickBuy;
 use super::search::{SearchMethod, SearchOptions, search};
 use super::seats::{SeatChange, SeatsBefore, seats_before};
 
@@ -147,7 +148,13 @@ pub fn problem<'a>(demand: &'a TermDemand, scenario: &Scenario) -> Result<Priced
         hi,
         adds_only: scenario.contract.seat_changes == SeatChanges::AddsAtAnniversary,
         kept: vec![false; demand.candidates.users()],
+        quick: Vec::new(),
     };
+    problem.quick = problem
+        .schedules
+        .iter()
+        .map(|s| QuickBuy::new(s, problem.pack))
+        .collect();
     problem.kept = kept_by_threshold(&problem);
     Ok(Priced {
         problem,
