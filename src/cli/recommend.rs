@@ -19,7 +19,8 @@ pub(super) fn run(
 ) -> Result<u8, Fail> {
     let loaded = import_and_meter(input, export, "recommend")?;
     let report =
-        plan::recommend(&loaded.metered, &loaded.usage, &loaded.scenario).map_err(Fail::input)?;
+        crate::term::recommend::recommend(&loaded.metered, &loaded.usage, &loaded.scenario)
+            .map_err(Fail::input)?;
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }

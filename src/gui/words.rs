@@ -67,6 +67,7 @@ pub fn method(method: Method) -> &'static str {
             "the best of the price tiers, improved by moving users one at a time"
         }
         Method::ExactSearch => "exact: every plan of every user searched in full",
+        Method::TermPlan => "year 1 of the plan for the whole contract term",
     }
 }
 

@@ -13,6 +13,7 @@
 //! - [`years`]: the answer year by year ([`plan_term`] → [`TermPlan`],
 //!   [`renew_as_is`]).
 //! - [`ledger`]: the §5 ledger over the term for the chosen purchases.
+//! - [`recommend`]: `tokenplan recommend`, the term plan's year 1.
 //! - [`report`]: `tokenplan term` (table, CSV, JSON: [`TermReport`]).
 //!
 //! Data flows as: [`TermDemand::new`] once per history and scenario
@@ -25,6 +26,7 @@ pub mod ledger;
 pub mod prices;
 pub mod problem;
 pub mod quick_buy;
+pub mod recommend;
 pub mod report;
 pub mod search;
 pub mod seats;

@@ -1206,7 +1206,7 @@ fn the_samples_recommendation_is_the_term_plans_first_year() {
     let (usage, _) = tokenplan::sample::usage(&scenario);
     let metered =
         tokenplan::meter::meter(&usage, &scenario, &tokenplan::progress::NoProgress).unwrap();
-    let rec = tokenplan::plan::recommend(&metered, &usage, &scenario).unwrap();
+    let rec = tokenplan::term::recommend::recommend(&metered, &usage, &scenario).unwrap();
     let term = tokenplan::term::analyse_term(&metered, &usage, &scenario, SearchOptions::default())
         .unwrap();
     let year1 = &term.plan.plan.years[0];
@@ -1226,4 +1226,39 @@ fn the_samples_recommendation_is_the_term_plans_first_year() {
     assert_eq!(seats, rec_seats);
     assert_eq!(year1.purchase.tokens, rec.annual_tokens.0);
     assert_eq!(year1.total, rec.total_annual_cost.0);
+}
+
+/// SPEC §8: `recommend` is the term plan's year 1, also when a renewal
+/// price ties year 1 to the seats held before it. The renewal example:
+/// 10 AEC seats held, twelve Revit users who each use 6,000.00 of tokens a
+/// year (more than a seat): 12 seats, 10 × 3,300 + 2 × 3,675 = 40,350.00,
+/// no tokens. Each user's seat is costed at the year's average, 40,350 /
+/// 12 = 3,362.50, so the users' lines add up to the total. The single-year
+/// optimiser alone would price all twelve at 3,675: 44,100.00.
+#[test]
+fn recommend_is_year_one_of_the_term_with_renewal_prices() {
+    let mut s = scenario(
+        &[("RVT", "10")],
+        &[("AEC", "3675.00", Some("3300.00"), &["RVT"])],
+        flat("2.00"),
+        1,
+    );
+    s.contract.current_seats = [("AEC".to_string(), 10)].into();
+    let pairs: Vec<(u32, u16, u32)> = (0..12).map(|i| (i, 0, 300)).collect();
+    let (mut m, u) = history(&["RVT"], 12, &pairs);
+    price_charges(&mut m, &s);
+    let single = tokenplan::plan::recommend(&m, &u, &s).unwrap();
+    assert_eq!(single.total_annual_cost.0, d("44100.00"));
+    let rec = tokenplan::term::recommend::recommend(&m, &u, &s).unwrap();
+    assert_eq!(rec.seats.get("AEC"), Some(&12));
+    assert_eq!(rec.total_annual_cost.0, d("40350.00"));
+    assert_eq!(rec.annual_tokens.0, d("0"));
+    // The twelve, and the history's anchor user (no Revit use).
+    assert_eq!(rec.users.len(), 13);
+    for user in rec.users.iter().filter(|u| u.user != "zz-anchor") {
+        assert_eq!(user.subscriptions, vec!["AEC".to_string()]);
+        assert_eq!(user.annual_cost.0, d("3362.50"), "{}", user.user);
+    }
+    let json = serde_json::to_value(&rec).unwrap();
+    assert_eq!(json["method"], "term plan, year 1");
 }

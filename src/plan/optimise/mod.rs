@@ -129,6 +129,10 @@ pub enum Method {
     /// Exact search over every plan of every user.
     #[serde(rename = "exact search")]
     ExactSearch,
+    /// Year 1 of the contract term's plan (SPEC §8), when the term ties
+    /// year 1 to the years after it.
+    #[serde(rename = "term plan, year 1")]
+    TermPlan,
 }
 
 impl std::fmt::Display for Method {
@@ -139,6 +143,7 @@ impl std::fmt::Display for Method {
             Method::PerTier => "per-tier evaluation",
             Method::LocalSearch => "local search",
             Method::ExactSearch => "exact search",
+            Method::TermPlan => "term plan, year 1",
         })
     }
 }
