@@ -10,8 +10,9 @@
 //!   ([`plan_term`]) — target < 1 s; and the whole `tokenplan term`
 //!   analysis on top (renewing as-is, both ledgers over the term);
 //! - re-planning after a price edit (escalation 3% → 5%) from the same
-//!   demand: [`plan_term`] alone — target < 100 ms — and with renewing
-//!   as-is and the ledgers.
+//!   demand: [`plan_term`] alone — target < 100 ms —, warm-started from
+//!   the plan before the edit ([`plan_term_from`], as the pack's probes
+//!   do), and with renewing as-is and the ledgers.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -23,7 +24,7 @@ use tokenplan::scenario::{
     Constraints, Contract, Forecast, Overdraft, Prices, Product, Rate, Rule, Scenario, SeatChanges,
     Sizing, Subscription, Tier, TierMode, TokenPrice,
 };
-use tokenplan::term::{SearchOptions, TermDemand, analyse_demand, plan_term};
+use tokenplan::term::{SearchOptions, TermDemand, analyse_demand, plan_term, plan_term_from};
 use tokenplan::usage::Usage;
 
 const USERS: usize = 22_000;
@@ -333,6 +334,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "re-plan after a price edit (plan_term): {} (CPU {})  target < 100 ms",
         ms(wall),
         ms(cpu)
+    );
+    let (wall, cpu, warm) = timed(5, || plan_term_from(&demand, &s, options, &plan));
+    let warm = warm?;
+    println!(
+        "  warm-started from the plan before the edit (plan_term_from): {} (CPU {}); NPV {:.2} ({:+.2} against the cold re-plan)",
+        ms(wall),
+        ms(cpu),
+        warm.npv,
+        warm.npv - replanned.npv
     );
     let (wall, cpu, _) = timed(3, || analyse_demand(&metered, &s, &demand, options));
     println!(

@@ -4,9 +4,11 @@
 //! fixed (its seats and token purchases) at the same points.
 //!
 //! Every point re-plans from the term's forecast where only prices move
-//! ([`plan_term`] on the same [`TermDemand`]: the fast path); growth
-//! re-forecasts, and the usage volume scales the forecast
-//! ([`TermDemand::scaled`]). All points run in parallel.
+//! (the same [`TermDemand`]: the fast path); growth re-forecasts, and the
+//! usage volume scales the forecast ([`TermDemand::scaled`]). Each point's
+//! search starts from today's plan ([`plan_term_from`]), so the
+//! re-optimised plan never costs more there than today's held. All points
+//! run in parallel.
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -14,7 +16,7 @@ use rust_decimal::Decimal;
 use crate::scenario::Scenario;
 use crate::term::demand::TermDemand;
 use crate::term::years::problem;
-use crate::term::{TermPlan, plan_term};
+use crate::term::{TermPlan, plan_term_from};
 
 use super::points::{Driver, held_npv, need_of};
 use super::{Base, PackError};
@@ -73,7 +75,7 @@ fn point(base: &Base<'_>, driver: &Driver, factor: Decimal) -> Result<Point, Pac
         _ => None,
     };
     let demand = owned.as_ref().unwrap_or(&base.demand);
-    let plan: TermPlan = plan_term(demand, &scenario, base.search)?;
+    let plan: TermPlan = plan_term_from(demand, &scenario, base.search, &base.plan)?;
     let priced = problem(demand, &scenario)?;
     let need = need_of(demand, &base.plan);
     let held = held_npv(&priced, &scenario.contract.overdraft, &base.plan, &need);

@@ -37,7 +37,7 @@ pub use prices::{PricesInYear, prices_by_year};
 pub use report::{TermAnalysis, TermReport, analyse_demand, analyse_term};
 pub use search::{SearchMethod, SearchOptions};
 pub use seats::{SeatChange, SeatsBefore, SeatsSource, seat_cost, seats_before};
-pub use years::{TermPlan, TermYear, plan_term, renew_as_is};
+pub use years::{TermPlan, TermYear, plan_term, plan_term_from, renew_as_is};
 
 /// Why the term could not be planned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -89,12 +89,39 @@ impl Default for SearchOptions {
 
 /// Searches the cheapest term plan (see the module doc).
 pub fn search(problem: &Problem<'_>, options: SearchOptions) -> (Solution, SearchMethod) {
+    search_with(problem, options, None)
+}
+
+/// [`search`] warm-started: `start` (a plan of the same users and term,
+/// e.g. the one chosen before a price edit, re-costed at this problem's
+/// prices) instead of step 1's starts; steps 2 and 3 as in [`search`]
+/// (small instances are still searched exhaustively). It costs one round
+/// of step 2 when `start` is already as good as a round can make it —
+/// a fraction of a cold search — and never returns a plan dearer than
+/// `start`. It may return another plan than [`search`] would.
+pub fn search_from(
+    problem: &Problem<'_>,
+    options: SearchOptions,
+    start: &Solution,
+) -> (Solution, SearchMethod) {
+    search_with(problem, options, Some(start))
+}
+
+/// [`search`] or [`search_from`].
+fn search_with(
+    problem: &Problem<'_>,
+    options: SearchOptions,
+    start: Option<&Solution>,
+) -> (Solution, SearchMethod) {
     if options.exhaustive
         && let Some(exact) = super::exact::exhaustive(problem)
     {
         return (exact, SearchMethod::Exhaustive);
     }
-    let mut best = starts(problem);
+    let mut best = match start {
+        Some(s) => problem.solution(s.picks.clone(), s.seats.clone()),
+        None => starts(problem),
+    };
     let mut current = best.clone();
     let small = problem.users() * problem.subs <= SMALL;
     for _ in 0..MAX_ROUNDS {

@@ -20,7 +20,7 @@ use super::demand::TermDemand;
 use super::prices::{PricesInYear, discount_factor, present_value, prices_by_year};
 use super::problem::{Problem, Solution, buy};
 use super::quick_buy::QuickBuy;
-use super::search::{SearchMethod, SearchOptions, search};
+use super::search::{SearchMethod, SearchOptions, search, search_from};
 use super::seats::{SeatChange, SeatsBefore, seats_before};
 
 /// One contract year of a term plan.
@@ -206,6 +206,66 @@ pub fn plan_term(
     let priced = problem(demand, scenario)?;
     let (solution, method) = search(&priced.problem, options);
     Ok(term_plan(&priced, &solution, method))
+}
+
+/// [`plan_term`] warm-started from `previous`, a plan of the same demand
+/// (e.g. the one before a price edit): see
+/// [`search_from`](super::search::search_from). Falls back to
+/// [`plan_term`] when `previous` does not fit the demand's users, term or
+/// seat limits.
+///
+/// # Errors
+/// As [`problem`].
+pub fn plan_term_from(
+    demand: &TermDemand,
+    scenario: &Scenario,
+    options: SearchOptions,
+    previous: &TermPlan,
+) -> Result<TermPlan, PlanError> {
+    let priced = problem(demand, scenario)?;
+    let (solution, method) = match solution_of(&priced.problem, previous) {
+        Some(start) => search_from(&priced.problem, options, &start),
+        None => search(&priced.problem, options),
+    };
+    Ok(term_plan(&priced, &solution, method))
+}
+
+/// `plan` as a [`Solution`] of `p` (costed at `p`'s prices); `None` when a
+/// holding is not one of the user's candidates, the shapes differ, or the
+/// seats break a limit or fall short of their holders.
+pub fn solution_of(p: &Problem<'_>, plan: &TermPlan) -> Option<Solution> {
+    let cands = p.candidates();
+    if plan.years.len() != p.years || plan.holdings.len() != p.years {
+        return None;
+    }
+    let mut picks = Vec::with_capacity(p.years);
+    for held in &plan.holdings {
+        if held.len() != cands.users() {
+            return None;
+        }
+        let year: Option<Vec<u32>> = held
+            .iter()
+            .enumerate()
+            .map(|(i, &mask)| {
+                cands
+                    .masks(i)
+                    .iter()
+                    .position(|&m| m == mask)
+                    .map(|c| c as u32)
+            })
+            .collect();
+        picks.push(year?);
+    }
+    let seats: Vec<Vec<u32>> = plan.years.iter().map(|y| y.seats.clone()).collect();
+    let solution = p.solution(picks, seats);
+    let fits = solution.seats.iter().zip(&solution.holders).all(|(s, h)| {
+        s.len() == p.subs
+            && (0..p.subs).all(|j| s[j] >= h[j] && s[j] >= p.lo[j] && s[j] <= p.hi[j].max(p.lo[j]))
+    });
+    let rule = !p.adds_only
+        || (1..p.years)
+            .all(|k| (0..p.subs).all(|j| solution.seats[k][j] >= solution.seats[k - 1][j]));
+    (fits && rule).then_some(solution)
 }
 
 /// Renewing as-is: the seats held before year 1 kept all term (at renewal

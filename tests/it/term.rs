@@ -14,9 +14,11 @@ use tokenplan::scenario::{
     Contract, Forecast, Overdraft, Prices, Product, Rate, Rule, Scenario, SeatChanges, Sizing,
     Subscription, Tier, TierMode, TokenPrice,
 };
+use tokenplan::term::search::search_from;
+use tokenplan::term::years::{problem, solution_of};
 use tokenplan::term::{
-    SearchMethod, SearchOptions, TermDemand, TermReport, analyse_term, plan_term, prices_by_year,
-    renew_as_is,
+    SearchMethod, SearchOptions, TermDemand, TermReport, analyse_term, plan_term, plan_term_from,
+    prices_by_year, renew_as_is,
 };
 use tokenplan::usage::Usage;
 
@@ -931,6 +933,34 @@ proptest! {
                 prop_assert!(p.npv <= as_is.npv, "plan {} renew as-is {}", p.npv, as_is.npv);
             }
         }
+    }
+
+    /// A price edit (every seat 30% dearer, tokens 10% cheaper) re-planned
+    /// warm from the plan before it: never dearer than that plan held at
+    /// the new prices, never below the optimum (brute force), and a warm
+    /// start from the optimum at unchanged prices keeps its cost.
+    #[test]
+    fn warm_start_is_never_dearer_than_its_start(c in case(2, 3)) {
+        let (m, u, s) = build(&c);
+        let demand = TermDemand::new(&m, &u, &s).unwrap();
+        let before = plan_term(&demand, &s, SearchOptions::default()).unwrap();
+        let again = plan_term_from(&demand, &s, heuristic(), &before).unwrap();
+        prop_assert!(again.npv <= before.npv);
+        let mut edited = s.clone();
+        for sub in edited.subscriptions.values_mut() {
+            sub.annual_price = (sub.annual_price * d("1.3")).round_dp(2);
+            sub.renewal_price = sub.renewal_price.map(|r| (r * d("1.3")).round_dp(2));
+        }
+        if let TokenPrice::Flat(p) = &mut edited.token_price {
+            *p = (*p * d("0.9")).round_dp(4);
+        }
+        let priced = problem(&demand, &edited).unwrap();
+        let start = solution_of(&priced.problem, &before).expect("the plan fits its own demand");
+        let (warm, _) = search_from(&priced.problem, heuristic(), &start);
+        prop_assert!(warm.cost <= start.cost);
+        let plan = plan_term_from(&demand, &edited, heuristic(), &before).unwrap();
+        let best = brute_force(&c, &edited);
+        prop_assert!(plan.npv >= best.round_dp(8) - d("0.00000001"));
     }
 
     /// Zero escalation, renewal at the new-seat price and AnyTime: the
