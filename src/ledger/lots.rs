@@ -407,8 +407,18 @@ impl PurchasePlan {
     /// proportion to quantity, rounded to the cent, the order's last lot
     /// taking the remainder so that the lots add up to the order exactly.
     pub fn lots(&self, term: &Term, price: &TokenPrice) -> Vec<Lot> {
+        self.lots_by_year(term, std::slice::from_ref(price))
+    }
+
+    /// As [`PurchasePlan::lots`], contract year `k`'s order priced at
+    /// `prices[k]` (the last entry for years beyond the list): the term's
+    /// prices by year (SPEC §8).
+    pub fn lots_by_year(&self, term: &Term, prices: &[TokenPrice]) -> Vec<Lot> {
         let mut lots = Vec::new();
         for k in 0..term.years() {
+            let Some(price) = prices.get(k).or(prices.last()) else {
+                break;
+            };
             let date = term.year_start(k);
             let mut order = Vec::new();
             if !self.annual_tokens_per_year.is_zero() {
@@ -442,8 +452,14 @@ impl PurchasePlan {
 
     /// What the plan pays in each contract year, undiscounted.
     pub fn purchase_by_year(&self, term: &Term, price: &TokenPrice) -> Vec<Decimal> {
+        self.purchase_by_year_at(term, std::slice::from_ref(price))
+    }
+
+    /// As [`PurchasePlan::purchase_by_year`] at each year's own token price
+    /// ([`PurchasePlan::lots_by_year`]).
+    pub fn purchase_by_year_at(&self, term: &Term, prices: &[TokenPrice]) -> Vec<Decimal> {
         let mut by_year = vec![Decimal::ZERO; term.years()];
-        for lot in self.lots(term, price) {
+        for lot in self.lots_by_year(term, prices) {
             if let Some(paid) = term.year_of(lot.purchased).and_then(|k| by_year.get_mut(k)) {
                 *paid += lot.cost;
             }

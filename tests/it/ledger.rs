@@ -542,6 +542,37 @@ fn constant_demand_sizes_to_known_costs() {
     assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
 }
 
+/// SPEC §8 / #15: sizing buys each contract year at that year's prices.
+/// 100 tokens a day, no growth, a 2-year term from 2027-01-01 (365 and 366
+/// days: 36,500 and 36,600 tokens), no discounting; tokens 3.00 and
+/// overage 3.60 escalated 10% → year 2 at 3.30 and 3.96.
+/// - 36,000 annual: 36,000 × 3.00 + 500 × 3.60 = 109,800.00, then
+///   36,000 × 3.30 + 600 × 3.96 = 121,176.00: 230,976.00 (at year 1's
+///   prices both years it would be 219,960.00).
+/// - 73,100 contract tokens, bought on the first day at 3.00: 219,300.00.
+#[test]
+fn sizing_prices_each_year_at_the_terms_prices() {
+    let h = history("2026-01-01", 70, |_| d("100"));
+    let c = contract("2027-01-01", 2, Overdraft::Unlimited, "0");
+    let mut s = scenario(c, TokenPrice::Flat(d("3.00")), "0");
+    s.prices = Some(tokenplan::scenario::Prices {
+        basis: String::new(),
+        escalation: d("0.10"),
+        escalation_cap: None,
+        years: Vec::new(),
+    });
+    let options = SizingOptions {
+        trials: 20,
+        grid: Grid::Plans(vec![plan(36_000, 0), plan(0, 73_100)]),
+        ..SizingOptions::from_scenario(&s)
+    };
+    let r = size(&h, &s, &options, &NoProgress).unwrap();
+    assert_eq!(r.plans[0].expected_cost, d("230976.00"));
+    assert_eq!(r.plans[0].expected_overage, d("1100"));
+    assert_eq!(r.plans[1].expected_cost, d("219300.00"));
+    assert_eq!(r.recommended, 1);
+}
+
 /// A year of i.i.d. daily demand, uniform on 0..=200 tokens.
 fn iid_history(seed: u64) -> DemandHistory {
     let mut rng = tokenplan::ledger::rng::TrialRng::for_trial(seed, 0);

@@ -41,7 +41,9 @@ pub struct FastPlan {
 pub struct FastContract {
     billable: bool,
     limit: Option<i64>,
-    overage_price: Decimal,
+    /// Price of a token of overage per contract year (the last entry for
+    /// years beyond the list).
+    overage_price: Vec<Decimal>,
     /// `(1 + rate)^t` for `t` in `0..=years`.
     factors: Vec<Decimal>,
 }
@@ -64,7 +66,7 @@ impl FastContract {
         Ok(FastContract {
             billable: !matches!(contract.overdraft, Overdraft::None),
             limit,
-            overage_price: contract.overage_price,
+            overage_price: vec![contract.overage_price],
             factors: (0..=years)
                 .map(|t| discount_factor(contract.discount_rate, t))
                 .collect(),
@@ -73,6 +75,24 @@ impl FastContract {
 }
 
 impl FastContract {
+    /// The same contract with an overage price per contract year (the
+    /// term's prices by year, SPEC §8); an empty list changes nothing.
+    pub fn with_overage_by_year(mut self, prices: Vec<Decimal>) -> FastContract {
+        if !prices.is_empty() {
+            self.overage_price = prices;
+        }
+        self
+    }
+
+    /// The overage price in contract year `k`.
+    fn overage_in(&self, k: usize) -> Decimal {
+        self.overage_price
+            .get(k)
+            .or(self.overage_price.last())
+            .copied()
+            .unwrap_or_default()
+    }
+
     /// Shortfall over the term that is billed rather than refused,
     /// milli-tokens: 0 under `None`, the limit under `Limit`, `None` when
     /// nothing is ever refused (`Unlimited`).
@@ -96,6 +116,20 @@ impl FastPlan {
         price: &TokenPrice,
         rate: Decimal,
     ) -> Result<FastPlan, SizingError> {
+        FastPlan::new_by_year(plan, term, std::slice::from_ref(price), rate)
+    }
+
+    /// As [`FastPlan::new`], each contract year's purchase at that year's
+    /// token price (`prices[k]`, the last entry beyond the list).
+    ///
+    /// # Errors
+    /// As [`FastPlan::new`].
+    pub fn new_by_year(
+        plan: &PurchasePlan,
+        term: &Term,
+        prices: &[TokenPrice],
+        rate: Decimal,
+    ) -> Result<FastPlan, SizingError> {
         let bad = || {
             SizingError::Options(format!(
                 "plan of {} annual tokens per year and {} contract tokens is not possible",
@@ -109,7 +143,7 @@ impl FastPlan {
             return Err(bad());
         }
         let purchase_pv = plan
-            .purchase_by_year(term, price)
+            .purchase_by_year_at(term, prices)
             .into_iter()
             .enumerate()
             .map(|(k, paid)| present_value(paid, rate, k))
@@ -181,12 +215,12 @@ impl FastPlan {
             out.unserved += unserved;
             let next = fc.factors.get(k + 1).copied().unwrap_or(Decimal::ONE);
             if with_purchases {
-                let billed = Decimal::new(overage, 3) * fc.overage_price;
+                let billed = Decimal::new(overage, 3) * fc.overage_in(k);
                 // The same sum, in the same order, as the ledger's per-year NPV.
                 cost +=
                     self.purchase_pv.get(k).copied().unwrap_or_default() + discount(billed, next);
             } else if overage > 0 {
-                cost += discount(Decimal::new(overage, 3) * fc.overage_price, next);
+                cost += discount(Decimal::new(overage, 3) * fc.overage_in(k), next);
             }
         }
         (out, cost)

@@ -57,7 +57,9 @@
 //! property test checks the fast evaluation against it on the daily path.
 //!
 //! **Cost.** A trial's cost is the present value of the plan's purchases
-//! plus its overage (billed at each contract year's end). Demand refused
+//! plus its overage (billed at each contract year's end). Each contract
+//! year's purchase and overage are priced at that year's prices, as the
+//! term plan has them (escalation, its cap, overrides: SPEC §8). Demand refused
 //! (under `None`, or beyond a `Limit`) is not money: it adds nothing to the
 //! cost or its percentiles, and is reported as refused token-days
 //! (`expected_unserved`) and the share of trials with any
@@ -340,7 +342,8 @@ pub fn size(
     check_token_price(&scenario.token_price)?;
     history.check()?;
     let term = Term::new(contract)?;
-    let fc = FastContract::new(contract, term.years())?;
+    let (prices, overage) = prices_by_year(scenario)?;
+    let fc = FastContract::new(contract, term.years())?.with_overage_by_year(overage);
     let trials = options.trials as usize;
     let years = term.years();
     let mut warnings: Vec<String> = history.warnings().to_vec();
@@ -387,7 +390,7 @@ pub fn size(
     };
     let sim = Simulation {
         term: &term,
-        price: &scenario.token_price,
+        prices: &prices,
         rate: contract.discount_rate,
         contract: &fc,
         year_totals: &year_totals,
@@ -508,14 +511,7 @@ fn search_plans(
                     years: sim.years,
                     allowed: risk.max_trials.floor().to_usize().unwrap_or(usize::MAX),
                     refusal_slack: sim.contract.refusal_slack(),
-                    floors: match sim.price {
-                        TokenPrice::Flat(_) => Vec::new(),
-                        TokenPrice::Tiers { tiers, .. } => tiers
-                            .iter()
-                            .filter(|t| t.from > 0)
-                            .map(|t| Decimal::from(t.from))
-                            .collect(),
-                    },
+                    floors: tier_floors(sim.prices),
                 };
                 lattice.refine(*refine, risk, &boundary, &mut evaluated, |e, plans| {
                     e.add(plans, false, sim, progress, &tick)
@@ -667,4 +663,51 @@ fn fixed(value: Decimal, places: u32) -> Decimal {
 fn tokens_mean(milli_sum: i128, trials: u32) -> Decimal {
     let sum = Decimal::try_from_i128_with_scale(milli_sum, 3).unwrap_or(Decimal::MAX);
     fixed(sum / Decimal::from(trials), 2)
+}
+
+/// Every year's tier floors above 0, ascending, once each: where the
+/// search looks closer.
+fn tier_floors(prices: &[TokenPrice]) -> Vec<Decimal> {
+    let mut floors: Vec<Decimal> = prices
+        .iter()
+        .flat_map(|p| match p {
+            TokenPrice::Flat(_) => Vec::new(),
+            TokenPrice::Tiers { tiers, .. } => tiers
+                .iter()
+                .filter(|t| t.from > 0)
+                .map(|t| Decimal::from(t.from))
+                .collect(),
+        })
+        .collect();
+    floors.sort_unstable();
+    floors.dedup();
+    floors
+}
+
+/// Each contract year's token price, and its overage price (a TopUp
+/// shortfall billed as packs at that year's token price), as the term plan
+/// has them: escalation, its cap, overrides (SPEC §8).
+///
+/// # Errors
+/// A year's token price is unusable.
+fn prices_by_year(scenario: &Scenario) -> Result<(Vec<TokenPrice>, Vec<Decimal>), SizingError> {
+    let by_year = crate::term::prices_by_year(scenario);
+    let mut prices: Vec<TokenPrice> = by_year.iter().map(|p| p.token_price.clone()).collect();
+    if prices.is_empty() {
+        prices.push(scenario.token_price.clone());
+    }
+    for p in &prices {
+        check_token_price(p)?;
+    }
+    let overage = by_year
+        .iter()
+        .map(|p| {
+            let contract = crate::scenario::Contract {
+                overage_price: p.overage_price,
+                ..scenario.contract.clone()
+            };
+            shortfall_billing(&contract, &p.token_price).overage_price
+        })
+        .collect();
+    Ok((prices, overage))
 }

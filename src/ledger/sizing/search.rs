@@ -75,8 +75,9 @@ pub(super) struct Stats {
 pub(super) struct Simulation<'a> {
     /// The contract term.
     pub term: &'a Term,
-    /// The scenario's token prices.
-    pub price: &'a TokenPrice,
+    /// The token price in each contract year (the term's prices by year,
+    /// SPEC §8).
+    pub prices: &'a [TokenPrice],
     /// The contract's discount rate.
     pub rate: Decimal,
     /// Overdraft and discounting.
@@ -138,7 +139,7 @@ impl Evaluated {
         }
         let fast: Vec<FastPlan> = fresh
             .iter()
-            .map(|p| FastPlan::new(p, sim.term, sim.price, sim.rate))
+            .map(|p| FastPlan::new_by_year(p, sim.term, sim.prices, sim.rate))
             .collect::<Result<_, _>>()?;
         for (plans, fast) in fresh.chunks(PLAN_CHUNK).zip(fast.chunks(PLAN_CHUNK)) {
             if progress.is_cancelled() {
