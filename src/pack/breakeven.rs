@@ -23,17 +23,14 @@
 //! it made was not proven optimal. Probes re-plan with
 //! [`Base::probe`]'s search settings, and "today's answer" is that same
 //! search's at today's price, so a difference between the two settings is
-//! never taken for a break-even. Every probe is warm-started from today's
-//! answer ([`plan_term_from`]): the re-optimised plan at a probe never
-//! costs more than today's held there, and a probe costs about one round
-//! of the search instead of a whole one.
+//! never taken for a break-even.
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::term::demand::TermDemand;
 use crate::term::years::problem;
-use crate::term::{TermPlan, plan_term, plan_term_from};
+use crate::term::{TermPlan, plan_term};
 
 use super::points::{
     headline_token_price, held_npv, need_of, with_subscription_price, with_token_price,
@@ -303,7 +300,7 @@ fn run_job(
 ) -> Result<Crossing, PackError> {
     let token_today = headline_token_price(&base.scenario.token_price);
     let demand: &TermDemand = &base.demand;
-    let replan = |s: &crate::scenario::Scenario| plan_term_from(demand, s, base.probe, today_plan);
+    let replan = |s: &crate::scenario::Scenario| plan_term(demand, s, base.probe);
     let failed = std::sync::Mutex::new(None);
     let remember = |e: PackError| {
         if let Ok(mut slot) = failed.lock() {
