@@ -568,6 +568,3 @@ fn reassignment(base: &Base<'_>) -> Vec<ReassignRow> {
         })
         .collect()
 }
-
-#[cfg(test)]
-mod tests;
