@@ -442,28 +442,118 @@ pub(crate) fn scan(
         acc.free += l.free;
     }
 
+    Ok(conclude(acc, usage, &route, &cal, plans, detail))
+}
+
+/// The scan's findings merged into one [`Local`] turned into the [`Scan`]:
+/// the use-days added, the day sets priced per `detail`.
+fn conclude(
+    acc: Local,
+    usage: &Usage,
+    route: &[Route],
+    cal: &[CalProduct],
+    plans: &[ProductPlan<'_>],
+    detail: Detail,
+) -> Scan {
     let mut table = acc.table;
     if let Some(m) = acc.matrix {
         m.drain_into(&mut table);
     }
-    let (use_days, other_use_days) = add_use_days(&mut table, usage, &route, &cal, plans.len());
+    let (use_days, other_use_days) = add_use_days(&mut table, usage, route, cal, plans.len());
     let (pairs, totals, by_day) = match detail {
-        Detail::Days => (rows(&table, &cal, plans), Vec::new(), BTreeMap::new()),
+        Detail::Days => (rows(&table, cal, plans), Vec::new(), BTreeMap::new()),
         Detail::Totals => {
-            let (totals, by_day) = totals(&table, &cal, plans);
+            let (totals, by_day) = totals(&table, cal, plans);
             (Vec::new(), totals, by_day)
         }
     };
-    Ok(Scan {
+    let mut unmapped = acc.unmapped;
+    // A streamed fold sized this as far as sessions named features.
+    unmapped.resize(unmapped.len().max(usage.features.len()), 0);
+    Scan {
         pairs,
         totals,
         by_day,
         others: acc.others,
-        unmapped: acc.unmapped,
+        unmapped,
         free_sessions: acc.free,
         use_days,
         other_use_days,
-    })
+    }
+}
+
+/// The pass of [`scan`] fed sessions batch by batch as a streamed import
+/// reads them (`meter::stream`): the same per-session work, on the
+/// calling thread, into day sets per (user, product) without the day
+/// matrix (the span of days is not known in advance), then the same
+/// [`conclude`]. Sessions of products under other rules are kept, per
+/// product in import order, as [`scan`] keeps them.
+pub(crate) struct Fold {
+    cal: Vec<CalProduct>,
+    /// `CalendarDay` index of each product.
+    cal_of: Vec<Option<u32>>,
+    route: Vec<Route>,
+    mappers: Vec<DayMapper>,
+    local: Local,
+}
+
+impl Fold {
+    pub(crate) fn new(plans: &[ProductPlan<'_>]) -> Fold {
+        let (zones, cal, cal_of) = cal_products(plans);
+        let mappers = zones.iter().map(|&z| DayMapper::new(z)).collect();
+        let ncal = cal.len();
+        Fold {
+            cal,
+            cal_of,
+            route: Vec::new(),
+            mappers,
+            local: Local {
+                matrix: None,
+                table: PairTable::new(0, ncal),
+                others: vec![Vec::new(); plans.len()],
+                unmapped: Vec::new(),
+                free: 0,
+            },
+        }
+    }
+
+    /// Features routed so far: sessions may name features below this.
+    pub(crate) fn routed(&self) -> usize {
+        self.route.len()
+    }
+
+    /// Routes every feature of `catalog` (built on the usage's features as
+    /// they are now: a feature's product never changes as others arrive).
+    pub(crate) fn reroute(&mut self, catalog: &Catalog) {
+        self.route = route_of(catalog, &self.cal_of);
+        if self.local.unmapped.len() < self.route.len() {
+            self.local.unmapped.resize(self.route.len(), 0);
+        }
+    }
+
+    /// Folds sessions whose features are all routed ([`Fold::routed`]).
+    pub(crate) fn add(&mut self, sessions: &[Session]) {
+        scan_piece(
+            sessions,
+            &self.route,
+            &self.cal,
+            &mut self.mappers,
+            &mut self.local,
+        );
+    }
+
+    /// The [`Scan`] of everything folded, as [`scan`] gives it for the
+    /// same sessions stored.
+    pub(crate) fn conclude(
+        self,
+        usage: &Usage,
+        catalog: &Catalog,
+        plans: &[ProductPlan<'_>],
+        detail: Detail,
+    ) -> Scan {
+        let route = route_of(catalog, &self.cal_of);
+        conclude(self.local, usage, &route, &self.cal, plans, detail)
+    }
 }
 
 /// The `CalendarDay` products with their time zones (each zone once), and
@@ -473,6 +563,17 @@ fn routes(
     catalog: &Catalog,
     plans: &[ProductPlan<'_>],
 ) -> (Vec<chrono_tz::Tz>, Vec<CalProduct>, Vec<Route>) {
+    let (zones, cal, cal_of) = cal_products(plans);
+    let route = route_of(catalog, &cal_of);
+    (zones, cal, route)
+}
+
+/// The `CalendarDay` products with their zones (each zone once), and each
+/// product's index among them.
+#[allow(clippy::type_complexity)]
+fn cal_products(
+    plans: &[ProductPlan<'_>],
+) -> (Vec<chrono_tz::Tz>, Vec<CalProduct>, Vec<Option<u32>>) {
     let mut zones: Vec<chrono_tz::Tz> = Vec::new();
     let mut cal: Vec<CalProduct> = Vec::new();
     let mut cal_of: Vec<Option<u32>> = Vec::with_capacity(plans.len());
@@ -492,7 +593,12 @@ fn routes(
             grace_secs: plan.rule.grace_secs,
         });
     }
-    let route: Vec<Route> = catalog
+    (zones, cal, cal_of)
+}
+
+/// Where each feature of `catalog` goes.
+fn route_of(catalog: &Catalog, cal_of: &[Option<u32>]) -> Vec<Route> {
+    catalog
         .products()
         .iter()
         .map(|p| match p {
@@ -502,8 +608,7 @@ fn routes(
                 None => Route::Other(*p),
             },
         })
-        .collect();
-    (zones, cal, route)
+        .collect()
 }
 
 /// The sessions in pieces of at most `PIECE`, then in contiguous groups of
