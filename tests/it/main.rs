@@ -27,4 +27,5 @@ mod plan;
 mod privacy;
 mod real_logs;
 mod scenario;
+mod stream;
 mod term;
