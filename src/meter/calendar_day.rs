@@ -260,6 +260,30 @@ impl PairTable {
         &mut self.bits[idx as usize]
     }
 
+    /// Indexes users below `users` densely from now on (when users ×
+    /// products stays within [`DENSE_LIMIT`]): a streamed fold learns its
+    /// users as it goes. Grows by doubling, so rebuilding costs little.
+    fn reserve_users(&mut self, users: usize) {
+        if users <= self.users || self.ncal == 0 {
+            return;
+        }
+        let users = users.max(2 * self.users).max(1024);
+        let Some(cells) = users
+            .checked_mul(self.ncal)
+            .filter(|&c| c <= DENSE_LIMIT)
+        else {
+            return;
+        };
+        self.dense = vec![NONE; cells];
+        for (i, &(user, cal)) in self.keys.iter().enumerate() {
+            if let Some(c) = self.dense.get_mut(user as usize * self.ncal + cal as usize) {
+                *c = i as u32;
+            }
+        }
+        self.hash.clear();
+        self.users = users;
+    }
+
     fn merge(&mut self, other: PairTable) {
         for ((user, cal), bits) in other.keys.into_iter().zip(other.bits) {
             self.slot(user, cal).union(&bits);
@@ -531,8 +555,10 @@ impl Fold {
         }
     }
 
-    /// Folds sessions whose features are all routed ([`Fold::routed`]).
-    pub(crate) fn add(&mut self, sessions: &[Session]) {
+    /// Folds sessions whose features are all routed ([`Fold::routed`])
+    /// and whose users are below `users`.
+    pub(crate) fn add(&mut self, sessions: &[Session], users: usize) {
+        self.local.table.reserve_users(users);
         scan_piece(
             sessions,
             &self.route,
@@ -904,5 +930,19 @@ mod tests {
         assert_eq!(dense.keys, hashed.keys);
         assert_eq!(dense.bits, hashed.bits);
         assert_eq!(dense.keys, vec![(3, 1), (9, 0), (3, 0), (12, 1)]);
+        // Grown to index users densely: the same slots, and new ones after.
+        let mut grown = PairTable::new(0, 2);
+        for (u, c, d) in [(3, 1, 5), (3, 1, 6), (9, 0, 5)] {
+            grown.slot(u, c).set_range(d, d);
+        }
+        assert!(grown.dense.is_empty());
+        grown.reserve_users(13);
+        assert_eq!((grown.users, grown.hash.len()), (1024, 0));
+        for (u, c, d) in [(3, 0, 7), (12, 1, 8)] {
+            grown.slot(u, c).set_range(d, d);
+        }
+        grown.slot(9, 0).set_range(4, 4);
+        assert_eq!(grown.keys, dense.keys);
+        assert_eq!(grown.bits[1].days().collect::<Vec<_>>(), [4, 5]);
     }
 }

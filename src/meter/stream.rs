@@ -126,7 +126,7 @@ impl SessionSink for StreamMeter {
                 *seen = true;
             }
         }
-        self.fold.add(&sessions);
+        self.fold.add(&sessions, usage.users.len());
     }
 
     fn users_with_sessions(&self) -> &[bool] {
