@@ -268,10 +268,7 @@ impl PairTable {
             return;
         }
         let users = users.max(2 * self.users).max(1024);
-        let Some(cells) = users
-            .checked_mul(self.ncal)
-            .filter(|&c| c <= DENSE_LIMIT)
-        else {
+        let Some(cells) = users.checked_mul(self.ncal).filter(|&c| c <= DENSE_LIMIT) else {
             return;
         };
         self.dense = vec![NONE; cells];
