@@ -226,6 +226,25 @@ fn generated(dir: &Path, rows: usize) -> Vec<PathBuf> {
         }
         files.push(write(dir, f, text));
     }
+    // A usage report (day rows: one joins a session's date, others are
+    // new, one names no product), a directory missing most users, and
+    // current seats.
+    files.push(write(
+        dir,
+        "report.csv",
+        "Email,Product,Day used\nuser001,AutoCAD,2025-01-06\nuser001,AutoCAD,2025-06-02\n\
+         user002,3ds Max,2025-06-03\nuser999,Revit,2025-06-04\nuser003,Nothing,2025-06-04\n",
+    ));
+    files.push(write(
+        dir,
+        "directory.csv",
+        "user,department\nuser001,Civil\nUSER002,MEP\n",
+    ));
+    files.push(write(
+        dir,
+        "seats.csv",
+        "user,subscription\nuser001,AEC\nuser004,ACD\n",
+    ));
     files
 }
 
@@ -263,6 +282,15 @@ fn a_generated_history_under_every_rule_meters_the_same_streamed() {
         out.contains("\"LATE_UNMAPPED\""),
         "the late feature is unmapped"
     );
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // Four report rows of mapped products (AutoCAD twice and Revit under
+    // CalendarDay, 3ds Max under Rolling24h), each charged or joined to a
+    // session's date; "Nothing" maps to no product.
+    let u = &doc["use_days"];
+    let charged = u["charged"].as_u64().unwrap();
+    let joined = u["joined"].as_u64().unwrap();
+    assert_eq!(charged + joined, 4, "{u}");
+    assert_eq!(u["unmapped"]["Nothing"], 1, "{u}");
     let mut a = base("recommend");
     a.extend(["--format".into(), "json".into()]);
     let a: Vec<&str> = a.iter().map(String::as_str).collect();
