@@ -48,11 +48,13 @@ pub(super) fn load_streamed(
     if mode == Streaming::Auto && !large(input) {
         return Ok(None);
     }
-    // An alias table renames users once their sessions are read.
-    let alias_table = input
-        .files
-        .iter()
-        .find(|path| ingest::kind_of_path(path, &opts).is_ok_and(|k| k == SourceKind::Aliases));
+    // An alias table renames users once their sessions are read. Only
+    // plain files are looked at: reading the head of a pipe would take it
+    // from the import (a pipe that was an alias table is caught below).
+    let alias_table = input.files.iter().find(|path| {
+        std::fs::metadata(path).is_ok_and(|m| m.is_file())
+            && ingest::kind_of_path(path, &opts).is_ok_and(|k| k == SourceKind::Aliases)
+    });
     if let Some(path) = alias_table {
         eprintln!(
             "{command}: not streaming: {} is an alias table, which renames users after their sessions are read, so the sessions are kept in memory",
@@ -71,6 +73,13 @@ pub(super) fn load_streamed(
     let mut usage = crate::usage::Usage::default();
     let imported =
         ingest::import_files_into(&mut usage, &input.files, &opts, &NoProgress, &mut meter);
+    if !usage.aliases.is_empty() {
+        // The day sets are keyed by the users as they were before the
+        // table renamed them: no output rather than a wrong one.
+        return Err(Fail::usage(format!(
+            "{command}: an alias table came through a pipe after sessions were streamed; give it as a file, or use --stream never"
+        )));
+    }
     let reports = imported_reports(&usage, imported);
     let p = prepared(scenario, usage, &reports, export)?;
     Ok(Some((p, meter)))
