@@ -10,6 +10,8 @@
 //!   the sessions of the other rules' products to them.
 //! - [`rolling24h`], [`concurrent`], [`daily_peak`], [`hourly`]: the other
 //!   rules, each on its own products' sessions.
+//! - [`stream`]: the same pass fed block by block while a session CSV is
+//!   read, no session stored ([`StreamMeter`]); the rest as above.
 //!
 //! What a [`DayCharge`] holds under each rule:
 //! - `CalendarDay`: `charges` = 1 (the date was used), `tokens` = the rate on that date.
