@@ -4,6 +4,7 @@
 # /usr/bin/time -v), charges compared exactly.
 #
 #   benches/meter_vs_duckdb.sh [DIR]
+#   TOKENPLAN_BIN=path/to/tokenplan benches/meter_vs_duckdb.sh [DIR]
 #
 # DIR defaults to target/bench-data; it is made with
 #   python3 ../shared/tools/gen_usage.py --users 22000 --days 730 --seed 12 --out DIR
@@ -16,8 +17,12 @@ mkdir -p "$out"
 if [ ! -f "$dir/sessions.csv" ]; then
   python3 ../shared/tools/gen_usage.py --users 22000 --days 730 --seed 12 --out "$dir"
 fi
-cargo build --release --quiet --bin tokenplan
-bin="${CARGO_TARGET_DIR:-target}/release/tokenplan"
+# TOKENPLAN_BIN: a release binary built elsewhere (else one is built here).
+bin="${TOKENPLAN_BIN:-}"
+if [ -z "$bin" ]; then
+  cargo build --release --quiet --bin tokenplan
+  bin="${CARGO_TARGET_DIR:-target}/release/tokenplan"
+fi
 
 cat > "$out/duck.py" <<'PY'
 import duckdb, sys

@@ -106,6 +106,10 @@ impl Sessions {
     pub fn segments(&self) -> &[Vec<Session>] {
         &self.segments
     }
+    /// The segments, taken out (a streamed import hands them on).
+    pub fn into_segments(self) -> Vec<Vec<Session>> {
+        self.segments
+    }
     /// Mutable segments (importers remap ids in place).
     pub fn segments_mut(&mut self) -> &mut [Vec<Session>] {
         &mut self.segments

@@ -43,7 +43,7 @@ pub(super) fn load_scenario(path: &Path) -> Result<Scenario, Fail> {
     Scenario::load(path).map_err(Fail::input)
 }
 
-fn required_scenario(input: &InputArgs, command: &str) -> Result<Scenario, Fail> {
+pub(super) fn required_scenario(input: &InputArgs, command: &str) -> Result<Scenario, Fail> {
     match input.scenario.as_deref() {
         Some(path) => load_scenario(path),
         None => Err(Fail::usage(format!("{command} needs --scenario S.ron"))),
@@ -55,19 +55,7 @@ pub(super) fn import_all(
     input: &InputArgs,
     scenario: Option<&Scenario>,
 ) -> Result<(Usage, Vec<Report>), Fail> {
-    let zone = match (&input.time_zone, scenario) {
-        (Some(z), _) => z.clone(),
-        (None, Some(s)) => s.server_time_zone.clone(),
-        (None, None) => "America/New_York".to_string(),
-    };
-    let time_zone = scenario::parse_tz(&zone).map_err(Fail::usage)?;
-    let opts = ImportOptions {
-        time_zone,
-        kind: input.kind,
-        start_date: input.start_date,
-        sheet: input.sheet.clone(),
-        columns: input.columns.clone(),
-    };
+    let opts = import_options(input, scenario)?;
     let mut usage = Usage::default();
     let imported = ingest::import_files(
         &mut usage,
@@ -76,12 +64,38 @@ pub(super) fn import_all(
         ingest::OnFatal::KeepPartial,
         &NoProgress,
     );
-    print_identities(&ingest::identities(&usage));
+    let reports = imported_reports(&usage, imported);
+    Ok((usage, reports))
+}
+
+/// How the files are read: the arguments, clocks in `--time-zone` or the
+/// scenario's server zone.
+pub(super) fn import_options(
+    input: &InputArgs,
+    scenario: Option<&Scenario>,
+) -> Result<ImportOptions, Fail> {
+    let zone = match (&input.time_zone, scenario) {
+        (Some(z), _) => z.clone(),
+        (None, Some(s)) => s.server_time_zone.clone(),
+        (None, None) => "America/New_York".to_string(),
+    };
+    let time_zone = scenario::parse_tz(&zone).map_err(Fail::usage)?;
+    Ok(ImportOptions {
+        time_zone,
+        kind: input.kind,
+        start_date: input.start_date,
+        sheet: input.sheet.clone(),
+        columns: input.columns.clone(),
+    })
+}
+
+/// Says what the imports found across files; the reports.
+pub(super) fn imported_reports(usage: &Usage, imported: ingest::Imported) -> Vec<Report> {
+    print_identities(&ingest::identities(usage));
     if let Some(note) = imported.missing_note() {
         eprintln!("{note}");
     }
-    let reports = imported.reports();
-    Ok((usage, reports))
+    imported.reports()
 }
 
 /// Says what the alias tables joined and which names look like one
@@ -179,9 +193,20 @@ pub(super) fn load(
     export: &ExportArgs,
     command: &str,
 ) -> Result<Prepared, Fail> {
-    let mut scenario = required_scenario(input, command)?;
-    let (mut usage, reports) = import_all(input, Some(&scenario))?;
-    print_reports(&reports, false);
+    let scenario = required_scenario(input, command)?;
+    let (usage, reports) = import_all(input, Some(&scenario))?;
+    prepared(scenario, usage, &reports, export)
+}
+
+/// The imported usage made ready for a command: the reports printed,
+/// users and hosts renamed to their pseudonyms with `--pseudonymize`.
+pub(super) fn prepared(
+    mut scenario: Scenario,
+    mut usage: Usage,
+    reports: &[Report],
+    export: &ExportArgs,
+) -> Result<Prepared, Fail> {
+    print_reports(reports, false);
     let privacy = match export.pseudonymize.as_deref() {
         None => None,
         Some(keyfile) => {
@@ -191,7 +216,7 @@ pub(super) fn load(
     Ok(Prepared {
         scenario,
         usage,
-        exit: had_errors(&reports),
+        exit: had_errors(reports),
         privacy,
     })
 }
@@ -241,15 +266,20 @@ pub(super) fn import_and_meter(
 ) -> Result<Loaded, Fail> {
     let p = load(input, export, command)?;
     let metered = meter::meter(&p.usage, &p.scenario, &NoProgress).map_err(Fail::input)?;
+    Ok(loaded(p, metered))
+}
+
+/// A metered import, its mapping and use-days said on stderr.
+pub(super) fn loaded(p: Prepared, metered: Metered) -> Loaded {
     print_mapping(&metered.unmapped, &metered.ambiguities);
     print_use_days(&metered.use_days);
-    Ok(Loaded {
+    Loaded {
         exit: p.exit,
         scenario: p.scenario,
         usage: p.usage,
         metered,
         privacy: p.privacy,
-    })
+    }
 }
 
 /// Everything a command works from.

@@ -9,6 +9,7 @@ use crate::progress::NoProgress;
 use crate::usage::Usage;
 
 use super::common::{emit, load, print_mapping, print_use_days, to_json};
+use super::streamed::{Streaming, load_streamed};
 use super::{By, DataFormat, ExportArgs, Fail, InputArgs};
 
 /// Runs `tokenplan meter`; returns the exit code.
@@ -17,9 +18,22 @@ pub(super) fn run(
     export: &ExportArgs,
     by: By,
     format: DataFormat,
+    stream: Streaming,
 ) -> Result<u8, Fail> {
-    let p = load(input, export, "meter")?;
-    let summary = meter::meter_summary(&p.usage, &p.scenario, &NoProgress).map_err(Fail::input)?;
+    let (p, summary) = match load_streamed(input, export, "meter", stream)? {
+        Some((p, streamed)) => {
+            let summary = streamed
+                .summary(&p.usage, &p.scenario, &NoProgress)
+                .map_err(Fail::input)?;
+            (p, summary)
+        }
+        None => {
+            let p = load(input, export, "meter")?;
+            let summary =
+                meter::meter_summary(&p.usage, &p.scenario, &NoProgress).map_err(Fail::input)?;
+            (p, summary)
+        }
+    };
     print_mapping(&summary.unmapped, &summary.ambiguities);
     print_use_days(&summary.use_days);
     let text = meter_output(&summary, &p.usage, by, format)?;

@@ -16,6 +16,7 @@ mod pack;
 mod recommend;
 mod reveal;
 mod size;
+mod streamed;
 mod term;
 
 use std::path::PathBuf;
@@ -28,6 +29,8 @@ use rust_decimal::Decimal;
 use crate::ingest::{ColumnMap, SourceKind};
 use crate::monitor::AuditOptions;
 use crate::scenario;
+
+pub use streamed::Streaming;
 
 /// Plans token-based engineering software licensing: replays real license
 /// usage under the vendors' charging rules and finds the cheapest mix of
@@ -64,6 +67,10 @@ pub enum Command {
         /// How to group the charges.
         #[arg(long, value_enum, default_value_t = By::UserProduct)]
         by: By,
+        /// Stream session CSVs (metered block by block, no session
+        /// store): auto = when the inputs are large for this machine's memory.
+        #[arg(long, value_enum, default_value_t = Streaming::Auto)]
+        stream: Streaming,
         /// Output format.
         #[arg(long, value_enum, default_value_t = DataFormat::Csv)]
         format: DataFormat,
@@ -81,6 +88,10 @@ pub enum Command {
         /// Write the output to this file (atomically) instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Stream session CSVs (metered block by block, no session
+        /// store): auto = when the inputs are large for this machine's memory.
+        #[arg(long, value_enum, default_value_t = Streaming::Auto)]
+        stream: Streaming,
         #[command(flatten)]
         export: ExportArgs,
     },
@@ -301,15 +312,17 @@ pub fn run(command: Command) -> ExitCode {
         Command::Meter {
             input,
             by,
+            stream,
             format,
             export,
-        } => meter::run(&input, &export, by, format),
+        } => meter::run(&input, &export, by, format, stream),
         Command::Recommend {
             input,
             format,
             out,
+            stream,
             export,
-        } => recommend::run(&input, &export, format, out.as_deref()),
+        } => recommend::run(&input, &export, format, out.as_deref(), stream),
         Command::Size {
             input,
             trials,

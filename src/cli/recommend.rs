@@ -7,8 +7,10 @@ use std::path::Path;
 use crate::plan;
 use crate::scenario::Scenario;
 
-use super::common::{emit, import_and_meter, to_json};
+use super::common::{emit, import_and_meter, loaded, to_json};
+use super::streamed::{Streaming, load_streamed};
 use super::{ExportArgs, Fail, InputArgs, ReportFormat};
+use crate::progress::NoProgress;
 
 /// Runs `tokenplan recommend`; returns the exit code.
 pub(super) fn run(
@@ -16,8 +18,17 @@ pub(super) fn run(
     export: &ExportArgs,
     format: ReportFormat,
     out: Option<&Path>,
+    stream: Streaming,
 ) -> Result<u8, Fail> {
-    let loaded = import_and_meter(input, export, "recommend")?;
+    let loaded = match load_streamed(input, export, "recommend", stream)? {
+        Some((p, streamed)) => {
+            let metered = streamed
+                .metered(&p.usage, &p.scenario, &NoProgress)
+                .map_err(Fail::input)?;
+            loaded(p, metered)
+        }
+        None => import_and_meter(input, export, "recommend")?,
+    };
     let report =
         crate::term::recommend::recommend(&loaded.metered, &loaded.usage, &loaded.scenario)
             .map_err(Fail::input)?;

@@ -5,7 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{ImportError, ImportOptions, Report, import_path, users_missing_from_directory};
+use super::{
+    ImportError, ImportOptions, Report, SessionSink, import_path, import_path_into,
+    users_missing_from_directory, users_missing_from_directory_with,
+};
 use crate::progress::Progress;
 use crate::usage::Usage;
 
@@ -109,6 +112,42 @@ pub fn import_files(
     Imported {
         files,
         missing_from_directory: users_missing_from_directory(usage),
+    }
+}
+
+/// [`import_files`] keeping partial imports (as the command line does),
+/// every session handed to `sink` instead of stored: a session CSV's block
+/// by block as it is read, any other file's (a debug log's) right after
+/// that file, so the sink sees them in import order and the usage ends
+/// with no session.
+pub fn import_files_into(
+    usage: &mut Usage,
+    paths: &[PathBuf],
+    options: &ImportOptions,
+    progress: &dyn Progress,
+    sink: &mut dyn SessionSink,
+) -> Imported {
+    let files = paths
+        .iter()
+        .map(|path| {
+            let outcome = import_path_into(path, options, usage, progress, Some(&mut *sink));
+            let stored = std::mem::take(&mut usage.sessions);
+            for segment in stored.into_segments() {
+                sink.take(segment, usage);
+            }
+            FileImport {
+                path: path.clone(),
+                kept: outcome.is_ok(),
+                outcome,
+            }
+        })
+        .collect();
+    Imported {
+        files,
+        missing_from_directory: users_missing_from_directory_with(
+            usage,
+            sink.users_with_sessions(),
+        ),
     }
 }
 

@@ -41,7 +41,8 @@ pub use columns::{
     preview_path,
 };
 pub use detect::detect;
-pub use files::{FileImport, Imported, OnFatal, import_files};
+pub use files::{FileImport, Imported, OnFatal, import_files, import_files_into};
+pub use sessions_csv::SessionSink;
 
 /// The kinds of input file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -285,6 +286,23 @@ pub fn import_path(
     usage: &mut Usage,
     progress: &dyn Progress,
 ) -> Result<Report, ImportError> {
+    import_path_into(path, opts, usage, progress, None)
+}
+
+/// [`import_path`] that hands a session CSV's sessions to `sink` block by
+/// block instead of storing them ([`sessions_csv::read_sessions_into`]);
+/// every other kind of file, and a workbook, is read as
+/// [`import_path`] reads it (its sessions, if any, stored).
+///
+/// # Errors
+/// As [`import_path`].
+pub fn import_path_into(
+    path: &Path,
+    opts: &ImportOptions,
+    usage: &mut Usage,
+    progress: &dyn Progress,
+    sink: Option<&mut dyn SessionSink>,
+) -> Result<Report, ImportError> {
     let name = path.display().to_string();
     let io = |source| ImportError::Io {
         file: name.clone(),
@@ -302,8 +320,40 @@ pub fn import_path(
     let (head, kind) = prepare(&name, head, opts)?;
     let total = (total + head.len() as u64).saturating_sub(before);
     let src = std::io::Cursor::new(head).chain(file);
-    let report = import_reader(&name, kind, src, total, opts, usage, progress);
+    let report = import_reader(&name, kind, src, total, opts, usage, progress, sink);
     Ok(with_identities(report, usage))
+}
+
+/// The kind [`import_path`] would read the file at `path` as (forced by
+/// `opts.kind`, or detected from its head; a workbook from its sheet).
+///
+/// # Errors
+/// As [`import_path`], for a file it could not read or recognise.
+pub fn kind_of_path(path: &Path, opts: &ImportOptions) -> Result<SourceKind, ImportError> {
+    let name = path.display().to_string();
+    let io = |source| ImportError::Io {
+        file: name.clone(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut head = Vec::with_capacity(HEAD as usize);
+    (&mut file).take(HEAD).read_to_end(&mut head).map_err(io)?;
+    if xlsx::is_workbook(&name, &head) {
+        if let Some(k) = opts.kind {
+            return Ok(k);
+        }
+        file.read_to_end(&mut head).map_err(io)?;
+        let sheet = xlsx::read_sheet(std::io::Cursor::new(&head), opts.sheet.as_deref()).map_err(
+            |reason| ImportError::Unrecognised {
+                file: name.clone(),
+                reason,
+            },
+        )?;
+        let cut = sheet.text.len().min(HEAD as usize);
+        let text = sheet.text.get(..cut).unwrap_or_default().to_vec();
+        return prepare(&name, text, opts).map(|(_, kind)| kind);
+    }
+    prepare(&name, head, opts).map(|(_, kind)| kind)
 }
 
 /// [`import_path`] on bytes already in memory (tests, drag and drop);
@@ -358,7 +408,7 @@ fn import_text(
     let (head, kind) = prepare(name, head.to_vec(), opts)?;
     let total = (head.len() + rest.len()) as u64;
     let src = std::io::Cursor::new(head).chain(rest);
-    let report = import_reader(name, kind, src, total, opts, usage, progress);
+    let report = import_reader(name, kind, src, total, opts, usage, progress, None);
     Ok(with_identities(report, usage))
 }
 
@@ -410,6 +460,7 @@ fn with_identities(mut report: Report, usage: &mut Usage) -> Report {
     report
 }
 
+#[allow(clippy::too_many_arguments)]
 fn import_reader<R: Read + Send>(
     name: &str,
     kind: SourceKind,
@@ -418,11 +469,21 @@ fn import_reader<R: Read + Send>(
     opts: &ImportOptions,
     usage: &mut Usage,
     progress: &dyn Progress,
+    sink: Option<&mut dyn SessionSink>,
 ) -> Report {
     let mut report = match kind {
-        SourceKind::Sessions => {
-            sessions_csv::read_sessions(name, src, total, opts.time_zone, usage, progress)
-        }
+        SourceKind::Sessions => match sink {
+            Some(sink) => sessions_csv::read_sessions_into(
+                name,
+                src,
+                total,
+                opts.time_zone,
+                usage,
+                progress,
+                sink,
+            ),
+            None => sessions_csv::read_sessions(name, src, total, opts.time_zone, usage, progress),
+        },
         SourceKind::DebugLog => flexlog::read_debug_log(name, src, opts, usage),
         SourceKind::TokenFlex => tokenflex::read_token_flex(name, src, usage),
         SourceKind::Directory => directory::read_directory(name, src, usage),
@@ -446,10 +507,20 @@ fn import_reader<R: Read + Send>(
 ///
 /// This is a check across files, so it runs after every import.
 pub fn users_missing_from_directory(usage: &Usage) -> Vec<String> {
+    users_missing_from_directory_with(usage, &[])
+}
+
+/// [`users_missing_from_directory`] for a usage whose sessions were
+/// streamed rather than stored: `streamed[user]` is true for a user who
+/// had some.
+pub fn users_missing_from_directory_with(usage: &Usage, streamed: &[bool]) -> Vec<String> {
     if usage.directory.is_empty() {
         return Vec::new();
     }
     let mut seen = vec![false; usage.users.len()];
+    for (flag, &had) in seen.iter_mut().zip(streamed) {
+        *flag |= had;
+    }
     let users = usage
         .sessions
         .iter()

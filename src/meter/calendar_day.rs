@@ -260,6 +260,27 @@ impl PairTable {
         &mut self.bits[idx as usize]
     }
 
+    /// Indexes users below `users` densely from now on (when users ×
+    /// products stays within [`DENSE_LIMIT`]): a streamed fold learns its
+    /// users as it goes. Grows by doubling, so rebuilding costs little.
+    fn reserve_users(&mut self, users: usize) {
+        if users <= self.users || self.ncal == 0 {
+            return;
+        }
+        let users = users.max(2 * self.users).max(1024);
+        let Some(cells) = users.checked_mul(self.ncal).filter(|&c| c <= DENSE_LIMIT) else {
+            return;
+        };
+        self.dense = vec![NONE; cells];
+        for (i, &(user, cal)) in self.keys.iter().enumerate() {
+            if let Some(c) = self.dense.get_mut(user as usize * self.ncal + cal as usize) {
+                *c = i as u32;
+            }
+        }
+        self.hash.clear();
+        self.users = users;
+    }
+
     fn merge(&mut self, other: PairTable) {
         for ((user, cal), bits) in other.keys.into_iter().zip(other.bits) {
             self.slot(user, cal).union(&bits);
@@ -442,28 +463,120 @@ pub(crate) fn scan(
         acc.free += l.free;
     }
 
+    Ok(conclude(acc, usage, &route, &cal, plans, detail))
+}
+
+/// The scan's findings merged into one [`Local`] turned into the [`Scan`]:
+/// the use-days added, the day sets priced per `detail`.
+fn conclude(
+    acc: Local,
+    usage: &Usage,
+    route: &[Route],
+    cal: &[CalProduct],
+    plans: &[ProductPlan<'_>],
+    detail: Detail,
+) -> Scan {
     let mut table = acc.table;
     if let Some(m) = acc.matrix {
         m.drain_into(&mut table);
     }
-    let (use_days, other_use_days) = add_use_days(&mut table, usage, &route, &cal, plans.len());
+    let (use_days, other_use_days) = add_use_days(&mut table, usage, route, cal, plans.len());
     let (pairs, totals, by_day) = match detail {
-        Detail::Days => (rows(&table, &cal, plans), Vec::new(), BTreeMap::new()),
+        Detail::Days => (rows(&table, cal, plans), Vec::new(), BTreeMap::new()),
         Detail::Totals => {
-            let (totals, by_day) = totals(&table, &cal, plans);
+            let (totals, by_day) = totals(&table, cal, plans);
             (Vec::new(), totals, by_day)
         }
     };
-    Ok(Scan {
+    let mut unmapped = acc.unmapped;
+    // A streamed fold sized this as far as sessions named features.
+    unmapped.resize(unmapped.len().max(usage.features.len()), 0);
+    Scan {
         pairs,
         totals,
         by_day,
         others: acc.others,
-        unmapped: acc.unmapped,
+        unmapped,
         free_sessions: acc.free,
         use_days,
         other_use_days,
-    })
+    }
+}
+
+/// The pass of [`scan`] fed sessions batch by batch as a streamed import
+/// reads them (`meter::stream`): the same per-session work, on the
+/// calling thread, into day sets per (user, product) without the day
+/// matrix (the span of days is not known in advance), then the same
+/// [`conclude`]. Sessions of products under other rules are kept, per
+/// product in import order, as [`scan`] keeps them.
+pub(crate) struct Fold {
+    cal: Vec<CalProduct>,
+    /// `CalendarDay` index of each product.
+    cal_of: Vec<Option<u32>>,
+    route: Vec<Route>,
+    mappers: Vec<DayMapper>,
+    local: Local,
+}
+
+impl Fold {
+    pub(crate) fn new(plans: &[ProductPlan<'_>]) -> Fold {
+        let (zones, cal, cal_of) = cal_products(plans);
+        let mappers = zones.iter().map(|&z| DayMapper::new(z)).collect();
+        let ncal = cal.len();
+        Fold {
+            cal,
+            cal_of,
+            route: Vec::new(),
+            mappers,
+            local: Local {
+                matrix: None,
+                table: PairTable::new(0, ncal),
+                others: vec![Vec::new(); plans.len()],
+                unmapped: Vec::new(),
+                free: 0,
+            },
+        }
+    }
+
+    /// Features routed so far: sessions may name features below this.
+    pub(crate) fn routed(&self) -> usize {
+        self.route.len()
+    }
+
+    /// Routes every feature of `catalog` (built on the usage's features as
+    /// they are now: a feature's product never changes as others arrive).
+    pub(crate) fn reroute(&mut self, catalog: &Catalog) {
+        self.route = route_of(catalog, &self.cal_of);
+        if self.local.unmapped.len() < self.route.len() {
+            self.local.unmapped.resize(self.route.len(), 0);
+        }
+    }
+
+    /// Folds sessions whose features are all routed ([`Fold::routed`])
+    /// and whose users are below `users`.
+    pub(crate) fn add(&mut self, sessions: &[Session], users: usize) {
+        self.local.table.reserve_users(users);
+        scan_piece(
+            sessions,
+            &self.route,
+            &self.cal,
+            &mut self.mappers,
+            &mut self.local,
+        );
+    }
+
+    /// The [`Scan`] of everything folded, as [`scan`] gives it for the
+    /// same sessions stored.
+    pub(crate) fn conclude(
+        self,
+        usage: &Usage,
+        catalog: &Catalog,
+        plans: &[ProductPlan<'_>],
+        detail: Detail,
+    ) -> Scan {
+        let route = route_of(catalog, &self.cal_of);
+        conclude(self.local, usage, &route, &self.cal, plans, detail)
+    }
 }
 
 /// The `CalendarDay` products with their time zones (each zone once), and
@@ -473,6 +586,17 @@ fn routes(
     catalog: &Catalog,
     plans: &[ProductPlan<'_>],
 ) -> (Vec<chrono_tz::Tz>, Vec<CalProduct>, Vec<Route>) {
+    let (zones, cal, cal_of) = cal_products(plans);
+    let route = route_of(catalog, &cal_of);
+    (zones, cal, route)
+}
+
+/// The `CalendarDay` products with their zones (each zone once), and each
+/// product's index among them.
+#[allow(clippy::type_complexity)]
+fn cal_products(
+    plans: &[ProductPlan<'_>],
+) -> (Vec<chrono_tz::Tz>, Vec<CalProduct>, Vec<Option<u32>>) {
     let mut zones: Vec<chrono_tz::Tz> = Vec::new();
     let mut cal: Vec<CalProduct> = Vec::new();
     let mut cal_of: Vec<Option<u32>> = Vec::with_capacity(plans.len());
@@ -492,7 +616,12 @@ fn routes(
             grace_secs: plan.rule.grace_secs,
         });
     }
-    let route: Vec<Route> = catalog
+    (zones, cal, cal_of)
+}
+
+/// Where each feature of `catalog` goes.
+fn route_of(catalog: &Catalog, cal_of: &[Option<u32>]) -> Vec<Route> {
+    catalog
         .products()
         .iter()
         .map(|p| match p {
@@ -502,8 +631,7 @@ fn routes(
                 None => Route::Other(*p),
             },
         })
-        .collect();
-    (zones, cal, route)
+        .collect()
 }
 
 /// The sessions in pieces of at most `PIECE`, then in contiguous groups of
@@ -799,5 +927,19 @@ mod tests {
         assert_eq!(dense.keys, hashed.keys);
         assert_eq!(dense.bits, hashed.bits);
         assert_eq!(dense.keys, vec![(3, 1), (9, 0), (3, 0), (12, 1)]);
+        // Grown to index users densely: the same slots, and new ones after.
+        let mut grown = PairTable::new(0, 2);
+        for (u, c, d) in [(3, 1, 5), (3, 1, 6), (9, 0, 5)] {
+            grown.slot(u, c).set_range(d, d);
+        }
+        assert!(grown.dense.is_empty());
+        grown.reserve_users(13);
+        assert_eq!((grown.users, grown.hash.len()), (1024, 0));
+        for (u, c, d) in [(3, 0, 7), (12, 1, 8)] {
+            grown.slot(u, c).set_range(d, d);
+        }
+        grown.slot(9, 0).set_range(4, 4);
+        assert_eq!(grown.keys, dense.keys);
+        assert_eq!(grown.bits[1].days().collect::<Vec<_>>(), [4, 5]);
     }
 }

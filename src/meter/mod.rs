@@ -10,6 +10,8 @@
 //!   the sessions of the other rules' products to them.
 //! - [`rolling24h`], [`concurrent`], [`daily_peak`], [`hourly`]: the other
 //!   rules, each on its own products' sessions.
+//! - [`stream`]: the same pass fed block by block while a session CSV is
+//!   read, no session stored ([`StreamMeter`]); the rest as above.
 //!
 //! What a [`DayCharge`] holds under each rule:
 //! - `CalendarDay`: `charges` = 1 (the date was used), `tokens` = the rate on that date.
@@ -35,6 +37,7 @@ pub mod denials;
 pub mod hourly;
 pub mod rates;
 pub mod rolling24h;
+pub mod stream;
 pub mod use_days;
 
 use std::collections::BTreeMap;
@@ -52,6 +55,7 @@ pub use concurrent::{PoolReplay, PoolSession, PoolTimeline, replay_pool};
 pub use daily_peak::{PeakBill, PeakDay, shares};
 pub use denials::PoolDenial;
 pub use rates::{Rates, daily_tokens_at, daily_tokens_within};
+pub use stream::StreamMeter;
 pub use use_days::UseDayMeter;
 
 /// Index of a product in [`Metered::products`] (scenario code order).
@@ -604,6 +608,12 @@ pub fn meter_summary(
         calendar_day::MATRIX_LIMIT,
         Detail::Totals,
     )?;
+    Ok(summarise(&metered, cal, usage))
+}
+
+/// The summary of a metering whose `CalendarDay` charges were only added
+/// up ([`Detail::Totals`]).
+fn summarise(metered: &Metered, cal: CalendarTotals, usage: &Usage) -> MeterSummary {
     let mut summary = metered.summary();
     summary.pairs.extend(cal.totals);
     for (day, t) in cal.by_day {
@@ -614,7 +624,7 @@ pub fn meter_summary(
             .add(t.charges, t.tokens);
     }
     sort_by_user(&mut summary.pairs, usage, |p| (p.user, p.product));
-    Ok(summary)
+    summary
 }
 
 /// What the day scan keeps of `CalendarDay` charges.
@@ -751,6 +761,20 @@ fn meter_tuned(
     matrix_limit: usize,
     detail: Detail,
 ) -> Result<(Metered, CalendarTotals), MeterError> {
+    meter_from(usage, scenario, progress, |catalog, plans| {
+        calendar_day::scan(usage, catalog, plans, progress, matrix_limit, detail)
+    })
+}
+
+/// Meters `usage` from the pass over its sessions that `scan` makes
+/// (stored, [`calendar_day::scan`], or streamed, [`stream`]): every other
+/// rule's products from the sessions it kept for them.
+fn meter_from(
+    usage: &Usage,
+    scenario: &Scenario,
+    progress: &dyn Progress,
+    scan: impl FnOnce(&Catalog, &[ProductPlan<'_>]) -> Result<calendar_day::Scan, MeterError>,
+) -> Result<(Metered, CalendarTotals), MeterError> {
     parse_tz(&scenario.server_time_zone).map_err(|message| MeterError::BadZone {
         field: "server_time_zone".into(),
         message,
@@ -758,7 +782,7 @@ fn meter_tuned(
     let plans = product_plans(scenario)?;
     let catalog = Catalog::build(&usage.features, scenario);
 
-    let scan = calendar_day::scan(usage, &catalog, &plans, progress, matrix_limit, detail)?;
+    let scan = scan(&catalog, &plans)?;
     let mut free_sessions = scan.free_sessions;
     let mut pairs = scan.pairs;
     let mut use_day_meter = scan.use_days;

@@ -28,5 +28,6 @@ mod plan;
 mod privacy;
 mod real_logs;
 mod scenario;
+mod stream;
 mod term;
 mod term_fixture;

@@ -188,10 +188,80 @@ pub fn read_sessions<R: Read + Send>(
     usage: &mut Usage,
     progress: &dyn Progress,
 ) -> Report {
-    read_sessions_with(file, src, total, tz, usage, progress, BLOCK)
+    let mut sink = Sink::store();
+    read_sessions_with(file, src, total, tz, usage, progress, BLOCK, &mut sink)
 }
 
-/// [`read_sessions`] with a given block size (tests make it tiny).
+/// Takes the sessions of a streamed import ([`read_sessions_into`]) instead
+/// of the usage's session store.
+pub trait SessionSink {
+    /// Sessions in file order, their ids global in `usage` (whose names
+    /// tables already hold every name they use); the sink keeps what it
+    /// needs of them and drops the rest.
+    fn take(&mut self, sessions: Vec<Session>, usage: &Usage);
+
+    /// Per user id, true when some session of the user was handed over
+    /// (what the usage's store would have told; ids beyond it: none).
+    fn users_with_sessions(&self) -> &[bool];
+}
+
+/// [`read_sessions`] that hands every block's sessions to `sink` as soon as
+/// the block is merged (in file order) instead of storing them: names are
+/// still interned into `usage`, and the report is the same, so a file
+/// bigger than memory streams through in the memory of a few blocks.
+pub fn read_sessions_into<R: Read + Send>(
+    file: &str,
+    src: R,
+    total: u64,
+    tz: Tz,
+    usage: &mut Usage,
+    progress: &dyn Progress,
+    sink: &mut dyn SessionSink,
+) -> Report {
+    let mut sink = Sink::to(sink);
+    read_sessions_with(file, src, total, tz, usage, progress, BLOCK, &mut sink)
+}
+
+/// Where merged sessions go: the usage's store, or a [`SessionSink`];
+/// counted either way (the report's `sessions`).
+pub(super) struct Sink<'a> {
+    to: Option<&'a mut dyn SessionSink>,
+    sessions: u64,
+}
+
+impl<'a> Sink<'a> {
+    pub(super) fn store() -> Sink<'a> {
+        Sink {
+            to: None,
+            sessions: 0,
+        }
+    }
+    pub(super) fn to(sink: &'a mut dyn SessionSink) -> Sink<'a> {
+        Sink {
+            to: Some(sink),
+            sessions: 0,
+        }
+    }
+    /// Hands over one merged segment (ids global).
+    pub(super) fn put(&mut self, mut segment: Vec<Session>, usage: &mut Usage) {
+        self.sessions += segment.len() as u64;
+        match self.to.as_deref_mut() {
+            Some(sink) => sink.take(segment, usage),
+            None => {
+                // Room for skipped lines is only worth a copy when there
+                // were many.
+                if segment.capacity() - segment.len() > segment.len() / 16 {
+                    segment.shrink_to_fit();
+                }
+                usage.sessions.push_segment(segment);
+            }
+        }
+    }
+}
+
+/// [`read_sessions`] with a given block size (tests make it tiny) and
+/// destination of the sessions.
+#[allow(clippy::too_many_arguments)]
 fn read_sessions_with<R: Read + Send>(
     file: &str,
     src: R,
@@ -200,10 +270,10 @@ fn read_sessions_with<R: Read + Send>(
     usage: &mut Usage,
     progress: &dyn Progress,
     block: usize,
+    sink: &mut Sink<'_>,
 ) -> Report {
     let mut report = Report::new(file);
     report.kind = Some(SourceKind::Sessions);
-    let sessions_before = usage.sessions.len();
     let mut known = Known::default();
     let mut blocks = BlockReader::new(src, block);
     let Some(mut first) = first_block(&mut blocks, &mut report) else {
@@ -241,13 +311,14 @@ fn read_sessions_with<R: Read + Send>(
             None,
             tz,
             usage,
+            sink,
             &mut known,
             &mut report,
             progress,
             total,
             bom as u64,
         );
-        finish(&mut report, usage, sessions_before);
+        finish(&mut report, sink);
         return report;
     }
     let body = first.get(bom..).unwrap_or_default();
@@ -287,12 +358,21 @@ fn read_sessions_with<R: Read + Send>(
         blocks,
         &start,
         usage,
+        sink,
         &mut known,
         &mut report,
         progress,
     );
-    read_rest(outcome, &start, usage, &mut known, &mut report, progress);
-    finish(&mut report, usage, sessions_before);
+    read_rest(
+        outcome,
+        &start,
+        usage,
+        sink,
+        &mut known,
+        &mut report,
+        progress,
+    );
+    finish(&mut report, sink);
     report
 }
 
@@ -341,6 +421,7 @@ fn read_rest<R: Read>(
     outcome: Outcome<R>,
     start: &Start,
     usage: &mut Usage,
+    sink: &mut Sink<'_>,
     known: &mut Known,
     report: &mut Report,
     progress: &dyn Progress,
@@ -367,6 +448,7 @@ fn read_rest<R: Read>(
                 Some(start.cols),
                 start.tz,
                 usage,
+                sink,
                 known,
                 report,
                 progress,

@@ -92,11 +92,13 @@ pub(super) struct Feed<R> {
 /// order. Workers pull blocks from one reader (at most a few blocks ahead
 /// of the merge, which bounds memory) and resolve names through a snapshot
 /// of [`Known`] that this thread republishes when new names arrive.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn pipeline<R: Read + Send>(
     first: Vec<u8>,
     reader: BlockReader<R>,
     start: &Start,
     usage: &mut Usage,
+    sink: &mut Sink<'_>,
     known: &mut Known,
     report: &mut Report,
     progress: &dyn Progress,
@@ -153,7 +155,7 @@ pub(super) fn pipeline<R: Read + Send>(
                     break;
                 }
                 let lines = chunk.lines;
-                merge(chunk, line, usage, known, report);
+                merge(chunk, line, usage, sink, known, report);
                 line += lines;
                 done += buf.len() as u64;
                 next += 1;
@@ -282,6 +284,6 @@ pub(super) fn cancelled(report: &mut Report, done: u64, total: u64) {
     );
 }
 
-pub(super) fn finish(report: &mut Report, usage: &Usage, before: usize) {
-    report.count("sessions", (usage.sessions.len() - before) as u64);
+pub(super) fn finish(report: &mut Report, sink: &Sink<'_>) {
+    report.count("sessions", sink.sessions);
 }

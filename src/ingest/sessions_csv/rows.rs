@@ -364,6 +364,7 @@ pub(super) fn merge(
     mut chunk: Chunk,
     base: u64,
     usage: &mut Usage,
+    sink: &mut Sink<'_>,
     known: &mut Known,
     report: &mut Report,
 ) {
@@ -424,11 +425,7 @@ pub(super) fn merge(
             s.host = global_id(s.host, &hosts);
         }
     }
-    // Room for skipped lines is only worth a copy when there were many.
-    if chunk.sessions.capacity() - chunk.sessions.len() > chunk.sessions.len() / 16 {
-        chunk.sessions.shrink_to_fit();
-    }
-    usage.sessions.push_segment(chunk.sessions);
+    sink.put(chunk.sessions, usage);
     report.lines_read += chunk.lines;
     report.lines_used += chunk.used;
     for (reason, &n) in REASONS.iter().zip(&chunk.skipped) {

@@ -13,6 +13,7 @@ pub(super) fn sequential<R: Read>(
     cols: Option<Columns>,
     tz: Tz,
     usage: &mut Usage,
+    sink: &mut Sink<'_>,
     known: &mut Known,
     report: &mut Report,
     progress: &dyn Progress,
@@ -47,7 +48,7 @@ pub(super) fn sequential<R: Read>(
         let fields: Vec<&[u8]> = rec.iter().take(width).collect();
         p.row(line, &fields, known);
         if p.out.sessions.len() >= FLUSH_ROWS {
-            merge(p.take(), 0, usage, known, report);
+            merge(p.take(), 0, usage, sink, known, report);
         }
         rows += 1;
         if rows.is_multiple_of(65_536) {
@@ -60,7 +61,7 @@ pub(super) fn sequential<R: Read>(
         ControlFlow::Continue(())
     });
     if let Some(p) = parser.as_mut() {
-        merge(p.take(), 0, usage, known, report);
+        merge(p.take(), 0, usage, sink, known, report);
     }
     let stats = match result {
         Ok(stats) => stats,
@@ -92,7 +93,7 @@ pub(super) fn read_sessions_sequential(
 ) -> Report {
     let mut report = Report::new(file);
     report.kind = Some(SourceKind::Sessions);
-    let before = usage.sessions.len();
+    let mut sink = Sink::store();
     let body = table::strip_bom(bytes);
     let delim = table::first_line(body).map_or(b',', table::sniff_delimiter);
     let total = bytes.len() as u64;
@@ -103,12 +104,13 @@ pub(super) fn read_sessions_sequential(
         None,
         tz,
         usage,
+        &mut sink,
         &mut Known::default(),
         &mut report,
         &crate::progress::NoProgress,
         total,
         0,
     );
-    finish(&mut report, usage, before);
+    finish(&mut report, &sink);
     report
 }
