@@ -102,6 +102,21 @@ impl Sessions {
         self.len += seg.len();
         self.segments.push(seg);
     }
+    /// Keeps the first `len` sessions (all when there are fewer): undoes
+    /// appends, segment by segment, without copying what stays.
+    pub fn truncate(&mut self, len: usize) {
+        while self.len > len {
+            let Some(last) = self.segments.last_mut() else {
+                break;
+            };
+            let drop = (self.len - len).min(last.len());
+            last.truncate(last.len() - drop);
+            self.len -= drop;
+            if last.is_empty() {
+                self.segments.pop();
+            }
+        }
+    }
     /// The segments, for parallel work.
     pub fn segments(&self) -> &[Vec<Session>] {
         &self.segments
