@@ -22,10 +22,10 @@ use crate::progress::Progress;
 use crate::scenario::Scenario;
 
 /// The column mappings remembered, by header signature.
-type Remembered = BTreeMap<String, RememberedColumns>;
+pub type Remembered = BTreeMap<String, RememberedColumns>;
 
 /// Which scenario a load job brings.
-pub(super) enum ScenarioSource {
+pub enum ScenarioSource {
     /// The bundled sample scenario.
     Sample,
     /// This file.
@@ -55,60 +55,13 @@ impl App {
         scenario: ScenarioSource,
         recovery: Option<PathBuf>,
     ) {
-        let remembered = self.prefs.column_maps.clone();
-        let work = move |progress: &JobProgress| {
-            let (loaded, keep) = match scenario {
-                ScenarioSource::File(path) => (
-                    Some(engine::load_scenario(&path).map(|s| (s, Some(path)))),
-                    None,
-                ),
-                ScenarioSource::Sample => {
-                    (Some(engine::sample_scenario().map(|s| (s, None))), None)
-                }
-                ScenarioSource::Current(s) => (None, Some(*s)),
-            };
-            let in_force = keep.as_ref().or(loaded
-                .as_ref()
-                .and_then(|l| l.as_ref().ok())
-                .map(|(s, _)| s));
-            let mut failures = Vec::new();
-            let mut missing_note = None;
-            let mut mapping = MappingOutcome::default();
-            let usage = in_force.map(|s| {
-                let base = match sources.contains(&Source::Sample) {
-                    true => sample(s),
-                    false => Loaded::default(),
-                };
-                let files: Vec<PathBuf> = sources
-                    .iter()
-                    .filter_map(|s| match s {
-                        Source::File(p) => Some(p.clone()),
-                        Source::Sample => None,
-                    })
-                    .collect();
-                let options = import_options(Some(s));
-                let files = Files {
-                    paths: &files,
-                    options: &options,
-                    remembered: &remembered,
-                };
-                let (loaded, note) =
-                    import_into(base, &files, progress, &mut failures, &mut mapping);
-                missing_note = note;
-                loaded
-            });
-            ImportOutcome {
-                scenario: loaded,
-                usage,
-                new_from: 0,
-                missing_note,
-                failures,
-                recovered: recovery.as_deref().and_then(keep::read_recovery),
-                to_map: mapping.to_map,
-                mapped: mapping.mapped,
-                replace_pending: false,
-            }
+        let request = LoadRequest {
+            sources,
+            scenario,
+            recovery,
+            remembered: self.prefs.column_maps.clone(),
         };
+        let work = move |progress: &JobProgress| load(request, progress);
         let rev = self.ws.usage_rev;
         let slot = &mut self.jobs.import;
         start_or_say(
@@ -380,6 +333,80 @@ fn to_map_note(path: &Path) -> String {
         "{}: its columns are of no known kind; say which column is which in the Data view.",
         mapping::file_name(path)
     )
+}
+
+/// What a load job reads: the sources, the scenario that comes with them,
+/// the recovery file of an earlier run's unsaved edits, and the column
+/// mappings remembered.
+pub struct LoadRequest {
+    /// The data, in import order.
+    pub sources: Vec<Source>,
+    /// The scenario loaded with it.
+    pub scenario: ScenarioSource,
+    /// The recovery file to read back, when there is one.
+    pub recovery: Option<PathBuf>,
+    /// Column mappings chosen before, by header signature.
+    pub remembered: Remembered,
+}
+
+/// The work of a load job ([`App::start_load`]): the scenario, then each
+/// source imported in turn into one usage (a file that fails adds
+/// nothing), and the recovery file read back.
+pub fn load(request: LoadRequest, progress: &dyn Progress) -> ImportOutcome {
+    let LoadRequest {
+        sources,
+        scenario,
+        recovery,
+        remembered,
+    } = request;
+    let (loaded, keep) = match scenario {
+        ScenarioSource::File(path) => (
+            Some(engine::load_scenario(&path).map(|s| (s, Some(path)))),
+            None,
+        ),
+        ScenarioSource::Sample => (Some(engine::sample_scenario().map(|s| (s, None))), None),
+        ScenarioSource::Current(s) => (None, Some(*s)),
+    };
+    let in_force = keep.as_ref().or(loaded
+        .as_ref()
+        .and_then(|l| l.as_ref().ok())
+        .map(|(s, _)| s));
+    let mut failures = Vec::new();
+    let mut missing_note = None;
+    let mut mapping = MappingOutcome::default();
+    let usage = in_force.map(|s| {
+        let base = match sources.contains(&Source::Sample) {
+            true => sample(s),
+            false => Loaded::default(),
+        };
+        let files: Vec<PathBuf> = sources
+            .iter()
+            .filter_map(|s| match s {
+                Source::File(p) => Some(p.clone()),
+                Source::Sample => None,
+            })
+            .collect();
+        let options = import_options(Some(s));
+        let files = Files {
+            paths: &files,
+            options: &options,
+            remembered: &remembered,
+        };
+        let (loaded, note) = import_into(base, &files, progress, &mut failures, &mut mapping);
+        missing_note = note;
+        loaded
+    });
+    ImportOutcome {
+        scenario: loaded,
+        usage,
+        new_from: 0,
+        missing_note,
+        failures,
+        recovered: recovery.as_deref().and_then(keep::read_recovery),
+        to_map: mapping.to_map,
+        mapped: mapping.mapped,
+        replace_pending: false,
+    }
 }
 
 /// The bundled sample data under `scenario`, as a source.

@@ -14,7 +14,9 @@
 //!   dialogs and the path prompt;
 //! - `keep`: nothing lost: the questions before unsaved edits or loaded
 //!   data go, and the recovery file of unsaved edits;
-//! - `ui`: drawing the frame and the view shown from cached data.
+//! - `ui`: drawing the frame and the view shown from cached data;
+//! - [`pipeline`]: the work of each job of the chain as a plain function
+//!   (what the jobs run, and what `bench_pipeline` runs headless).
 //!
 //! `logic()` polls the background jobs, starts the analyses that are due
 //! and rebuilds derived data; `ui()` draws the views from cached data and
@@ -25,6 +27,7 @@ mod data;
 mod files;
 mod keep;
 mod logic;
+pub mod pipeline;
 mod ui;
 
 use std::path::PathBuf;
