@@ -162,11 +162,8 @@ impl Undo {
         // An alias table read by this import is only kept when the import
         // is not fatal (a fatal table read no row), so with no alias table
         // loaded a failed import has only appended sessions.
-        let sessions = std::mem::take(&mut usage.sessions);
-        let rest = Box::new(usage.clone());
-        usage.sessions = sessions;
         Undo::Appended {
-            rest,
+            rest: Box::new(usage.clone_without_sessions()),
             sessions: usage.sessions.len(),
         }
     }

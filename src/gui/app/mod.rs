@@ -98,6 +98,12 @@ pub struct ImportOutcome {
     /// The new usage with its sources and reports; `None` when nothing new
     /// was imported (the previous data stays).
     pub usage: Option<Loaded>,
+    /// When files were added to what is loaded: the usage loaded (shared
+    /// while the import ran), whose sessions come before those of `usage`
+    /// (which holds only the new files' sessions, and everything else
+    /// whole). Joined when the import is taken, without a copy when no job
+    /// reads it any more.
+    pub appends_to: Option<Arc<crate::usage::Usage>>,
     /// The first of the reports that are new (those before were loaded).
     pub new_from: usize,
     /// Users with usage but no row in the user directory, in words.
