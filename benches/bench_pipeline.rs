@@ -2,7 +2,7 @@
 //! opened on files, in the order its job chain starts them, timed.
 //!
 //! `cargo run --release --bin bench_pipeline -- --scenario S.ron [--rounds N]
-//! [--sequential] [--meter-bin PATH] FILE...`
+//! [--sequential] [--without-audit] [--meter-bin PATH] FILE...`
 //!
 //! Each round runs, as the app does when started with `tokenplan gui
 //! --scenario S.ron FILE...`:
@@ -21,7 +21,9 @@
 //! Every result is kept until the round ends, as the app keeps what its
 //! views show. For each stage it prints its wall time, the time from the
 //! round's start at which its view has its result, and the process's peak
-//! RSS so far (`VmHWM` of /proc/self/status, reset at each round's start).
+//! RSS so far (`VmHWM` of /proc/self/status); each round runs in a process
+//! of its own. `--without-audit` leaves the audit out, to show what the
+//! rest of the chain reaches on its own.
 //! Before each round it times `tokenplan meter --scenario S.ron FILE...`
 //! (the binary next to this one, or `--meter-bin`, or `$TOKENPLAN_BIN`)
 //! with `/usr/bin/time`, so that the runs interleave and the last view's
@@ -48,7 +50,11 @@ struct Args {
     files: Vec<PathBuf>,
     rounds: usize,
     sequential: bool,
+    /// Leave the audit out (what the rest of the chain reaches on its own).
+    without_audit: bool,
     meter_bin: Option<PathBuf>,
+    /// Run one round here (a round's own process).
+    child: bool,
 }
 
 /// One stage's figures.
@@ -68,25 +74,42 @@ struct Stage {
 fn main() {
     let Some(args) = parse_args() else {
         eprintln!(
-            "usage: bench_pipeline --scenario S.ron [--rounds N] [--sequential] [--meter-bin PATH] FILE..."
+            "usage: bench_pipeline --scenario S.ron [--rounds N] [--sequential] [--without-audit] [--meter-bin PATH] FILE..."
         );
         std::process::exit(2);
     };
-    println!(
-        "files: {}; scenario {}; {} rayon threads; jobs after metering {}",
-        args.files
-            .iter()
-            .map(|f| format!("{} ({} MB)", f.display(), megabytes(f)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        args.scenario.display(),
-        rayon::current_num_threads(),
-        if args.sequential {
-            "one after another"
-        } else {
-            "together, as the app runs them"
-        }
-    );
+    if args.child {
+        // The parent said what runs.
+    } else {
+        println!(
+            "files: {}; scenario {}; {} rayon threads; jobs after metering {}{}",
+            args.files
+                .iter()
+                .map(|f| format!("{} ({} MB)", f.display(), megabytes(f)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            args.scenario.display(),
+            rayon::current_num_threads(),
+            if args.sequential {
+                "one after another"
+            } else {
+                "together, as the app runs them"
+            },
+            if args.without_audit {
+                ", audit left out"
+            } else {
+                ""
+            }
+        );
+    }
+    if args.child {
+        let stages = run_round(&args);
+        print_stages(&stages);
+        let last = stages.iter().map(|s| s.finished).max().unwrap_or_default();
+        let peak = stages.iter().map(|s| s.peak_mib).fold(0.0, f64::max);
+        println!("{LAST} {} {peak}", last.as_secs_f64());
+        return;
+    }
     let meter_bin = args.meter_bin.clone().or_else(default_meter_bin);
     let mut ratios = Vec::new();
     let mut peaks = Vec::new();
@@ -95,10 +118,11 @@ fn main() {
         if let Some((secs, mib)) = meter {
             println!("round {round}: tokenplan meter {secs:.2} s, peak RSS {mib:.0} MiB");
         }
-        let stages = run_round(&args);
-        print_stages(&stages);
-        let last = stages.iter().map(|s| s.finished).max().unwrap_or_default();
-        let peak = stages.iter().map(|s| s.peak_mib).fold(0.0, f64::max);
+        // Each round in a process of its own: memory freed by a round
+        // stays with the allocator and would count in the next one's peak.
+        let Some((last, peak)) = run_child() else {
+            fail("the round failed");
+        };
         peaks.push(peak);
         match meter {
             Some((secs, _)) => {
@@ -125,11 +149,42 @@ fn main() {
     }
 }
 
+/// How a round's process gives its last view's time and its peak RSS.
+const LAST: &str = "last-view-seconds-and-peak-mib";
+
+/// Runs one round in a new process of this binary, its table passed on;
+/// the last view's time and the peak RSS (MiB).
+fn run_child() -> Option<(Duration, f64)> {
+    let exe = std::env::current_exe().ok()?;
+    let out = Command::new(exe)
+        .args(std::env::args().skip(1))
+        .arg("--child")
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut result = None;
+    for line in text.lines() {
+        match line.strip_prefix(LAST) {
+            Some(rest) => {
+                let mut it = rest.split_whitespace();
+                let secs: f64 = it.next()?.parse().ok()?;
+                let peak: f64 = it.next()?.parse().ok()?;
+                result = Some((Duration::from_secs_f64(secs), peak));
+            }
+            None => println!("{line}"),
+        }
+    }
+    result.filter(|_| out.status.success())
+}
+
 fn parse_args() -> Option<Args> {
     let mut scenario = None;
     let mut files = Vec::new();
     let mut rounds = 1;
     let mut sequential = false;
+    let mut without_audit = false;
+    let mut child = false;
     let mut meter_bin = std::env::var_os("TOKENPLAN_BIN").map(PathBuf::from);
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -137,6 +192,8 @@ fn parse_args() -> Option<Args> {
             "--scenario" => scenario = Some(PathBuf::from(it.next()?)),
             "--rounds" => rounds = it.next()?.parse().ok()?,
             "--sequential" => sequential = true,
+            "--without-audit" => without_audit = true,
+            "--child" => child = true,
             "--meter-bin" => meter_bin = Some(PathBuf::from(it.next()?)),
             _ if a.starts_with("--") => return None,
             _ => files.push(PathBuf::from(a)),
@@ -147,7 +204,9 @@ fn parse_args() -> Option<Args> {
         files,
         rounds,
         sequential,
+        without_audit,
         meter_bin,
+        child,
     })
 }
 
@@ -349,6 +408,9 @@ fn after_metering(
         );
     };
     let audit = || {
+        if args.without_audit {
+            return;
+        }
         rec.run(
             "audit",
             "Insights",
