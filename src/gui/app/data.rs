@@ -365,7 +365,7 @@ pub struct LoadRequest {
     pub remembered: Remembered,
 }
 
-/// The work of a load job ([`App::start_load`]): the scenario, then each
+/// The work of a load job (`App::start_load`): the scenario, then each
 /// source imported in turn into one usage (a file that fails adds
 /// nothing), and the recovery file read back.
 pub fn load(request: LoadRequest, progress: &dyn Progress) -> ImportOutcome {

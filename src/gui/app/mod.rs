@@ -3,9 +3,9 @@
 //! - this file: the state (what `App` holds, each part in one field) and
 //!   the `eframe::App` entry points;
 //! - `logic`: the job chain: the dependency list of the analyses
-//!   (import → meter → plan, term, size, audit; compare), starting what
-//!   is due,
-//!   polling what finished, rebuilding what an input revision changed;
+//!   (import → meter → plan, term, audit; size after plan; compare),
+//!   starting what is due, polling what finished, rebuilding what an
+//!   input revision changed;
 //! - `commands`: applying the [`Command`]s the views emitted, after the
 //!   frame;
 //! - `data`: loading data (at start, added or replacing, a source
