@@ -40,10 +40,11 @@
 //! - [`gui`]: the desktop app. Each background result is one
 //!   [`gui::analysis::Analysis`], computed by a job on a named thread; the
 //!   job chain (`gui::app::logic`'s `CHAIN`) says what waits for what:
-//!   import → meter (no import running, a valid scenario) → plan, size and
+//!   import → meter (no import running, a valid scenario) → plan, term and
 //!   audit (plan starts from the last plan's input, not a new metering, when
-//!   only the token price changed); compare plans two scenarios over the
-//!   same usage once its sides are chosen. Each view draws what `gui::model`
+//!   only the token price changed) → size (from the plan's mix); compare
+//!   plans two scenarios over the same usage once its sides are chosen.
+//!   `gui::app::pipeline` holds each job's work as a plain function. Each view draws what `gui::model`
 //!   built from its analysis's result.
 
 pub mod atomic;

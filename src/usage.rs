@@ -102,6 +102,28 @@ impl Sessions {
         self.len += seg.len();
         self.segments.push(seg);
     }
+    /// Keeps the first `len` sessions (all when there are fewer): undoes
+    /// appends, segment by segment, without copying what stays.
+    pub fn truncate(&mut self, len: usize) {
+        while self.len > len {
+            let Some(last) = self.segments.last_mut() else {
+                break;
+            };
+            let drop = (self.len - len).min(last.len());
+            last.truncate(last.len() - drop);
+            self.len -= drop;
+            if last.is_empty() {
+                self.segments.pop();
+            }
+        }
+    }
+    /// Appends every session of `other` after these, its segments moved
+    /// as they are (no copy).
+    pub fn append(&mut self, mut other: Sessions) {
+        for seg in &mut other.segments {
+            self.push_segment(std::mem::take(seg));
+        }
+    }
     /// The segments, for parallel work.
     pub fn segments(&self) -> &[Vec<Session>] {
         &self.segments
@@ -359,6 +381,41 @@ pub struct Alias {
 }
 
 impl Usage {
+    /// A copy of everything but the sessions (none): names, directory,
+    /// charges, use-days, seats and aliases. More files imported into it
+    /// get the ids they would get in this usage, so that their sessions
+    /// can be appended to its own ([`Sessions::append`]) without copying
+    /// them.
+    pub fn clone_without_sessions(&self) -> Usage {
+        // Every field named: a new one must say whether it is copied.
+        let Usage {
+            users,
+            features,
+            hosts,
+            sessions: _,
+            vendor_charges,
+            denials,
+            directory,
+            assignments,
+            use_days,
+            use_day_cover,
+            aliases,
+        } = self;
+        Usage {
+            users: users.clone(),
+            features: features.clone(),
+            hosts: hosts.clone(),
+            sessions: Sessions::default(),
+            vendor_charges: vendor_charges.clone(),
+            denials: denials.clone(),
+            directory: directory.clone(),
+            assignments: assignments.clone(),
+            use_days: use_days.clone(),
+            use_day_cover: *use_day_cover,
+            aliases: aliases.clone(),
+        }
+    }
+
     /// Widens [`Usage::use_day_cover`] to include `first..=last`.
     pub fn cover_use_days(&mut self, first: NaiveDate, last: NaiveDate) {
         self.use_day_cover = Some(match self.use_day_cover {

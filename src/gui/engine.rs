@@ -161,9 +161,16 @@ pub struct Sized {
     pub ledger: Result<crate::ledger::LedgerRun, String>,
 }
 
+/// The plan sizing starts from: the planner's input and its
+/// recommendation at the scenario's token price, as the Plan job made them
+/// for the same inputs.
+pub type PlanOf<'a> = (&'a PlanInput, &'a Recommendation);
+
 /// Sizes the token purchase as `tokenplan size` does: the daily demand is
 /// what the recommended mix leaves to tokens ([`crate::plan::token_demand`]),
-/// sized with the scenario's own trials and seed.
+/// sized with the scenario's own trials and seed. Given `plan` (the Plan
+/// job's of the same inputs), the mix is taken from it instead of being
+/// planned again ([`crate::plan::token_demand_of`]: the same demand).
 ///
 /// # Errors
 /// When the plan or the sizing cannot run (no demand, a bad contract), or
@@ -172,12 +179,14 @@ pub fn size_tokens(
     usage: &Usage,
     scenario: &Scenario,
     metered: &Metered,
+    plan: Option<PlanOf<'_>>,
     progress: &dyn Progress,
 ) -> Result<Sized, String> {
     size_tokens_with(
         usage,
         scenario,
         metered,
+        plan,
         &crate::ledger::SizingOptions::from_scenario(scenario),
         progress,
     )
@@ -191,13 +200,16 @@ pub fn size_tokens_with(
     usage: &Usage,
     scenario: &Scenario,
     metered: &Metered,
+    plan: Option<PlanOf<'_>>,
     options: &crate::ledger::SizingOptions,
     progress: &dyn Progress,
 ) -> Result<Sized, String> {
     use crate::ledger;
 
-    let history =
-        crate::plan::token_demand(metered, usage, scenario).map_err(|e| error_chain(&e))?;
+    let history = match plan {
+        Some((input, rec)) => crate::plan::token_demand_of(metered, scenario, input, rec),
+        None => crate::plan::token_demand(metered, usage, scenario).map_err(|e| error_chain(&e))?,
+    };
     let mut report =
         ledger::size(&history, scenario, options, progress).map_err(|e| error_chain(&e))?;
     report.pools = ledger::size_pools(metered, scenario.sizing.target_denial_rate, &[]);

@@ -5,7 +5,8 @@
 //!   background results are each an [`analysis::Analysis`] (job slot,
 //!   requested revision, shown result, error) on a named thread
 //!   ([`jobs`]); a dependency list says what each waits for: import →
-//!   meter → plan, size and audit; the comparison of two scenarios.
+//!   meter → plan, term and audit, size after the plan; the comparison
+//!   of two scenarios.
 //! - [`workspace::Workspace`] is the domain state: the scenario being edited
 //!   and the imported usage, each with a revision.
 //! - [`model`] builds what each view draws, one module per view, on a job's

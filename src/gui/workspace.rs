@@ -145,16 +145,6 @@ impl Workspace {
         self.usage_rev += 1;
     }
 
-    /// What is loaded now, to import more on top of it.
-    pub fn loaded(&self) -> Loaded {
-        Loaded {
-            usage: (*self.usage).clone(),
-            reports: self.reports.clone(),
-            sources: self.sources.clone(),
-            report_sources: self.report_sources.clone(),
-        }
-    }
-
     /// True when any data is loaded.
     pub fn has_data(&self) -> bool {
         !self.sources.is_empty()

@@ -19,9 +19,9 @@ pub enum OnFatal {
     /// Keep what was read (the command line: the report says the file is
     /// broken and the run goes on with the rest).
     KeepPartial,
-    /// Each file is read into a copy of the usage, kept only when the
-    /// import is not fatal: a broken file adds nothing (the GUI, where the
-    /// data loaded before must stay as it was).
+    /// A file whose import is fatal adds nothing: what it appended is
+    /// taken back, without copying the sessions loaded before (the GUI,
+    /// where the data loaded before must stay as it was).
     Discard,
 }
 
@@ -165,11 +165,11 @@ fn import_one(
             (outcome, kept)
         }
         OnFatal::Discard => {
-            let mut scratch = usage.clone();
-            let outcome = import_path(path, options, &mut scratch, progress);
+            let undo = Undo::take(usage);
+            let outcome = import_path(path, options, usage, progress);
             let kept = outcome.as_ref().is_ok_and(|r| !r.fatal);
-            if kept {
-                *usage = scratch;
+            if !kept {
+                undo.restore(usage);
             }
             (outcome, kept)
         }
@@ -178,6 +178,45 @@ fn import_one(
         path: path.to_path_buf(),
         outcome,
         kept,
+    }
+}
+
+/// What one file's import may change, kept to be put back when the
+/// import fails ([`OnFatal::Discard`]), without a copy of the sessions: the
+/// bulk of a large usage, which an import only appends to.
+enum Undo {
+    /// Everything but the sessions, and how many sessions there were.
+    Appended { rest: Box<Usage>, sessions: usize },
+    /// The whole usage: while an alias table is loaded, an import renames
+    /// the users of the sessions already there (SPEC §1.4), which no count
+    /// can undo.
+    Whole(Box<Usage>),
+}
+
+impl Undo {
+    fn take(usage: &mut Usage) -> Undo {
+        if !usage.aliases.is_empty() {
+            return Undo::Whole(Box::new(usage.clone()));
+        }
+        // An alias table read by this import is only kept when the import
+        // is not fatal (a fatal table read no row), so with no alias table
+        // loaded a failed import has only appended sessions.
+        Undo::Appended {
+            rest: Box::new(usage.clone_without_sessions()),
+            sessions: usage.sessions.len(),
+        }
+    }
+
+    fn restore(self, usage: &mut Usage) {
+        match self {
+            Undo::Whole(whole) => *usage = *whole,
+            Undo::Appended { rest, sessions } => {
+                let mut kept = std::mem::take(&mut usage.sessions);
+                kept.truncate(sessions);
+                *usage = *rest;
+                usage.sessions = kept;
+            }
+        }
     }
 }
 
@@ -225,5 +264,100 @@ mod tests {
         assert!(reports[1].fatal);
         assert_eq!(reports[1].file, missing.display().to_string());
         std::fs::remove_file(sessions).unwrap();
+    }
+
+    /// The names and sessions of `usage`, to compare two states.
+    fn state(
+        usage: &Usage,
+    ) -> (
+        Vec<String>,
+        Vec<String>,
+        Vec<String>,
+        Vec<crate::usage::Session>,
+    ) {
+        (
+            (0..usage.users.len() as u32)
+                .map(|i| usage.users.name(i).to_string())
+                .collect(),
+            usage.features.names().map(str::to_string).collect(),
+            usage.hosts.names().map(str::to_string).collect(),
+            usage.sessions.iter().copied().collect(),
+        )
+    }
+
+    #[test]
+    fn a_file_that_fails_part_way_takes_back_all_it_added() {
+        let sessions = temp(
+            "undo.csv",
+            "user,feature,start,end,host\nann,ACD,2025-01-06 09:00,2025-01-06 10:00,ws1\n",
+        );
+        // Event lines but no date anchor: the importer names new users,
+        // features and hosts before it finds the log fatal at its end.
+        let log = temp(
+            "undo.log",
+            " 9:00:00 (adskflex) OUT: \"87545ACD_2025_0F\" zed@ws9  \n 9:30:00 (adskflex) IN: \"87545ACD_2025_0F\" zed@ws9  \n",
+        );
+        let mut usage = Usage::default();
+        let first = import_files(
+            &mut usage,
+            std::slice::from_ref(&sessions),
+            &ImportOptions::default(),
+            OnFatal::Discard,
+            &NoProgress,
+        );
+        assert!(first.any_kept());
+        let before = state(&usage);
+        assert_eq!(before.3.len(), 1);
+        let second = import_files(
+            &mut usage,
+            std::slice::from_ref(&log),
+            &ImportOptions::default(),
+            OnFatal::Discard,
+            &NoProgress,
+        );
+        assert!(!second.any_kept());
+        let report = second.reports().remove(0);
+        assert!(report.fatal, "{report:?}");
+        assert_eq!(state(&usage), before);
+        // The same file kept part-way (the command line) adds its names.
+        let mut partial = Usage::default();
+        import_files(
+            &mut partial,
+            &[sessions.clone(), log.clone()],
+            &ImportOptions::default(),
+            OnFatal::KeepPartial,
+            &NoProgress,
+        );
+        assert!(partial.users.get("zed").is_some());
+        std::fs::remove_file(sessions).unwrap();
+        std::fs::remove_file(log).unwrap();
+    }
+
+    #[test]
+    fn truncate_drops_whole_segments_and_part_of_the_last() {
+        let s = |start| crate::usage::Session {
+            start,
+            dur: 1,
+            user: 0,
+            feature: 0,
+            host: 0,
+            draw: 0,
+            flags: 0,
+        };
+        let mut sessions = crate::usage::Sessions::default();
+        sessions.push_segment(vec![s(1), s(2), s(3)]);
+        sessions.push_segment(vec![s(4), s(5)]);
+        sessions.push(s(6));
+        // 6 sessions in two segments of 3 (push fills the last one).
+        sessions.truncate(2);
+        assert_eq!(sessions.len(), 2);
+        assert_eq!(sessions.segments().len(), 1);
+        let starts: Vec<u32> = sessions.iter().map(|x| x.start).collect();
+        assert_eq!(starts, [1, 2]);
+        sessions.truncate(5);
+        assert_eq!(sessions.len(), 2);
+        sessions.truncate(0);
+        assert!(sessions.is_empty());
+        assert!(sessions.segments().is_empty());
     }
 }

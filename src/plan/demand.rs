@@ -2,7 +2,7 @@
 //! recommended mix leaves to tokens (SPEC §5). `tokenplan size` and the
 //! GUI's Pool view size the token pool from it.
 
-use super::{PlanError, PlanInput, covered_products, optimise_default};
+use super::{PlanError, PlanInput, Recommendation, covered_products, optimise_default};
 use crate::ledger::DemandHistory;
 use crate::meter::Metered;
 use crate::scenario::Scenario;
@@ -25,14 +25,21 @@ pub fn token_demand(
 ) -> Result<DemandHistory, PlanError> {
     let input = PlanInput::new(metered, usage, scenario)?;
     let rec = optimise_default(&input)?;
-    let covered = covered_products(&input, &rec);
-    Ok(crate::ledger::token_demand(
-        metered,
-        scenario,
-        |user, product| {
-            covered
-                .get(&user)
-                .is_none_or(|m| m & (1u128 << usize::from(product)) == 0)
-        },
-    ))
+    Ok(token_demand_of(metered, scenario, &input, &rec))
+}
+
+/// [`token_demand`] of a recommendation already made from `input` at the
+/// scenario's token price (the GUI's plan), without planning again.
+pub fn token_demand_of(
+    metered: &Metered,
+    scenario: &Scenario,
+    input: &PlanInput,
+    rec: &Recommendation,
+) -> DemandHistory {
+    let covered = covered_products(input, rec);
+    crate::ledger::token_demand(metered, scenario, |user, product| {
+        covered
+            .get(&user)
+            .is_none_or(|m| m & (1u128 << usize::from(product)) == 0)
+    })
 }

@@ -33,7 +33,7 @@ pub mod report;
 pub use baselines::{Baseline, Baselines, baselines};
 pub use crossover::{Crossover, crossover};
 pub use curve::{CostCurve, CurvePoint, cost_curve};
-pub use demand::token_demand;
+pub use demand::{token_demand, token_demand_of};
 pub use forecast::{
     Forecast, PairForecast, PeakPoolForecast, contract_year_start, forecast, forecast_at,
     forecast_year, short_window_warning,

@@ -20,12 +20,13 @@ use crate::gui::workspace::{Loaded, Source};
 use crate::ingest::{ImportError, ImportOptions, Report};
 use crate::progress::Progress;
 use crate::scenario::Scenario;
+use crate::usage::Usage;
 
 /// The column mappings remembered, by header signature.
-type Remembered = BTreeMap<String, RememberedColumns>;
+pub type Remembered = BTreeMap<String, RememberedColumns>;
 
 /// Which scenario a load job brings.
-pub(super) enum ScenarioSource {
+pub enum ScenarioSource {
     /// The bundled sample scenario.
     Sample,
     /// This file.
@@ -55,60 +56,13 @@ impl App {
         scenario: ScenarioSource,
         recovery: Option<PathBuf>,
     ) {
-        let remembered = self.prefs.column_maps.clone();
-        let work = move |progress: &JobProgress| {
-            let (loaded, keep) = match scenario {
-                ScenarioSource::File(path) => (
-                    Some(engine::load_scenario(&path).map(|s| (s, Some(path)))),
-                    None,
-                ),
-                ScenarioSource::Sample => {
-                    (Some(engine::sample_scenario().map(|s| (s, None))), None)
-                }
-                ScenarioSource::Current(s) => (None, Some(*s)),
-            };
-            let in_force = keep.as_ref().or(loaded
-                .as_ref()
-                .and_then(|l| l.as_ref().ok())
-                .map(|(s, _)| s));
-            let mut failures = Vec::new();
-            let mut missing_note = None;
-            let mut mapping = MappingOutcome::default();
-            let usage = in_force.map(|s| {
-                let base = match sources.contains(&Source::Sample) {
-                    true => sample(s),
-                    false => Loaded::default(),
-                };
-                let files: Vec<PathBuf> = sources
-                    .iter()
-                    .filter_map(|s| match s {
-                        Source::File(p) => Some(p.clone()),
-                        Source::Sample => None,
-                    })
-                    .collect();
-                let options = import_options(Some(s));
-                let files = Files {
-                    paths: &files,
-                    options: &options,
-                    remembered: &remembered,
-                };
-                let (loaded, note) =
-                    import_into(base, &files, progress, &mut failures, &mut mapping);
-                missing_note = note;
-                loaded
-            });
-            ImportOutcome {
-                scenario: loaded,
-                usage,
-                new_from: 0,
-                missing_note,
-                failures,
-                recovered: recovery.as_deref().and_then(keep::read_recovery),
-                to_map: mapping.to_map,
-                mapped: mapping.mapped,
-                replace_pending: false,
-            }
+        let request = LoadRequest {
+            sources,
+            scenario,
+            recovery,
+            remembered: self.prefs.column_maps.clone(),
         };
+        let work = move |progress: &JobProgress| load(request, progress);
         let rev = self.ws.usage_rev;
         let slot = &mut self.jobs.import;
         start_or_say(
@@ -148,39 +102,42 @@ impl App {
         for p in &paths {
             Prefs::remember(&mut self.prefs.recent_files, p);
         }
-        // What is loaded is copied on the worker, not here.
-        let base = (mode == ImportMode::Add).then(|| {
-            (
-                Arc::clone(&self.ws.usage),
-                self.ws.reports.clone(),
-                self.ws.sources.clone(),
-                self.ws.report_sources.clone(),
-            )
+        // What is loaded is shared with the worker, not copied.
+        let base = (mode == ImportMode::Add).then(|| Base {
+            usage: Arc::clone(&self.ws.usage),
+            reports: self.ws.reports.clone(),
+            sources: self.ws.sources.clone(),
+            report_sources: self.ws.report_sources.clone(),
         });
-        let new_from = base.as_ref().map_or(0, |(_, r, _, _)| r.len());
+        let new_from = base.as_ref().map_or(0, |b| b.reports.len());
         let options = import_options(self.ws.scenario.as_ref());
         let remembered = self.prefs.column_maps.clone();
         let work = move |progress: &JobProgress| {
-            let base = base.map_or_else(Loaded::default, |(usage, reports, sources, of)| Loaded {
-                usage: (*usage).clone(),
-                reports,
-                sources,
-                report_sources: of,
-            });
-            let mut failures = Vec::new();
-            let mut mapping = MappingOutcome::default();
             let files = Files {
                 paths: &paths,
                 options: &options,
                 remembered: &remembered,
             };
-            let (loaded, missing_note) =
-                import_into(base, &files, progress, &mut failures, &mut mapping);
+            let (loaded, appends_to, missing_note, failures, mapping) = match base {
+                Some(base) => import_onto(base, &files, progress),
+                None => {
+                    let (mut failures, mut mapping) = (Vec::new(), MappingOutcome::default());
+                    let (loaded, note) = import_into(
+                        Loaded::default(),
+                        &files,
+                        progress,
+                        &mut failures,
+                        &mut mapping,
+                    );
+                    (loaded, None, note, failures, mapping)
+                }
+            };
             let any = loaded.reports.len() > new_from;
             ImportOutcome {
                 scenario: None,
                 // Nothing new imported: the data loaded before stays.
                 usage: any.then_some(loaded),
+                appends_to,
                 new_from,
                 missing_note,
                 failures,
@@ -262,12 +219,24 @@ impl App {
             );
         }
         self.take_mappings(outcome.to_map, outcome.mapped, outcome.replace_pending);
-        if let Some(loaded) = outcome.usage {
+        if let Some(mut loaded) = outcome.usage {
             let new = loaded.reports.get(outcome.new_from..).unwrap_or_default();
             for r in new.iter().filter(|r| r.has_errors()) {
                 self.notes.push(Level::Warning, problem_summary(r));
             }
-            if let Some(note) = outcome.missing_note {
+            let missing_note = match outcome.appends_to {
+                Some(base) => {
+                    // The workspace's own handle goes first, so that the
+                    // sessions move rather than copy when no job reads them.
+                    self.ws.usage = Arc::default();
+                    join(base, &mut loaded.usage);
+                    // A check across all files, the sessions loaded before
+                    // included.
+                    engine::missing_note(&loaded.usage)
+                }
+                None => outcome.missing_note,
+            };
+            if let Some(note) = missing_note {
                 self.notes.push(Level::Warning, note);
             }
             self.ws.set_usage(loaded);
@@ -382,6 +351,81 @@ fn to_map_note(path: &Path) -> String {
     )
 }
 
+/// What a load job reads: the sources, the scenario that comes with them,
+/// the recovery file of an earlier run's unsaved edits, and the column
+/// mappings remembered.
+pub struct LoadRequest {
+    /// The data, in import order.
+    pub sources: Vec<Source>,
+    /// The scenario loaded with it.
+    pub scenario: ScenarioSource,
+    /// The recovery file to read back, when there is one.
+    pub recovery: Option<PathBuf>,
+    /// Column mappings chosen before, by header signature.
+    pub remembered: Remembered,
+}
+
+/// The work of a load job (`App::start_load`): the scenario, then each
+/// source imported in turn into one usage (a file that fails adds
+/// nothing), and the recovery file read back.
+pub fn load(request: LoadRequest, progress: &dyn Progress) -> ImportOutcome {
+    let LoadRequest {
+        sources,
+        scenario,
+        recovery,
+        remembered,
+    } = request;
+    let (loaded, keep) = match scenario {
+        ScenarioSource::File(path) => (
+            Some(engine::load_scenario(&path).map(|s| (s, Some(path)))),
+            None,
+        ),
+        ScenarioSource::Sample => (Some(engine::sample_scenario().map(|s| (s, None))), None),
+        ScenarioSource::Current(s) => (None, Some(*s)),
+    };
+    let in_force = keep.as_ref().or(loaded
+        .as_ref()
+        .and_then(|l| l.as_ref().ok())
+        .map(|(s, _)| s));
+    let mut failures = Vec::new();
+    let mut missing_note = None;
+    let mut mapping = MappingOutcome::default();
+    let usage = in_force.map(|s| {
+        let base = match sources.contains(&Source::Sample) {
+            true => sample(s),
+            false => Loaded::default(),
+        };
+        let files: Vec<PathBuf> = sources
+            .iter()
+            .filter_map(|s| match s {
+                Source::File(p) => Some(p.clone()),
+                Source::Sample => None,
+            })
+            .collect();
+        let options = import_options(Some(s));
+        let files = Files {
+            paths: &files,
+            options: &options,
+            remembered: &remembered,
+        };
+        let (loaded, note) = import_into(base, &files, progress, &mut failures, &mut mapping);
+        missing_note = note;
+        loaded
+    });
+    ImportOutcome {
+        scenario: loaded,
+        usage,
+        appends_to: None,
+        new_from: 0,
+        missing_note,
+        failures,
+        recovered: recovery.as_deref().and_then(keep::read_recovery),
+        to_map: mapping.to_map,
+        mapped: mapping.mapped,
+        replace_pending: false,
+    }
+}
+
 /// The bundled sample data under `scenario`, as a source.
 fn sample(scenario: &Scenario) -> Loaded {
     let (usage, reports) = engine::sample_usage(scenario);
@@ -418,6 +462,75 @@ struct MappingOutcome {
     to_map: Vec<ToMap>,
     /// Files read through a remembered mapping, with their signature.
     mapped: Vec<(PathBuf, String)>,
+}
+
+/// What is loaded when files are added to it.
+struct Base {
+    usage: Arc<Usage>,
+    reports: Vec<Report>,
+    sources: Vec<Source>,
+    report_sources: Vec<usize>,
+}
+
+/// What an import job read: the usage (with its sources and reports), the
+/// usage whose sessions come before its own (see
+/// [`ImportOutcome::appends_to`]), the note on users missing from the
+/// directory, the files that failed and the files to map.
+type Imported = (
+    Loaded,
+    Option<Arc<Usage>>,
+    Option<String>,
+    Vec<String>,
+    MappingOutcome,
+);
+
+/// Imports `files` on top of `base` without copying its sessions: into a
+/// copy of everything else ([`Usage::clone_without_sessions`]: the new
+/// files' names get the ids they would get in the whole), their sessions
+/// appended to `base`'s when the import is taken. While an alias table is
+/// loaded, or when the new files bring one, an import renames the users
+/// of the sessions loaded before too: then the files are read into a copy
+/// of the whole usage, as they always were.
+fn import_onto(base: Base, files: &Files<'_>, progress: &dyn Progress) -> Imported {
+    let whole = |base: Base| {
+        let (mut failures, mut mapping) = (Vec::new(), MappingOutcome::default());
+        let loaded = Loaded {
+            usage: (*base.usage).clone(),
+            reports: base.reports,
+            sources: base.sources,
+            report_sources: base.report_sources,
+        };
+        let (loaded, note) = import_into(loaded, files, progress, &mut failures, &mut mapping);
+        (loaded, None, note, failures, mapping)
+    };
+    if !base.usage.aliases.is_empty() {
+        return whole(base);
+    }
+    let (mut failures, mut mapping) = (Vec::new(), MappingOutcome::default());
+    let rest = Loaded {
+        usage: base.usage.clone_without_sessions(),
+        reports: base.reports.clone(),
+        sources: base.sources.clone(),
+        report_sources: base.report_sources.clone(),
+    };
+    let (loaded, _) = import_into(rest, files, progress, &mut failures, &mut mapping);
+    if !loaded.usage.aliases.is_empty() {
+        drop(loaded);
+        return whole(base);
+    }
+    // The note is made once the sessions are joined.
+    (loaded, Some(base.usage), None, failures, mapping)
+}
+
+/// Puts the sessions of `base` before those of `usage` (imported by
+/// [`import_onto`]): moved when nothing else holds `base`, else copied.
+fn join(base: Arc<Usage>, usage: &mut Usage) {
+    let before = match Arc::try_unwrap(base) {
+        Ok(base) => base.sessions,
+        Err(shared) => shared.sessions.clone(),
+    };
+    let added = std::mem::replace(&mut usage.sessions, before);
+    usage.sessions.append(added);
 }
 
 /// Imports each of `files` into `loaded` on its own, in order
@@ -502,5 +615,123 @@ pub(super) fn problem_summary(r: &Report) -> String {
             r.file,
             r.lines_skipped()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::NoProgress;
+
+    fn data(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(name)
+    }
+
+    /// `files` imported one by one into one usage, as a load does.
+    fn all_at_once(files: &[PathBuf]) -> (Loaded, Option<String>) {
+        let remembered = Remembered::new();
+        let options = ImportOptions::default();
+        let files = Files {
+            paths: files,
+            options: &options,
+            remembered: &remembered,
+        };
+        let (mut failures, mut mapping) = (Vec::new(), MappingOutcome::default());
+        let out = import_into(
+            Loaded::default(),
+            &files,
+            &NoProgress,
+            &mut failures,
+            &mut mapping,
+        );
+        assert!(failures.is_empty(), "{failures:?}");
+        out
+    }
+
+    /// `first` loaded, then `added` added to it as the app adds files
+    /// (the sessions loaded shared, not copied, then joined).
+    fn added(first: &[PathBuf], added: &[PathBuf]) -> (Usage, bool, Option<String>) {
+        let (loaded, _) = all_at_once(first);
+        let base = Base {
+            usage: Arc::new(loaded.usage),
+            reports: loaded.reports,
+            sources: loaded.sources,
+            report_sources: loaded.report_sources,
+        };
+        let remembered = Remembered::new();
+        let options = ImportOptions::default();
+        let files = Files {
+            paths: added,
+            options: &options,
+            remembered: &remembered,
+        };
+        let (mut loaded, appends_to, note, failures, _) = import_onto(base, &files, &NoProgress);
+        assert!(failures.is_empty(), "{failures:?}");
+        let shared = appends_to.is_some();
+        let note = match appends_to {
+            Some(base) => {
+                join(base, &mut loaded.usage);
+                engine::missing_note(&loaded.usage)
+            }
+            None => note,
+        };
+        (loaded.usage, shared, note)
+    }
+
+    /// Names, sessions, directory and aliases: what must not differ.
+    fn same(a: &Usage, b: &Usage) {
+        let names = |u: &Usage| -> Vec<String> {
+            (0..u.users.len() as u32)
+                .map(|i| u.users.name(i).to_string())
+                .collect()
+        };
+        assert_eq!(names(a), names(b));
+        assert!(a.features.names().eq(b.features.names()));
+        assert!(a.hosts.names().eq(b.hosts.names()));
+        assert!(a.sessions.iter().eq(b.sessions.iter()));
+        assert_eq!(a.directory, b.directory);
+        assert_eq!(a.aliases, b.aliases);
+    }
+
+    #[test]
+    fn files_added_give_the_usage_of_all_files_read_together() {
+        let sessions = data("gui/good_sessions.csv");
+        let log = data("ibm_tlstok.log");
+        let directory = data("gui/directory.csv");
+        let (whole, whole_note) = all_at_once(&[sessions.clone(), log.clone(), directory.clone()]);
+        let (usage, shared, note) = added(std::slice::from_ref(&sessions), &[log, directory]);
+        // No alias table: the sessions loaded were shared, then joined.
+        assert!(shared);
+        assert!(usage.sessions.len() > whole.usage.sessions.len() / 2);
+        same(&usage, &whole.usage);
+        assert_eq!(note, whole_note);
+    }
+
+    #[test]
+    fn an_alias_table_added_renames_the_sessions_loaded_before_too() {
+        let dir = std::env::temp_dir().join(format!("tokenplan-add-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let sessions = dir.join("sessions.csv");
+        std::fs::write(
+            &sessions,
+            "user,feature,start,end\n\
+             jdoe,ACD,2025-01-06 09:00,2025-01-06 10:00\n\
+             ann,ACD,2025-01-06 09:00,2025-01-06 10:00\n\
+             john.doe@corp.com,RVT,2025-01-07 09:00,2025-01-07 10:00\n",
+        )
+        .unwrap();
+        let aliases = data("inputs/aliases.csv");
+        let (whole, _) = all_at_once(&[sessions.clone(), aliases.clone()]);
+        let (usage, shared, _) = added(std::slice::from_ref(&sessions), &[aliases]);
+        // The table renames a user of the sessions loaded: read onto a copy.
+        assert!(!shared);
+        same(&usage, &whole.usage);
+        // jdoe is john.doe@corp.com now: two users, not three.
+        let users: std::collections::BTreeSet<u32> =
+            usage.sessions.iter().map(|s| s.user).collect();
+        assert_eq!(users.len(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -5,18 +5,14 @@
 
 use std::sync::Arc;
 
-use super::{App, Metering};
+use super::{App, pipeline};
 use crate::gui::command::JobKind;
 use crate::gui::engine;
 use crate::gui::jobs::JobProgress;
-use crate::gui::model::charges::Charges;
 use crate::gui::model::compare::{self, CompareSide};
 use crate::gui::model::data::DataSummary;
-use crate::gui::model::findings::AuditClock;
-use crate::gui::model::insights::Insights;
 use crate::gui::model::negotiate::NegotiateData;
 use crate::gui::model::plan::{self, PlanKey, PlanSource};
-use crate::gui::model::pool::PoolData;
 use crate::gui::model::scenario_check::ScenarioCheck;
 use crate::gui::model::term::{self, TermKey, TermSource};
 use crate::gui::notify::Level;
@@ -49,11 +45,15 @@ pub(super) enum Needs {
     /// The term's forecast is at hand: the last term's, when only prices
     /// changed since, or metering of the current inputs.
     TermInput,
+    /// The plan of the current inputs is made, or failed: neither running
+    /// nor due (sizing takes the plan's mix rather than planning again).
+    PlanSettled,
 }
 
 /// The analyses in the order they start, each with what it waits for:
-/// import → meter → plan, term, size and audit; the comparison meters and
-/// plans its own sides; the negotiation pack follows the plan. Each is due
+/// import → meter → plan, term and audit; size after the plan (it sizes
+/// what the plan's mix leaves to tokens); the comparison meters and plans
+/// its own sides; the negotiation pack follows the plan. Each is due
 /// when no job was asked for its revision ([`App::rev_of`]).
 pub(super) const CHAIN: [(JobKind, &[Needs]); 7] = [
     (JobKind::Meter, &[Needs::NoImport, Needs::ValidScenario]),
@@ -65,7 +65,7 @@ pub(super) const CHAIN: [(JobKind, &[Needs]); 7] = [
         JobKind::Term,
         &[Needs::NoImport, Needs::ValidScenario, Needs::TermInput],
     ),
-    (JobKind::Size, &[Needs::Metered]),
+    (JobKind::Size, &[Needs::Metered, Needs::PlanSettled]),
     (JobKind::Audit, &[Needs::Metered]),
     (JobKind::Compare, &[Needs::NoImport, Needs::Sides]),
     (
@@ -110,6 +110,7 @@ impl App {
                 self.sides.any() && (!self.sides.uses_edited() || self.scenario_is_valid())
             }
             Needs::Planned => self.jobs.plan.is_of(self.ws.input_rev()),
+            Needs::PlanSettled => !self.pending(JobKind::Plan),
             Needs::Wanted => self.negotiate_ui.wanted || self.prefs.view == View::Negotiate,
         }
     }
@@ -175,14 +176,7 @@ impl App {
             return;
         };
         let usage = Arc::clone(&self.ws.usage);
-        let work = move |progress: &JobProgress| {
-            let metered = engine::meter(&usage, &scenario, progress)?;
-            let charges = Charges::build(&metered, Some(&scenario));
-            Ok(Metering {
-                metered: Arc::new(metered),
-                charges,
-            })
-        };
+        let work = move |progress: &JobProgress| pipeline::meter(&usage, &scenario, progress);
         let rev = self.rev_of(JobKind::Meter);
         self.jobs.meter.start(ctx, rev, &mut self.notes, work);
     }
@@ -252,14 +246,20 @@ impl App {
         Some((scenario, metered, Arc::clone(&self.ws.usage)))
     }
 
-    /// Sizes the token pool for the current metering.
+    /// Sizes the token pool for the current metering, from the plan of the
+    /// current inputs (when it failed, sizing plans on its own and says why
+    /// it cannot).
     fn start_size(&mut self, ctx: &egui::Context) {
         let Some((scenario, metered, usage)) = self.metered_inputs() else {
             return;
         };
+        let plan = self
+            .jobs
+            .plan
+            .current(self.ws.input_rev())
+            .map(|p| (Arc::clone(&p.planned.input), p.planned.rec.clone()));
         let work = move |progress: &JobProgress| {
-            let sized = engine::size_tokens(&usage, &scenario, &metered, progress)?;
-            Ok(PoolData::build(sized, &scenario))
+            pipeline::size(&usage, &scenario, &metered, plan.as_ref(), progress)
         };
         let rev = self.rev_of(JobKind::Size);
         self.jobs.size.start(ctx, rev, &mut self.notes, work);
@@ -270,13 +270,8 @@ impl App {
         let Some((scenario, metered, usage)) = self.metered_inputs() else {
             return;
         };
-        let work = move |progress: &JobProgress| {
-            let report = engine::audit(&usage, &scenario, &metered, progress)?;
-            Ok(Insights::build(
-                &report,
-                &AuditClock::new(&usage, &scenario),
-            ))
-        };
+        let work =
+            move |progress: &JobProgress| pipeline::audit(&usage, &scenario, &metered, progress);
         let rev = self.rev_of(JobKind::Audit);
         self.jobs.audit.start(ctx, rev, &mut self.notes, work);
     }

@@ -3,9 +3,9 @@
 //! - this file: the state (what `App` holds, each part in one field) and
 //!   the `eframe::App` entry points;
 //! - `logic`: the job chain: the dependency list of the analyses
-//!   (import → meter → plan, term, size, audit; compare), starting what
-//!   is due,
-//!   polling what finished, rebuilding what an input revision changed;
+//!   (import → meter → plan, term, audit; size after plan; compare),
+//!   starting what is due, polling what finished, rebuilding what an
+//!   input revision changed;
 //! - `commands`: applying the [`Command`]s the views emitted, after the
 //!   frame;
 //! - `data`: loading data (at start, added or replacing, a source
@@ -14,7 +14,9 @@
 //!   dialogs and the path prompt;
 //! - `keep`: nothing lost: the questions before unsaved edits or loaded
 //!   data go, and the recovery file of unsaved edits;
-//! - `ui`: drawing the frame and the view shown from cached data.
+//! - `ui`: drawing the frame and the view shown from cached data;
+//! - [`pipeline`]: the work of each job of the chain as a plain function
+//!   (what the jobs run, and what `bench_pipeline` runs headless).
 //!
 //! `logic()` polls the background jobs, starts the analyses that are due
 //! and rebuilds derived data; `ui()` draws the views from cached data and
@@ -25,6 +27,7 @@ mod data;
 mod files;
 mod keep;
 mod logic;
+pub mod pipeline;
 mod ui;
 
 use std::path::PathBuf;
@@ -95,6 +98,12 @@ pub struct ImportOutcome {
     /// The new usage with its sources and reports; `None` when nothing new
     /// was imported (the previous data stays).
     pub usage: Option<Loaded>,
+    /// When files were added to what is loaded: the usage loaded (shared
+    /// while the import ran), whose sessions come before those of `usage`
+    /// (which holds only the new files' sessions, and everything else
+    /// whole). Joined when the import is taken, without a copy when no job
+    /// reads it any more.
+    pub appends_to: Option<Arc<crate::usage::Usage>>,
     /// The first of the reports that are new (those before were loaded).
     pub new_from: usize,
     /// Users with usage but no row in the user directory, in words.
