@@ -156,18 +156,18 @@ const DENSE_LIMIT: usize = 1 << 22;
 /// Where a (user, `CalendarDay` product) pair of [`Metered::pairs`] keeps its
 /// start dates: a dense users × products table of slots when that is small,
 /// a map per pair (never per session) otherwise.
-struct PairIndex {
+pub(crate) struct PairIndex {
     products: usize,
     users: usize,
     dense: Vec<u32>,
     sparse: HashMap<(UserId, ProductIdx), u32>,
     /// Per pair of `metered.pairs`: its slot, when its product is `CalendarDay`.
     slot_of_pair: Vec<Option<u32>>,
-    slots: usize,
+    pub(crate) slots: usize,
 }
 
 impl PairIndex {
-    fn new(usage: &Usage, metered: &Metered) -> PairIndex {
+    pub(crate) fn new(usage: &Usage, metered: &Metered) -> PairIndex {
         let products = metered.products.len();
         let users = usage.users.len();
         let cells = users.saturating_mul(products);
@@ -208,7 +208,7 @@ impl PairIndex {
     }
 
     /// The slot of pair `i` of `metered.pairs`, when it is `CalendarDay`.
-    fn calendar_slot(&self, i: usize) -> Option<usize> {
+    pub(crate) fn calendar_slot(&self, i: usize) -> Option<usize> {
         self.slot_of_pair
             .get(i)
             .copied()
@@ -218,7 +218,7 @@ impl PairIndex {
 
     /// The slot of (user, product), when the pair has `CalendarDay` charges.
     #[inline]
-    fn slot(&self, user: UserId, product: ProductIdx) -> Option<usize> {
+    pub(crate) fn slot(&self, user: UserId, product: ProductIdx) -> Option<usize> {
         let (u, p) = (user as usize, usize::from(product));
         if u < self.users && p < self.products && !self.dense.is_empty() {
             let s = *self.dense.get(u * self.products + p)?;
@@ -232,15 +232,17 @@ impl PairIndex {
 /// Sessions per piece of the parallel pass.
 const PIECE: usize = 1 << 16;
 
-/// Per slot of `index`, the local dates (the product's zone) on which a
-/// charged session (not free under the grace) of the pair starts; and the
-/// dates of its use-days, which are use on their own date.
-fn charged_starts(
+/// Where each feature's sessions go for a `CalendarDay` day set: per
+/// feature id, its `CalendarDay` product, the index of the product's zone
+/// in the mappers, and its grace; with one day mapper per zone.
+pub(crate) type CalendarRoutes = (Vec<Option<(ProductIdx, usize, u32)>>, Vec<DayMapper>);
+
+/// The [`CalendarRoutes`] of `metered`'s `CalendarDay` products.
+pub(crate) fn calendar_routes(
     usage: &Usage,
     scenario: &Scenario,
     metered: &Metered,
-    index: &PairIndex,
-) -> Vec<DayBits> {
+) -> CalendarRoutes {
     let catalog = Catalog::build(&usage.features, scenario);
     // Per product: its zone's index in `zones` and its grace, when it is
     // `CalendarDay`. Metering already refused a bad zone, so skipping one
@@ -271,6 +273,19 @@ fn charged_starts(
         })
         .collect();
     let mappers: Vec<DayMapper> = zones.iter().map(|&z| DayMapper::new(z)).collect();
+    (route, mappers)
+}
+
+/// Per slot of `index`, the local dates (the product's zone) on which a
+/// charged session (not free under the grace) of the pair starts; and the
+/// dates of its use-days, which are use on their own date.
+fn charged_starts(
+    usage: &Usage,
+    scenario: &Scenario,
+    metered: &Metered,
+    index: &PairIndex,
+) -> Vec<DayBits> {
+    let (route, mappers) = calendar_routes(usage, scenario, metered);
     let pieces: Vec<&[crate::usage::Session]> = usage
         .sessions
         .segments()

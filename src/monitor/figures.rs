@@ -155,7 +155,10 @@ pub(crate) fn rule_totals(
                 o.tokens += t.tokens;
             }
         }
-        for pool in pools.iter().filter(|p| p.members.iter().any(|m| group.contains(m))) {
+        for pool in pools
+            .iter()
+            .filter(|p| p.members.iter().any(|m| group.contains(m)))
+        {
             let (pair_days, peak, day_peaks) = replay_pool(&recs, &runs, &setup, pool);
             if let Some(o) = pool.peak_for.and_then(|j| out.get_mut(j)) {
                 o.charges += pair_days;
@@ -190,7 +193,10 @@ impl<'a> Setup<'a> {
                         .unwrap_or(i),
                     _ => i,
                 };
-                let name = job.rules.get(first).map_or(&rule.time_zone, |r| &r.time_zone);
+                let name = job
+                    .rules
+                    .get(first)
+                    .map_or(&rule.time_zone, |r| &r.time_zone);
                 let tz = parse_tz(name).map_err(|message| MeterError::BadZone {
                     field: format!("products.{i}.rule.time_zone"),
                     message,
@@ -208,7 +214,9 @@ impl<'a> Setup<'a> {
             zones,
             zone_of,
             rates: scenario.products.values().map(RateTable::new).collect(),
-            product_of_feature: Catalog::build(&usage.features, scenario).products().to_vec(),
+            product_of_feature: Catalog::build(&usage.features, scenario)
+                .products()
+                .to_vec(),
         })
     }
 
@@ -263,9 +271,9 @@ fn pool_jobs(setup: &Setup<'_>, nproducts: usize) -> Vec<PoolJob> {
                     }
                 }
             }
-            let shared = pools.iter_mut().find(|p| {
-                p.members == members && p.zone == zone && p.linger == linger
-            });
+            let shared = pools
+                .iter_mut()
+                .find(|p| p.members == members && p.zone == zone && p.linger == linger);
             match (shared, job.kind) {
                 (Some(p), RuleKind::DailyPeak) if p.days_for.is_none() => p.days_for = Some(j),
                 (Some(p), RuleKind::Concurrent) if p.peak_for.is_none() => p.peak_for = Some(j),
@@ -538,7 +546,13 @@ struct Scratch {
 
 /// One user's `Rolling24h` charges of one product, as
 /// [`rolling24h`](crate::meter::rolling24h) opens them.
-fn rolling_run(run: &[Rec], setup: &Setup<'_>, j: usize, mapper: &mut DayMapper, sums: &mut UserSums) {
+fn rolling_run(
+    run: &[Rec],
+    setup: &Setup<'_>,
+    j: usize,
+    mapper: &mut DayMapper,
+    sums: &mut UserSums,
+) {
     let Some(first) = run.first() else { return };
     let grace = setup.rule(j, first.product).map_or(0, |r| r.grace_secs);
     let intervals: Vec<(i64, i64)> = run
@@ -548,7 +562,8 @@ fn rolling_run(run: &[Rec], setup: &Setup<'_>, j: usize, mapper: &mut DayMapper,
         .collect();
     for at in charge_openings(&intervals) {
         sums.charges += 1;
-        sums.openings.add(setup.rate(first.product, mapper.day(at)), 1);
+        sums.openings
+            .add(setup.rate(first.product, mapper.day(at)), 1);
     }
 }
 
@@ -573,7 +588,9 @@ fn hourly_run(
         }
     }
     if scratch.midnights.len() < setup.zones.len() {
-        scratch.midnights.resize(setup.zones.len(), DenseDays::default());
+        scratch
+            .midnights
+            .resize(setup.zones.len(), DenseDays::default());
     }
     let Some(midnights) = scratch.midnights.get_mut(zone) else {
         return;
@@ -647,7 +664,13 @@ fn replay_pool(
             },
         );
     events.par_sort_unstable_by_key(|&(t, _)| t);
-    let mut mapper = DayMapper::new(setup.zones.get(pool.zone).copied().unwrap_or(chrono_tz::UTC));
+    let mut mapper = DayMapper::new(
+        setup
+            .zones
+            .get(pool.zone)
+            .copied()
+            .unwrap_or(chrono_tz::UTC),
+    );
     let (peak, day_peaks) = sweep(&events, &mut mapper, pool.days_for.is_some());
     (pair_days, peak, day_peaks)
 }
@@ -673,7 +696,12 @@ fn pool_run(
     events: &mut Vec<(i64, i64)>,
 ) -> u64 {
     let Some(first) = run.first() else { return 0 };
-    let linger = i64::from(pool.linger.get(usize::from(first.product)).copied().unwrap_or(0));
+    let linger = i64::from(
+        pool.linger
+            .get(usize::from(first.product))
+            .copied()
+            .unwrap_or(0),
+    );
     // Dates held: the union of the holds that draw something.
     let mut days = 0u64;
     let mut last_day = i32::MIN;

@@ -25,7 +25,9 @@ use serde::Serialize;
 
 use rayon::prelude::*;
 
-use crate::meter::{MeterError, Metered, ProductIdx, meter};
+use crate::meter::calendar_day::DayBits;
+use crate::meter::{MeterError, Metered, ProductIdx, RateTable, RuleKind, meter};
+use crate::monitor::boundary::{PairIndex, calendar_routes};
 use crate::monitor::burn::DenseDays;
 use crate::monitor::split::{PairSet, ProductGroups, collect_sessions};
 use crate::monitor::{money, plain, user_name, with_sessions};
@@ -292,6 +294,46 @@ pub fn idle_what_if(
     })
 }
 
+/// True when `product` is under `CalendarDay` in `metered`.
+fn is_calendar(metered: &Metered, product: ProductIdx) -> bool {
+    metered
+        .rules
+        .get(usize::from(product))
+        .is_some_and(|r| r.kind == RuleKind::CalendarDay)
+}
+
+/// Marks the local dates `s` is charged for, when its product is under
+/// `CalendarDay`, in its pair's day set (as metering's day scan does:
+/// from the date of its start to the date of its last second).
+#[inline]
+fn mark_calendar_days(
+    s: &Session,
+    route: &[Option<(ProductIdx, usize, u32)>],
+    index: &PairIndex,
+    mappers: &mut [DayMapper],
+    days: &mut [DayBits],
+) {
+    let Some(&Some((product, zone, grace))) = route.get(s.feature as usize) else {
+        return;
+    };
+    if s.dur < grace {
+        return;
+    }
+    let Some(bits) = index.slot(s.user, product).and_then(|i| days.get_mut(i)) else {
+        return;
+    };
+    let Some(m) = mappers.get_mut(zone) else {
+        return;
+    };
+    let d0 = m.day(s.start_secs());
+    let d1 = if s.dur == 0 {
+        d0
+    } else {
+        m.day(s.end_secs() - 1)
+    };
+    bits.set_range(d0, d1);
+}
+
 /// Per user: (tokens before, tokens after).
 type PerUser = BTreeMap<UserId, (Decimal, Decimal)>;
 
@@ -314,17 +356,34 @@ fn replay_changed_pairs(
     let groups = ProductGroups::new(usage, scenario);
     let users = usage.users.len();
     let products = groups.of_product.len();
+    // `CalendarDay` pairs are not metered again: each pair's dates with
+    // its harvested sessions are marked in the same pass.
+    let index = PairIndex::new(usage, baseline);
+    let (route, mappers) = calendar_routes(usage, scenario, baseline);
     let pieces: Vec<&[Session]> = usage
         .sessions
         .segments()
         .iter()
         .flat_map(|seg| seg.chunks(1 << 16))
         .collect();
-    let (shortened, seconds_cut, mut changed) = pieces
+    let empty = || (0u64, 0u64, PairSet::new(users, products), Vec::new());
+    let run = pieces.len() / (4 * rayon::current_num_threads().max(1));
+    let (shortened, seconds_cut, mut changed, harvested_days) = pieces
         .par_iter()
+        .with_min_len(run.max(1))
         .fold(
-            || (0u64, 0u64, PairSet::new(users, products), h.local()),
-            |(mut n, mut cut, mut set, mut local), piece| {
+            || {
+                let (n, cut, set, _) = empty();
+                (
+                    n,
+                    cut,
+                    set,
+                    vec![DayBits::default(); index.slots],
+                    h.local(),
+                    mappers.clone(),
+                )
+            },
+            |(mut n, mut cut, mut set, mut days, mut local, mut mappers), piece| {
                 for s in *piece {
                     let mut s = *s;
                     if let Some(c) = h.apply(&mut s, &mut local) {
@@ -334,20 +393,31 @@ fn replay_changed_pairs(
                             set.insert(s.user, p);
                         }
                     }
+                    mark_calendar_days(&s, &route, &index, &mut mappers, &mut days);
                 }
-                (n, cut, set, local)
+                (n, cut, set, days, local, mappers)
             },
         )
-        .map(|(n, cut, set, _)| (n, cut, set))
-        .reduce(
-            || (0, 0, PairSet::new(users, products)),
-            |a, b| (a.0 + b.0, a.1 + b.1, a.2.union(b.2)),
-        );
+        .map(|(n, cut, set, days, _, _)| (n, cut, set, days))
+        .reduce(empty, |a, b| {
+            let mut days = a.3;
+            if days.is_empty() {
+                days = b.3;
+            } else {
+                for (x, y) in days.iter_mut().zip(&b.3) {
+                    x.union(y);
+                }
+            }
+            (a.0 + b.0, a.1 + b.1, a.2.union(b.2), days)
+        });
     changed.seal();
     // Pool groups touched anywhere are replayed whole.
     let mut whole = vec![false; groups.len()];
     let mut touched = vec![false; groups.len()];
     for (p, &g) in groups.of_product.iter().enumerate() {
+        if is_calendar(baseline, p as ProductIdx) {
+            continue;
+        }
         let any = (0..users).any(|u| changed.contains(u as UserId, p as ProductIdx));
         if any {
             touched[g] = true;
@@ -356,7 +426,8 @@ fn replay_changed_pairs(
     }
     let replays = |user: UserId, product: ProductIdx| {
         let g = groups.of_product.get(usize::from(product)).copied();
-        g.is_some_and(|g| whole[g]) || changed.contains(user, product)
+        !is_calendar(baseline, product)
+            && (g.is_some_and(|g| whole[g]) || changed.contains(user, product))
     };
     let parts: Vec<Result<Metered, MeterError>> = (0..groups.len())
         .into_par_iter()
@@ -378,13 +449,22 @@ fn replay_changed_pairs(
             meter(&with_sessions(usage, sessions), scenario, progress)
         })
         .collect();
+    let rates: Vec<RateTable> = scenario.products.values().map(RateTable::new).collect();
     let mut per_user: PerUser = BTreeMap::new();
-    for p in &baseline.pairs {
+    for (i, p) in baseline.pairs.iter().enumerate() {
         let e = per_user.entry(p.user).or_default();
         let t = p.tokens();
         e.0 += t;
-        if !replays(p.user, p.product) {
-            e.1 += t;
+        let days = index.calendar_slot(i).and_then(|s| harvested_days.get(s));
+        match days {
+            // A changed `CalendarDay` pair: the rate of each date still used.
+            Some(days) if changed.contains(p.user, p.product) => {
+                if let Some(r) = rates.get(usize::from(p.product)) {
+                    e.1 += days.days().map(|d| r.at(d)).sum::<Decimal>();
+                }
+            }
+            _ if !replays(p.user, p.product) => e.1 += t,
+            _ => {}
         }
     }
     for part in parts {

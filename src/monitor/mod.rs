@@ -186,7 +186,11 @@ pub fn audit(
     progress: &dyn Progress,
 ) -> Result<AuditReport, MeterError> {
     let t0 = std::time::Instant::now();
-    let tm = |what: &str| if std::env::var_os("TP_TIMING").is_some() { eprintln!("{what}: {:.3}", t0.elapsed().as_secs_f64()); };
+    let tm = |what: &str| {
+        if std::env::var_os("TP_TIMING").is_some() {
+            eprintln!("{what}: {:.3}", t0.elapsed().as_secs_f64());
+        }
+    };
     let price = base_token_price(scenario);
     let rows = DailyCharges::new(usage, baseline);
     let series = burn::pooled_series_of(&rows, baseline);

@@ -244,9 +244,15 @@ fn fast_applies(usage: &Usage, empty: &Metered, kind: RuleKind) -> bool {
     let Some((lo, hi)) = session_span(usage) else {
         return true;
     };
-    let linger = empty.rules.iter().map(|r| i64::from(r.linger_secs)).max().unwrap_or(0);
+    let linger = empty
+        .rules
+        .iter()
+        .map(|r| i64::from(r.linger_secs))
+        .max()
+        .unwrap_or(0);
     empty.pools.iter().all(|p| {
-        parse_tz(&p.time_zone).is_ok_and(|tz| dates_never_go_back(tz, lo - 86_400, hi + linger + 86_400))
+        parse_tz(&p.time_zone)
+            .is_ok_and(|tz| dates_never_go_back(tz, lo - 86_400, hi + linger + 86_400))
     })
 }
 
