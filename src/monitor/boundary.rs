@@ -25,8 +25,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::meter::calendar_day::DayBits;
 use crate::meter::{Catalog, MeterError, Metered, ProductIdx, RuleKind, meter};
+use crate::monitor::pair_days::PairDays;
 use crate::monitor::{money, plain, product_code, total_tokens, user_name, with_sessions};
 use crate::progress::Progress;
 use crate::scenario::{Scenario, parse_tz};
@@ -100,11 +100,11 @@ pub fn boundary_audit(
     let mut names: HashMap<UserId, (String, String)> = HashMap::new();
     let mut charges = Vec::new();
     for (i, pair) in metered.pairs.iter().enumerate() {
-        let Some(bits) = index.calendar_slot(i).and_then(|s| starts.get(s)) else {
+        let Some(slot) = index.calendar_slot(i) else {
             continue;
         };
         for d in &pair.days {
-            if bits.contains(d.day) {
+            if starts.contains(slot, d.day) {
                 continue;
             }
             let (user, office) = names
@@ -284,7 +284,7 @@ fn charged_starts(
     scenario: &Scenario,
     metered: &Metered,
     index: &PairIndex,
-) -> Vec<DayBits> {
+) -> PairDays {
     let (route, mappers) = calendar_routes(usage, scenario, metered);
     let pieces: Vec<&[crate::usage::Session]> = usage
         .sessions
@@ -292,8 +292,9 @@ fn charged_starts(
         .iter()
         .flat_map(|seg| seg.chunks(PIECE))
         .collect();
-    let empty = || vec![DayBits::default(); index.slots];
-    // A few long runs per thread: each run's bitsets cost a slot each.
+    let shape = PairDays::new(index, metered);
+    let empty = || shape.clone();
+    // A few long runs per thread: each run's day sets cost a matrix each.
     let run = pieces.len() / (4 * rayon::current_num_threads().max(1));
     let mut starts = pieces
         .par_iter()
@@ -311,20 +312,18 @@ fn charged_starts(
                     let Some(slot) = index.slot(s.user, product) else {
                         continue;
                     };
-                    let (Some(m), Some(b)) = (mappers.get_mut(zone), bits.get_mut(slot)) else {
+                    let Some(m) = mappers.get_mut(zone) else {
                         continue;
                     };
                     let day = m.day(s.start_secs());
-                    b.set_range(day, day);
+                    bits.set_range(slot, day, day);
                 }
                 (mappers, bits)
             },
         )
         .map(|(_, bits)| bits)
         .reduce(empty, |mut a, b| {
-            for (x, y) in a.iter_mut().zip(&b) {
-                x.union(y);
-            }
+            a.union(&b);
             a
         });
     // A use-day from a usage report is use on its own date, never a
@@ -333,9 +332,9 @@ fn charged_starts(
         let Some(&Some((product, _, _))) = route.get(d.product as usize) else {
             continue;
         };
-        if let Some(b) = index.slot(d.user, product).and_then(|s| starts.get_mut(s)) {
+        if let Some(slot) = index.slot(d.user, product) {
             let day = crate::time::day_of_date(d.date);
-            b.set_range(day, day);
+            starts.set_range(slot, day, day);
         }
     }
     starts

@@ -368,7 +368,18 @@ fn collect(usage: &Usage, setup: &Setup<'_>, in_group: &[bool]) -> Vec<Rec> {
     for p in parts {
         recs.extend(p);
     }
-    recs.par_sort_unstable_by_key(|r| (r.product, r.user, r.start, r.dur, r.host, r.draw));
+    // Runs need (product, user, start) order only (see `per_user_totals`
+    // and `pool_run`): one integer key when the ids fit in it.
+    let packed = recs
+        .iter()
+        .all(|r| r.product < (1 << 8) && r.user < (1 << 24));
+    if packed {
+        recs.par_sort_unstable_by_key(|r| {
+            (u64::from(r.product) << 56) | (u64::from(r.user) << 32) | u64::from(r.start)
+        });
+    } else {
+        recs.par_sort_unstable_by_key(|r| (r.product, r.user, r.start));
+    }
     recs
 }
 
@@ -542,6 +553,7 @@ struct Scratch {
     recs: Vec<Rec>,
     events: Vec<(i64, i64)>,
     open: Vec<u32>,
+    memo: Memo,
 }
 
 /// One user's `Rolling24h` charges of one product, as
@@ -663,7 +675,7 @@ fn replay_pool(
                 (da + db, ea)
             },
         );
-    events.par_sort_unstable_by_key(|&(t, _)| t);
+    sort_events(&mut events);
     let mut mapper = DayMapper::new(
         setup
             .zones
@@ -675,15 +687,54 @@ fn replay_pool(
     (pair_days, peak, day_peaks)
 }
 
-/// The draw of `r` in `pool`: the session's own count, else the product's
-/// rate on its checkout date, as metering draws it.
-fn draw_of(r: &Rec, setup: &Setup<'_>, mapper: &mut DayMapper) -> u32 {
-    if r.draw != 0 {
-        u32::from(r.draw)
-    } else {
-        whole_draw(setup.rate(r.product, mapper.day(r.start()))).unwrap_or(0)
+/// Sorts (instant, change) events by instant: as one integer each when
+/// instants and changes fit (the order of changes at one instant does not
+/// matter to [`sweep`], which adds them up before looking).
+fn sort_events(events: &mut [(i64, i64)]) {
+    const DELTA_BITS: u32 = 24;
+    const BIAS: i64 = 1 << (DELTA_BITS - 1);
+    let base = events.iter().map(|&(t, _)| t).min().unwrap_or(0);
+    let fits = events
+        .iter()
+        .all(|&(t, d)| (t - base) < (1i64 << (63 - DELTA_BITS)) && d > -BIAS && d < BIAS);
+    if !fits {
+        events.par_sort_unstable_by_key(|&(t, _)| t);
+        return;
     }
+    let mut packed: Vec<u64> = events
+        .par_iter()
+        .map(|&(t, d)| (((t - base) as u64) << DELTA_BITS) | (d + BIAS) as u64)
+        .collect();
+    packed.par_sort_unstable();
+    events
+        .par_iter_mut()
+        .zip(packed.par_iter())
+        .for_each(|(e, &k)| {
+            *e = (
+                base + (k >> DELTA_BITS) as i64,
+                (k & ((1 << DELTA_BITS) - 1)) as i64 - BIAS,
+            );
+        });
 }
+
+/// The draw of `r` in `pool`: the session's own count, else the product's
+/// rate on its checkout date, as metering draws it. `memo` keeps the last
+/// (product, date) priced: a run is one product, mostly on few dates.
+fn draw_of(r: &Rec, setup: &Setup<'_>, mapper: &mut DayMapper, memo: &mut Memo) -> u32 {
+    if r.draw != 0 {
+        return u32::from(r.draw);
+    }
+    let day = mapper.day(r.start());
+    if memo.0 == Some((r.product, day)) {
+        return memo.1;
+    }
+    let draw = whole_draw(setup.rate(r.product, day)).unwrap_or(0);
+    *memo = (Some((r.product, day)), draw);
+    draw
+}
+
+/// The last draw priced by [`draw_of`].
+type Memo = (Option<(ProductIdx, i32)>, u32);
 
 /// One (product, user) run of a pool: the dates the user held the product
 /// (returned) and the steps of each holder's draw (pushed to `events`).
@@ -716,7 +767,7 @@ fn pool_run(
     };
     for r in run {
         let (s, e) = (r.start(), r.end() + linger);
-        if e <= s || draw_of(r, setup, mapper) == 0 {
+        if e <= s || draw_of(r, setup, mapper, &mut scratch.memo) == 0 {
             continue;
         }
         cur = match cur {
@@ -793,8 +844,12 @@ fn holder_steps(
         let cluster = holder.get(i..j).unwrap_or_default();
         if let [r] = cluster {
             let (s, e) = (r.start(), r.end() + linger);
-            let d = i64::from(draw_of(r, setup, mapper));
-            if e > s && d > 0 {
+            if e <= s {
+                i = j;
+                continue;
+            }
+            let d = i64::from(draw_of(r, setup, mapper, &mut scratch.memo));
+            if d > 0 {
                 events.push((s, d));
                 events.push((e, -d));
             }
@@ -823,7 +878,7 @@ fn cluster_steps(
         if e <= s {
             continue;
         }
-        let d = i64::from(draw_of(r, setup, mapper));
+        let d = i64::from(draw_of(r, setup, mapper, &mut scratch.memo));
         // Checkouts as +draw + 1, checkins as -(draw + 1): checkins sort
         // first at an instant.
         local.push((s, d + 1));

@@ -25,10 +25,10 @@ use serde::Serialize;
 
 use rayon::prelude::*;
 
-use crate::meter::calendar_day::DayBits;
 use crate::meter::{MeterError, Metered, ProductIdx, RateTable, RuleKind, meter};
 use crate::monitor::boundary::{PairIndex, calendar_routes};
 use crate::monitor::burn::DenseDays;
+use crate::monitor::pair_days::PairDays;
 use crate::monitor::split::{PairSet, ProductGroups, collect_sessions};
 use crate::monitor::{money, plain, user_name, with_sessions};
 use crate::progress::Progress;
@@ -311,7 +311,7 @@ fn mark_calendar_days(
     route: &[Option<(ProductIdx, usize, u32)>],
     index: &PairIndex,
     mappers: &mut [DayMapper],
-    days: &mut [DayBits],
+    days: &mut PairDays,
 ) {
     let Some(&Some((product, zone, grace))) = route.get(s.feature as usize) else {
         return;
@@ -319,7 +319,7 @@ fn mark_calendar_days(
     if s.dur < grace {
         return;
     }
-    let Some(bits) = index.slot(s.user, product).and_then(|i| days.get_mut(i)) else {
+    let Some(slot) = index.slot(s.user, product) else {
         return;
     };
     let Some(m) = mappers.get_mut(zone) else {
@@ -331,7 +331,7 @@ fn mark_calendar_days(
     } else {
         m.day(s.end_secs() - 1)
     };
-    bits.set_range(d0, d1);
+    days.set_range(slot, d0, d1);
 }
 
 /// Per user: (tokens before, tokens after).
@@ -366,7 +366,8 @@ fn replay_changed_pairs(
         .iter()
         .flat_map(|seg| seg.chunks(1 << 16))
         .collect();
-    let empty = || (0u64, 0u64, PairSet::new(users, products), Vec::new());
+    let shape = PairDays::new(&index, baseline);
+    let empty = || (0u64, 0u64, PairSet::new(users, products), None);
     let run = pieces.len() / (4 * rayon::current_num_threads().max(1));
     let (shortened, seconds_cut, mut changed, harvested_days) = pieces
         .par_iter()
@@ -374,14 +375,7 @@ fn replay_changed_pairs(
         .fold(
             || {
                 let (n, cut, set, _) = empty();
-                (
-                    n,
-                    cut,
-                    set,
-                    vec![DayBits::default(); index.slots],
-                    h.local(),
-                    mappers.clone(),
-                )
+                (n, cut, set, shape.clone(), h.local(), mappers.clone())
             },
             |(mut n, mut cut, mut set, mut days, mut local, mut mappers), piece| {
                 for s in *piece {
@@ -398,18 +392,18 @@ fn replay_changed_pairs(
                 (n, cut, set, days, local, mappers)
             },
         )
-        .map(|(n, cut, set, days, _, _)| (n, cut, set, days))
+        .map(|(n, cut, set, days, _, _)| (n, cut, set, Some(days)))
         .reduce(empty, |a, b| {
-            let mut days = a.3;
-            if days.is_empty() {
-                days = b.3;
-            } else {
-                for (x, y) in days.iter_mut().zip(&b.3) {
-                    x.union(y);
+            let days = match (a.3, b.3) {
+                (Some(mut x), Some(y)) => {
+                    x.union(&y);
+                    Some(x)
                 }
-            }
+                (x, y) => x.or(y),
+            };
             (a.0 + b.0, a.1 + b.1, a.2.union(b.2), days)
         });
+    let harvested_days = harvested_days.unwrap_or(shape);
     changed.seal();
     // Pool groups touched anywhere are replayed whole.
     let mut whole = vec![false; groups.len()];
@@ -455,12 +449,15 @@ fn replay_changed_pairs(
         let e = per_user.entry(p.user).or_default();
         let t = p.tokens();
         e.0 += t;
-        let days = index.calendar_slot(i).and_then(|s| harvested_days.get(s));
-        match days {
+        match index.calendar_slot(i) {
             // A changed `CalendarDay` pair: the rate of each date still used.
-            Some(days) if changed.contains(p.user, p.product) => {
+            Some(slot) if changed.contains(p.user, p.product) => {
                 if let Some(r) = rates.get(usize::from(p.product)) {
-                    e.1 += days.days().map(|d| r.at(d)).sum::<Decimal>();
+                    e.1 += harvested_days
+                        .days(slot)
+                        .into_iter()
+                        .map(|d| r.at(d))
+                        .sum::<Decimal>();
                 }
             }
             _ if !replays(p.user, p.product) => e.1 += t,

@@ -34,6 +34,7 @@ pub mod burn;
 pub mod double_dip;
 mod figures;
 pub mod idle;
+mod pair_days;
 pub mod shadow;
 mod split;
 pub mod vendor_audit;
@@ -185,12 +186,6 @@ pub fn audit(
     options: &AuditOptions,
     progress: &dyn Progress,
 ) -> Result<AuditReport, MeterError> {
-    let t0 = std::time::Instant::now();
-    let tm = |what: &str| {
-        if std::env::var_os("TP_TIMING").is_some() {
-            eprintln!("{what}: {:.3}", t0.elapsed().as_secs_f64());
-        }
-    };
     let price = base_token_price(scenario);
     let rows = DailyCharges::new(usage, baseline);
     let series = burn::pooled_series_of(&rows, baseline);
@@ -205,9 +200,7 @@ pub fn audit(
     let burn_days = std::mem::take(&mut burn_summary.days);
     let pools = today.map_or_else(Vec::new, |t| budgets::budgets_of(&rows, usage, scenario, t));
 
-    tm("burn+budgets");
     let boundary = boundary::boundary_audit(usage, scenario, baseline, price);
-    tm("boundary");
     let mut server_zones = Vec::with_capacity(options.server_zones.len());
     for zone in &options.server_zones {
         server_zones.push(boundary::server_zone_what_if(
@@ -226,17 +219,13 @@ pub fn audit(
             progress,
         )?)
     };
-    tm("zones");
     let dips = double_dip::double_dips_of(&rows, usage, scenario, price);
-    tm("dips");
     let shadow_bill = shadow::shadow_bill_with(usage, scenario, Some(baseline), price, progress)?;
-    tm("shadow");
     let mut idle = Vec::with_capacity(options.harvest.len());
     for policy in &options.harvest {
         idle.push(idle::idle_what_if(
             usage, scenario, baseline, policy, price, progress,
         )?);
-        tm("idle");
     }
     Ok(AuditReport {
         today,
