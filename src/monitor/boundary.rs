@@ -25,7 +25,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::meter::{Catalog, MeterError, Metered, ProductIdx, RuleKind, meter};
+use crate::meter::{Catalog, MeterError, Metered, ProductIdx, RuleKind, meter, meter_summary};
 use crate::monitor::pair_days::PairDays;
 use crate::monitor::{money, plain, product_code, total_tokens, user_name, with_sessions};
 use crate::progress::Progress;
@@ -382,18 +382,95 @@ pub fn server_zone_what_if(
 ) -> Result<ZoneWhatIf, MeterError> {
     let mut moved = scenario.clone();
     moved.server_time_zone = zone.trim().to_string();
-    let metered = meter(usage, &moved, progress)?;
-    let audit = boundary_audit(usage, &moved, &metered, price);
-    let tokens = total_tokens(&metered);
+    // Totals only: `CalendarDay` summed from its day sets, no row per
+    // charge (the other rules are metered whole).
+    let summary = meter_summary(usage, &moved, progress)?;
+    let tokens: Decimal = summary.by_day.values().map(|t| t.tokens).sum();
+    let boundary_charges = boundary_count(usage, &moved, baseline, progress)?;
     let saving_tokens = total_tokens(baseline) - tokens;
     Ok(ZoneWhatIf {
         server_time_zone: moved.server_time_zone,
         tokens: plain(tokens),
         cost: money(tokens * price),
-        boundary_charges: audit.charges.len() as u64,
+        boundary_charges,
         saving_tokens: plain(saving_tokens),
         saving: money(saving_tokens * price),
     })
+}
+
+/// The number of boundary charges of `usage` metered under `moved` (the
+/// scenario of `baseline` with its server in another zone), without
+/// metering: one parallel pass marks each `CalendarDay` pair's charged
+/// dates and start dates in the moved zones. A zone moves dates, never
+/// which pairs are charged, so `baseline`'s pairs frame the sets.
+fn boundary_count(
+    usage: &Usage,
+    moved: &Scenario,
+    baseline: &Metered,
+    progress: &dyn Progress,
+) -> Result<u64, MeterError> {
+    // The moved rules (zones, graces), from a metering of no sessions.
+    let rules = meter(&with_sessions(usage, Default::default()), moved, progress)?;
+    let index = PairIndex::new(usage, baseline);
+    let (route, mappers) = calendar_routes(usage, moved, &rules);
+    // Moved dates fall at most a day or two off the baseline's.
+    let shape = PairDays::with_margin(&index, baseline, 2);
+    let pieces: Vec<&[crate::usage::Session]> = usage
+        .sessions
+        .segments()
+        .iter()
+        .flat_map(|seg| seg.chunks(PIECE))
+        .collect();
+    let run = pieces.len() / (4 * rayon::current_num_threads().max(1));
+    let empty = || (shape.clone(), shape.clone());
+    let (mut used, mut starts) = pieces
+        .par_iter()
+        .with_min_len(run.max(1))
+        .fold(
+            || (mappers.clone(), empty()),
+            |(mut mappers, (mut used, mut starts)), piece| {
+                for s in *piece {
+                    let Some(&Some((product, zone, grace))) = route.get(s.feature as usize) else {
+                        continue;
+                    };
+                    if s.dur < grace {
+                        continue;
+                    }
+                    let (Some(slot), Some(m)) =
+                        (index.slot(s.user, product), mappers.get_mut(zone))
+                    else {
+                        continue;
+                    };
+                    let d0 = m.day(s.start_secs());
+                    let d1 = if s.dur == 0 {
+                        d0
+                    } else {
+                        m.day(s.end_secs() - 1)
+                    };
+                    used.set_range(slot, d0, d1);
+                    starts.set_range(slot, d0, d0);
+                }
+                (mappers, (used, starts))
+            },
+        )
+        .map(|(_, sets)| sets)
+        .reduce(empty, |mut a, b| {
+            a.0.union(&b.0);
+            a.1.union(&b.1);
+            a
+        });
+    // A use-day is use on its own date, and starts there.
+    for d in &usage.use_days {
+        let Some(&Some((product, _, _))) = route.get(d.product as usize) else {
+            continue;
+        };
+        if let Some(slot) = index.slot(d.user, product) {
+            let day = crate::time::day_of_date(d.date);
+            used.set_range(slot, day, day);
+            starts.set_range(slot, day, day);
+        }
+    }
+    Ok(used.count_without(&starts))
 }
 
 /// One regional server of a [`RegionalWhatIf`].

@@ -551,7 +551,7 @@ struct Scratch {
     days: Vec<(i32, i64)>,
     midnights: Vec<DenseDays<i64>>,
     recs: Vec<Rec>,
-    events: Vec<(i64, i64)>,
+    cluster: Vec<(i64, i64)>,
     open: Vec<u32>,
     memo: Memo,
 }
@@ -651,31 +651,42 @@ fn replay_pool(
     pool: &PoolJob,
 ) -> (u64, u32, u64) {
     let member = |p: ProductIdx| pool.members.contains(&p);
-    let (pair_days, mut events) = pieces
+    let base = recs
         .par_iter()
-        .fold(
-            || (0u64, Vec::new(), setup.mappers(), Scratch::default()),
-            |(mut days, mut events, mut mappers, mut scratch), &(a, b)| {
-                let Some(mapper) = mappers.get_mut(pool.zone) else {
-                    return (days, events, mappers, scratch);
+        .filter(|r| member(r.product))
+        .map(|r| r.start())
+        .min()
+        .unwrap_or(0);
+    // Each piece's events in its own vector (at most two per session), then
+    // one vector of them, each piece freed once copied: the events are held
+    // about once, never twice.
+    let parts: Vec<(u64, Vec<u64>)> = pieces
+        .par_iter()
+        .map_init(
+            || (setup.mappers(), Scratch::default()),
+            |(mappers, scratch), &(a, b)| {
+                let mut days = 0u64;
+                let mut events = Steps {
+                    base,
+                    packed: Vec::with_capacity(2 * b.saturating_sub(a)),
                 };
-                for run in runs(recs.get(a..b).unwrap_or_default()) {
-                    if run.first().is_some_and(|r| member(r.product)) {
-                        days += pool_run(run, setup, pool, mapper, &mut scratch, &mut events);
+                if let Some(mapper) = mappers.get_mut(pool.zone) {
+                    for run in runs(recs.get(a..b).unwrap_or_default()) {
+                        if run.first().is_some_and(|r| member(r.product)) {
+                            days += pool_run(run, setup, pool, mapper, scratch, &mut events);
+                        }
                     }
                 }
-                (days, events, mappers, scratch)
+                (days, events.packed)
             },
         )
-        .map(|(d, e, _, _)| (d, e))
-        .reduce(
-            || (0, Vec::new()),
-            |(da, mut ea), (db, eb)| {
-                ea.extend(eb);
-                (da + db, ea)
-            },
-        );
-    sort_events(&mut events);
+        .collect();
+    let pair_days = parts.iter().map(|(d, _)| d).sum();
+    let mut events: Vec<u64> = Vec::with_capacity(parts.iter().map(|(_, e)| e.len()).sum());
+    for (_, part) in parts {
+        events.extend_from_slice(&part);
+    }
+    events.par_sort_unstable();
     let mut mapper = DayMapper::new(
         setup
             .zones
@@ -683,38 +694,43 @@ fn replay_pool(
             .copied()
             .unwrap_or(chrono_tz::UTC),
     );
-    let (peak, day_peaks) = sweep(&events, &mut mapper, pool.days_for.is_some());
+    let (peak, day_peaks) = sweep(&events, base, &mut mapper, pool.days_for.is_some());
     (pair_days, peak, day_peaks)
 }
 
-/// Sorts (instant, change) events by instant: as one integer each when
-/// instants and changes fit (the order of changes at one instant does not
-/// matter to [`sweep`], which adds them up before looking).
-fn sort_events(events: &mut [(i64, i64)]) {
-    const DELTA_BITS: u32 = 24;
-    const BIAS: i64 = 1 << (DELTA_BITS - 1);
-    let base = events.iter().map(|&(t, _)| t).min().unwrap_or(0);
-    let fits = events
-        .iter()
-        .all(|&(t, d)| (t - base) < (1i64 << (63 - DELTA_BITS)) && d > -BIAS && d < BIAS);
-    if !fits {
-        events.par_sort_unstable_by_key(|&(t, _)| t);
-        return;
+/// Bits of a step's change in a packed event.
+const DELTA_BITS: u32 = 24;
+/// Added to a change to pack it unsigned.
+const BIAS: i64 = 1 << (DELTA_BITS - 1);
+/// Largest rate a pool's draws are packed with (a change of draw fits
+/// [`DELTA_BITS`] bits); a pool rule with a larger rate is metered instead.
+pub(crate) const MAX_PACKED_DRAW: i64 = BIAS - 1;
+
+/// Steps of the holders' draws, packed as (instant − `base`) above the
+/// change plus [`BIAS`]: sorting the integers sorts by instant (the order
+/// of changes at one instant does not matter to [`sweep`], which adds
+/// them up before looking). Instants are at most 2³⁴ s after `base`.
+struct Steps {
+    base: i64,
+    packed: Vec<u64>,
+}
+
+impl Steps {
+    #[inline]
+    fn push(&mut self, (t, d): (i64, i64)) {
+        debug_assert!(t >= self.base && d.abs() <= MAX_PACKED_DRAW);
+        self.packed
+            .push((((t - self.base) as u64) << DELTA_BITS) | (d + BIAS) as u64);
     }
-    let mut packed: Vec<u64> = events
-        .par_iter()
-        .map(|&(t, d)| (((t - base) as u64) << DELTA_BITS) | (d + BIAS) as u64)
-        .collect();
-    packed.par_sort_unstable();
-    events
-        .par_iter_mut()
-        .zip(packed.par_iter())
-        .for_each(|(e, &k)| {
-            *e = (
-                base + (k >> DELTA_BITS) as i64,
-                (k & ((1 << DELTA_BITS) - 1)) as i64 - BIAS,
-            );
-        });
+}
+
+/// The (instant, change) of a packed step.
+#[inline]
+fn unpack(k: u64, base: i64) -> (i64, i64) {
+    (
+        base + (k >> DELTA_BITS) as i64,
+        (k & ((1 << DELTA_BITS) - 1)) as i64 - BIAS,
+    )
 }
 
 /// The draw of `r` in `pool`: the session's own count, else the product's
@@ -744,7 +760,7 @@ fn pool_run(
     pool: &PoolJob,
     mapper: &mut DayMapper,
     scratch: &mut Scratch,
-    events: &mut Vec<(i64, i64)>,
+    events: &mut Steps,
 ) -> u64 {
     let Some(first) = run.first() else { return 0 };
     let linger = i64::from(
@@ -824,7 +840,7 @@ fn holder_steps(
     setup: &Setup<'_>,
     mapper: &mut DayMapper,
     scratch: &mut Scratch,
-    events: &mut Vec<(i64, i64)>,
+    events: &mut Steps,
 ) {
     let mut i = 0;
     while i < holder.len() {
@@ -869,9 +885,9 @@ fn cluster_steps(
     setup: &Setup<'_>,
     mapper: &mut DayMapper,
     scratch: &mut Scratch,
-    events: &mut Vec<(i64, i64)>,
+    events: &mut Steps,
 ) {
-    let local = &mut scratch.events;
+    let local = &mut scratch.cluster;
     local.clear();
     for r in cluster {
         let (s, e) = (r.start(), r.end() + linger);
@@ -913,16 +929,18 @@ fn cluster_steps(
     }
 }
 
-/// The running draw of `events` (sorted by instant): its peak, and the sum
-/// over local dates of each date's peak when `days` is asked for.
-fn sweep(events: &[(i64, i64)], mapper: &mut DayMapper, days: bool) -> (u32, u64) {
+/// The running draw of `events` (packed [`Steps`], sorted): its peak, and
+/// the sum over local dates of each date's peak when `days` is asked for.
+fn sweep(events: &[u64], base: i64, mapper: &mut DayMapper, days: bool) -> (u32, u64) {
     let mut peak: i64 = 0;
     let mut cur: i64 = 0;
     let mut day_peak: DenseDays<u32> = DenseDays::default();
     let mut prev: Option<(i64, i64)> = None;
     let mut i = 0;
-    while let Some(&(t, _)) = events.get(i) {
-        while let Some(&(et, d)) = events.get(i) {
+    while let Some(&k) = events.get(i) {
+        let (t, _) = unpack(k, base);
+        while let Some(&k) = events.get(i) {
+            let (et, d) = unpack(k, base);
             if et != t {
                 break;
             }

@@ -200,7 +200,16 @@ pub fn audit(
     let burn_days = std::mem::take(&mut burn_summary.days);
     let pools = today.map_or_else(Vec::new, |t| budgets::budgets_of(&rows, usage, scenario, t));
 
-    let boundary = boundary::boundary_audit(usage, scenario, baseline, price);
+    // The what-ifs first, one after another, each dropping what it made
+    // before the next: the day-boundary list, which the report keeps, is
+    // made after their peaks.
+    let shadow_bill = shadow::shadow_bill_with(usage, scenario, Some(baseline), price, progress)?;
+    let mut idle = Vec::with_capacity(options.harvest.len());
+    for policy in &options.harvest {
+        idle.push(idle::idle_what_if(
+            usage, scenario, baseline, policy, price, progress,
+        )?);
+    }
     let mut server_zones = Vec::with_capacity(options.server_zones.len());
     for zone in &options.server_zones {
         server_zones.push(boundary::server_zone_what_if(
@@ -219,14 +228,8 @@ pub fn audit(
             progress,
         )?)
     };
+    let boundary = boundary::boundary_audit(usage, scenario, baseline, price);
     let dips = double_dip::double_dips_of(&rows, usage, scenario, price);
-    let shadow_bill = shadow::shadow_bill_with(usage, scenario, Some(baseline), price, progress)?;
-    let mut idle = Vec::with_capacity(options.harvest.len());
-    for policy in &options.harvest {
-        idle.push(idle::idle_what_if(
-            usage, scenario, baseline, policy, price, progress,
-        )?);
-    }
     Ok(AuditReport {
         today,
         currency: scenario.currency.clone(),

@@ -34,6 +34,12 @@ impl PairDays {
     /// Empty sets for every slot of `index`, framed by the dates `metered`
     /// charged its `CalendarDay` pairs.
     pub(crate) fn new(index: &PairIndex, metered: &Metered) -> PairDays {
+        PairDays::with_margin(index, metered, 0)
+    }
+
+    /// [`PairDays::new`] with the frame widened by `margin` dates each way
+    /// (dates of the same sessions in another zone).
+    pub(crate) fn with_margin(index: &PairIndex, metered: &Metered, margin: i32) -> PairDays {
         let span = metered
             .pairs
             .iter()
@@ -44,6 +50,7 @@ impl PairDays {
         let slots = index.slots;
         let (base, words) = match span {
             Some((lo, hi)) => {
+                let (lo, hi) = (lo.saturating_sub(margin), hi.saturating_add(margin));
                 let base = lo.div_euclid(64) * 64;
                 let words = usize::try_from((hi - base) / 64 + 1).unwrap_or(0);
                 if words.saturating_mul(slots) <= GRID_LIMIT {
@@ -118,6 +125,21 @@ impl PairDays {
         for (a, b) in self.spill.iter_mut().zip(&other.spill) {
             a.union(b);
         }
+    }
+
+    /// The number of (slot, date) in `self` and not in `other` (the same
+    /// shape).
+    pub(crate) fn count_without(&self, other: &PairDays) -> u64 {
+        let mut n: u64 = self
+            .grid
+            .iter()
+            .zip(&other.grid)
+            .map(|(a, b)| u64::from((a & !b).count_ones()))
+            .sum();
+        for (slot, bits) in self.spill.iter().enumerate() {
+            n += bits.days().filter(|&d| !other.contains(slot, d)).count() as u64;
+        }
+        n
     }
 
     /// The dates of `slot`, ascending.

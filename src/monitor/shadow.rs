@@ -16,7 +16,7 @@ use serde::Serialize;
 use rayon::prelude::*;
 
 use crate::meter::{MeterError, Metered, RuleKind, meter, meter_summary};
-use crate::monitor::figures::{RuleJob, dates_never_go_back, rule_totals};
+use crate::monitor::figures::{MAX_PACKED_DRAW, RuleJob, dates_never_go_back, rule_totals};
 use crate::monitor::split::{ProductGroups, collect_sessions};
 use crate::monitor::{money, plain, with_sessions};
 use crate::progress::Progress;
@@ -167,7 +167,7 @@ pub fn shadow_bill_with(
                     progress,
                 );
                 match empty {
-                    Ok(m) if fast_applies(usage, &m, kind) => fast.push((i, m)),
+                    Ok(m) if fast_applies(usage, scenario, &m, kind) => fast.push((i, m)),
                     Ok(_) => {}
                     Err(e @ MeterError::FractionalPoolRate { .. }) => *slot = Some(Err(e)),
                     Err(e) => return Err(e),
@@ -233,13 +233,22 @@ pub fn shadow_bill_with(
 
 /// True when `kind`'s totals can be added up without metering
 /// ([`figures`](super::figures)): no use-days, and for a pool rule, no
-/// pool zone whose dates go back in time during the history.
-fn fast_applies(usage: &Usage, empty: &Metered, kind: RuleKind) -> bool {
+/// rate beyond [`MAX_PACKED_DRAW`] and no pool zone whose dates go back in
+/// time during the history.
+fn fast_applies(usage: &Usage, scenario: &Scenario, empty: &Metered, kind: RuleKind) -> bool {
     if !usage.use_days.is_empty() || kind == RuleKind::CalendarDay {
         return false;
     }
     if !matches!(kind, RuleKind::Concurrent | RuleKind::DailyPeak) {
         return true;
+    }
+    let max_draw = Decimal::from(MAX_PACKED_DRAW);
+    if scenario
+        .products
+        .values()
+        .any(|p| p.rates.iter().any(|r| r.tokens > max_draw))
+    {
+        return false;
     }
     let Some((lo, hi)) = session_span(usage) else {
         return true;

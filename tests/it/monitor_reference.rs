@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use tokenplan::meter::{Catalog, Metered, RuleKind, meter};
-use tokenplan::monitor::boundary::boundary_audit;
+use tokenplan::monitor::boundary::{boundary_audit, server_zone_what_if};
 use tokenplan::monitor::burn::pooled_series;
 use tokenplan::monitor::idle::{HarvestPolicy, harvest, idle_what_if};
 use tokenplan::monitor::shadow::{RULES, shadow_bill, shadow_bill_with, with_rule};
@@ -237,6 +237,18 @@ proptest! {
             prop_assert_eq!(got, changed);
             let after: Decimal = per_user.values().map(|(_, a)| *a).sum();
             prop_assert_eq!(w.tokens_after, after.normalize());
+        }
+
+        // Another server zone: totals and boundary charges without metering
+        // rows equal the moved history metered and audited whole.
+        for zone in ["UTC", "Asia/Tokyo", "America/Los_Angeles"] {
+            let w = server_zone_what_if(&usage, &sc, &base, zone, Decimal::from(3), &NoProgress).unwrap();
+            let mut moved = sc.clone();
+            moved.server_time_zone = zone.into();
+            let m = meter(&usage, &moved, &NoProgress).unwrap();
+            let b = boundary_audit(&usage, &moved, &m, Decimal::from(3));
+            prop_assert_eq!(w.boundary_charges, b.charges.len() as u64, "{}", zone);
+            prop_assert_eq!(w.tokens, m.total().tokens.normalize(), "{}", zone);
         }
 
         // Burn from the pairs in place equals burn from the charge rows.
