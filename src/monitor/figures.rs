@@ -155,11 +155,16 @@ pub(crate) fn rule_totals(
                 o.tokens += t.tokens;
             }
         }
-        for pool in pools
+        // Every pool's steps, then the sessions go before the steps are
+        // sorted: the two are never held at their largest together.
+        let steps: Vec<(&PoolJob, PoolSteps)> = pools
             .iter()
             .filter(|p| p.members.iter().any(|m| group.contains(m)))
-        {
-            let (pair_days, peak, day_peaks) = replay_pool(&recs, &runs, &setup, pool);
+            .map(|pool| (pool, pool_steps(&recs, &runs, &setup, pool)))
+            .collect();
+        drop(recs);
+        for (pool, steps) in steps {
+            let (pair_days, peak, day_peaks) = replay_steps(steps, &setup, pool);
             if let Some(o) = pool.peak_for.and_then(|j| out.get_mut(j)) {
                 o.charges += pair_days;
                 o.tokens += Decimal::from(peak);
@@ -642,14 +647,21 @@ fn hourly_run(
     }
 }
 
-/// A pool replayed: the days its users held each product (the per-user
-/// rows' charges), its peak and the sum of its daily peaks.
-fn replay_pool(
+/// A pool's steps: the days its users held each product (the per-user
+/// rows' charges), and each piece's packed [`Steps`].
+struct PoolSteps {
+    pair_days: u64,
+    base: i64,
+    parts: Vec<Vec<u64>>,
+}
+
+/// The steps of `pool` from the sorted sessions, piece by piece in parallel.
+fn pool_steps(
     recs: &[Rec],
     pieces: &[(usize, usize)],
     setup: &Setup<'_>,
     pool: &PoolJob,
-) -> (u64, u32, u64) {
+) -> PoolSteps {
     let member = |p: ProductIdx| pool.members.contains(&p);
     let base = recs
         .par_iter()
@@ -657,9 +669,6 @@ fn replay_pool(
         .map(|r| r.start())
         .min()
         .unwrap_or(0);
-    // Each piece's events in its own vector (at most two per session), then
-    // one vector of them, each piece freed once copied: the events are held
-    // about once, never twice.
     let parts: Vec<(u64, Vec<u64>)> = pieces
         .par_iter()
         .map_init(
@@ -681,9 +690,19 @@ fn replay_pool(
             },
         )
         .collect();
-    let pair_days = parts.iter().map(|(d, _)| d).sum();
-    let mut events: Vec<u64> = Vec::with_capacity(parts.iter().map(|(_, e)| e.len()).sum());
-    for (_, part) in parts {
+    PoolSteps {
+        pair_days: parts.iter().map(|(d, _)| d).sum(),
+        base,
+        parts: parts.into_iter().map(|(_, e)| e).collect(),
+    }
+}
+
+/// A pool replayed from its steps: the days its users held each product,
+/// its peak and the sum of its daily peaks.
+fn replay_steps(steps: PoolSteps, setup: &Setup<'_>, pool: &PoolJob) -> (u64, u32, u64) {
+    // One vector of the pieces' steps, each piece freed once copied.
+    let mut events: Vec<u64> = Vec::with_capacity(steps.parts.iter().map(Vec::len).sum());
+    for part in steps.parts {
         events.extend_from_slice(&part);
     }
     events.par_sort_unstable();
@@ -694,8 +713,8 @@ fn replay_pool(
             .copied()
             .unwrap_or(chrono_tz::UTC),
     );
-    let (peak, day_peaks) = sweep(&events, base, &mut mapper, pool.days_for.is_some());
-    (pair_days, peak, day_peaks)
+    let (peak, day_peaks) = sweep(&events, steps.base, &mut mapper, pool.days_for.is_some());
+    (steps.pair_days, peak, day_peaks)
 }
 
 /// Bits of a step's change in a packed event.
@@ -735,22 +754,22 @@ fn unpack(k: u64, base: i64) -> (i64, i64) {
 
 /// The draw of `r` in `pool`: the session's own count, else the product's
 /// rate on its checkout date, as metering draws it. `memo` keeps the last
-/// (product, date) priced: a run is one product, mostly on few dates.
+/// rate turned into a draw: rates change seldom.
 fn draw_of(r: &Rec, setup: &Setup<'_>, mapper: &mut DayMapper, memo: &mut Memo) -> u32 {
     if r.draw != 0 {
         return u32::from(r.draw);
     }
-    let day = mapper.day(r.start());
-    if memo.0 == Some((r.product, day)) {
+    let rate = setup.rate(r.product, mapper.day(r.start()));
+    if memo.0 == Some(rate) {
         return memo.1;
     }
-    let draw = whole_draw(setup.rate(r.product, day)).unwrap_or(0);
-    *memo = (Some((r.product, day)), draw);
+    let draw = whole_draw(rate).unwrap_or(0);
+    *memo = (Some(rate), draw);
     draw
 }
 
-/// The last draw priced by [`draw_of`].
-type Memo = (Option<(ProductIdx, i32)>, u32);
+/// The last rate priced by [`draw_of`] and its draw.
+type Memo = (Option<Decimal>, u32);
 
 /// One (product, user) run of a pool: the dates the user held the product
 /// (returned) and the steps of each holder's draw (pushed to `events`).
