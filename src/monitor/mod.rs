@@ -5,12 +5,17 @@
 //! caller passes in (the command line and the app have metered already), and
 //! reads it in place: no row per charge is made for the consumption views
 //! (`DailyCharges` visits the metering's pairs), the day-boundary audit
-//! marks start dates in one parallel pass over the sessions (a day bitset per
-//! pair), and the what-ifs that need metering again do it part by part
-//! (`split`): the shadow bill reads the rule every product is under from
-//! the baseline, meters `CalendarDay` as totals and the other rules one
-//! product group at a time; a harvest policy re-meters only the (user,
-//! product) pairs whose sessions it shortens.
+//! marks start dates in one parallel pass over the sessions (`pair_days`:
+//! one day-major matrix of the pairs' dates per thread), and the what-ifs
+//! do not make metering rows: the shadow bill reads the rule every product
+//! is under from the baseline, meters `CalendarDay` as totals and adds up
+//! the other rules from one sorted compact copy of one product group at a
+//! time (`figures`; a zone whose dates go back is metered group by group,
+//! `split`); a harvest policy marks each `CalendarDay` pair's dates still
+//! used in its pass over the sessions and re-meters only the other rules'
+//! pairs it shortens; another server zone is summed from day sets. The
+//! parts run one after another, each dropping what it made, and the
+//! day-boundary list, which the report keeps, is made after the what-ifs.
 //!
 //! - [`burn`]: tokens per day, trailing averages, month-to-date, projection
 //!   to month end, run-out date of a balance, days over an alert threshold.
