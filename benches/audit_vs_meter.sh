@@ -11,6 +11,8 @@
 # benches/calendar_day.ron. The audit runs with its defaults (as of the last
 # charged date, the three harvest policies, the shadow bill under every
 # rule) and writes JSON, which is kept in target/bench-out/audit.json.
+# TOKENPLAN_BIN names a release binary to run instead of building one (a
+# copy, when the target directory is shared).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${1:-target/bench-data}"
@@ -21,8 +23,12 @@ mkdir -p "$out"
 if [ ! -f "$dir/sessions.csv" ]; then
   python3 ../shared/tools/gen_usage.py --users 22000 --days 730 --seed 12 --out "$dir"
 fi
-cargo build --release --quiet --bin tokenplan
-bin="${CARGO_TARGET_DIR:-target}/release/tokenplan"
+if [ -n "${TOKENPLAN_BIN:-}" ]; then
+  bin="$TOKENPLAN_BIN"
+else
+  cargo build --release --quiet --bin tokenplan
+  bin="${CARGO_TARGET_DIR:-target}/release/tokenplan"
+fi
 inputs=("$dir/sessions.csv")
 [ -f "$dir/directory.csv" ] && inputs+=("$dir/directory.csv")
 

@@ -2,13 +2,14 @@
 //! day-boundary and double-dip charges, idle what-ifs, the shadow bill).
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::Path;
 
 use crate::monitor::{self, AuditOptions};
 use crate::progress::NoProgress;
 use crate::scenario::Scenario;
 
-use super::common::{emit, import_and_meter, to_json};
+use super::common::{Loaded, emit, import_and_meter, to_json};
 use super::{ExportArgs, Fail, InputArgs, ReportFormat};
 
 /// Runs `tokenplan audit`; returns the exit code.
@@ -28,13 +29,36 @@ pub(super) fn run(
         &NoProgress,
     )
     .map_err(Fail::input)?;
+    // The report holds everything it shows: the history and its metering
+    // go before the text is made.
+    let Loaded {
+        exit,
+        scenario,
+        usage,
+        metered,
+        privacy,
+    } = loaded;
+    drop((usage, metered));
+    if format == ReportFormat::Json && out.is_none() && privacy.is_none() {
+        // Straight to the output: the same bytes as `to_json` without
+        // holding them all.
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        serde_json::to_writer_pretty(&mut w, &report)
+            .map_err(Fail::input)
+            .and_then(|()| {
+                w.write_all(b"\n")
+                    .and_then(|()| w.flush())
+                    .map_err(|e| Fail::input(format!("cannot write output: {e}")))
+            })?;
+        return Ok(exit);
+    }
     let text = match format {
         ReportFormat::Json => to_json(&report)?,
         ReportFormat::Csv => audit_csv(&report)?,
-        ReportFormat::Table => audit_table(&report, &loaded.scenario),
+        ReportFormat::Table => audit_table(&report, &scenario),
     };
-    emit(&text, out, loaded.privacy.as_ref())?;
-    Ok(loaded.exit)
+    emit(&text, out, privacy.as_ref())?;
+    Ok(exit)
 }
 
 /// `audit --format csv`: the day-boundary charges, the list to act on.

@@ -25,8 +25,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::meter::calendar_day::DayBits;
-use crate::meter::{Catalog, MeterError, Metered, ProductIdx, RuleKind, meter};
+use crate::meter::{Catalog, MeterError, Metered, ProductIdx, RuleKind, meter, meter_summary};
+use crate::monitor::pair_days::PairDays;
 use crate::monitor::{money, plain, product_code, total_tokens, user_name, with_sessions};
 use crate::progress::Progress;
 use crate::scenario::{Scenario, parse_tz};
@@ -100,11 +100,11 @@ pub fn boundary_audit(
     let mut names: HashMap<UserId, (String, String)> = HashMap::new();
     let mut charges = Vec::new();
     for (i, pair) in metered.pairs.iter().enumerate() {
-        let Some(bits) = index.calendar_slot(i).and_then(|s| starts.get(s)) else {
+        let Some(slot) = index.calendar_slot(i) else {
             continue;
         };
         for d in &pair.days {
-            if bits.contains(d.day) {
+            if starts.contains(slot, d.day) {
                 continue;
             }
             let (user, office) = names
@@ -156,18 +156,18 @@ const DENSE_LIMIT: usize = 1 << 22;
 /// Where a (user, `CalendarDay` product) pair of [`Metered::pairs`] keeps its
 /// start dates: a dense users × products table of slots when that is small,
 /// a map per pair (never per session) otherwise.
-struct PairIndex {
+pub(crate) struct PairIndex {
     products: usize,
     users: usize,
     dense: Vec<u32>,
     sparse: HashMap<(UserId, ProductIdx), u32>,
     /// Per pair of `metered.pairs`: its slot, when its product is `CalendarDay`.
     slot_of_pair: Vec<Option<u32>>,
-    slots: usize,
+    pub(crate) slots: usize,
 }
 
 impl PairIndex {
-    fn new(usage: &Usage, metered: &Metered) -> PairIndex {
+    pub(crate) fn new(usage: &Usage, metered: &Metered) -> PairIndex {
         let products = metered.products.len();
         let users = usage.users.len();
         let cells = users.saturating_mul(products);
@@ -208,7 +208,7 @@ impl PairIndex {
     }
 
     /// The slot of pair `i` of `metered.pairs`, when it is `CalendarDay`.
-    fn calendar_slot(&self, i: usize) -> Option<usize> {
+    pub(crate) fn calendar_slot(&self, i: usize) -> Option<usize> {
         self.slot_of_pair
             .get(i)
             .copied()
@@ -218,7 +218,7 @@ impl PairIndex {
 
     /// The slot of (user, product), when the pair has `CalendarDay` charges.
     #[inline]
-    fn slot(&self, user: UserId, product: ProductIdx) -> Option<usize> {
+    pub(crate) fn slot(&self, user: UserId, product: ProductIdx) -> Option<usize> {
         let (u, p) = (user as usize, usize::from(product));
         if u < self.users && p < self.products && !self.dense.is_empty() {
             let s = *self.dense.get(u * self.products + p)?;
@@ -232,15 +232,17 @@ impl PairIndex {
 /// Sessions per piece of the parallel pass.
 const PIECE: usize = 1 << 16;
 
-/// Per slot of `index`, the local dates (the product's zone) on which a
-/// charged session (not free under the grace) of the pair starts; and the
-/// dates of its use-days, which are use on their own date.
-fn charged_starts(
+/// Where each feature's sessions go for a `CalendarDay` day set: per
+/// feature id, its `CalendarDay` product, the index of the product's zone
+/// in the mappers, and its grace; with one day mapper per zone.
+pub(crate) type CalendarRoutes = (Vec<Option<(ProductIdx, usize, u32)>>, Vec<DayMapper>);
+
+/// The [`CalendarRoutes`] of `metered`'s `CalendarDay` products.
+pub(crate) fn calendar_routes(
     usage: &Usage,
     scenario: &Scenario,
     metered: &Metered,
-    index: &PairIndex,
-) -> Vec<DayBits> {
+) -> CalendarRoutes {
     let catalog = Catalog::build(&usage.features, scenario);
     // Per product: its zone's index in `zones` and its grace, when it is
     // `CalendarDay`. Metering already refused a bad zone, so skipping one
@@ -271,14 +273,28 @@ fn charged_starts(
         })
         .collect();
     let mappers: Vec<DayMapper> = zones.iter().map(|&z| DayMapper::new(z)).collect();
+    (route, mappers)
+}
+
+/// Per slot of `index`, the local dates (the product's zone) on which a
+/// charged session (not free under the grace) of the pair starts; and the
+/// dates of its use-days, which are use on their own date.
+fn charged_starts(
+    usage: &Usage,
+    scenario: &Scenario,
+    metered: &Metered,
+    index: &PairIndex,
+) -> PairDays {
+    let (route, mappers) = calendar_routes(usage, scenario, metered);
     let pieces: Vec<&[crate::usage::Session]> = usage
         .sessions
         .segments()
         .iter()
         .flat_map(|seg| seg.chunks(PIECE))
         .collect();
-    let empty = || vec![DayBits::default(); index.slots];
-    // A few long runs per thread: each run's bitsets cost a slot each.
+    let shape = PairDays::new(index, metered);
+    let empty = || shape.clone();
+    // A few long runs per thread: each run's day sets cost a matrix each.
     let run = pieces.len() / (4 * rayon::current_num_threads().max(1));
     let mut starts = pieces
         .par_iter()
@@ -296,20 +312,18 @@ fn charged_starts(
                     let Some(slot) = index.slot(s.user, product) else {
                         continue;
                     };
-                    let (Some(m), Some(b)) = (mappers.get_mut(zone), bits.get_mut(slot)) else {
+                    let Some(m) = mappers.get_mut(zone) else {
                         continue;
                     };
                     let day = m.day(s.start_secs());
-                    b.set_range(day, day);
+                    bits.set_range(slot, day, day);
                 }
                 (mappers, bits)
             },
         )
         .map(|(_, bits)| bits)
         .reduce(empty, |mut a, b| {
-            for (x, y) in a.iter_mut().zip(&b) {
-                x.union(y);
-            }
+            a.union(&b);
             a
         });
     // A use-day from a usage report is use on its own date, never a
@@ -318,9 +332,9 @@ fn charged_starts(
         let Some(&Some((product, _, _))) = route.get(d.product as usize) else {
             continue;
         };
-        if let Some(b) = index.slot(d.user, product).and_then(|s| starts.get_mut(s)) {
+        if let Some(slot) = index.slot(d.user, product) {
             let day = crate::time::day_of_date(d.date);
-            b.set_range(day, day);
+            starts.set_range(slot, day, day);
         }
     }
     starts
@@ -368,18 +382,95 @@ pub fn server_zone_what_if(
 ) -> Result<ZoneWhatIf, MeterError> {
     let mut moved = scenario.clone();
     moved.server_time_zone = zone.trim().to_string();
-    let metered = meter(usage, &moved, progress)?;
-    let audit = boundary_audit(usage, &moved, &metered, price);
-    let tokens = total_tokens(&metered);
+    // Totals only: `CalendarDay` summed from its day sets, no row per
+    // charge (the other rules are metered whole).
+    let summary = meter_summary(usage, &moved, progress)?;
+    let tokens: Decimal = summary.by_day.values().map(|t| t.tokens).sum();
+    let boundary_charges = boundary_count(usage, &moved, baseline, progress)?;
     let saving_tokens = total_tokens(baseline) - tokens;
     Ok(ZoneWhatIf {
         server_time_zone: moved.server_time_zone,
         tokens: plain(tokens),
         cost: money(tokens * price),
-        boundary_charges: audit.charges.len() as u64,
+        boundary_charges,
         saving_tokens: plain(saving_tokens),
         saving: money(saving_tokens * price),
     })
+}
+
+/// The number of boundary charges of `usage` metered under `moved` (the
+/// scenario of `baseline` with its server in another zone), without
+/// metering: one parallel pass marks each `CalendarDay` pair's charged
+/// dates and start dates in the moved zones. A zone moves dates, never
+/// which pairs are charged, so `baseline`'s pairs frame the sets.
+fn boundary_count(
+    usage: &Usage,
+    moved: &Scenario,
+    baseline: &Metered,
+    progress: &dyn Progress,
+) -> Result<u64, MeterError> {
+    // The moved rules (zones, graces), from a metering of no sessions.
+    let rules = meter(&with_sessions(usage, Default::default()), moved, progress)?;
+    let index = PairIndex::new(usage, baseline);
+    let (route, mappers) = calendar_routes(usage, moved, &rules);
+    // Moved dates fall at most a day or two off the baseline's.
+    let shape = PairDays::with_margin(&index, baseline, 2);
+    let pieces: Vec<&[crate::usage::Session]> = usage
+        .sessions
+        .segments()
+        .iter()
+        .flat_map(|seg| seg.chunks(PIECE))
+        .collect();
+    let run = pieces.len() / (4 * rayon::current_num_threads().max(1));
+    let empty = || (shape.clone(), shape.clone());
+    let (mut used, mut starts) = pieces
+        .par_iter()
+        .with_min_len(run.max(1))
+        .fold(
+            || (mappers.clone(), empty()),
+            |(mut mappers, (mut used, mut starts)), piece| {
+                for s in *piece {
+                    let Some(&Some((product, zone, grace))) = route.get(s.feature as usize) else {
+                        continue;
+                    };
+                    if s.dur < grace {
+                        continue;
+                    }
+                    let (Some(slot), Some(m)) =
+                        (index.slot(s.user, product), mappers.get_mut(zone))
+                    else {
+                        continue;
+                    };
+                    let d0 = m.day(s.start_secs());
+                    let d1 = if s.dur == 0 {
+                        d0
+                    } else {
+                        m.day(s.end_secs() - 1)
+                    };
+                    used.set_range(slot, d0, d1);
+                    starts.set_range(slot, d0, d0);
+                }
+                (mappers, (used, starts))
+            },
+        )
+        .map(|(_, sets)| sets)
+        .reduce(empty, |mut a, b| {
+            a.0.union(&b.0);
+            a.1.union(&b.1);
+            a
+        });
+    // A use-day is use on its own date, and starts there.
+    for d in &usage.use_days {
+        let Some(&Some((product, _, _))) = route.get(d.product as usize) else {
+            continue;
+        };
+        if let Some(slot) = index.slot(d.user, product) {
+            let day = crate::time::day_of_date(d.date);
+            used.set_range(slot, day, day);
+            starts.set_range(slot, day, day);
+        }
+    }
+    Ok(used.count_without(&starts))
 }
 
 /// One regional server of a [`RegionalWhatIf`].

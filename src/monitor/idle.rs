@@ -25,8 +25,10 @@ use serde::Serialize;
 
 use rayon::prelude::*;
 
-use crate::meter::{MeterError, Metered, ProductIdx, meter};
+use crate::meter::{MeterError, Metered, ProductIdx, RateTable, RuleKind, meter};
+use crate::monitor::boundary::{PairIndex, calendar_routes};
 use crate::monitor::burn::DenseDays;
+use crate::monitor::pair_days::PairDays;
 use crate::monitor::split::{PairSet, ProductGroups, collect_sessions};
 use crate::monitor::{money, plain, user_name, with_sessions};
 use crate::progress::Progress;
@@ -292,6 +294,67 @@ pub fn idle_what_if(
     })
 }
 
+/// Each user's tokens of `baseline`, before and after alike.
+fn unchanged(baseline: &Metered) -> PerUser {
+    let mut per_user: PerUser = BTreeMap::new();
+    for p in &baseline.pairs {
+        let e = per_user.entry(p.user).or_default();
+        let t = p.tokens();
+        e.0 += t;
+        e.1 += t;
+    }
+    per_user
+}
+
+/// True when a session of `usage` was reclaimed for inactivity.
+fn any_inactive(usage: &Usage) -> bool {
+    usage
+        .sessions
+        .segments()
+        .par_iter()
+        .any(|seg| seg.iter().any(|s| s.flags & flags::INACTIVE != 0))
+}
+
+/// True when `product` is under `CalendarDay` in `metered`.
+fn is_calendar(metered: &Metered, product: ProductIdx) -> bool {
+    metered
+        .rules
+        .get(usize::from(product))
+        .is_some_and(|r| r.kind == RuleKind::CalendarDay)
+}
+
+/// Marks the local dates `s` is charged for, when its product is under
+/// `CalendarDay`, in its pair's day set (as metering's day scan does:
+/// from the date of its start to the date of its last second).
+#[inline]
+fn mark_calendar_days(
+    s: &Session,
+    route: &[Option<(ProductIdx, usize, u32)>],
+    index: &PairIndex,
+    mappers: &mut [DayMapper],
+    days: &mut PairDays,
+) {
+    let Some(&Some((product, zone, grace))) = route.get(s.feature as usize) else {
+        return;
+    };
+    if s.dur < grace {
+        return;
+    }
+    let Some(slot) = index.slot(s.user, product) else {
+        return;
+    };
+    let Some(m) = mappers.get_mut(zone) else {
+        return;
+    };
+    let d0 = m.day(s.start_secs());
+    let d1 = if s.dur == 0 {
+        d0
+    } else {
+        m.day(s.end_secs() - 1)
+    };
+    days.set_range(slot, d0, d1);
+}
+
 /// Per user: (tokens before, tokens after).
 type PerUser = BTreeMap<UserId, (Decimal, Decimal)>;
 
@@ -310,21 +373,37 @@ fn replay_changed_pairs(
     policy: &HarvestPolicy,
     progress: &dyn Progress,
 ) -> Result<(u64, u64, PerUser), MeterError> {
+    if policy.cap_hours.is_none() && !policy.close_at_2359 && !any_inactive(usage) {
+        // Only idle reclaims could end earlier, and the history has none
+        // (a session CSV never does): nothing changes.
+        return Ok((0, 0, unchanged(baseline)));
+    }
     let h = Harvester::new(usage, server, policy);
     let groups = ProductGroups::new(usage, scenario);
     let users = usage.users.len();
     let products = groups.of_product.len();
+    // `CalendarDay` pairs are not metered again: each pair's dates with
+    // its harvested sessions are marked in the same pass.
+    let index = PairIndex::new(usage, baseline);
+    let (route, mappers) = calendar_routes(usage, scenario, baseline);
     let pieces: Vec<&[Session]> = usage
         .sessions
         .segments()
         .iter()
         .flat_map(|seg| seg.chunks(1 << 16))
         .collect();
-    let (shortened, seconds_cut, mut changed) = pieces
+    let shape = PairDays::new(&index, baseline);
+    let empty = || (0u64, 0u64, PairSet::new(users, products), None);
+    let run = pieces.len() / (4 * rayon::current_num_threads().max(1));
+    let (shortened, seconds_cut, mut changed, harvested_days) = pieces
         .par_iter()
+        .with_min_len(run.max(1))
         .fold(
-            || (0u64, 0u64, PairSet::new(users, products), h.local()),
-            |(mut n, mut cut, mut set, mut local), piece| {
+            || {
+                let (n, cut, set, _) = empty();
+                (n, cut, set, shape.clone(), h.local(), mappers.clone())
+            },
+            |(mut n, mut cut, mut set, mut days, mut local, mut mappers), piece| {
                 for s in *piece {
                     let mut s = *s;
                     if let Some(c) = h.apply(&mut s, &mut local) {
@@ -334,20 +413,31 @@ fn replay_changed_pairs(
                             set.insert(s.user, p);
                         }
                     }
+                    mark_calendar_days(&s, &route, &index, &mut mappers, &mut days);
                 }
-                (n, cut, set, local)
+                (n, cut, set, days, local, mappers)
             },
         )
-        .map(|(n, cut, set, _)| (n, cut, set))
-        .reduce(
-            || (0, 0, PairSet::new(users, products)),
-            |a, b| (a.0 + b.0, a.1 + b.1, a.2.union(b.2)),
-        );
+        .map(|(n, cut, set, days, _, _)| (n, cut, set, Some(days)))
+        .reduce(empty, |a, b| {
+            let days = match (a.3, b.3) {
+                (Some(mut x), Some(y)) => {
+                    x.union(&y);
+                    Some(x)
+                }
+                (x, y) => x.or(y),
+            };
+            (a.0 + b.0, a.1 + b.1, a.2.union(b.2), days)
+        });
+    let harvested_days = harvested_days.unwrap_or(shape);
     changed.seal();
     // Pool groups touched anywhere are replayed whole.
     let mut whole = vec![false; groups.len()];
     let mut touched = vec![false; groups.len()];
     for (p, &g) in groups.of_product.iter().enumerate() {
+        if is_calendar(baseline, p as ProductIdx) {
+            continue;
+        }
         let any = (0..users).any(|u| changed.contains(u as UserId, p as ProductIdx));
         if any {
             touched[g] = true;
@@ -356,7 +446,8 @@ fn replay_changed_pairs(
     }
     let replays = |user: UserId, product: ProductIdx| {
         let g = groups.of_product.get(usize::from(product)).copied();
-        g.is_some_and(|g| whole[g]) || changed.contains(user, product)
+        !is_calendar(baseline, product)
+            && (g.is_some_and(|g| whole[g]) || changed.contains(user, product))
     };
     let parts: Vec<Result<Metered, MeterError>> = (0..groups.len())
         .into_par_iter()
@@ -378,13 +469,25 @@ fn replay_changed_pairs(
             meter(&with_sessions(usage, sessions), scenario, progress)
         })
         .collect();
+    let rates: Vec<RateTable> = scenario.products.values().map(RateTable::new).collect();
     let mut per_user: PerUser = BTreeMap::new();
-    for p in &baseline.pairs {
+    for (i, p) in baseline.pairs.iter().enumerate() {
         let e = per_user.entry(p.user).or_default();
         let t = p.tokens();
         e.0 += t;
-        if !replays(p.user, p.product) {
-            e.1 += t;
+        match index.calendar_slot(i) {
+            // A changed `CalendarDay` pair: the rate of each date still used.
+            Some(slot) if changed.contains(p.user, p.product) => {
+                if let Some(r) = rates.get(usize::from(p.product)) {
+                    e.1 += harvested_days
+                        .days(slot)
+                        .into_iter()
+                        .map(|d| r.at(d))
+                        .sum::<Decimal>();
+                }
+            }
+            _ if !replays(p.user, p.product) => e.1 += t,
+            _ => {}
         }
     }
     for part in parts {

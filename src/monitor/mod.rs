@@ -5,12 +5,17 @@
 //! caller passes in (the command line and the app have metered already), and
 //! reads it in place: no row per charge is made for the consumption views
 //! (`DailyCharges` visits the metering's pairs), the day-boundary audit
-//! marks start dates in one parallel pass over the sessions (a day bitset per
-//! pair), and the what-ifs that need metering again do it part by part
-//! (`split`): the shadow bill reads the rule every product is under from
-//! the baseline, meters `CalendarDay` as totals and the other rules one
-//! product group at a time; a harvest policy re-meters only the (user,
-//! product) pairs whose sessions it shortens.
+//! marks start dates in one parallel pass over the sessions (`pair_days`:
+//! one day-major matrix of the pairs' dates per thread), and the what-ifs
+//! do not make metering rows: the shadow bill reads the rule every product
+//! is under from the baseline, meters `CalendarDay` as totals and adds up
+//! the other rules from one sorted compact copy of one product group at a
+//! time (`figures`; a zone whose dates go back is metered group by group,
+//! `split`); a harvest policy marks each `CalendarDay` pair's dates still
+//! used in its pass over the sessions and re-meters only the other rules'
+//! pairs it shortens; another server zone is summed from day sets. The
+//! parts run one after another, each dropping what it made, and the
+//! day-boundary list, which the report keeps, is made after the what-ifs.
 //!
 //! - [`burn`]: tokens per day, trailing averages, month-to-date, projection
 //!   to month end, run-out date of a balance, days over an alert threshold.
@@ -32,7 +37,9 @@ pub mod boundary;
 pub mod budgets;
 pub mod burn;
 pub mod double_dip;
+mod figures;
 pub mod idle;
+mod pair_days;
 pub mod shadow;
 mod split;
 pub mod vendor_audit;
@@ -198,7 +205,16 @@ pub fn audit(
     let burn_days = std::mem::take(&mut burn_summary.days);
     let pools = today.map_or_else(Vec::new, |t| budgets::budgets_of(&rows, usage, scenario, t));
 
-    let boundary = boundary::boundary_audit(usage, scenario, baseline, price);
+    // The what-ifs first, one after another, each dropping what it made
+    // before the next: the day-boundary list, which the report keeps, is
+    // made after their peaks.
+    let shadow_bill = shadow::shadow_bill_with(usage, scenario, Some(baseline), price, progress)?;
+    let mut idle = Vec::with_capacity(options.harvest.len());
+    for policy in &options.harvest {
+        idle.push(idle::idle_what_if(
+            usage, scenario, baseline, policy, price, progress,
+        )?);
+    }
     let mut server_zones = Vec::with_capacity(options.server_zones.len());
     for zone in &options.server_zones {
         server_zones.push(boundary::server_zone_what_if(
@@ -217,14 +233,8 @@ pub fn audit(
             progress,
         )?)
     };
+    let boundary = boundary::boundary_audit(usage, scenario, baseline, price);
     let dips = double_dip::double_dips_of(&rows, usage, scenario, price);
-    let shadow_bill = shadow::shadow_bill_with(usage, scenario, Some(baseline), price, progress)?;
-    let mut idle = Vec::with_capacity(options.harvest.len());
-    for policy in &options.harvest {
-        idle.push(idle::idle_what_if(
-            usage, scenario, baseline, policy, price, progress,
-        )?);
-    }
     Ok(AuditReport {
         today,
         currency: scenario.currency.clone(),

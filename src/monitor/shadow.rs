@@ -16,10 +16,11 @@ use serde::Serialize;
 use rayon::prelude::*;
 
 use crate::meter::{MeterError, Metered, RuleKind, meter, meter_summary};
+use crate::monitor::figures::{MAX_PACKED_DRAW, RuleJob, dates_never_go_back, rule_totals};
 use crate::monitor::split::{ProductGroups, collect_sessions};
 use crate::monitor::{money, plain, with_sessions};
 use crate::progress::Progress;
-use crate::scenario::{Rule, Scenario};
+use crate::scenario::{Rule, Scenario, parse_tz};
 use crate::usage::{Sessions, Usage};
 
 /// Every rule, in the order of the shadow bill.
@@ -138,29 +139,78 @@ pub fn shadow_bill_with(
     price: Decimal,
     progress: &dyn Progress,
 ) -> Result<Vec<ShadowRow>, MeterError> {
+    let current: Vec<bool> = RULES
+        .iter()
+        .map(|&kind| {
+            !scenario.products.is_empty()
+                && scenario
+                    .products
+                    .values()
+                    .all(|p| rule_kind(&p.rule) == kind)
+        })
+        .collect();
+    let mut figures: Vec<Option<Result<Figures, MeterError>>> = vec![None; RULES.len()];
+    // The rules metered on no sessions first: their errors (a zone, a
+    // fractional pool rate) before any work, and their resolved rules.
+    let mut fast: Vec<(usize, Metered)> = Vec::new();
+    for (i, &kind) in RULES.iter().enumerate() {
+        let slot = &mut figures[i];
+        match baseline {
+            // `with_rule` leaves a scenario whose products are all under
+            // `kind` as it is: its metering is the baseline.
+            Some(m) if current[i] => *slot = Some(Ok(Figures::of(m, kind))),
+            _ if kind == RuleKind::CalendarDay || !usage.use_days.is_empty() => {}
+            _ => {
+                let empty = meter(
+                    &with_sessions(usage, Sessions::default()),
+                    &with_rule(scenario, kind),
+                    progress,
+                );
+                match empty {
+                    Ok(m) if fast_applies(usage, scenario, &m, kind) => fast.push((i, m)),
+                    Ok(_) => {}
+                    Err(e @ MeterError::FractionalPoolRate { .. }) => *slot = Some(Err(e)),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    if !fast.is_empty() {
+        let jobs: Vec<RuleJob<'_>> = fast
+            .iter()
+            .map(|(i, m)| RuleJob {
+                kind: RULES[*i],
+                rules: &m.rules,
+            })
+            .collect();
+        let totals = rule_totals(usage, scenario, &jobs, progress)?;
+        for ((i, m), t) in fast.iter().zip(totals) {
+            // The pools of a metering on no sessions hold nothing; added
+            // as metering whole would.
+            let empty = Figures::of(m, RULES[*i]);
+            figures[*i] = Some(Ok(empty.add(Figures {
+                charges: t.charges,
+                tokens: t.tokens,
+                untimed: 0,
+            })));
+        }
+    }
     let mut rows = Vec::with_capacity(RULES.len());
-    for kind in RULES {
-        let current = !scenario.products.is_empty()
-            && scenario
-                .products
-                .values()
-                .all(|p| rule_kind(&p.rule) == kind);
+    for (i, &kind) in RULES.iter().enumerate() {
         let mut row = ShadowRow {
             rule: kind.as_str().to_string(),
             basis: basis(kind).to_string(),
             charges: 0,
             tokens: Decimal::ZERO,
             cost: money(Decimal::ZERO),
-            current,
+            current: current[i],
             error: None,
         };
-        let figures = match baseline {
-            // `with_rule` leaves a scenario whose products are all under
-            // `kind` as it is: its metering is the baseline.
-            Some(m) if current => Ok(Figures::of(m, kind)),
-            _ => figures(usage, &with_rule(scenario, kind), kind, progress),
+        let f = match figures[i].take() {
+            Some(f) => f,
+            None => slow_figures(usage, &with_rule(scenario, kind), kind, progress),
         };
-        match figures {
+        match f {
             Ok(f) => {
                 row.charges = f.charges;
                 row.tokens = plain(f.tokens);
@@ -181,8 +231,57 @@ pub fn shadow_bill_with(
     Ok(rows)
 }
 
+/// True when `kind`'s totals can be added up without metering
+/// ([`figures`](super::figures)): no use-days, and for a pool rule, no
+/// rate beyond [`MAX_PACKED_DRAW`] and no pool zone whose dates go back in
+/// time during the history.
+fn fast_applies(usage: &Usage, scenario: &Scenario, empty: &Metered, kind: RuleKind) -> bool {
+    if !usage.use_days.is_empty() || kind == RuleKind::CalendarDay {
+        return false;
+    }
+    if !matches!(kind, RuleKind::Concurrent | RuleKind::DailyPeak) {
+        return true;
+    }
+    let max_draw = Decimal::from(MAX_PACKED_DRAW);
+    if scenario
+        .products
+        .values()
+        .any(|p| p.rates.iter().any(|r| r.tokens > max_draw))
+    {
+        return false;
+    }
+    let Some((lo, hi)) = session_span(usage) else {
+        return true;
+    };
+    let linger = empty
+        .rules
+        .iter()
+        .map(|r| i64::from(r.linger_secs))
+        .max()
+        .unwrap_or(0);
+    empty.pools.iter().all(|p| {
+        parse_tz(&p.time_zone)
+            .is_ok_and(|tz| dates_never_go_back(tz, lo - 86_400, hi + linger + 86_400))
+    })
+}
+
+/// The first checkout and the last checkin of `usage`.
+fn session_span(usage: &Usage) -> Option<(i64, i64)> {
+    let (lo, hi) = usage
+        .sessions
+        .segments()
+        .par_iter()
+        .map(|seg| {
+            seg.iter().fold((i64::MAX, i64::MIN), |(lo, hi), s| {
+                (lo.min(s.start_secs()), hi.max(s.end_secs()))
+            })
+        })
+        .reduce(|| (i64::MAX, i64::MIN), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+    (lo <= hi).then_some((lo, hi))
+}
+
 /// What a shadow row shows of one metering.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Figures {
     charges: u64,
     tokens: Decimal,
@@ -218,8 +317,10 @@ impl Figures {
     }
 }
 
-/// The figures of `usage` metered under `scenario`, every product under `kind`.
-fn figures(
+/// The figures of `usage` metered under `scenario`, every product under
+/// `kind`: `CalendarDay` as totals, a usage with use-days whole, the other
+/// rules product group by product group.
+fn slow_figures(
     usage: &Usage,
     scenario: &Scenario,
     kind: RuleKind,

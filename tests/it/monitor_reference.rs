@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use tokenplan::meter::{Catalog, Metered, RuleKind, meter};
-use tokenplan::monitor::boundary::boundary_audit;
+use tokenplan::monitor::boundary::{boundary_audit, server_zone_what_if};
 use tokenplan::monitor::burn::pooled_series;
 use tokenplan::monitor::idle::{HarvestPolicy, harvest, idle_what_if};
 use tokenplan::monitor::shadow::{RULES, shadow_bill, shadow_bill_with, with_rule};
@@ -239,6 +239,18 @@ proptest! {
             prop_assert_eq!(w.tokens_after, after.normalize());
         }
 
+        // Another server zone: totals and boundary charges without metering
+        // rows equal the moved history metered and audited whole.
+        for zone in ["UTC", "Asia/Tokyo", "America/Los_Angeles"] {
+            let w = server_zone_what_if(&usage, &sc, &base, zone, Decimal::from(3), &NoProgress).unwrap();
+            let mut moved = sc.clone();
+            moved.server_time_zone = zone.into();
+            let m = meter(&usage, &moved, &NoProgress).unwrap();
+            let b = boundary_audit(&usage, &moved, &m, Decimal::from(3));
+            prop_assert_eq!(w.boundary_charges, b.charges.len() as u64, "{}", zone);
+            prop_assert_eq!(w.tokens, m.total().tokens.normalize(), "{}", zone);
+        }
+
         // Burn from the pairs in place equals burn from the charge rows.
         let rows = charge_rows(&usage, &base);
         let series = pooled_series(&rows, &base);
@@ -247,5 +259,87 @@ proptest! {
         let series_total: Decimal = series.values().copied().sum();
         prop_assert_eq!(burn_total, series_total);
         prop_assert_eq!(report.burn.first().map(|d| d.date), series.keys().next().copied());
+    }
+}
+
+/// (user, host, feature, start offset s, duration s, draw: 0 = the rate)
+type Held = (u8, u8, u8, u32, u32, u8);
+
+/// Sessions on two hosts per user, with counts of their own, overlapping
+/// on one holder, of zero length, from `t0`.
+fn held_usage(raw: &[Held], t0: u32) -> Usage {
+    let mut usage = Usage::default();
+    for &(user, host, feature, start, dur, draw) in raw {
+        let user = usage.users.intern(&format!("u{user}"));
+        let feature = usage
+            .features
+            .intern(FEATURES[usize::from(feature) % FEATURES.len()]);
+        let host = usage.hosts.intern(&format!("ws{host}"));
+        usage.sessions.push(Session {
+            start: t0 + start,
+            dur,
+            user,
+            feature,
+            host,
+            draw: u16::from(draw),
+            flags: 0,
+        });
+    }
+    usage
+}
+
+fn held_sessions() -> impl Strategy<Value = Vec<Held>> {
+    prop::collection::vec(
+        (
+            0u8..4,
+            0u8..2,
+            0u8..8,
+            // Whole hours too, so that holds end at local midnights.
+            prop_oneof![(0u32..192).prop_map(|h| h * 3600), 0u32..(8 * 86_400)],
+            prop_oneof![
+                Just(0u32),
+                (1u32..60).prop_map(|h| h * 3600),
+                0u32..7200,
+                0u32..(60 * 3600)
+            ],
+            prop_oneof![Just(0u8), 1u8..4],
+        ),
+        0..60,
+    )
+}
+
+/// 2018-02-14T00:00:00Z: São Paulo's clocks fell back from 00:00 to 23:00
+/// of the day before on 2018-02-18, so its dates went back for an hour.
+const T_SAO_PAULO: u32 = 1_518_566_400;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The shadow bill added up without metering (sorted copies of each
+    /// product group, holders' steps, pool sweeps) gives what metering the
+    /// whole history under each rule gives, with own counts, two hosts,
+    /// overlapping checkouts of one holder, shared pools with a linger,
+    /// rate changes, zero-length sessions and a zone whose dates go back.
+    #[test]
+    fn shadow_bill_equals_metering_every_rule(raw in held_sessions(), sao_paulo in any::<bool>()) {
+        let mut sc = scenario();
+        let t0 = if sao_paulo {
+            sc.server_time_zone = "America/Sao_Paulo".into();
+            T_SAO_PAULO
+        } else {
+            T0
+        };
+        let usage = held_usage(&raw, t0);
+        let rows = shadow_bill(&usage, &sc, Decimal::from(3), &NoProgress).unwrap();
+        for (kind, row) in RULES.iter().zip(&rows) {
+            let m = meter(&usage, &with_rule(&sc, *kind), &NoProgress).unwrap();
+            let charges: u64 = m.pairs.iter().map(|p| p.charges()).sum();
+            let tokens: Decimal = match kind {
+                RuleKind::Concurrent => m.pools.iter().map(|p| Decimal::from(p.peak)).sum(),
+                RuleKind::DailyPeak => m.pools.iter().map(|p| Decimal::from(p.peak_days_total())).sum(),
+                _ => m.pairs.iter().map(|p| p.tokens()).sum(),
+            };
+            prop_assert_eq!((row.charges, row.tokens), (charges, tokens.normalize()), "{}", kind);
+        }
     }
 }
