@@ -431,19 +431,7 @@ fn replay_changed_pairs(
         });
     let harvested_days = harvested_days.unwrap_or(shape);
     changed.seal();
-    // Pool groups touched anywhere are replayed whole.
-    let mut whole = vec![false; groups.len()];
-    let mut touched = vec![false; groups.len()];
-    for (p, &g) in groups.of_product.iter().enumerate() {
-        if is_calendar(baseline, p as ProductIdx) {
-            continue;
-        }
-        let any = (0..users).any(|u| changed.contains(u as UserId, p as ProductIdx));
-        if any {
-            touched[g] = true;
-            whole[g] = groups.pooled[g];
-        }
-    }
+    let (touched, whole) = touched_groups(&groups, baseline, &changed, users);
     let replays = |user: UserId, product: ProductIdx| {
         let g = groups.of_product.get(usize::from(product)).copied();
         !is_calendar(baseline, product)
@@ -469,17 +457,68 @@ fn replay_changed_pairs(
             meter(&with_sessions(usage, sessions), scenario, progress)
         })
         .collect();
+    let changed_pairs = ChangedPairs {
+        index: &index,
+        changed: &changed,
+        harvested_days: &harvested_days,
+    };
+    let per_user = per_user_totals(scenario, baseline, &changed_pairs, replays, parts)?;
+    Ok((shortened, seconds_cut, per_user))
+}
+
+/// Per group of products: touched by the policy (outside `CalendarDay`),
+/// and replayed whole (a touched pool: its charges depend on all its
+/// sessions).
+fn touched_groups(
+    groups: &ProductGroups,
+    baseline: &Metered,
+    changed: &PairSet,
+    users: usize,
+) -> (Vec<bool>, Vec<bool>) {
+    let mut touched = vec![false; groups.len()];
+    let mut whole = vec![false; groups.len()];
+    for (p, &g) in groups.of_product.iter().enumerate() {
+        if is_calendar(baseline, p as ProductIdx) {
+            continue;
+        }
+        let any = (0..users).any(|u| changed.contains(u as UserId, p as ProductIdx));
+        if any {
+            touched[g] = true;
+            whole[g] = groups.pooled[g];
+        }
+    }
+    (touched, whole)
+}
+
+/// What the harvest pass found: the pairs it changed and, for
+/// `CalendarDay` pairs, the dates still used.
+struct ChangedPairs<'a> {
+    index: &'a PairIndex,
+    changed: &'a PairSet,
+    harvested_days: &'a PairDays,
+}
+
+/// Each user's tokens before and after: a changed `CalendarDay` pair at
+/// the rate of each date still used, a replayed pair from the groups
+/// metered again (`parts`), every other pair as in the baseline.
+fn per_user_totals(
+    scenario: &Scenario,
+    baseline: &Metered,
+    pairs: &ChangedPairs<'_>,
+    replays: impl Fn(UserId, ProductIdx) -> bool,
+    parts: Vec<Result<Metered, MeterError>>,
+) -> Result<PerUser, MeterError> {
     let rates: Vec<RateTable> = scenario.products.values().map(RateTable::new).collect();
     let mut per_user: PerUser = BTreeMap::new();
     for (i, p) in baseline.pairs.iter().enumerate() {
         let e = per_user.entry(p.user).or_default();
         let t = p.tokens();
         e.0 += t;
-        match index.calendar_slot(i) {
-            // A changed `CalendarDay` pair: the rate of each date still used.
-            Some(slot) if changed.contains(p.user, p.product) => {
+        match pairs.index.calendar_slot(i) {
+            Some(slot) if pairs.changed.contains(p.user, p.product) => {
                 if let Some(r) = rates.get(usize::from(p.product)) {
-                    e.1 += harvested_days
+                    e.1 += pairs
+                        .harvested_days
                         .days(slot)
                         .into_iter()
                         .map(|d| r.at(d))
@@ -495,5 +534,5 @@ fn replay_changed_pairs(
             per_user.entry(p.user).or_default().1 += p.tokens();
         }
     }
-    Ok((shortened, seconds_cut, per_user))
+    Ok(per_user)
 }
