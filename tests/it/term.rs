@@ -76,13 +76,10 @@ fn spec_escalation_examples_end_to_end() {
     assert_eq!(p.npv.round_dp(2), d("2917.44"));
 }
 
-/// SPEC §8: 10 AEC seats held today, 12 wanted in year 1 → 10 × 3,300 + 2
-/// × 3,675 = 40,350.00. Twelve Revit users of 300 days × 10 tokens at 2.00
-/// = 6,000 a year each, more than a new seat: all twelve hold one.
-/// Renewing as-is keeps 10 seats (33,000) and buys the other two users'
-/// 6,000 tokens (12,000): 45,000.
-#[test]
-fn spec_renewal_example_end_to_end() {
+/// The SPEC §8 renewal example's inputs: AEC at 3,675 new and 3,300
+/// renewed, 10 seats held today, twelve Revit users of 300 days × 10
+/// tokens at 2.00.
+fn renewal_example() -> (Metered, Usage, Scenario) {
     let mut s = scenario(
         &[("RVT", "10")],
         &[("AEC", "3675.00", Some("3300.00"), &["RVT"])],
@@ -93,6 +90,17 @@ fn spec_renewal_example_end_to_end() {
     let pairs: Vec<(u32, u16, u32)> = (0..12).map(|i| (i, 0, 300)).collect();
     let (mut m, u) = history(&["RVT"], 12, &pairs);
     price_charges(&mut m, &s);
+    (m, u, s)
+}
+
+/// SPEC §8: 10 AEC seats held today, 12 wanted in year 1 → 10 × 3,300 + 2
+/// × 3,675 = 40,350.00. Twelve Revit users of 300 days × 10 tokens at 2.00
+/// = 6,000 a year each, more than a new seat: all twelve hold one.
+/// Renewing as-is keeps 10 seats (33,000) and buys the other two users'
+/// 6,000 tokens (12,000): 45,000.
+#[test]
+fn spec_renewal_example_end_to_end() {
+    let (m, u, s) = renewal_example();
     let (demand, p) = plan(&m, &u, &s);
     let y = &p.years[0];
     assert_eq!(y.seats, vec![12]);
@@ -1114,16 +1122,7 @@ fn the_samples_recommendation_is_the_term_plans_first_year() {
 /// optimiser alone would price all twelve at 3,675: 44,100.00.
 #[test]
 fn recommend_is_year_one_of_the_term_with_renewal_prices() {
-    let mut s = scenario(
-        &[("RVT", "10")],
-        &[("AEC", "3675.00", Some("3300.00"), &["RVT"])],
-        flat("2.00"),
-        1,
-    );
-    s.contract.current_seats = [("AEC".to_string(), 10)].into();
-    let pairs: Vec<(u32, u16, u32)> = (0..12).map(|i| (i, 0, 300)).collect();
-    let (mut m, u) = history(&["RVT"], 12, &pairs);
-    price_charges(&mut m, &s);
+    let (m, u, s) = renewal_example();
     let single = tokenplan::plan::recommend(&m, &u, &s).unwrap();
     assert_eq!(single.total_annual_cost.0, d("44100.00"));
     let rec = tokenplan::term::recommend::recommend(&m, &u, &s).unwrap();
