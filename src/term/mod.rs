@@ -29,6 +29,7 @@ pub mod quick_buy;
 pub mod recommend;
 pub mod report;
 pub mod search;
+pub mod seat_path;
 pub mod seats;
 pub mod years;
 

@@ -44,6 +44,7 @@ use rust_decimal::prelude::ToPrimitive;
 use crate::plan::input::bits;
 
 pub use super::problem::{Problem, Solution, buy};
+use super::seat_path::{SeatPrices, cheapest_path};
 
 /// Rounds of subscription-by-subscription search at most.
 const MAX_ROUNDS: usize = 4;
@@ -124,17 +125,26 @@ fn search_with(
     };
     let mut current = best.clone();
     let small = problem.users() * problem.subs <= SMALL;
-    for _ in 0..MAX_ROUNDS {
+    // Per subscription: the plan its step started from in the last round.
+    // A step is a function of the plan it starts from, so when a step is
+    // about to start from that same plan again, the rest of the search
+    // would repeat the last round move for move (a cycle): it stops there,
+    // with the cheapest plan seen already kept.
+    let mut last_round: Vec<Option<Solution>> = vec![None; problem.subs];
+    'rounds: for _ in 0..MAX_ROUNDS {
         let mut moved = false;
         let mut improved = false;
-        for j in 0..problem.subs {
+        for (j, last) in last_round.iter_mut().enumerate() {
+            if last.as_ref() == Some(&current) {
+                break 'rounds;
+            }
             let next = one_subscription(problem, j, &current);
             if next.cost < best.cost {
                 best = next.clone();
                 improved = true;
             }
             moved |= next != current;
-            current = next;
+            *last = Some(std::mem::replace(&mut current, next));
         }
         if !moved || !(improved || small) {
             break;
@@ -492,6 +502,40 @@ fn one_subscription(p: &Problem<'_>, j: usize, base: &Solution) -> Solution {
     best.unwrap_or_else(|| base.clone())
 }
 
+/// One year's ranking for a step (the years are ranked in parallel).
+struct YearRanking {
+    list: Vec<Choice>,
+    /// The year's need with every ranked user on `without`.
+    need0: Decimal,
+    /// Prefix sums of tokens saved down the ranking (from 0 users).
+    saved: Vec<Decimal>,
+    /// Prefix sums of shadow cost down the ranking.
+    shadow: Vec<Decimal>,
+}
+
+impl YearRanking {
+    fn new(list: Vec<Choice>, need: Decimal) -> YearRanking {
+        let need0 = need + list.iter().map(|c| c.moved).sum::<Decimal>();
+        let mut saved = Vec::with_capacity(list.len() + 1);
+        let mut shadow = Vec::with_capacity(list.len() + 1);
+        let (mut s, mut h) = (Decimal::ZERO, Decimal::ZERO);
+        saved.push(s);
+        shadow.push(h);
+        for c in &list {
+            s += c.saved;
+            h += c.shadow;
+            saved.push(s);
+            shadow.push(h);
+        }
+        YearRanking {
+            list,
+            need0,
+            saved,
+            shadow,
+        }
+    }
+}
+
 /// One dynamic programme for subscription `j` from `base`, users ranked
 /// with tokens at `token[k]` in year `k`.
 fn ranked_step(
@@ -506,23 +550,19 @@ fn ranked_step(
     let fixed_holders = (0..p.users())
         .filter(|&i| p.fixed(i).is_some_and(|c| p.mask(i, c) & bit != 0))
         .count() as u32;
-    let ranked: Vec<Vec<Choice>> = (0..p.years)
-        .map(|k| choices(p, j, k, base, marginal, token[k]))
+    let per_year: Vec<YearRanking> = (0..p.years)
+        .into_par_iter()
+        .map(|k| YearRanking::new(choices(p, j, k, base, marginal, token[k]), base.need[k]))
         .collect();
-    // Per year: the need with every ranked user on `without`, and prefix
-    // sums of tokens saved and shadow cost down the ranking.
+    let mut ranked = Vec::with_capacity(p.years);
     let mut need0 = Vec::with_capacity(p.years);
     let mut saved = Vec::with_capacity(p.years);
     let mut shadow = Vec::with_capacity(p.years);
-    for (k, list) in ranked.iter().enumerate() {
-        need0.push(base.need[k] + list.iter().map(|c| c.moved).sum::<Decimal>());
-        let (mut s, mut h) = (vec![Decimal::ZERO], vec![Decimal::ZERO]);
-        for c in list {
-            s.push(s[s.len() - 1] + c.saved);
-            h.push(h[h.len() - 1] + c.shadow);
-        }
-        saved.push(s);
-        shadow.push(h);
+    for y in per_year {
+        ranked.push(y.list);
+        need0.push(y.need0);
+        saved.push(y.saved);
+        shadow.push(y.shadow);
     }
     let m = ranked.iter().map(Vec::len).min().unwrap_or(0) as u32;
     let lo = p.lo[j].max(fixed_holders);
@@ -531,9 +571,18 @@ fn ranked_step(
         return base.clone();
     }
     let takers = |s: u32| (s.saturating_sub(fixed_holders).min(m)) as usize;
-    let path = seat_dp(p, j, lo, hi, |k, s| {
+    let new_seat: Vec<Decimal> = p.new_seat.iter().map(|y| y[j]).collect();
+    let renewal: Vec<Decimal> = p.renewal.iter().map(|y| y[j]).collect();
+    let prices = SeatPrices {
+        weight: &p.weight,
+        new_seat: &new_seat,
+        renewal: &renewal,
+        before: p.before[j],
+        adds_only: p.adds_only,
+    };
+    let path = cheapest_path(prices, lo, hi, |k, s| {
         let n = takers(s);
-        p.weight[k] * (p.buy_cost(k, need0[k] - saved[k][n]) + shadow[k][n])
+        p.buy_cost(k, need0[k] - saved[k][n]) + shadow[k][n]
     });
 
     apply(p, j, base, &ranked, &path, takers)
@@ -596,87 +645,6 @@ fn apply(
         }
     }
     p.costed(picks, seats, holders, need)
-}
-
-/// The cheapest seat path of subscription `j` with seats in `lo..=hi`
-/// every year: `year_cost(k, s)` (already weighted) for year `k` at `s`
-/// seats, plus the weighted seat costs, renewals and the seat-change rule.
-/// Ties go to fewer seats.
-fn seat_dp(
-    p: &Problem<'_>,
-    j: usize,
-    lo: u32,
-    hi: u32,
-    year_cost: impl Fn(usize, u32) -> Decimal + Sync,
-) -> Vec<u32> {
-    let width = (hi - lo + 1) as usize;
-    let at = |s: usize| lo + s as u32;
-    let mut value: Vec<Decimal> = Vec::new();
-    let mut back: Vec<Vec<u32>> = Vec::with_capacity(p.years);
-    for k in 0..p.years {
-        let costs: Vec<Decimal> = (0..width)
-            .into_par_iter()
-            .with_min_len(512)
-            .map(|s| year_cost(k, at(s)))
-            .collect();
-        let w = p.weight[k];
-        let (new, renew) = (w * p.new_seat[k][j], w * p.renewal[k][j]);
-        let mut next = vec![Decimal::ZERO; width];
-        let mut from = vec![0u32; width];
-        if k == 0 {
-            for s in 0..width {
-                next[s] = costs[s] + w * p.seat_cost(0, j, p.before[j], at(s));
-            }
-        } else {
-            // From m ≥ s seats: s kept at the renewal price.
-            let mut suffix: Vec<(Decimal, usize)> = vec![(Decimal::ZERO, 0); width];
-            for s in (0..width).rev() {
-                suffix[s] = match suffix.get(s + 1) {
-                    Some(&later) if later.0 < value[s] => later,
-                    _ => (value[s], s),
-                };
-            }
-            // From m ≤ s seats: m kept, s − m new. Seat prices × s are
-            // stepped up by addition.
-            let mut low: Option<(Decimal, usize)> = None;
-            let (mut kept_gain, mut as_new, mut as_kept) = (
-                (renew - new) * Decimal::from(lo),
-                new * Decimal::from(lo),
-                renew * Decimal::from(lo),
-            );
-            for s in 0..width {
-                let key = value[s] + kept_gain;
-                if low.is_none_or(|(b, _)| key < b) {
-                    low = Some((key, s));
-                }
-                let (low_cost, low_at) = low.unwrap_or((value[s], s));
-                let mut best = (low_cost + as_new, low_at);
-                if !p.adds_only {
-                    let high = suffix[s].0 + as_kept;
-                    if high < best.0 {
-                        best = (high, suffix[s].1);
-                    }
-                }
-                next[s] = costs[s] + best.0;
-                from[s] = at(best.1);
-                kept_gain += renew - new;
-                as_new += new;
-                as_kept += renew;
-            }
-        }
-        value = next;
-        back.push(from);
-    }
-    let mut s = (0..width)
-        .min_by(|&a, &b| value[a].cmp(&value[b]).then(a.cmp(&b)))
-        .unwrap_or(0);
-    let mut path = vec![0u32; p.years];
-    for k in (1..p.years).rev() {
-        path[k] = at(s);
-        s = (back[k][s] - lo) as usize;
-    }
-    path[0] = at(s);
-    path
 }
 
 // ---------------------------------------------------------------------------
