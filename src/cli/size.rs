@@ -34,8 +34,12 @@ pub(super) fn run(
     } = *args;
     let loaded = import_and_meter(input, export, "size")?;
     let (scenario, metered) = (&loaded.scenario, &loaded.metered);
-    // The token pool to buy serves what the recommended mix leaves to tokens.
-    let history = plan::token_demand(metered, &loaded.usage, scenario).map_err(Fail::input)?;
+    // The token pool to buy serves what the recommended mix (`recommend`'s:
+    // the term plan's year 1 when the term couples its years) leaves to
+    // tokens.
+    let (planned, rec) = crate::term::recommend::recommendation(metered, &loaded.usage, scenario)
+        .map_err(Fail::input)?;
+    let history = plan::token_demand_of(metered, scenario, &planned, &rec);
     let mut options = ledger::SizingOptions::from_scenario(scenario);
     if let Some(t) = trials {
         options.trials = t;

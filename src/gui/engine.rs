@@ -208,7 +208,11 @@ pub fn size_tokens_with(
 
     let history = match plan {
         Some((input, rec)) => crate::plan::token_demand_of(metered, scenario, input, rec),
-        None => crate::plan::token_demand(metered, usage, scenario).map_err(|e| error_chain(&e))?,
+        None => {
+            let (input, rec) = crate::term::recommend::recommendation(metered, usage, scenario)
+                .map_err(|e| error_chain(&e))?;
+            crate::plan::token_demand_of(metered, scenario, &input, &rec)
+        }
     };
     let mut report =
         ledger::size(&history, scenario, options, progress).map_err(|e| error_chain(&e))?;
@@ -285,6 +289,37 @@ pub fn plan_input(
 /// When the token price is unusable or seat limits cannot be met.
 pub fn plan(input: Arc<PlanInput>, price: &TokenPrice) -> Result<Planned, String> {
     let rec = crate::plan::optimise(&input, price).map_err(|e| error_chain(&e))?;
+    planned(input, rec)
+}
+
+/// What `tokenplan recommend` recommends for `input` (made from `metered`,
+/// `usage` and `scenario`), with baselines, report and cost curves: the
+/// single-year plan at the scenario's token price, or the term plan's year
+/// 1 when the term couples its years
+/// ([`crate::term::recommend::coupled_year_one`]).
+///
+/// # Errors
+/// When the scenario's prices are unusable or seat limits cannot be met.
+pub fn recommended(
+    input: Arc<PlanInput>,
+    metered: &Metered,
+    usage: &Usage,
+    scenario: &Scenario,
+) -> Result<Planned, String> {
+    if !crate::term::recommend::may_couple_years(scenario) {
+        return plan(input, &scenario.token_price);
+    }
+    let demand = term_demand(metered, usage, scenario)?;
+    match crate::term::recommend::coupled_year_one(&demand, scenario)
+        .map_err(|e| error_chain(&e))?
+    {
+        Some(rec) => planned(input, rec),
+        None => plan(input, &scenario.token_price),
+    }
+}
+
+/// `rec` of `input` with its baselines, report and cost curves.
+fn planned(input: Arc<PlanInput>, rec: Recommendation) -> Result<Planned, String> {
     let baselines = crate::plan::baselines(&input, &rec.schedule);
     let report = RecommendReport::new(&input, &rec, &baselines);
     let curves = (0..input.subscriptions.len())

@@ -20,7 +20,8 @@ use rust_decimal::Decimal;
 use crate::meter::Metered;
 use crate::plan::input::bits;
 use crate::plan::{
-    Method, Pick, PlanError, RecommendReport, Recommendation, baselines, optimise_default,
+    Method, Pick, PlanError, PlanInput, RecommendReport, Recommendation, baselines,
+    optimise_default,
 };
 use crate::scenario::{Scenario, SeatChanges};
 use crate::usage::Usage;
@@ -120,7 +121,7 @@ pub fn year_one(priced: &Priced<'_>, plan: &TermPlan) -> Recommendation {
 /// True when the scenario says anything that could tie year 1 to the
 /// years after it (a renewal price of its own, seats that only grow, year
 /// 1's prices overridden): only then is the term planned for `recommend`.
-fn may_couple_years(scenario: &Scenario) -> bool {
+pub fn may_couple_years(scenario: &Scenario) -> bool {
     let renewal = scenario
         .subscriptions
         .values()
@@ -134,28 +135,64 @@ fn may_couple_years(scenario: &Scenario) -> bool {
     renewal || adds_only || year_one_prices
 }
 
-/// What `tokenplan recommend` prints: the single-year plan, or the term
-/// plan's year 1 when the term couples its years (see the module doc).
+/// The term plan's year 1 from a forecast already made, when the term
+/// couples its years; `None` when it does not (year 1 is then the
+/// single-year problem: see the module doc).
 ///
 /// # Errors
-/// As [`crate::plan::recommend`] and [`TermDemand::new`].
+/// As [`problem`].
+pub fn coupled_year_one(
+    demand: &TermDemand,
+    scenario: &Scenario,
+) -> Result<Option<Recommendation>, PlanError> {
+    if !may_couple_years(scenario) {
+        return Ok(None);
+    }
+    let priced = problem(demand, scenario)?;
+    if !couples_years(&priced, scenario) {
+        return Ok(None);
+    }
+    let (solution, method) = search(&priced.problem, SearchOptions::default());
+    Ok(Some(year_one(
+        &priced,
+        &term_plan(&priced, &solution, method),
+    )))
+}
+
+/// The recommendation `tokenplan recommend` makes — the single-year plan,
+/// or the term plan's year 1 when the term couples its years — with the
+/// planner's input it was made from (what `size` sizes the tokens of).
+///
+/// # Errors
+/// As [`PlanInput::new`], [`optimise_default`] and [`TermDemand::new`].
+pub fn recommendation(
+    metered: &Metered,
+    usage: &Usage,
+    scenario: &Scenario,
+) -> Result<(PlanInput, Recommendation), PlanError> {
+    if !may_couple_years(scenario) {
+        let input = PlanInput::new(metered, usage, scenario)?;
+        let rec = optimise_default(&input)?;
+        return Ok((input, rec));
+    }
+    let demand = TermDemand::new(metered, usage, scenario)?;
+    let rec = match coupled_year_one(&demand, scenario)? {
+        Some(rec) => rec,
+        None => optimise_default(&demand.input)?,
+    };
+    Ok((demand.input, rec))
+}
+
+/// What `tokenplan recommend` prints: [`recommendation`]'s report.
+///
+/// # Errors
+/// As [`recommendation`].
 pub fn recommend(
     metered: &Metered,
     usage: &Usage,
     scenario: &Scenario,
 ) -> Result<RecommendReport, PlanError> {
-    if !may_couple_years(scenario) {
-        return crate::plan::recommend(metered, usage, scenario);
-    }
-    let demand = TermDemand::new(metered, usage, scenario)?;
-    let priced = problem(&demand, scenario)?;
-    let input = &demand.input;
-    let rec = if couples_years(&priced, scenario) {
-        let (solution, method) = search(&priced.problem, SearchOptions::default());
-        year_one(&priced, &term_plan(&priced, &solution, method))
-    } else {
-        optimise_default(input)?
-    };
-    let base = baselines(input, &rec.schedule);
-    Ok(RecommendReport::new(input, &rec, &base))
+    let (input, rec) = recommendation(metered, usage, scenario)?;
+    let base = baselines(&input, &rec.schedule);
+    Ok(RecommendReport::new(&input, &rec, &base))
 }

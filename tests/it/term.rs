@@ -1137,4 +1137,15 @@ fn recommend_is_year_one_of_the_term_with_renewal_prices() {
     }
     let json = serde_json::to_value(&rec).unwrap();
     assert_eq!(json["method"], "term plan, year 1");
+    // The GUI's plan job (the Mix and Crossover views) shows the same, both
+    // from metering and when reusing its input after a token price edit.
+    use tokenplan::gui::model::plan::{PlanKey, PlanSource, run};
+    let metered = std::sync::Arc::new(m);
+    let key = PlanKey::new(0, &s);
+    let shown = run(key.clone(), PlanSource::Metered(metered.clone()), &u, &s, 0).unwrap();
+    assert_eq!(shown.planned.rec.total_cost, d("40350.00"));
+    assert_eq!(shown.planned.report.total_annual_cost.0, d("40350.00"));
+    let source = PlanSource::Reuse(shown.planned.input.clone(), metered);
+    let again = run(key, source, &u, &s, 1).unwrap();
+    assert_eq!(again.planned.rec.total_cost, d("40350.00"));
 }

@@ -190,7 +190,10 @@ impl App {
         if let Some(last) = self.jobs.plan.shown()
             && last.key == key
         {
-            return Some((key, PlanSource::Reuse(Arc::clone(&last.planned.input))));
+            return Some((
+                key,
+                PlanSource::Reuse(Arc::clone(&last.planned.input), Arc::clone(&last.metered)),
+            ));
         }
         let metered = self.current_metered()?;
         Some((key, PlanSource::Metered(Arc::clone(metered))))

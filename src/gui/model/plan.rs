@@ -54,6 +54,8 @@ pub struct PlanShown {
     pub key: PlanKey,
     /// The engine's answer.
     pub planned: Planned,
+    /// The metering it was made from.
+    pub metered: Arc<Metered>,
     /// Cards, rows, bars and curves.
     pub data: PlanData,
     /// True when the input of an earlier plan was reused (price-only edit).
@@ -70,11 +72,15 @@ pub type PlanOutcome = Result<PlanShown, String>;
 pub enum PlanSource {
     /// Build it from this metering result.
     Metered(Arc<Metered>),
-    /// Reuse this one (only the token price changed).
-    Reuse(Arc<PlanInput>),
+    /// Reuse this one (only the token price changed), made from this
+    /// metering (a scenario whose term couples its years plans the term
+    /// from it).
+    Reuse(Arc<PlanInput>, Arc<Metered>),
 }
 
-/// The plan job: input, optimisation at the scenario's price, view data;
+/// The plan job: input, `recommend`'s recommendation (the single-year plan
+/// at the scenario's price, or the term plan's year 1 when the term couples
+/// its years: [`engine::recommended`]), view data;
 /// `inputs_built` is the count of the plan shown before it.
 ///
 /// # Errors
@@ -86,18 +92,20 @@ pub fn run(
     scenario: &Scenario,
     inputs_built: u64,
 ) -> PlanOutcome {
-    let (input, reused_input) = match source {
-        PlanSource::Reuse(input) => (input, true),
+    let (input, metered, reused_input) = match source {
+        PlanSource::Reuse(input, metered) => (input, metered, true),
         PlanSource::Metered(metered) => (
             Arc::new(engine::plan_input(&metered, usage, scenario)?),
+            metered,
             false,
         ),
     };
-    let planned = engine::plan(input, &scenario.token_price)?;
+    let planned = engine::recommended(input, &metered, usage, scenario)?;
     let data = PlanData::build(&planned, usage, scenario);
     Ok(PlanShown {
         key,
         planned,
+        metered,
         data,
         reused_input,
         inputs_built: inputs_built + u64::from(!reused_input),
