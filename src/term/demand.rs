@@ -51,6 +51,10 @@ pub struct Candidates {
     uncovered: Vec<Vec<Decimal>>,
     /// Per year: the same in millionths of a token, rounded (for ranking).
     micro: Vec<Vec<i64>>,
+    /// Per year: every `micro` is exact (the forecast has at most six
+    /// decimal places, as with a whole year of history), so exact token
+    /// amounts can be read from `micro` instead of `uncovered`.
+    exact_micro: Vec<bool>,
     /// Per user: index of the current plan among its candidates.
     current: Vec<u32>,
     /// Per user: pinned (the pinned plan is its only candidate).
@@ -89,6 +93,13 @@ impl Candidates {
             .and_then(|year| year.get(at))
             .copied()
             .unwrap_or_default()
+    }
+
+    /// True when [`Candidates::micro`] is exact in year `k`: then
+    /// [`Candidates::uncovered`] equals it in millionths (the search reads
+    /// the smaller array on its hot path).
+    pub fn exact_micro(&self, k: usize) -> bool {
+        self.exact_micro.get(k).copied().unwrap_or(false)
     }
 
     /// Index of user `i`'s current plan among its candidates.
@@ -345,12 +356,21 @@ fn candidates(input: &PlanInput, tokens: &[Vec<Vec<Decimal>>]) -> Result<Candida
         })
         .collect();
     let million = Decimal::from(1_000_000);
-    let micro = uncovered
+    let micro: Vec<Vec<i64>> = uncovered
         .iter()
         .map(|year| {
             year.iter()
                 .map(|t| (t * million).round().to_i64().unwrap_or(i64::MAX))
                 .collect()
+        })
+        .collect();
+    let exact_micro = uncovered
+        .iter()
+        .zip(&micro)
+        .map(|(year, m)| {
+            year.par_iter()
+                .zip(m)
+                .all(|(&t, &m)| m != i64::MAX && Decimal::new(m, 6) == t)
         })
         .collect();
     let mut relevant = vec![Vec::new(); input.subscriptions.len()];
@@ -367,6 +387,7 @@ fn candidates(input: &PlanInput, tokens: &[Vec<Vec<Decimal>>]) -> Result<Candida
         masks,
         uncovered,
         micro,
+        exact_micro,
         current: per_user.iter().map(|(_, c)| *c).collect(),
         pinned: input.users.iter().map(|u| u.pinned.is_some()).collect(),
         relevant,

@@ -1149,3 +1149,22 @@ fn recommend_is_year_one_of_the_term_with_renewal_prices() {
     let again = run(key, source, &u, &s, 1).unwrap();
     assert_eq!(again.planned.rec.total_cost, d("40350.00"));
 }
+
+/// The search reads exact token amounts from the millionths when the
+/// forecast has at most six decimal places (a whole year of history: 300
+/// days × 10 tokens), and from the decimals otherwise (a 310-day window
+/// holding 300 charged days scales 3,000 tokens by 365/310 to
+/// 3,532.258064…); the plan is the same either way (3,532.26 × 2.00 =
+/// 7,064.52 a user, more than a seat: twelve seats).
+#[test]
+fn exact_millionths_only_where_the_forecast_has_six_places() {
+    let (m, u, s) = renewal_example();
+    let demand = TermDemand::new(&m, &u, &s).unwrap();
+    assert!(demand.candidates.exact_micro(0));
+    let mut short = s.clone();
+    short.forecast.history_days = 310;
+    let demand = TermDemand::new(&m, &u, &short).unwrap();
+    assert!(!demand.candidates.exact_micro(0));
+    let plan = plan_term(&demand, &short, SearchOptions::default()).unwrap();
+    assert_eq!(plan.years[0].seats, vec![12]);
+}
