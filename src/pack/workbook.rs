@@ -20,8 +20,8 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{
-    Chart, ChartAxisLabelPosition, ChartType, Color, ExcelDateTime, Format, FormatBorder, Workbook,
-    Worksheet, XlsxError,
+    Chart, ChartAxisLabelPosition, ChartType, Color, ExcelDateTime, Format, FormatAlign,
+    FormatBorder, Workbook, Worksheet, XlsxError,
 };
 
 use super::Pack;
@@ -70,6 +70,8 @@ struct Formats {
     date: Format,
     bold: Format,
     note: Format,
+    /// A note wrapped within the columns it spans.
+    note_wrap: Format,
 }
 
 impl Formats {
@@ -90,6 +92,10 @@ impl Formats {
             date: Format::new().set_num_format("yyyy-mm-dd"),
             bold: Format::new().set_bold(),
             note: Format::new().set_italic(),
+            note_wrap: Format::new()
+                .set_italic()
+                .set_text_wrap()
+                .set_align(FormatAlign::Top),
         }
     }
 }
@@ -100,6 +106,9 @@ struct Sheet {
     widths: Vec<usize>,
     last_row: u32,
     last_col: u16,
+    /// Notes wrapped over a span of columns: (row, first and last column,
+    /// characters), for their rows' heights.
+    wrapped: Vec<(u32, u16, u16, usize)>,
 }
 
 type R<T = ()> = Result<T, XlsxError>;
@@ -113,6 +122,7 @@ impl Sheet {
             widths: Vec::new(),
             last_row: 0,
             last_col: 0,
+            wrapped: Vec::new(),
         })
     }
 
@@ -142,6 +152,20 @@ impl Sheet {
     fn line(&mut self, row: u32, col: u16, s: &str, f: &Format) -> R {
         self.ws.write_string_with_format(row, col, s, f)?;
         self.last_row = self.last_row.max(row);
+        Ok(())
+    }
+
+    /// A note over columns `first..=last`, wrapped there (its row grows to
+    /// show every line): long notes stay inside the printed page.
+    fn wrapped(&mut self, row: u32, first: u16, last: u16, s: &str, f: &Format) -> R {
+        if last > first {
+            self.ws.merge_range(row, first, row, last, s, f)?;
+        } else {
+            self.ws.write_string_with_format(row, first, s, f)?;
+        }
+        self.wrapped.push((row, first, last, s.chars().count()));
+        self.last_row = self.last_row.max(row);
+        self.last_col = self.last_col.max(last);
         Ok(())
     }
 
@@ -196,9 +220,19 @@ impl Sheet {
 
     /// Widths, the frozen header and the print area.
     fn finish(mut self, freeze_rows: u32, landscape: bool) -> R<Worksheet> {
-        for (c, w) in self.widths.iter().enumerate() {
-            let width = (*w as f64 + 2.0).clamp(6.0, 60.0);
-            self.ws.set_column_width(c as u16, width)?;
+        let width =
+            |c: usize| (self.widths.get(c).copied().unwrap_or(0) as f64 + 2.0).clamp(6.0, 60.0);
+        for c in 0..self.widths.len() {
+            self.ws.set_column_width(c as u16, width(c))?;
+        }
+        for &(row, first, last, chars) in &self.wrapped {
+            let room: f64 = (first..=last).map(|c| width(usize::from(c))).sum();
+            // A column's width unit holds about 1.3 characters of the
+            // notes' italic text (as LibreOffice renders it).
+            let lines = (chars as f64 * 0.75 / room).ceil().max(1.0);
+            if lines > 1.0 {
+                self.ws.set_row_height(row, 15.0 * lines)?;
+            }
         }
         if freeze_rows > 0 {
             self.ws.set_freeze_panes(freeze_rows, 0)?;
@@ -294,14 +328,17 @@ fn summary(pack: &Pack, f: &Formats) -> R<Worksheet> {
         .prices
         .as_ref()
         .map_or("not stated", |p| p.basis.as_str());
-    s.line(
+    // The options table's columns: notes wrap within them.
+    const LAST: u16 = 5;
+    s.wrapped(
         1,
         0,
+        LAST,
         &format!(
             "Made {} by tokenplan {}. Money in {cur}; prices: {basis}. Term of {} years from {}.",
             a.made, a.version, a.scenario.contract.years, a.scenario.contract.start
         ),
-        &f.note,
+        &f.note_wrap,
     )?;
     s.header(
         3,
@@ -337,14 +374,14 @@ fn summary(pack: &Pack, f: &Formats) -> R<Worksheet> {
         s.text(row, 0, label)?;
         s.num(row, 1, b.token_today, &f.price)?;
         s.opt(row, 2, c.price(), &f.price)?;
-        s.line(row, 3, &crossing_note(c, below), &f.note)?;
+        s.wrapped(row, 3, LAST, &crossing_note(c, below), &f.note_wrap)?;
         row += 1;
     }
     let (walk, note) = walk_away_cells(&b.walk_away);
     s.text(row, 0, "Walk-away token price")?;
     s.num(row, 1, b.token_today, &f.price)?;
     s.opt(row, 2, walk, &f.price)?;
-    s.line(row, 3, note, &f.note)?;
+    s.wrapped(row, 3, LAST, note, &f.note_wrap)?;
     row += 2;
     s.header(
         row,
@@ -368,7 +405,7 @@ fn summary(pack: &Pack, f: &Formats) -> R<Worksheet> {
             .map(|(c, below)| crossing_note(c, below))
             .collect();
         if !notes.is_empty() {
-            s.line(row, 4, &notes.join("; "), &f.note)?;
+            s.wrapped(row, 4, LAST, &notes.join("; "), &f.note_wrap)?;
         }
         row += 1;
     }
@@ -389,7 +426,7 @@ fn summary(pack: &Pack, f: &Formats) -> R<Worksheet> {
     // The chart covers about 15 rows.
     row += 16;
     for w in &pack.warnings {
-        s.line(row, 0, &format!("Note: {w}"), &f.note)?;
+        s.wrapped(row, 0, LAST, &format!("Note: {w}"), &f.note_wrap)?;
         row += 1;
     }
     s.last_row = s.last_row.max(row);

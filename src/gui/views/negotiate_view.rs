@@ -142,6 +142,19 @@ fn settings_ui(
     ui.horizontal(|ui| pseudonymise_ui(ui, privacy, cmds));
 }
 
+/// Which columns of the break-even table are prices: right-aligned, so
+/// that their digits line up.
+const FIGURES: [bool; 4] = [false, true, true, false];
+
+/// One grid cell, right-aligned in its column when it holds a figure.
+fn cell(ui: &mut Ui, figure: bool, add: impl FnOnce(&mut Ui)) {
+    if figure {
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), add);
+    } else {
+        add(ui);
+    }
+}
+
 /// The break-even table, each line's hover saying what it is. A grid, not
 /// a scrolling table: its 2 + 2 per subscription + 1 lines are all shown,
 /// the walk-away price last.
@@ -163,13 +176,20 @@ fn break_even_ui(ui: &mut Ui, d: &NegotiateData) {
         .num_columns(HEADER.len())
         .spacing([16.0, 4.0])
         .show(ui, |ui| {
-            for (title, hover) in HEADER {
-                ui.label(RichText::new(title).strong()).on_hover_text(hover);
+            for (c, (title, hover)) in HEADER.into_iter().enumerate() {
+                cell(ui, FIGURES[c], |ui| {
+                    ui.label(RichText::new(title).strong()).on_hover_text(hover);
+                });
             }
             ui.end_row();
             for row in &d.break_evens {
-                for text in [&row.what, &row.today, &row.price, &row.note] {
-                    ui.label(text.as_str()).on_hover_text(&row.hover);
+                for (c, text) in [&row.what, &row.today, &row.price, &row.note]
+                    .into_iter()
+                    .enumerate()
+                {
+                    cell(ui, FIGURES[c], |ui| {
+                        ui.label(text.as_str()).on_hover_text(&row.hover);
+                    });
                 }
                 ui.end_row();
             }
