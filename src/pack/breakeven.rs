@@ -241,6 +241,7 @@ pub fn break_evens(base: &Base<'_>) -> Result<BreakEvens, PackError> {
     for j in 0..codes.len() {
         jobs.extend([Job::SubBelow(j), Job::SubAbove(j)]);
     }
+    base.count_replan();
     let today = plan_term(&base.demand, base.scenario, base.probe)?;
     let results: Vec<Crossing> = jobs
         .par_iter()
@@ -300,7 +301,10 @@ fn run_job(
 ) -> Result<Crossing, PackError> {
     let token_today = headline_token_price(&base.scenario.token_price);
     let demand: &TermDemand = &base.demand;
-    let replan = |s: &crate::scenario::Scenario| plan_term(demand, s, base.probe);
+    let replan = |s: &crate::scenario::Scenario| {
+        base.count_replan();
+        plan_term(demand, s, base.probe)
+    };
     let failed = std::sync::Mutex::new(None);
     let remember = |e: PackError| {
         if let Ok(mut slot) = failed.lock() {

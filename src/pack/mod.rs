@@ -252,6 +252,7 @@ pub struct Base<'a> {
     progress: &'a dyn Progress,
     done: AtomicU64,
     total: AtomicU64,
+    replans: AtomicU64,
 }
 
 impl<'a> Base<'a> {
@@ -298,6 +299,7 @@ impl<'a> Base<'a> {
             progress,
             done: AtomicU64::new(0),
             total: AtomicU64::new(0),
+            replans: AtomicU64::new(0),
         }
     }
 
@@ -306,6 +308,17 @@ impl<'a> Base<'a> {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         self.progress
             .report(done, self.total.load(Ordering::Relaxed).max(done));
+    }
+
+    /// Full re-plans the break-evens have made so far (their dominant
+    /// cost; the bench reports it).
+    pub fn replans(&self) -> u64 {
+        self.replans.load(Ordering::Relaxed)
+    }
+
+    /// Counts one full re-plan of a break-even search.
+    pub(crate) fn count_replan(&self) {
+        self.replans.fetch_add(1, Ordering::Relaxed);
     }
 
     fn plan_work(&self, units: u64) {
