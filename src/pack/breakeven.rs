@@ -28,9 +28,12 @@
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
+use crate::scenario::Scenario;
 use crate::term::demand::TermDemand;
-use crate::term::years::problem;
+use crate::term::years::{problem, solution_of};
 use crate::term::{TermPlan, plan_term};
+
+use super::envelope::Envelope;
 
 use super::points::{
     headline_token_price, held_npv, need_of, with_subscription_price, with_token_price,
@@ -142,47 +145,118 @@ fn cents(p: Decimal) -> i64 {
     i64::try_from(c.mantissa() / 10_i128.pow(c.scale())).unwrap_or(i64::MAX / 4)
 }
 
-/// Searches, from `today` cents towards `limit` (inclusive), the first
-/// cent where `probe` answers other than `same` (see the module doc).
-fn search<S: PartialEq>(
-    today: i64,
+/// From `inside` towards `limit` (inclusive), steps of 1, 2, 4, … cents
+/// out until `differs` answers: the last cent stepped to that did not (or
+/// `inside`), the one that did and its answer; `Err(())` when none does up
+/// to `limit`.
+fn bracket<T>(
+    inside: i64,
     limit: i64,
-    same: &S,
-    probe: impl Fn(i64) -> (S, bool),
-) -> (Option<(i64, i64, S)>, bool) {
-    let dir = if limit >= today { 1 } else { -1 };
-    let mut approx = false;
-    let mut inside = today;
+    mut differs: impl FnMut(i64) -> Option<T>,
+) -> Result<(i64, i64, T), ()> {
+    let dir = if limit >= inside { 1 } else { -1 };
+    let mut last = inside;
     let mut step = 1i64;
-    let (mut outside, mut found) = loop {
-        if inside == limit {
-            return (None, approx);
-        }
+    while last != limit {
         let c = if dir > 0 {
-            (today + step).min(limit)
+            inside.saturating_add(step).min(limit)
         } else {
-            (today - step).max(limit)
+            inside.saturating_sub(step).max(limit)
         };
-        let (s, a) = probe(c);
-        approx |= a;
-        if s != *same {
-            break (c, s);
+        if let Some(t) = differs(c) {
+            return Ok((last, c, t));
         }
-        inside = c;
+        last = c;
         step = step.saturating_mul(2);
-    };
+    }
+    Err(())
+}
+
+/// Bisection on cents between `inside` (where `differs` did not answer)
+/// and `outside` (where it answered `found`), down to neighbouring cents.
+fn bisect<T>(
+    mut inside: i64,
+    mut outside: i64,
+    mut found: T,
+    mut differs: impl FnMut(i64) -> Option<T>,
+) -> (i64, i64, T) {
     while (outside - inside).abs() > 1 {
         let mid = inside + (outside - inside) / 2;
-        let (s, a) = probe(mid);
-        approx |= a;
-        if s == *same {
-            inside = mid;
-        } else {
-            outside = mid;
-            found = s;
+        match differs(mid) {
+            Some(t) => {
+                outside = mid;
+                found = t;
+            }
+            None => inside = mid,
         }
     }
-    (Some((inside, outside, found)), approx)
+    (inside, outside, found)
+}
+
+/// Searches, from `today` cents towards `limit` (inclusive), neighbouring
+/// cents where `full` (a full re-plan: `Some(seats to report)` when its
+/// answer is not today's, and whether it was approximate) changes its
+/// answer (see the module doc). `cheap` says where to look first: the
+/// first cent where it changes is re-planned, and the cent before it;
+/// when those two differ, that is the answer. Otherwise the search goes on
+/// with full re-plans only, from what they showed: bracketing outwards
+/// from the last cent with today's answer, bisection within the nearest
+/// with another.
+fn search(
+    today: i64,
+    limit: i64,
+    mut cheap: impl FnMut(i64) -> Option<()>,
+    mut full: impl FnMut(i64) -> (Option<Vec<u32>>, bool),
+) -> (Option<(i64, i64, Vec<u32>)>, bool) {
+    if today == limit {
+        return (None, false);
+    }
+    let dir = if limit > today { 1 } else { -1 };
+    let mut approx = false;
+    let mut probe = |c: i64| {
+        let (answer, a) = full(c);
+        approx |= a;
+        answer
+    };
+    let mut inside = today;
+    let mut outside: Option<(i64, Vec<u32>)> = None;
+    match bracket(today, limit, &mut cheap) {
+        // The cheap answer never changes: a full re-plan at the limit
+        // confirms it.
+        Err(()) => match probe(limit) {
+            None => return (None, approx),
+            Some(seats) => outside = Some((limit, seats)),
+        },
+        Ok((lo, hi, ())) => {
+            // Where the cheap answer changes exactly.
+            let cheap_at = bisect(lo, hi, (), &mut cheap).1;
+            match probe(cheap_at) {
+                None => inside = cheap_at,
+                Some(seats) => {
+                    outside = Some((cheap_at, seats));
+                    let before = cheap_at - dir;
+                    if before != today {
+                        match probe(before) {
+                            None => inside = before,
+                            Some(seats) => outside = Some((before, seats)),
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let (out, seats) = match outside {
+        Some(o) => o,
+        None => match bracket(inside, limit, &mut probe) {
+            Err(()) => return (None, approx),
+            Ok((last, c, seats)) => {
+                inside = last;
+                (c, seats)
+            }
+        },
+    };
+    let (inside, outside, seats) = bisect(inside, out, seats, &mut probe);
+    (Some((inside, outside, seats)), approx)
 }
 
 fn crossing(found: (Option<(i64, i64, Vec<u32>)>, bool)) -> Crossing {
@@ -242,7 +316,12 @@ pub fn break_evens(base: &Base<'_>) -> Result<BreakEvens, PackError> {
         jobs.extend([Job::SubBelow(j), Job::SubAbove(j)]);
     }
     base.count_replan();
-    let today = plan_term(&base.demand, base.scenario, base.probe)?;
+    let plan = plan_term(&base.demand, base.scenario, base.probe)?;
+    let priced = problem(&base.demand, base.scenario)?;
+    let envelope = solution_of(&priced.problem, &plan)
+        .map(|start| Envelope::around(&priced.problem, &start))
+        .unwrap_or_default();
+    let today = Today { plan, envelope };
     let results: Vec<Crossing> = jobs
         .par_iter()
         .map(|job| {
@@ -273,7 +352,7 @@ pub fn break_evens(base: &Base<'_>) -> Result<BreakEvens, PackError> {
                 .subscriptions
                 .get(code)
                 .map_or(Decimal::ZERO, |s| s.annual_price),
-            seats_today: seats_of(&today, j),
+            seats_today: seats_of(&today.plan, j),
             more_seats: it
                 .next()
                 .unwrap_or(Crossing::NoneInRange { approximate: true }),
@@ -284,7 +363,7 @@ pub fn break_evens(base: &Base<'_>) -> Result<BreakEvens, PackError> {
         .collect();
     Ok(BreakEvens {
         token_today,
-        seats_today: total_seats(&today),
+        seats_today: total_seats(&today.plan),
         token_below,
         token_above,
         subscriptions,
@@ -292,16 +371,32 @@ pub fn break_evens(base: &Base<'_>) -> Result<BreakEvens, PackError> {
     })
 }
 
+/// Today's answer: the probe settings' plan at today's prices, and
+/// around it the plans the cheap answers choose from.
+struct Today {
+    plan: TermPlan,
+    envelope: Envelope,
+}
+
+impl Today {
+    /// Index of the cheapest of `among` (today's plan first) at the
+    /// prices of `scenario`; `None` when it cannot be priced.
+    fn cheapest(&self, demand: &TermDemand, scenario: &Scenario, among: &[usize]) -> Option<usize> {
+        let priced = problem(demand, scenario).ok()?;
+        self.envelope.cheapest(&priced.problem, among)
+    }
+}
+
 /// One break-even search (see the module doc).
 fn run_job(
     base: &Base<'_>,
-    today_plan: &TermPlan,
+    today: &Today,
     codes: &[String],
     job: Job,
 ) -> Result<Crossing, PackError> {
     let token_today = headline_token_price(&base.scenario.token_price);
     let demand: &TermDemand = &base.demand;
-    let replan = |s: &crate::scenario::Scenario| {
+    let replan = |s: &Scenario| {
         base.count_replan();
         plan_term(demand, s, base.probe)
     };
@@ -311,35 +406,36 @@ fn run_job(
             slot.get_or_insert(e);
         }
     };
+    let plans = &today.envelope.plans;
     let out = match job {
         Job::TokenBelow | Job::TokenAbove => {
-            let today = cents(token_today);
+            let at = cents(token_today);
             let limit = if matches!(job, Job::TokenBelow) {
                 0
             } else {
-                today * RANGE
+                at * RANGE
             };
-            let same = all_seats(today_plan);
-            let found = search(today, limit, &same, |c| {
-                match replan(&with_token_price(base.scenario, price(c))) {
-                    Ok(p) => (all_seats(&p), !p.proven_optimal),
-                    Err(e) => {
-                        remember(e.into());
-                        (same.clone(), true)
-                    }
+            let same = all_seats(&today.plan);
+            let among: Vec<usize> = (0..plans.len()).collect();
+            let cheap = |c: i64| {
+                let s = with_token_price(base.scenario, price(c));
+                today
+                    .cheapest(demand, &s, &among)
+                    .filter(|&i| plans[i].seats.concat() != same)
+                    .map(|_| ())
+            };
+            let full = |c: i64| match replan(&with_token_price(base.scenario, price(c))) {
+                // Reported: the seats summed per year at the change.
+                Ok(p) => (
+                    (all_seats(&p) != same).then(|| total_seats(&p)),
+                    !p.proven_optimal,
+                ),
+                Err(e) => {
+                    remember(e.into());
+                    (None, true)
                 }
-            });
-            // Report the seats summed per year at the change.
-            let found = (
-                found.0.map(|(a, b, _)| {
-                    let at = replan(&with_token_price(base.scenario, price(b)))
-                        .map(|p| total_seats(&p))
-                        .unwrap_or_default();
-                    (a, b, at)
-                }),
-                found.1,
-            );
-            crossing(found)
+            };
+            crossing(search(at, limit, cheap, full))
         }
         Job::SubBelow(j) | Job::SubAbove(j) => {
             let code = &codes[j];
@@ -348,10 +444,10 @@ fn run_job(
                 .subscriptions
                 .get(code)
                 .map_or(Decimal::ZERO, |s| s.annual_price);
-            let today = cents(today_price);
+            let at = cents(today_price);
             let below = matches!(job, Job::SubBelow(_));
-            let limit = if below { 0 } else { today * RANGE };
-            let same = seats_of(today_plan, j);
+            let limit = if below { 0 } else { at * RANGE };
+            let same = seats_of(&today.plan, j);
             // Below: the answer changes once any year holds more;
             // above: once any year holds fewer.
             let moved = |seats: &[u32]| {
@@ -360,25 +456,38 @@ fn run_job(
                     .zip(&same)
                     .any(|(n, t)| if below { n > t } else { n < t })
             };
-            let found = search(today, limit, &false, |c| {
-                match replan(&with_subscription_price(base.scenario, code, price(c))) {
-                    Ok(p) => (moved(&seats_of(&p, j)), !p.proven_optimal),
+            // Only plans with other seats of j than today's can take
+            // today's place as j's price moves (the others' costs keep
+            // their distance from today's).
+            let held_j = |i: usize| -> Vec<u32> {
+                plans[i]
+                    .seats
+                    .iter()
+                    .map(|y| y.get(j).copied().unwrap_or(0))
+                    .collect()
+            };
+            let among: Vec<usize> = (0..plans.len())
+                .filter(|&i| i == 0 || held_j(i) != same)
+                .collect();
+            let cheap = |c: i64| {
+                let s = with_subscription_price(base.scenario, code, price(c));
+                today
+                    .cheapest(demand, &s, &among)
+                    .filter(|&i| moved(&held_j(i)))
+                    .map(|_| ())
+            };
+            let full =
+                |c: i64| match replan(&with_subscription_price(base.scenario, code, price(c))) {
+                    Ok(p) => {
+                        let seats = seats_of(&p, j);
+                        (moved(&seats).then_some(seats), !p.proven_optimal)
+                    }
                     Err(e) => {
                         remember(e.into());
-                        (false, true)
+                        (None, true)
                     }
-                }
-            });
-            let found = (
-                found.0.map(|(a, b, _)| {
-                    let at = replan(&with_subscription_price(base.scenario, code, price(b)))
-                        .map(|p| seats_of(&p, j))
-                        .unwrap_or_default();
-                    (a, b, at)
-                }),
-                found.1,
-            );
-            crossing(found)
+                };
+            crossing(search(at, limit, cheap, full))
         }
     };
     match failed.into_inner().ok().flatten() {
