@@ -13,17 +13,26 @@
 //!   plan recommended today, held fixed (seats and purchases), costs no
 //!   more (NPV) than renewing as-is at that price.
 //!
-//! **Search.** From today's price in cents, steps of 1, 2, 4, … cents
-//! outwards bracket the first change, then bisection on cents narrows it
-//! to two neighbouring cents: the last price with today's answer and the
-//! first without. Prices are `Decimal` cents throughout. A change that
-//! happens and reverts between two probes of the bracketing can be
-//! stepped over; what is reported is always a pair of neighbouring cents
-//! whose plans differ. A search is "approximate" when any re-optimisation
-//! it made was not proven optimal. Probes re-plan with
-//! [`Base::probe`]'s search settings, and "today's answer" is that same
-//! search's at today's price, so a difference between the two settings is
-//! never taken for a break-even.
+//! **Search.** A full re-plan (a whole term search) per probed cent is
+//! what a break-even costs, so the search first looks where a cheap
+//! answer changes: today's plan and its one-seat neighbours held fixed and
+//! re-priced ([`super::envelope`]), the cheapest taken. From today's price
+//! in cents, steps of 1, 2, 4, … cents outwards bracket the cheap answer's
+//! first change and bisection narrows it to a cent; full re-plans there
+//! and at the cent before it then decide. When they differ, that pair is
+//! the answer (two full re-plans instead of some twenty); when the cheap
+//! answer never changes, a full re-plan at the end of the range confirms
+//! "none". Otherwise the search goes on with full re-plans only from what
+//! they showed: bracketing outwards from the last cent with today's
+//! answer, bisection within the nearest without — so the cheap answers
+//! only decide where to look, never what is reported. Prices are
+//! `Decimal` cents throughout. A change that happens and reverts between
+//! two probes can be stepped over; what is reported is always a pair of
+//! neighbouring cents whose full re-plans differ. A search is
+//! "approximate" when any re-optimisation it made was not proven optimal.
+//! Probes re-plan with [`Base::probe`]'s search settings, and "today's
+//! answer" is that same search's at today's price, so a difference between
+//! the two settings is never taken for a break-even.
 
 use rayon::prelude::*;
 use rust_decimal::Decimal;
@@ -199,9 +208,10 @@ fn bisect<T>(
 /// answer (see the module doc). `cheap` says where to look first: the
 /// first cent where it changes is re-planned, and the cent before it;
 /// when those two differ, that is the answer. Otherwise the search goes on
-/// with full re-plans only, from what they showed: bracketing outwards
-/// from the last cent with today's answer, bisection within the nearest
-/// with another.
+/// with full re-plans only, from what they showed: back towards today
+/// (steps of 1, 2, 4, … cents) while they still differ, or outwards from
+/// the last cent with today's answer while they do not; then bisection
+/// between the nearest cents of each.
 fn search(
     today: i64,
     limit: i64,
@@ -233,14 +243,26 @@ fn search(
             match probe(cheap_at) {
                 None => inside = cheap_at,
                 Some(seats) => {
-                    outside = Some((cheap_at, seats));
-                    let before = cheap_at - dir;
-                    if before != today {
-                        match probe(before) {
-                            None => inside = before,
-                            Some(seats) => outside = Some((before, seats)),
+                    // Back towards today, steps of 1, 2, 4, … cents, to
+                    // today's answer: the cent before when the cheap answer
+                    // was right, a few more when it was late.
+                    let mut nearest = (cheap_at, seats);
+                    let mut step = 1i64;
+                    loop {
+                        let c = cheap_at - dir * step;
+                        if (c - today) * dir <= 0 {
+                            break;
                         }
+                        match probe(c) {
+                            None => {
+                                inside = c;
+                                break;
+                            }
+                            Some(seats) => nearest = (c, seats),
+                        }
+                        step = step.saturating_mul(2);
                     }
+                    outside = Some(nearest);
                 }
             }
         }

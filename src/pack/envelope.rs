@@ -100,7 +100,11 @@ impl Envelope {
     }
 
     /// Index of the cheapest of `plans[i]` for `i` in `among` at `p`'s
-    /// prices (ties: the first in `among`); `None` when `among` is empty.
+    /// prices; `None` when `among` is empty. Ties go to the first in
+    /// `among`, except that today's plan (index 0) yields to another at the
+    /// same cost: the search then looks at the cent where the two tie,
+    /// and the cent before it, which holds the change whichever way the
+    /// re-optimisation breaks the tie.
     pub fn cheapest(&self, p: &Problem<'_>, among: &[usize]) -> Option<usize> {
         let mut best: Option<(Decimal, usize)> = None;
         for &i in among {
@@ -108,7 +112,7 @@ impl Envelope {
                 continue;
             };
             let c = h.cost(p);
-            if best.is_none_or(|(b, _)| c < b) {
+            if best.is_none_or(|(b, at)| c < b || (c == b && at == 0)) {
                 best = Some((c, i));
             }
         }
