@@ -34,6 +34,8 @@
 //! answer" is that same search's at today's price, so a difference between
 //! the two settings is never taken for a break-even.
 
+use std::cell::RefCell;
+
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
@@ -42,7 +44,7 @@ use crate::term::demand::TermDemand;
 use crate::term::years::{problem, solution_of};
 use crate::term::{TermPlan, plan_term};
 
-use super::envelope::Envelope;
+use super::envelope::{Envelope, Held};
 
 use super::points::{
     headline_token_price, held_npv, need_of, with_subscription_price, with_token_price,
@@ -202,16 +204,22 @@ fn bisect<T>(
     (inside, outside, found)
 }
 
+/// Rounds of the cheap answer's guidance a search takes at most.
+const GUIDED_ROUNDS: usize = 4;
+
 /// Searches, from `today` cents towards `limit` (inclusive), neighbouring
 /// cents where `full` (a full re-plan: `Some(seats to report)` when its
 /// answer is not today's, and whether it was approximate) changes its
-/// answer (see the module doc). `cheap` says where to look first: the
-/// first cent where it changes is re-planned, and the cent before it;
-/// when those two differ, that is the answer. Otherwise the search goes on
-/// with full re-plans only, from what they showed: back towards today
-/// (steps of 1, 2, 4, … cents) while they still differ, or outwards from
-/// the last cent with today's answer while they do not; then bisection
-/// between the nearest cents of each.
+/// answer (see the module doc). `cheap` says where to look: the first
+/// cent where it changes, between the last cent known to keep today's
+/// answer and the nearest known not to, is re-planned, and the cent
+/// before it; when those two differ, that is the answer. A full re-plan
+/// that differs is expected to teach `cheap` (its plan joins the cheap
+/// answers), so the next round looks closer. When `cheap` has nothing more
+/// to say, the search goes on with full re-plans only: back towards today
+/// (steps of 1, 2, 4, … cents) from the nearest cent known to differ, or
+/// outwards from the last cent with today's answer when none is known;
+/// then bisection.
 fn search(
     today: i64,
     limit: i64,
@@ -230,45 +238,64 @@ fn search(
     };
     let mut inside = today;
     let mut outside: Option<(i64, Vec<u32>)> = None;
-    match bracket(today, limit, &mut cheap) {
+    let mut guided = false;
+    for _ in 0..GUIDED_ROUNDS {
+        let end = outside.as_ref().map_or(limit, |(o, _)| o - dir);
+        if (end - inside) * dir <= 0 {
+            break;
+        }
+        let Ok((lo, hi, ())) = bracket(inside, end, &mut cheap) else {
+            break;
+        };
+        guided = true;
+        // Where the cheap answer changes exactly.
+        let at = bisect(lo, hi, (), &mut cheap).1;
+        let Some(seats) = probe(at) else {
+            inside = at;
+            break;
+        };
+        outside = Some((at, seats));
+        let before = at - dir;
+        if before == inside {
+            break;
+        }
+        match probe(before) {
+            None => {
+                inside = before;
+                break;
+            }
+            Some(seats) => outside = Some((before, seats)),
+        }
+    }
+    if !guided {
         // The cheap answer never changes: a full re-plan at the limit
         // confirms it.
-        Err(()) => match probe(limit) {
+        match probe(limit) {
             None => return (None, approx),
             Some(seats) => outside = Some((limit, seats)),
-        },
-        Ok((lo, hi, ())) => {
-            // Where the cheap answer changes exactly.
-            let cheap_at = bisect(lo, hi, (), &mut cheap).1;
-            match probe(cheap_at) {
-                None => inside = cheap_at,
-                Some(seats) => {
-                    // Back towards today, steps of 1, 2, 4, … cents, to
-                    // today's answer: the cent before when the cheap answer
-                    // was right, a few more when it was late.
-                    let mut nearest = (cheap_at, seats);
-                    let mut step = 1i64;
-                    loop {
-                        let c = cheap_at - dir * step;
-                        if (c - today) * dir <= 0 {
-                            break;
-                        }
-                        match probe(c) {
-                            None => {
-                                inside = c;
-                                break;
-                            }
-                            Some(seats) => nearest = (c, seats),
-                        }
-                        step = step.saturating_mul(2);
-                    }
-                    outside = Some(nearest);
-                }
-            }
         }
     }
     let (out, seats) = match outside {
-        Some(o) => o,
+        // Back towards the last cent with today's answer.
+        Some((out, seats)) => {
+            let mut nearest = (out, seats);
+            let mut step = 1i64;
+            loop {
+                let c = out - dir * step;
+                if (c - inside) * dir <= 0 {
+                    break;
+                }
+                match probe(c) {
+                    None => {
+                        inside = c;
+                        break;
+                    }
+                    Some(seats) => nearest = (c, seats),
+                }
+                step = step.saturating_mul(2);
+            }
+            nearest
+        }
         None => match bracket(inside, limit, &mut probe) {
             Err(()) => return (None, approx),
             Ok((last, c, seats)) => {
@@ -401,11 +428,26 @@ struct Today {
 }
 
 impl Today {
-    /// Index of the cheapest of `among` (today's plan first) at the
-    /// prices of `scenario`; `None` when it cannot be priced.
-    fn cheapest(&self, demand: &TermDemand, scenario: &Scenario, among: &[usize]) -> Option<usize> {
+    /// Index of the cheapest of `among` (today's plan first) and then
+    /// `learnt` (indices after the envelope's) at the prices of
+    /// `scenario`, ties to the later; `None` when it cannot be priced.
+    fn cheapest(
+        &self,
+        demand: &TermDemand,
+        scenario: &Scenario,
+        among: &[usize],
+        learnt: &[Held],
+    ) -> Option<usize> {
         let priced = problem(demand, scenario).ok()?;
-        self.envelope.cheapest(&priced.problem, among)
+        let p = &priced.problem;
+        let (mut best, mut cost) = self.envelope.cheapest(p, among)?;
+        for (x, h) in learnt.iter().enumerate() {
+            let c = h.cost(p);
+            if c <= cost {
+                (best, cost) = (self.envelope.plans.len() + x, c);
+            }
+        }
+        Some(best)
     }
 }
 
@@ -429,6 +471,9 @@ fn run_job(
         }
     };
     let plans = &today.envelope.plans;
+    // The plans full re-plans found with another answer than today's: the
+    // cheap answers choose among them too.
+    let learnt: RefCell<Vec<Held>> = RefCell::new(Vec::new());
     let out = match job {
         Job::TokenBelow | Job::TokenAbove => {
             let at = cents(token_today);
@@ -442,14 +487,17 @@ fn run_job(
             let cheap = |c: i64| {
                 let s = with_token_price(base.scenario, price(c));
                 today
-                    .cheapest(demand, &s, &among)
-                    .filter(|&i| plans[i].seats.concat() != same)
+                    .cheapest(demand, &s, &among, &learnt.borrow())
+                    .filter(|&i| i >= plans.len() || plans[i].seats.concat() != same)
                     .map(|_| ())
             };
             let full = |c: i64| match replan(&with_token_price(base.scenario, price(c))) {
                 // Reported: the seats summed per year at the change.
                 Ok(p) => (
-                    (all_seats(&p) != same).then(|| total_seats(&p)),
+                    (all_seats(&p) != same).then(|| {
+                        learnt.borrow_mut().push(Held::of_plan(&p));
+                        total_seats(&p)
+                    }),
                     !p.proven_optimal,
                 ),
                 Err(e) => {
@@ -494,15 +542,19 @@ fn run_job(
             let cheap = |c: i64| {
                 let s = with_subscription_price(base.scenario, code, price(c));
                 today
-                    .cheapest(demand, &s, &among)
-                    .filter(|&i| moved(&held_j(i)))
+                    .cheapest(demand, &s, &among, &learnt.borrow())
+                    .filter(|&i| i >= plans.len() || moved(&held_j(i)))
                     .map(|_| ())
             };
             let full =
                 |c: i64| match replan(&with_subscription_price(base.scenario, code, price(c))) {
                     Ok(p) => {
                         let seats = seats_of(&p, j);
-                        (moved(&seats).then_some(seats), !p.proven_optimal)
+                        let moved = moved(&seats);
+                        if moved {
+                            learnt.borrow_mut().push(Held::of_plan(&p));
+                        }
+                        (moved.then_some(seats), !p.proven_optimal)
                     }
                     Err(e) => {
                         remember(e.into());

@@ -20,6 +20,7 @@
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 
+use crate::term::TermPlan;
 use crate::term::problem::{Problem, Solution};
 
 /// A plan held fixed: its seats and the tokens it leaves uncovered, per
@@ -38,6 +39,14 @@ impl Held {
         Held {
             seats: solution.seats.clone(),
             need: solution.need.clone(),
+        }
+    }
+
+    /// `plan`'s seats and the tokens it leaves uncovered.
+    pub fn of_plan(plan: &TermPlan) -> Held {
+        Held {
+            seats: plan.years.iter().map(|y| y.seats.clone()).collect(),
+            need: plan.years.iter().map(|y| y.tokens_needed).collect(),
         }
     }
 
@@ -99,13 +108,13 @@ impl Envelope {
         Envelope { plans }
     }
 
-    /// Index of the cheapest of `plans[i]` for `i` in `among` at `p`'s
-    /// prices; `None` when `among` is empty. Ties go to the first in
+    /// Index and cost of the cheapest of `plans[i]` for `i` in `among` at
+    /// `p`'s prices; `None` when `among` is empty. Ties go to the first in
     /// `among`, except that today's plan (index 0) yields to another at the
     /// same cost: the search then looks at the cent where the two tie,
     /// and the cent before it, which holds the change whichever way the
     /// re-optimisation breaks the tie.
-    pub fn cheapest(&self, p: &Problem<'_>, among: &[usize]) -> Option<usize> {
+    pub fn cheapest(&self, p: &Problem<'_>, among: &[usize]) -> Option<(usize, Decimal)> {
         let mut best: Option<(Decimal, usize)> = None;
         for &i in among {
             let Some(h) = self.plans.get(i) else {
@@ -116,7 +125,7 @@ impl Envelope {
                 best = Some((c, i));
             }
         }
-        best.map(|(_, i)| i)
+        best.map(|(c, i)| (i, c))
     }
 }
 
