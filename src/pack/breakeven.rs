@@ -205,21 +205,22 @@ fn bisect<T>(
 }
 
 /// Rounds of the cheap answer's guidance a search takes at most.
-const GUIDED_ROUNDS: usize = 4;
+const GUIDED_ROUNDS: usize = 6;
 
 /// Searches, from `today` cents towards `limit` (inclusive), neighbouring
 /// cents where `full` (a full re-plan: `Some(seats to report)` when its
 /// answer is not today's, and whether it was approximate) changes its
-/// answer (see the module doc). `cheap` says where to look: the first
-/// cent where it changes, between the last cent known to keep today's
-/// answer and the nearest known not to, is re-planned, and the cent
-/// before it; when those two differ, that is the answer. A full re-plan
-/// that differs is expected to teach `cheap` (its plan joins the cheap
-/// answers), so the next round looks closer. When `cheap` has nothing more
-/// to say, the search goes on with full re-plans only: back towards today
-/// (steps of 1, 2, 4, … cents) from the nearest cent known to differ, or
-/// outwards from the last cent with today's answer when none is known;
-/// then bisection.
+/// answer (see the module doc). `cheap` says where to look: each round
+/// re-plans the first cent where it changes between the last cent known
+/// to keep today's answer and the nearest known not to — or, when it
+/// changes nowhere there, the cent before the nearest known change. A full
+/// re-plan that differs is expected to teach `cheap` (its plan joins the
+/// cheap answers), so the next round looks closer; when the cheap answer
+/// was right, the second round confirms the cent before it and the search
+/// ends. When the rounds end without a pair, the search goes on with full
+/// re-plans only: back towards today (steps of 1, 2, 4, … cents) from the
+/// nearest cent known to differ, or outwards from the last cent with
+/// today's answer when none is known; then bisection.
 fn search(
     today: i64,
     limit: i64,
@@ -244,27 +245,22 @@ fn search(
         if (end - inside) * dir <= 0 {
             break;
         }
-        let Ok((lo, hi, ())) = bracket(inside, end, &mut cheap) else {
-            break;
+        let guess = match bracket(inside, end, &mut cheap) {
+            // Where the cheap answer changes exactly.
+            Ok((lo, hi, ())) => bisect(lo, hi, (), &mut cheap).1,
+            // No change before the nearest known: the cent before it.
+            Err(()) if outside.is_some() => end,
+            Err(()) => break,
         };
         guided = true;
-        // Where the cheap answer changes exactly.
-        let at = bisect(lo, hi, (), &mut cheap).1;
-        let Some(seats) = probe(at) else {
-            inside = at;
-            break;
-        };
-        outside = Some((at, seats));
-        let before = at - dir;
-        if before == inside {
-            break;
-        }
-        match probe(before) {
+        match probe(guess) {
+            Some(seats) => outside = Some((guess, seats)),
             None => {
-                inside = before;
-                break;
+                inside = guess;
+                if outside.is_none() {
+                    break;
+                }
             }
-            Some(seats) => outside = Some((before, seats)),
         }
     }
     if !guided {
