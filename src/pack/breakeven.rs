@@ -644,3 +644,94 @@ pub fn walk_away(base: &Base<'_>, token_today: Decimal) -> Result<WalkAway, Pack
     }
     Ok(WalkAway::At(price(lo)))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use proptest::prelude::*;
+
+    use super::search;
+
+    /// Runs [`search`] from `today` to `limit` with a full re-plan that
+    /// differs from today's where `differs(c)`, and a cheap answer that
+    /// changes from cent `guess` on (never when `None`): the result and
+    /// the full re-plans made.
+    fn run(
+        today: i64,
+        limit: i64,
+        differs: impl Fn(i64) -> bool,
+        guess: Option<i64>,
+    ) -> (Option<(i64, i64, Vec<u32>)>, usize) {
+        let dir = if limit >= today { 1 } else { -1 };
+        let probes = Cell::new(0);
+        let cheap = |c: i64| guess.filter(|g| (c - g) * dir >= 0).map(|_| ());
+        let full = |c: i64| {
+            probes.set(probes.get() + 1);
+            assert!(
+                (c - today) * dir > 0 && (c - limit) * dir <= 0,
+                "probed {c} outside {today}..{limit}"
+            );
+            (differs(c).then(|| vec![c as u32]), false)
+        };
+        let (found, _) = search(today, limit, cheap, full);
+        (found, probes.get())
+    }
+
+    proptest! {
+        /// One change at `at` (none when beyond the limit): whatever the
+        /// cheap answer says, the search finds exactly it; with the cheap
+        /// answer right, in at most two full re-plans.
+        #[test]
+        fn one_change_is_found_whatever_the_cheap_answer(
+            today in 1i64..5_000,
+            up in any::<bool>(),
+            at_off in 1i64..60_000,
+            guess_off in prop::option::of(1i64..60_000),
+        ) {
+            let limit = if up { today * 10 } else { 0 };
+            let dir = if up { 1 } else { -1 };
+            let at = today + dir * at_off;
+            let in_range = (at - limit) * dir <= 0;
+            let differs = |c: i64| (c - at) * dir >= 0;
+            let guess = guess_off.map(|g| today + dir * g);
+            let (found, probes) = run(today, limit, differs, guess);
+            if in_range {
+                let (inside, outside, seats) = found.unwrap();
+                prop_assert_eq!(outside, at);
+                prop_assert_eq!(inside, at - dir);
+                prop_assert_eq!(seats, vec![at as u32]);
+            } else {
+                prop_assert!(found.is_none());
+            }
+            let (_, exact) = run(today, limit, differs, in_range.then_some(at));
+            prop_assert!(exact <= 2, "{exact} full re-plans with the cheap answer right");
+            prop_assert!(probes <= 60, "{probes} full re-plans");
+        }
+
+        /// Any pattern of answers (changes that revert too): what is
+        /// reported is a pair of neighbouring cents, today's answer (or
+        /// today) inside and another outside; "none" only when the limit
+        /// keeps today's answer.
+        #[test]
+        fn any_answers_give_a_neighbouring_pair(
+            today in 1i64..300,
+            up in any::<bool>(),
+            flips in prop::collection::vec(any::<bool>(), 3_000),
+            guess_off in prop::option::of(1i64..3_000),
+        ) {
+            let limit = if up { today * 10 } else { 0 };
+            let dir = if up { 1 } else { -1 };
+            let differs = |c: i64| flips[(c - today).unsigned_abs() as usize % flips.len()];
+            let (found, _) = run(today, limit, differs, guess_off.map(|g| today + dir * g));
+            match found {
+                Some((inside, outside, _)) => {
+                    prop_assert_eq!(outside - inside, dir);
+                    prop_assert!(inside == today || !differs(inside));
+                    prop_assert!(differs(outside));
+                }
+                None => prop_assert!(!differs(limit)),
+            }
+        }
+    }
+}
