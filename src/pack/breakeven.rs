@@ -16,16 +16,21 @@
 //! **Search.** A full re-plan (a whole term search) per probed cent is
 //! what a break-even costs, so the search first looks where a cheap
 //! answer changes: today's plan and its one-seat neighbours held fixed and
-//! re-priced ([`super::envelope`]), the cheapest taken. From today's price
-//! in cents, steps of 1, 2, 4, … cents outwards bracket the cheap answer's
-//! first change and bisection narrows it to a cent; full re-plans there
-//! and at the cent before it then decide. When they differ, that pair is
-//! the answer (two full re-plans instead of some twenty); when the cheap
-//! answer never changes, a full re-plan at the end of the range confirms
-//! "none". Otherwise the search goes on with full re-plans only from what
-//! they showed: bracketing outwards from the last cent with today's
-//! answer, bisection within the nearest without — so the cheap answers
-//! only decide where to look, never what is reported. Prices are
+//! re-priced ([`super::envelope`]), the cheapest taken, ties to the
+//! neighbour. From today's price in cents, steps of 1, 2, 4, … cents
+//! outwards bracket the cheap answer's first change and bisection narrows
+//! it to a cent, where a full re-plan decides. A full re-plan with another
+//! answer joins the cheap answers (its plan held and re-priced likewise),
+//! so the next round looks between the last cent known to keep today's
+//! answer and the nearest known not to — at the cent before that one when
+//! the cheap answer changes nowhere in between. When the cheap answer was
+//! right the search ends after two full re-plans, the pair of neighbouring
+//! cents (instead of some twenty); when it never changes, a full re-plan
+//! at the end of the range confirms "none". After a few rounds without a
+//! pair the search goes on with full re-plans only, from what they showed:
+//! steps back towards today from the nearest cent known to differ (or out
+//! from the last cent known not to), then bisection — so the cheap
+//! answers only decide where to look, never what is reported. Prices are
 //! `Decimal` cents throughout. A change that happens and reverts between
 //! two probes can be stepped over; what is reported is always a pair of
 //! neighbouring cents whose full re-plans differ. A search is
