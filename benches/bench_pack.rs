@@ -10,6 +10,9 @@
 //!   the seats held today of `bench_term`: the whole pack, from metered
 //!   charges to the workbook's bytes — target < 10 s after import. Import
 //!   and metering are timed and shown apart.
+//!
+//! Every break-even is printed, with the full re-plans (whole term
+//! searches) the break-evens made: their dominant cost.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
