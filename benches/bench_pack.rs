@@ -10,6 +10,9 @@
 //!   the seats held today of `bench_term`: the whole pack, from metered
 //!   charges to the workbook's bytes — target < 10 s after import. Import
 //!   and metering are timed and shown apart.
+//!
+//! Every break-even is printed, with the full re-plans (whole term
+//! searches) the break-evens made: their dominant cost.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -88,6 +91,29 @@ fn summary(p: &pack::Pack) -> String {
     )
 }
 
+/// Every break-even, in the order of the Break-even sheet: the token price
+/// below and above, each subscription's more and fewer seats ("-" where
+/// none is in range, "~" before an approximate one), the walk-away price.
+fn break_even_line(b: &pack::BreakEvens) -> String {
+    let one = |c: &pack::Crossing| {
+        let mark = if c.approximate() { "~" } else { "" };
+        c.price()
+            .map_or_else(|| format!("{mark}-"), |p| format!("{mark}{p}"))
+    };
+    let subs: Vec<String> = b
+        .subscriptions
+        .iter()
+        .map(|s| format!("{} {}/{}", s.code, one(&s.more_seats), one(&s.fewer_seats)))
+        .collect();
+    format!(
+        "token {}/{}; {}; walk-away {:?}",
+        one(&b.token_below),
+        one(&b.token_above),
+        subs.join(", "),
+        b.walk_away
+    )
+}
+
 fn sample() -> Result<(), Box<dyn std::error::Error>> {
     let s = tokenplan::sample::scenario()?;
     let (usage, reports) = tokenplan::sample::usage(&s);
@@ -110,14 +136,17 @@ fn sample() -> Result<(), Box<dyn std::error::Error>> {
         ms(wall),
         ms(cpu)
     );
+    let before = base.replans();
     let (wall_b, cpu_b, b) = timed(3, || pack::break_evens(&base));
     let b = b?;
     println!(
-        "  break-evens ({} searches): {} (CPU {})",
+        "  break-evens ({} searches, {} full re-plans): {} (CPU {})",
         2 + 2 * b.subscriptions.len(),
+        (base.replans() - before) / 3,
         ms(wall_b),
         ms(cpu_b)
     );
+    println!("    {}", break_even_line(&b));
     println!(
         "  tornado + break-evens: {}  target < 1 s",
         ms(wall + wall_b)
@@ -197,18 +226,20 @@ fn big(dir: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     let tornado = pack::sensitivity(&base, options.swing)?;
     let t_tornado = t.elapsed();
     let t = Instant::now();
-    let _ = pack::break_evens(&base)?;
+    let b = pack::break_evens(&base)?;
     let t_break = t.elapsed();
     let t = Instant::now();
     let _ = pack::workbook::to_bytes(&p)?;
     println!(
-        "  of which: forecast + plan + renew as-is {}, tornado {} ({} inputs), break-evens {}, workbook {}",
+        "  of which: forecast + plan + renew as-is {}, tornado {} ({} inputs), break-evens {} ({} full re-plans), workbook {}",
         ms(t_base),
         ms(t_tornado),
         tornado.rows.len(),
         ms(t_break),
+        base.replans(),
         ms(t.elapsed())
     );
+    println!("    {}", break_even_line(&b));
     println!("  {}", summary(&p));
     Ok(())
 }

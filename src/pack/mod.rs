@@ -9,7 +9,8 @@
 //!   there ([`points::held_npv`]).
 //! - [`sensitivity`]: the tornado ([`Sensitivity`]).
 //! - [`breakeven`]: token and subscription break-evens and the walk-away
-//!   token price ([`BreakEvens`]).
+//!   token price ([`BreakEvens`]); [`envelope`]: where to look first
+//!   (today's plan and its one-seat neighbours re-priced).
 //! - [`workbook`]: the XLSX ([`workbook::write`]).
 //!
 //! [`build`] does it all from imported, metered usage and a scenario — one
@@ -18,6 +19,7 @@
 //! the workbook.
 
 pub mod breakeven;
+pub mod envelope;
 pub mod options;
 pub mod points;
 pub mod sensitivity;
@@ -252,6 +254,7 @@ pub struct Base<'a> {
     progress: &'a dyn Progress,
     done: AtomicU64,
     total: AtomicU64,
+    replans: AtomicU64,
 }
 
 impl<'a> Base<'a> {
@@ -298,6 +301,7 @@ impl<'a> Base<'a> {
             progress,
             done: AtomicU64::new(0),
             total: AtomicU64::new(0),
+            replans: AtomicU64::new(0),
         }
     }
 
@@ -306,6 +310,17 @@ impl<'a> Base<'a> {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         self.progress
             .report(done, self.total.load(Ordering::Relaxed).max(done));
+    }
+
+    /// Full re-plans the break-evens have made so far (their dominant
+    /// cost; the bench reports it).
+    pub fn replans(&self) -> u64 {
+        self.replans.load(Ordering::Relaxed)
+    }
+
+    /// Counts one full re-plan of a break-even search.
+    pub(crate) fn count_replan(&self) {
+        self.replans.fetch_add(1, Ordering::Relaxed);
     }
 
     fn plan_work(&self, units: u64) {
@@ -340,26 +355,38 @@ pub fn build(
         )));
     }
     let trials = options.trials.unwrap_or(scenario.sizing.trials).max(1);
-    let mut base = Base::new(
+    // Today's plan and renewing as-is are the term analysis's own (planned
+    // once).
+    let demand = TermDemand::new(inputs.metered, inputs.usage, scenario)?;
+    let term = analyse_demand(inputs.metered, scenario, &demand, options.search)?;
+    let plan = term.plan.plan.clone();
+    let renew = term.renew_as_is.as_ref().map(|r| r.plan.clone());
+    let mut base = Base::from_parts(
         scenario,
         inputs.metered,
         inputs.usage,
+        demand,
+        plan,
+        renew,
         options.search,
         progress,
-    )?;
+    );
     base.probe = options.probe;
     let subs = base.demand.input.subscriptions.len() as u64;
     // Units: 4 stages, 2 points per input, 2 + 2 per subscription searches.
     base.plan_work(4 + 2 * (4 + subs + 1) + 2 + 2 * subs);
     base.check()?;
-    let term = analyse_demand(inputs.metered, scenario, &base.demand, options.search)?;
     base.tick();
     let option_lines = all_options(&base, inputs, &term, trials)?;
     base.tick();
     base.check()?;
-    let sensitivity = sensitivity(&base, options.swing)?;
+    // Both stages end on a few long re-plans: side by side, one's tail
+    // fills the other's idle core.
+    let (sensitivity, break_evens) =
+        rayon::join(|| sensitivity(&base, options.swing), || break_evens(&base));
+    let sensitivity = sensitivity?;
+    let break_evens = break_evens?;
     base.check()?;
-    let break_evens = break_evens(&base)?;
     base.tick();
     let reassignment = reassignment(&base);
     let marginal = base

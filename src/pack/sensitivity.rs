@@ -7,7 +7,10 @@
 //! (the same [`TermDemand`]: the fast path); growth re-forecasts, and the
 //! usage volume scales the forecast ([`TermDemand::scaled`]). Each point's
 //! search starts from today's plan ([`plan_term_from`]), so the
-//! re-optimised plan never costs more there than today's held. All points
+//! re-optimised plan never costs more there than today's held. A point
+//! whose move the plan's search does not see — the overage price, which
+//! it never prices, or a move that leaves the scenario as it was (a growth
+//! or escalation of 0) — keeps today's plan without a search. All points
 //! run in parallel.
 
 use rayon::prelude::*;
@@ -69,16 +72,30 @@ struct Point {
 /// Evaluates the scenario moved along `driver` by `factor`.
 fn point(base: &Base<'_>, driver: &Driver, factor: Decimal) -> Result<Point, PackError> {
     let scenario: Scenario = driver.apply(base.scenario, factor);
+    // The plan's search prices neither the overage (its tokens are bought
+    // as lots of the whole uncovered forecast) nor anything of a scenario
+    // the move left as it was (growth or escalation of 0, no prices to
+    // escalate): there today's plan is the answer, re-planned or not.
+    let unmoved = *driver == Driver::OveragePrice
+        || (*driver != Driver::UsageVolume && scenario == *base.scenario);
     let owned: Option<TermDemand> = match driver {
+        _ if unmoved => None,
         Driver::Growth => Some(TermDemand::new(base.metered, base.usage, &scenario)?),
         Driver::UsageVolume => Some(base.demand.scaled(factor)?),
         _ => None,
     };
     let demand = owned.as_ref().unwrap_or(&base.demand);
-    let plan: TermPlan = plan_term_from(demand, &scenario, base.search, &base.plan)?;
     let priced = problem(demand, &scenario)?;
     let need = need_of(demand, &base.plan);
     let held = held_npv(&priced, &scenario.contract.overdraft, &base.plan, &need);
+    if unmoved {
+        return Ok(Point {
+            npv: base.plan.npv,
+            held,
+            proven: base.plan.proven_optimal,
+        });
+    }
+    let plan: TermPlan = plan_term_from(demand, &scenario, base.search, &base.plan)?;
     Ok(Point {
         npv: plan.npv,
         held,

@@ -561,3 +561,111 @@ fn break_evens_none_in_range() {
         pack::Crossing::NoneInRange { approximate: false }
     );
 }
+
+/// The break-even contract on the bundled sample (197 users, 8
+/// subscriptions, 3 years, all-units tiers): every break-even is a pair of
+/// neighbouring cents whose full re-plans (the probe settings') differ —
+/// today's answer at the last cent with it, another at the break-even —
+/// and the seats reported are the break-even's. The values are those of
+/// the search with full re-plans only (steps of 1, 2, 4, … cents out, then
+/// bisection), measured before the cheap first look: today's token price
+/// 3.00 changes the seats at 2.99 and 3.08, ACD's 2,030.00 at 1,979.99 and
+/// 2,097.01, INV's 2,950.00 at 2,854.00 below and never above, and so on
+/// for every subscription.
+#[test]
+fn break_evens_on_the_sample_are_confirmed_by_full_re_plans() {
+    use tokenplan::pack::Crossing;
+    use tokenplan::pack::points::{with_subscription_price, with_token_price};
+    use tokenplan::term::{TermDemand, TermPlan, plan_term};
+
+    let s = tokenplan::sample::scenario().unwrap();
+    let (usage, _) = tokenplan::sample::usage(&s);
+    let metered = tokenplan::meter::meter(&usage, &s, &NoProgress).unwrap();
+    let options = PackOptions::default();
+    let mut base = pack::Base::new(&s, &metered, &usage, options.search, &NoProgress).unwrap();
+    base.probe = options.probe;
+    let b = pack::break_evens(&base).unwrap();
+    let demand = TermDemand::new(&metered, &usage, &s).unwrap();
+    let plan_at = |sc: &Scenario| plan_term(&demand, sc, options.probe).unwrap();
+    let today = plan_at(&s);
+    let all = |p: &TermPlan| -> Vec<u32> { p.years.iter().flat_map(|y| y.seats.clone()).collect() };
+    let summed =
+        |p: &TermPlan| -> Vec<u32> { p.years.iter().map(|y| y.seats.iter().sum()).collect() };
+
+    let cent = d("0.01");
+    let mut checked = 0;
+    for (c, below) in [(&b.token_below, true), (&b.token_above, false)] {
+        let Crossing::At {
+            price,
+            last_same,
+            seats,
+            ..
+        } = c
+        else {
+            panic!("the sample's token price changes the seats in range: {c:?}");
+        };
+        assert_eq!(
+            *last_same,
+            if below { *price + cent } else { *price - cent }
+        );
+        let at = plan_at(&with_token_price(&s, *price));
+        assert_eq!(
+            all(&plan_at(&with_token_price(&s, *last_same))),
+            all(&today)
+        );
+        assert_ne!(all(&at), all(&today), "token {price}");
+        assert_eq!(*seats, summed(&at));
+        checked += 1;
+    }
+    assert_eq!(b.token_below.price(), Some(d("2.99")));
+    assert_eq!(b.token_above.price(), Some(d("3.08")));
+    for (j, sub) in b.subscriptions.iter().enumerate() {
+        let of = |p: &TermPlan| -> Vec<u32> { p.years.iter().map(|y| y.seats[j]).collect() };
+        assert_eq!(sub.seats_today, of(&today));
+        for (c, below) in [(&sub.more_seats, true), (&sub.fewer_seats, false)] {
+            let Crossing::At {
+                price,
+                last_same,
+                seats,
+                ..
+            } = c
+            else {
+                continue;
+            };
+            assert_eq!(
+                *last_same,
+                if below { *price + cent } else { *price - cent }
+            );
+            let moved = |p: &TermPlan| {
+                of(p)
+                    .iter()
+                    .zip(&sub.seats_today)
+                    .any(|(n, t)| if below { n > t } else { n < t })
+            };
+            let at = plan_at(&with_subscription_price(&s, &sub.code, *price));
+            let inside = plan_at(&with_subscription_price(&s, &sub.code, *last_same));
+            assert!(!moved(&inside), "{} {last_same}", sub.code);
+            assert!(moved(&at), "{} {price}", sub.code);
+            assert_eq!(*seats, of(&at));
+            checked += 1;
+        }
+    }
+    assert!(checked >= 14, "{checked} break-evens checked");
+    let found: Vec<(String, Option<Decimal>, Option<Decimal>)> = b
+        .subscriptions
+        .iter()
+        .map(|x| (x.code.clone(), x.more_seats.price(), x.fewer_seats.price()))
+        .collect();
+    let want = [
+        ("ACD", Some("1979.99"), Some("2097.01")),
+        ("AEC", Some("3637.99"), Some("3677.01")),
+        ("C3D", Some("2822.99"), Some("2862.01")),
+        ("INV", Some("2854.00"), None),
+        ("MAX", Some("1943.99"), Some("2148.00")),
+        ("NAVMAN", Some("558.00"), None),
+        ("PDMC", Some("3146.99"), Some("3303.00")),
+        ("RVT", Some("3128.99"), None),
+    ]
+    .map(|(c, m, f)| (c.to_string(), m.map(d), f.map(d)));
+    assert_eq!(found, want);
+}
