@@ -315,6 +315,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map_or(Decimal::ZERO, |r| r.plan.npv)
     );
 
+    if std::env::var("BENCH_TERM_VARIANTS").is_ok() {
+        variants(&demand, &s, options)?;
+        return Ok(());
+    }
     // A price edit: escalation 3% → 5%.
     if let Some(p) = s.prices.as_mut() {
         p.escalation = Decimal::new(5, 2);
@@ -355,5 +359,49 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         seats(&replanned),
         replanned.npv
     );
+    Ok(())
+}
+
+/// `BENCH_TERM_VARIANTS=1`: the cold term plan's NPV under price variants
+/// of the bench's scenario (escalation 0, 3, 8%; token prices × 0.6, 1,
+/// 1.5; renewal at 90% of the new-seat price or equal to it), one line
+/// each, to compare the search's answers between two builds.
+fn variants(
+    demand: &TermDemand,
+    base: &Scenario,
+    options: SearchOptions,
+) -> Result<(), Box<dyn std::error::Error>> {
+    for escalation in [0, 3, 8] {
+        for token_scale in [Decimal::new(6, 1), Decimal::ONE, Decimal::new(15, 1)] {
+            for renewal_equal in [false, true] {
+                let mut s = base.clone();
+                if let Some(p) = s.prices.as_mut() {
+                    p.escalation = Decimal::new(escalation, 2);
+                }
+                if let TokenPrice::Tiers { tiers, .. } = &mut s.token_price {
+                    for t in tiers.iter_mut() {
+                        t.price = (t.price * token_scale).round_dp(2);
+                    }
+                }
+                if renewal_equal {
+                    for sub in s.subscriptions.values_mut() {
+                        sub.renewal_price = None;
+                    }
+                }
+                let t = Instant::now();
+                let plan = plan_term(demand, &s, options)?;
+                println!(
+                    "escalation {escalation}% tokens x{token_scale} renewal {}: NPV {:.2} seats {:?} ({})",
+                    if renewal_equal { "= new" } else { "90%" },
+                    plan.npv,
+                    plan.years
+                        .iter()
+                        .map(|y| y.seats.iter().sum::<u32>())
+                        .collect::<Vec<_>>(),
+                    ms(t.elapsed())
+                );
+            }
+        }
+    }
     Ok(())
 }

@@ -25,7 +25,10 @@
 //!    last one's result (a step that costs more can open the way for the
 //!    next), keeping the cheapest plan seen, while a round improves it. On
 //!    small instances, where it is cheap, users are also ranked at each
-//!    tier's price, and rounds go on while anything moves. With one
+//!    tier's price, and rounds go on while anything moves; on large ones
+//!    (users × subscriptions beyond [`ONE_ROUND`]) one round is made. A
+//!    step about to start from the plan it started from a round before
+//!    ends the search (the rest would repeat that round). With one
 //!    subscription the programme covers every seat path with its best
 //!    holders (ranked by the tokens a seat saves, compared exactly), so the
 //!    result is exact.
@@ -52,6 +55,13 @@ const MAX_ROUNDS: usize = 4;
 const POLISH_MAX_WORK: usize = 200_000;
 /// Most improving moves the polish applies.
 const POLISH_MAX_MOVES: usize = 400;
+/// Largest users × subscriptions searched in more than one round of step 2.
+/// Beyond it one round: on large instances a second round has not lowered
+/// the cost on any instance measured (`BENCH_TERM_VARIANTS` of bench_term:
+/// 22,000 users × 8 subscriptions × 3 years under 18 price variants, and
+/// the 10M-session set under 7 scenarios), and it costs as much as the
+/// first.
+const ONE_ROUND: usize = 50_000;
 /// Largest users × subscriptions for which every round of step 2 ranks at
 /// each tier's price too, and rounds go on while anything moves (not only
 /// while the best plan improves).
@@ -131,7 +141,12 @@ fn search_with(
     // would repeat the last round move for move (a cycle): it stops there,
     // with the cheapest plan seen already kept.
     let mut last_round: Vec<Option<Solution>> = vec![None; problem.subs];
-    'rounds: for _ in 0..MAX_ROUNDS {
+    let rounds = if problem.users() * problem.subs > ONE_ROUND {
+        1
+    } else {
+        MAX_ROUNDS
+    };
+    'rounds: for _ in 0..rounds {
         let mut moved = false;
         let mut improved = false;
         for (j, last) in last_round.iter_mut().enumerate() {
