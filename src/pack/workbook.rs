@@ -313,57 +313,12 @@ pub fn walk_away_cells(w: &WalkAway) -> (Option<Decimal>, &'static str) {
     }
 }
 
-fn summary(pack: &Pack, f: &Formats) -> R<Worksheet> {
-    let mut s = Sheet::new("Summary")?;
-    let a = &pack.assumptions;
-    let cur = &pack.currency;
-    s.line(
-        0,
-        0,
-        &format!("Negotiation pack: {}", a.scenario.name),
-        &f.title,
-    )?;
-    let basis = a
-        .scenario
-        .prices
-        .as_ref()
-        .map_or("not stated", |p| p.basis.as_str());
-    // The options table's columns: notes wrap within them.
-    const LAST: u16 = 5;
-    s.wrapped(
-        1,
-        0,
-        LAST,
-        &format!(
-            "Made {} by tokenplan {}. Money in {cur}; prices: {basis}. Term of {} years from {}.",
-            a.made, a.version, a.scenario.contract.years, a.scenario.contract.start
-        ),
-        &f.note_wrap,
-    )?;
-    s.header(
-        3,
-        &headers(&[
-            "Option",
-            "Year 1 cost",
-            "Term total",
-            "NPV",
-            "Δ NPV vs renew as-is",
-            "P90 token spend",
-        ]),
-        f,
-    )?;
-    let mut row = 4;
-    for o in &pack.options {
-        s.text(row, 0, &o.name)?;
-        s.num(row, 1, o.year1_cost, &f.money)?;
-        s.num(row, 2, o.total, &f.money)?;
-        s.num(row, 3, o.npv, &f.money)?;
-        s.opt(row, 4, o.delta_npv, &f.money)?;
-        s.opt(row, 5, o.p90(), &f.money)?;
-        row += 1;
-    }
-    let last_option = row - 1;
-    row += 1;
+/// The Summary's last column (the options table's): notes wrap up to it.
+const LAST: u16 = 5;
+
+/// The Summary's break-even tables from `row`: the token price's, the
+/// walk-away price, each subscription's; the row after them.
+fn summary_break_evens(s: &mut Sheet, pack: &Pack, f: &Formats, mut row: u32) -> R<u32> {
     s.header(row, &headers(&["Break-even", "Today", "Price", "Note"]), f)?;
     row += 1;
     let b = &pack.break_evens;
@@ -410,6 +365,59 @@ fn summary(pack: &Pack, f: &Formats) -> R<Worksheet> {
         row += 1;
     }
     row += 1;
+    Ok(row)
+}
+
+fn summary(pack: &Pack, f: &Formats) -> R<Worksheet> {
+    let mut s = Sheet::new("Summary")?;
+    let a = &pack.assumptions;
+    let cur = &pack.currency;
+    s.line(
+        0,
+        0,
+        &format!("Negotiation pack: {}", a.scenario.name),
+        &f.title,
+    )?;
+    let basis = a
+        .scenario
+        .prices
+        .as_ref()
+        .map_or("not stated", |p| p.basis.as_str());
+    s.wrapped(
+        1,
+        0,
+        LAST,
+        &format!(
+            "Made {} by tokenplan {}. Money in {cur}; prices: {basis}. Term of {} years from {}.",
+            a.made, a.version, a.scenario.contract.years, a.scenario.contract.start
+        ),
+        &f.note_wrap,
+    )?;
+    s.header(
+        3,
+        &headers(&[
+            "Option",
+            "Year 1 cost",
+            "Term total",
+            "NPV",
+            "Δ NPV vs renew as-is",
+            "P90 token spend",
+        ]),
+        f,
+    )?;
+    let mut row = 4;
+    for o in &pack.options {
+        s.text(row, 0, &o.name)?;
+        s.num(row, 1, o.year1_cost, &f.money)?;
+        s.num(row, 2, o.total, &f.money)?;
+        s.num(row, 3, o.npv, &f.money)?;
+        s.opt(row, 4, o.delta_npv, &f.money)?;
+        s.opt(row, 5, o.p90(), &f.money)?;
+        row += 1;
+    }
+    let last_option = row - 1;
+    row += 1;
+    row = summary_break_evens(&mut s, pack, f, row)?;
     let mut chart = Chart::new(ChartType::Column);
     chart
         .add_series()
