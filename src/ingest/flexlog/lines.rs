@@ -271,11 +271,12 @@ fn load(b: &[u8]) -> u64 {
 
 /// The hash of a subject, from its four parts (daemon, feature, user,
 /// host) wherever they are: the readers hash the parts in the line, the
-/// importer's table keeps the hash of each subject it holds.
+/// importer's table keeps the hash of each subject it holds. The daemon is
+/// left out (a log has one or a few; keys are compared anyway).
 #[inline]
 pub(super) fn subject_hash(parts: [&[u8]; 4]) -> u32 {
     let mut h = Fx::default();
-    for p in parts {
+    for p in parts.iter().skip(1) {
         for c in p.chunks(8) {
             h.add(load(c));
         }

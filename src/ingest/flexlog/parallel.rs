@@ -66,7 +66,7 @@ pub(super) fn parse_block(buf: Vec<u8>, known: &Known, into: &mut Parsed) {
         recs.push(parse_line(line, at, table));
     }
     table.text = buf;
-    known.resolve(table, recs);
+    known.resolve(recs);
 }
 
 /// Reads `src` in blocks of about `block` bytes cut after a newline, and

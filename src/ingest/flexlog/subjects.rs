@@ -3,20 +3,18 @@
 //! of them the readers look lines up in.
 //!
 //! The readers hash a line's parts where they are in the line
-//! ([`Rec::hash`]) and find the subject in the last snapshot they were
-//! given ([`Known`]: a full copy made now and then, and a small table of
-//! the subjects met since), so that the importer, which must walk the lines
-//! one after another, does no lookup for them; it finds the rest (new
-//! subjects, mostly) in its own table by the same hash and key.
+//! ([`Rec::hash`]) and look the hash up in the last snapshot of the
+//! importer's index they were given ([`Known`]: 8 bytes a subject, so that
+//! it mostly stays in the core's own cache), which names the subject the
+//! line is about unless two subjects share a hash; the importer, which
+//! reads that subject's record anyway, checks its key against the line's
+//! parts, and looks up the rest (new subjects, mostly) in its own index.
 //!
 //! A subject's record holds what the importer keeps about it (its ids, its
 //! oldest open checkout) and its key, in two cache lines. Lines come in
-//! time order, each about another subject, so nearly every lookup and
-//! every record misses the cache: both are read a batch of lines ahead, so
-//! that the misses of a batch overlap instead of following one another.
-
-use std::ops::Range;
-use std::sync::Arc;
+//! time order, each about another subject, so nearly every record misses
+//! the cache: records are read a batch of lines ahead, so that the misses
+//! of a batch overlap instead of following one another.
 
 use super::grammar::is_token_pool;
 use super::importer::{NO_OPEN, Open};
@@ -76,8 +74,6 @@ const EMPTY: Slot = Slot { hash: 0, g: NONE };
 /// Every subject met so far, numbered in order of first appearance.
 #[derive(Default)]
 pub(super) struct Subjects {
-    /// The last snapshot's larger part, and how many subjects it holds.
-    base: Option<Arc<KnownTable>>,
     /// Subjects in the last snapshot.
     published: usize,
     /// Open addressing, at most half full, a power of two long.
@@ -94,10 +90,12 @@ impl Subjects {
     /// new.
     #[inline]
     pub(super) fn find_or_add(&mut self, rec: &Rec, t: &Table) -> usize {
-        if rec.g != NONE {
+        let parts = t.parts(rec);
+        // The reader's guess, by hash only.
+        if rec.g != NONE && (rec.g as usize) < self.records.len() && self.is(rec.g as usize, parts)
+        {
             return rec.g as usize;
         }
-        let parts = t.parts(rec);
         if self.index.is_empty() {
             self.index = vec![EMPTY; 1024];
         }
@@ -119,11 +117,7 @@ impl Subjects {
     #[inline]
     fn is(&self, g: usize, parts: [&[u8]; 4]) -> bool {
         let r = &self.records[g];
-        let len: usize = parts.iter().map(|p| p.len() + 1).sum();
-        if r.len as usize != len {
-            return false;
-        }
-        let key = match r.key.get(..len) {
+        let key = match r.key.get(..r.len as usize) {
             Some(k) => k,
             None => self.parts[g].key(),
         };
@@ -181,10 +175,10 @@ impl Subjects {
         self.index = index;
     }
 
-    /// Reads the records of the subjects of `recs` before the lines are
-    /// taken one by one: the cache misses of a batch overlap instead of
-    /// following one another. (Subjects the reader did not find are
-    /// rare: new ones, mostly.)
+    /// Reads the records of the subjects of `recs` (both cache lines)
+    /// before the lines are taken one by one: the cache misses of a batch
+    /// overlap instead of following one another. (Subjects the reader did
+    /// not find are rare: new ones, mostly.)
     pub(super) fn touch(&self, recs: &[Rec]) {
         let touched = recs
             .iter()
@@ -192,172 +186,62 @@ impl Subjects {
             .fold(0, |acc, r| {
                 self.records
                     .get(r.g as usize)
-                    .map_or(acc, |x| acc ^ x.open ^ x.len)
+                    .map_or(acc, |x| acc ^ x.open ^ u32::from(x.key[0]))
             });
         std::hint::black_box(touched);
     }
 
-    /// A snapshot of the subjects met for the readers, when there are new
-    /// ones: the subjects of the last full copy, and a small table of those
-    /// added since, until they are an eighth of the copy (so that copies
-    /// cost a few times the final table in all, and a reader seldom misses
-    /// a subject the importer knows).
+    /// A snapshot of the index for the readers, when subjects were added
+    /// since the last one (a copy of 8 bytes a subject, or 16 when the
+    /// index has just doubled).
     pub(super) fn snapshot_if_grown(&mut self) -> Option<Known> {
         let n = self.records.len();
         if n == self.published {
             return None;
         }
         self.published = n;
-        let covered = self.base.as_ref().map_or(0, |b| b.covers);
-        if n - covered > covered / 8 + 256 {
-            let base = Arc::new(KnownTable::new(&self.records, 0..n));
-            self.base = Some(Arc::clone(&base));
-            return Some(Known {
-                base: Some(base),
-                recent: None,
-            });
-        }
         Some(Known {
-            base: self.base.clone(),
-            recent: Some(KnownTable::new(&self.records, covered..n)),
+            index: self.index.clone(),
         })
     }
 }
 
-/// Keys up to this long are in the readers' snapshot (longer ones are
-/// looked up by the importer).
-const SNAPSHOT_KEY: usize = 52;
-
-/// One entry of a [`KnownTable`]: a cache line with the key inside.
-#[derive(Clone, Copy)]
-#[repr(C, align(64))]
-struct Entry {
-    hash: u32,
-    g: u32,
-    /// Key length; 0 marks an empty entry (no key is empty).
-    len: u32,
-    key: [u8; SNAPSHOT_KEY],
-}
-
-const EMPTY_ENTRY: Entry = Entry {
-    hash: 0,
-    g: NONE,
-    len: 0,
-    key: [0; SNAPSHOT_KEY],
-};
-
-/// Subjects by hash and key, read-only: open addressing with the key inside
-/// the entry, so that a lookup reads one cache line.
-pub(super) struct KnownTable {
-    entries: Vec<Entry>,
-    /// The subjects it was made from end before this one.
-    covers: usize,
-}
-
-impl KnownTable {
-    /// The table of `records[range]` (those whose key fits an entry).
-    fn new(records: &[Record], range: Range<usize>) -> Self {
-        let covers = range.end;
-        let records = records.get(range.clone()).unwrap_or_default();
-        // A power of two at most half full: short probes.
-        let size = (records.len() * 2).next_power_of_two().max(16);
-        let mask = size - 1;
-        let mut entries = vec![EMPTY_ENTRY; size];
-        for (g, r) in range.zip(records) {
-            let len = r.len as usize;
-            let (Some(key), Some(_)) = (r.key.get(..len), Entry::fits(len)) else {
-                continue;
-            };
-            let mut i = r.hash as usize & mask;
-            while entries[i].len != 0 {
-                i = (i + 1) & mask;
-            }
-            let e = &mut entries[i];
-            e.hash = r.hash;
-            e.g = g as u32;
-            e.len = len as u32;
-            e.key[..len].copy_from_slice(key);
-        }
-        KnownTable { entries, covers }
-    }
-
-    /// The entry where a lookup of `hash` starts.
-    #[inline]
-    fn home(&self, hash: u32) -> usize {
-        hash as usize & (self.entries.len() - 1)
-    }
-
-    /// The subject of `parts`, whose hash is `hash`.
-    #[inline]
-    fn get(&self, parts: [&[u8]; 4], hash: u32) -> Option<u32> {
-        let mask = self.entries.len() - 1;
-        let mut i = self.home(hash);
-        loop {
-            let e = self.entries.get(i)?;
-            if e.len == 0 {
-                return None;
-            }
-            if e.hash == hash
-                && e.key
-                    .get(..e.len as usize)
-                    .is_some_and(|k| key_is(k, parts))
-            {
-                return Some(e.g);
-            }
-            i = (i + 1) & mask;
-        }
-    }
-}
-
-impl Entry {
-    /// `Some` when a key of `len` bytes fits an entry.
-    fn fits(len: usize) -> Option<()> {
-        (len > 0 && len <= SNAPSHOT_KEY).then_some(())
-    }
-}
-
-/// The subjects the importer had met when a reader started its block: a
-/// full copy made now and then, and the few met since.
+/// A snapshot of the importer's index: the subject of a hash, as far as the
+/// hash tells (the importer checks the key).
 #[derive(Default)]
 pub(super) struct Known {
-    base: Option<Arc<KnownTable>>,
-    recent: Option<KnownTable>,
+    index: Vec<Slot>,
 }
 
 /// Subjects looked up together: their cache misses overlap.
-const BATCH: usize = 16;
+const BATCH: usize = 32;
 
 impl Known {
-    /// The subject of `parts`, whose hash is `hash`, when known.
-    #[inline]
-    fn get(&self, parts: [&[u8]; 4], hash: u32) -> Option<u32> {
-        let in_table = |t: &Option<KnownTable>| t.as_ref().and_then(|t| t.get(parts, hash));
-        self.base
-            .as_ref()
-            .and_then(|b| b.get(parts, hash))
-            .or_else(|| in_table(&self.recent))
-    }
-
-    /// Gives the records of a block read with `t` the subjects this
-    /// snapshot knows ([`Rec::g`]), in batches whose entries are all read
-    /// first: lines come in time order, each about another subject, so
-    /// nearly every lookup misses the cache, and misses issued together
-    /// overlap.
-    pub(super) fn resolve(&self, t: &Table, recs: &mut [Rec]) {
-        let Some(base) = self.base.as_deref().or(self.recent.as_ref()) else {
+    /// Gives the records of a block the subject this snapshot has first
+    /// for their hash ([`Rec::g`]), in batches whose entries are all read
+    /// first: lines come in time order, each about another subject, and
+    /// misses issued together overlap.
+    pub(super) fn resolve(&self, recs: &mut [Rec]) {
+        if self.index.is_empty() {
             return;
-        };
+        }
+        let mask = self.index.len() - 1;
         for batch in recs.chunks_mut(BATCH) {
             let touched = batch
                 .iter()
                 .filter(|r| r.kind.has_subject())
                 .fold(0, |acc, r| {
-                    acc ^ base.entries.get(base.home(r.hash)).map_or(0, |e| e.len)
+                    acc ^ self.index.get(r.hash as usize & mask).map_or(0, |s| s.g)
                 });
             std::hint::black_box(touched);
             for r in batch.iter_mut().filter(|r| r.kind.has_subject()) {
-                if let Some(g) = self.get(t.parts(r), r.hash) {
-                    r.g = g;
+                let mut i = r.hash as usize & mask;
+                while let Some(s) = self.index.get(i) {
+                    if s.g == NONE || s.hash == r.hash {
+                        r.g = s.g;
+                        break;
+                    }
+                    i = (i + 1) & mask;
                 }
             }
         }
