@@ -6,9 +6,10 @@
 //! ([`super::parallel`]), each into its own table. A line's subject
 //! (daemon, feature, user, host) is not copied: the record says where its
 //! parts are in the block's text and carries their hash, by which the
-//! readers find the subjects the importer already knows
-//! ([`super::subjects`]); the importer ([`super::importer`]) adds the
-//! others as it walks the records in file order.
+//! readers name the subject the importer most likely knows it as
+//! ([`super::subjects`]); the importer ([`super::importer`]) checks that by
+//! key, and finds or adds the others, as it walks the records in file
+//! order.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -87,8 +88,9 @@ pub(super) struct Rec {
     pub reason: u32,
     /// The [`subject_hash`] of a line with a subject.
     pub hash: u32,
-    /// The subject among all subjects of the file when the reader found it
-    /// in the snapshot it had ([`super::subjects::Known`]), else [`NONE`].
+    /// The reader's guess of the subject among all subjects of the file:
+    /// the one its snapshot ([`super::subjects::Known`]) has first for the
+    /// hash, which the importer checks by key; [`NONE`] when it has none.
     pub g: u32,
     /// Offset from [`Rec::a`] and length of each part of the subject, when
     /// the line is in the block's text; else the key is in [`Table::keys`]
