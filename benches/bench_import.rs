@@ -5,7 +5,9 @@
 //! imports `DIR/sessions.csv` and `DIR/adskflex.log` (as written by
 //! `gen_usage.py --flexlm`, server in America/New_York; default DIR
 //! `/work/bench-data/big`) alternately, ROUNDS times (default 5), and prints
-//! each time, each round's log/CSV ratio and the medians. With `--verify`
+//! each time, each round's log/CSV ratio and the medians, and beside each
+//! time the CPU time the process spent on it (all threads; on Linux), which
+//! tells more than the time when other work shares the cores. With `--verify`
 //! it then reads the log once more line by line on one thread and checks
 //! that the parallel reader gave the same report and, session for session,
 //! the same usage.
@@ -47,29 +49,45 @@ fn main() {
     );
     let mut csv_times = Vec::new();
     let mut log_times = Vec::new();
+    let mut csv_cpu = Vec::new();
+    let mut log_cpu = Vec::new();
     let mut parallel = None;
     for round in 1..=rounds {
+        let cpu0 = cpu_time();
         let (t_csv, csv_usage, _) = timed_import(&csv, &opts);
+        let cpu1 = cpu_time();
         let csv_sessions = csv_usage.sessions.len();
         drop(csv_usage);
+        let cpu2 = cpu_time();
         let (t_log, log_usage, log_report) = timed_import(&log, &opts);
+        let cpu3 = cpu_time();
+        let (c_csv, c_log) = (cpu1.saturating_sub(cpu0), cpu3.saturating_sub(cpu2));
         println!(
-            "round {round}: csv {:.3} s ({csv_sessions} sessions), log {:.3} s ({} sessions), log/csv {:.2}",
+            "round {round}: csv {:.3} s (cpu {:.2} s, {csv_sessions} sessions), log {:.3} s (cpu {:.2} s, {} sessions), log/csv {:.2} (cpu {:.2})",
             t_csv.as_secs_f64(),
+            c_csv.as_secs_f64(),
             t_log.as_secs_f64(),
+            c_log.as_secs_f64(),
             log_usage.sessions.len(),
-            t_log.as_secs_f64() / t_csv.as_secs_f64()
+            t_log.as_secs_f64() / t_csv.as_secs_f64(),
+            c_log.as_secs_f64() / c_csv.as_secs_f64()
         );
         csv_times.push(t_csv);
         log_times.push(t_log);
+        csv_cpu.push(c_csv);
+        log_cpu.push(c_log);
         parallel = Some((log_usage, log_report));
     }
     let (c, l) = (median(&mut csv_times), median(&mut log_times));
+    let (cc, lc) = (median(&mut csv_cpu), median(&mut log_cpu));
     println!(
-        "median: csv {:.3} s, log {:.3} s, log/csv {:.2}",
+        "median: csv {:.3} s, log {:.3} s, log/csv {:.2}; cpu: csv {:.2} s, log {:.2} s, log/csv {:.2}",
         c.as_secs_f64(),
         l.as_secs_f64(),
-        l.as_secs_f64() / c.as_secs_f64()
+        l.as_secs_f64() / c.as_secs_f64(),
+        cc.as_secs_f64(),
+        lc.as_secs_f64(),
+        lc.as_secs_f64() / cc.as_secs_f64()
     );
     if let (true, Some((usage, report))) = (verify, parallel) {
         check_against_sequential(&log, &opts, &usage, &report);
@@ -127,6 +145,26 @@ fn check_against_sequential(log: &Path, opts: &ImportOptions, usage: &Usage, rep
     if !(same_sessions && same_names && same_report) {
         std::process::exit(1);
     }
+}
+
+/// User and system CPU time of the whole process so far, all threads
+/// (`/proc/self/stat`, in clock ticks of 1/100 s); zero where it cannot be
+/// read.
+fn cpu_time() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // The command name (field 2) may hold blanks: count after its `)`.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // Fields 14 and 15 (utime, stime) are the 12th and 13th after the name.
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
+        .sum();
+    Duration::from_millis(ticks * 10)
 }
 
 fn median(v: &mut [Duration]) -> Duration {

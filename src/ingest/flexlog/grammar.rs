@@ -218,6 +218,17 @@ pub(super) fn parse_event(s: &str) -> Option<Event<'_>> {
     {
         rest = trim_start(&q[end + 1..]);
     }
+    if let Some((user, host)) = plain_user_host(rest) {
+        return Some(Event {
+            feature,
+            user,
+            host,
+            product: None,
+            count: None,
+            flag: None,
+            reason: None,
+        });
+    }
     // The suffixes start at the first " [", " (" or " \"": user names hold
     // spaces but not brackets or quotes.
     // Usually there is none: one vector search finds that out.
@@ -268,6 +279,25 @@ pub(super) fn parse_event(s: &str) -> Option<Event<'_>> {
         }
     }
     Some(ev)
+}
+
+/// The usual `user@host` with nothing after it, in one pass: printable
+/// ASCII without blanks, quotes, brackets or parentheses, so that the
+/// general reading (suffixes, trimming, the last `@`) would find the same.
+#[inline]
+fn plain_user_host(s: &str) -> Option<(&str, &str)> {
+    let mut at = None;
+    for (i, &c) in s.as_bytes().iter().enumerate() {
+        if c <= b' ' || c >= 0x7f || matches!(c, b'"' | b'(' | b'[') {
+            return None;
+        }
+        if c == b'@' {
+            at = Some(i);
+        }
+    }
+    let at = at?;
+    let (user, host) = (s.get(..at)?, s.get(at + 1..)?);
+    (!user.is_empty() && !host.is_empty()).then_some((user, host))
 }
 
 /// `user@host from FEATURE` of a `REMOVING` line (lmremove):

@@ -24,19 +24,19 @@ use std::collections::{BTreeSet, VecDeque};
 use chrono::NaiveDate;
 
 use super::clock::{AnchorKind, Anchored, Clock, DAY, Local};
-use super::grammar::is_token_pool;
-use super::lines::{FxMap, GLOBAL, Kind, Known, NONE, Rec, Subject, Table};
+use super::lines::{FxMap, Kind, NONE, Rec, Table};
+use super::subjects::{Ids, Known, Subjects};
 use super::{counts, reasons};
 use crate::ingest::{ImportOptions, Problem, Report};
 use crate::time::{date_of_day, day_of_date};
-use crate::usage::{Denial, FeatureId, HostId, Interner, Session, Usage, UserId, flags};
+use crate::usage::{Denial, FeatureId, HostId, Interner, Session, Sessions, Usage, UserId, flags};
 
 /// Open checkouts are queued per (daemon, feature as written, user, host).
 type Key = (u32, u32, UserId, HostId);
 
 /// One open checkout (32 bytes: half of a subject's cache line).
 #[derive(Clone, Copy, Debug)]
-struct Open {
+pub(super) struct Open {
     /// Local seconds of [`Local::secs`].
     start: i64,
     out_line: u64,
@@ -63,9 +63,7 @@ impl Open {
 }
 
 const _: () = assert!(std::mem::size_of::<Open>() == 32);
-const _: () = assert!(std::mem::size_of::<Record>() == 64);
-
-const NO_OPEN: Open = Open {
+pub(super) const NO_OPEN: Open = Open {
     start: 0,
     out_line: 0,
     product: 0,
@@ -121,55 +119,10 @@ struct DenialAt {
     denial: Denial,
 }
 
-/// A subject's ids: user, host and feature as written in the usage, and
-/// the subject whose record holds its queue (itself, unless another
-/// spelling of the user came first); [`NONE`] while not known.
-#[derive(Clone, Copy)]
-struct Ids {
-    user: UserId,
-    host: HostId,
-    slot: u32,
-    raw_feature: FeatureId,
-}
-
-const UNKNOWN_IDS: Ids = Ids {
-    user: NONE,
-    host: NONE,
-    slot: NONE,
-    raw_feature: NONE,
-};
-
-/// What the importer keeps per subject, in one cache line: its ids and,
-/// when it holds a queue, the oldest open checkout and how many are open
-/// (the others wait in [`Importer::more`]).
-#[derive(Clone, Copy)]
-#[repr(align(64))]
-struct Record {
-    ids: Ids,
-    head: Open,
-    open: u32,
-}
-
-/// Every subject met so far: its names, and what it resolved to, so that
-/// it is interned once per file however many blocks it appears in. The
-/// key map is handed to the readers as snapshots ([`Known`]).
-#[derive(Default)]
-struct Subjects {
-    by_key: FxMap<Box<[u8]>, u32>,
-    parts: Vec<Subject>,
-    /// The feature as written is a token pool (`TLSTOK`).
-    token_pool: Vec<bool>,
-    records: Vec<Record>,
-    /// Subjects in the last snapshot handed out.
-    published: usize,
-}
-
-/// What a block's names are among [`Subjects`] and [`Importer::keys`],
-/// filled as they are met.
+/// What a block's texts are among [`Importer::keys`] and the usage's
+/// features, filled as they are met.
 #[derive(Default)]
 struct Cache {
-    /// Per subject of the block: its index in [`Subjects`].
-    subjects: Vec<u32>,
     /// Per text: in [`Importer::keys`].
     text_keys: Vec<u32>,
     /// Per text: in the usage's features.
@@ -179,7 +132,6 @@ struct Cache {
 impl Cache {
     /// Forgets everything: a new block, with names of its own.
     fn reset(&mut self, t: &Table) {
-        self.subjects.clear();
         self.text_keys.clear();
         self.text_features.clear();
         self.grow(t);
@@ -187,10 +139,7 @@ impl Cache {
 
     /// Room for every name of `t` (whose table only grows).
     fn grow(&mut self, t: &Table) {
-        let (s, x) = (t.subjects_len(), t.texts_len());
-        if self.subjects.len() < s {
-            self.subjects.resize(s, NONE);
-        }
+        let x = t.texts_len();
         if self.text_keys.len() < x {
             self.text_keys.resize(x, NONE);
             self.text_features.resize(x, NONE);
@@ -246,6 +195,9 @@ pub(super) struct Importer {
     /// here (a report count costs a string per call) and reported at the
     /// end.
     tally: [u64; 5],
+    /// Sessions emitted, handed to the usage a whole segment at a time (a
+    /// segment grown session by session would be copied as it doubles).
+    sessions: Vec<Session>,
 }
 
 /// The counts kept in [`Importer::tally`], in order.
@@ -279,6 +231,7 @@ impl Importer {
             cache: Cache::default(),
             reason_names: BTreeSet::new(),
             tally: [0; 5],
+            sessions: Vec::new(),
         }
     }
 
@@ -287,18 +240,16 @@ impl Importer {
         self.cache.reset(t);
     }
 
-    /// Reads the records of the subjects of `recs` before they are used, so
-    /// that their cache misses overlap (one per line otherwise, one after
-    /// another: lines come in time order, each about another subject).
+    /// Reads what the subjects of `recs` need before they are used, so
+    /// that their cache misses overlap ([`Subjects::touch`]).
     pub(super) fn touch(&self, recs: &[Rec]) {
-        let records = &self.subjects.records;
-        let touched = recs
-            .iter()
-            .filter(|r| r.a & GLOBAL != 0 && r.kind.has_subject())
-            .fold(0, |acc, r| {
-                acc ^ records.get((r.a & !GLOBAL) as usize).map_or(0, |x| x.open)
-            });
-        std::hint::black_box(touched);
+        self.subjects.touch(recs);
+    }
+
+    /// A snapshot of the subjects met, for the readers, when there are new
+    /// ones ([`Subjects::snapshot_if_grown`]).
+    pub(super) fn known_if_grown(&mut self) -> Option<Known> {
+        self.subjects.snapshot_if_grown()
     }
 
     /// Table `t` of the lines so far may have grown.
@@ -377,7 +328,7 @@ impl Importer {
         if rec.kind == Kind::BadEvent {
             return report.skip(line_no, reasons::BAD_EVENT, t.message(rec.a));
         }
-        let g = self.global(rec.a, t);
+        let g = self.subjects.find_or_add(rec, t);
         match rec.kind {
             Kind::Out => self.checkout(line_no, rec, g, t, now, usage, report),
             Kind::In => self.checkin(line_no, rec, g, t, now, usage, report),
@@ -815,7 +766,16 @@ impl Importer {
                 0
             }
         };
-        usage.sessions.push(Session {
+        if self.sessions.len() >= Sessions::SEGMENT {
+            usage
+                .sessions
+                .push_segment(std::mem::take(&mut self.sessions));
+        }
+        if self.sessions.capacity() == 0 {
+            // Pages are only used as sessions fill them.
+            self.sessions.reserve_exact(Sessions::SEGMENT);
+        }
+        self.sessions.push(Session {
             start,
             dur,
             user: d.user,
@@ -862,6 +822,9 @@ impl Importer {
     /// is one error for the whole file.
     pub(super) fn finish(&mut self, usage: &mut Usage, report: &mut Report) {
         self.close(usage, report);
+        let mut last = std::mem::take(&mut self.sessions);
+        last.shrink_to_fit();
+        usage.sessions.push_segment(last);
         for (what, n) in TALLIED.into_iter().zip(self.tally) {
             if n > 0 {
                 report.count(what, n);
@@ -883,7 +846,7 @@ impl Importer {
             self.close_all(self.last, usage, report);
             return;
         }
-        self.subjects.records.clear();
+        self.subjects = Subjects::default();
         self.more.clear();
         self.pending.clear();
         self.held = Report::default();
@@ -919,48 +882,6 @@ impl Importer {
     }
 
     // ------------------------------------------------------------ names
-
-    /// Subject `s` of a line among all subjects met: known to the reader
-    /// already ([`GLOBAL`]), or one of the block's own, added when new.
-    #[inline]
-    fn global(&mut self, s: u32, t: &Table) -> usize {
-        if s & GLOBAL != 0 {
-            return (s & !GLOBAL) as usize;
-        }
-        let slot = &mut self.cache.subjects[s as usize];
-        if *slot == NONE {
-            let all = &mut self.subjects;
-            let subject = t.subject(s);
-            *slot = match all.by_key.get(subject.key()) {
-                Some(&g) => g,
-                None => {
-                    let g = all.parts.len() as u32;
-                    all.by_key.insert(subject.key().into(), g);
-                    all.token_pool.push(is_token_pool(subject.feature()));
-                    all.parts.push(subject.clone());
-                    all.records.push(Record {
-                        ids: UNKNOWN_IDS,
-                        head: NO_OPEN,
-                        open: 0,
-                    });
-                    g
-                }
-            };
-        }
-        *slot as usize
-    }
-
-    /// A snapshot of the subjects met, for the readers, when it has grown
-    /// enough since the last one to be worth its copy (so that copies cost
-    /// a few times the final map in all).
-    pub(super) fn known_if_grown(&mut self) -> Option<Known> {
-        let all = &mut self.subjects;
-        let n = all.parts.len();
-        (n >= all.published + all.published / 4 + 256).then(|| {
-            all.published = n;
-            Known::new(all.by_key.iter().map(|(k, &g)| (&k[..], g)))
-        })
-    }
 
     /// The ids of subject `g`, adding its user, host and queue when new.
     fn resolve(&mut self, g: usize, usage: &mut Usage) -> Ids {

@@ -3,9 +3,13 @@
 //!
 //! Reading a line needs nothing but its text: no date, no open checkout, no
 //! name seen before. So blocks of lines are read on all cores
-//! ([`super::parallel`]), each into its own table, and the importer
-//! ([`super::importer`]) resolves a block's names to the usage's ids as it
-//! walks the records in file order.
+//! ([`super::parallel`]), each into its own table. A line's subject
+//! (daemon, feature, user, host) is not copied: the record says where its
+//! parts are in the block's text and carries their hash, by which the
+//! readers name the subject the importer most likely knows it as
+//! ([`super::subjects`]); the importer ([`super::importer`]) checks that by
+//! key, and finds or adds the others, as it walks the records in file
+//! order.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -71,17 +75,28 @@ impl Kind {
 /// One line, read.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Rec {
-    /// `(N licenses)`, or [`NO_COUNT`] (see [`Rec::count`]): 32-byte
-    /// records, one per line, go from the readers to the importer.
+    /// `(N licenses)`, or [`NO_COUNT`] (see [`Rec::count`]).
     count: u64,
     /// Time of day in seconds (timed lines only).
     pub tod: u32,
-    /// The subject, message or day, by [`Kind`].
+    /// The message or day, by [`Kind`]; for a line with a subject, where
+    /// its key is ([`Table::parts`]).
     pub a: u32,
     /// The checkout data's product (a text), or [`NONE`].
     pub product: u32,
     /// The reason in parentheses (a text), or [`NONE`].
     pub reason: u32,
+    /// The [`subject_hash`] of a line with a subject.
+    pub hash: u32,
+    /// The reader's guess of the subject among all subjects of the file:
+    /// the one its snapshot ([`super::subjects::Known`]) has first for the
+    /// hash, which the importer checks by key; [`NONE`] when it has none.
+    pub g: u32,
+    /// Offset from [`Rec::a`] and length of each part of the subject, when
+    /// the line is in the block's text; else the key is in [`Table::keys`]
+    /// from [`Rec::a`] on (`long`).
+    parts: [u8; 8],
+    long: bool,
     /// `(INACTIVE)`/`(SHUTDOWN)` as [`crate::usage::flags`] bits.
     pub flag: u16,
     pub kind: Kind,
@@ -91,7 +106,8 @@ pub(super) struct Rec {
     pub divider: bool,
 }
 
-const _: () = assert!(std::mem::size_of::<Rec>() == 32);
+// 48-byte records, one per line, go from the readers to the importer.
+const _: () = assert!(std::mem::size_of::<Rec>() == 48);
 
 /// [`Rec::count`] of a line without `(N licenses)`.
 const NO_COUNT: u64 = u64::MAX;
@@ -109,6 +125,10 @@ impl Rec {
             a,
             product: NONE,
             reason: NONE,
+            hash: 0,
+            g: NONE,
+            parts: [0; 8],
+            long: false,
             flag: 0,
             kind,
             lmgrd: false,
@@ -128,7 +148,7 @@ pub(super) struct Subject {
 
 impl Subject {
     /// The subject of `key` (four parts, each ended by a NUL).
-    fn from_key(key: &[u8]) -> Self {
+    pub(super) fn from_key(key: &[u8]) -> Self {
         let mut starts = [0u32; 3];
         let nuls = key.iter().enumerate().filter(|&(_, &b)| b == 0);
         for (slot, (i, _)) in starts.iter_mut().zip(nuls) {
@@ -225,152 +245,91 @@ impl Fx {
 /// A hash map with [`Fx`].
 pub(super) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
-/// The [`Fx`] hash of `key`.
+/// Up to 8 bytes as a little-endian integer (zero above them), read as at
+/// most two overlapping words rather than byte by byte.
 #[inline]
-pub(super) fn fx_hash(key: &[u8]) -> u64 {
+fn load(b: &[u8]) -> u64 {
+    fn word<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+        b.get(at..at + N)
+            .and_then(|w| w.try_into().ok())
+            .unwrap_or([0; N])
+    }
+    let n = b.len();
+    match n {
+        0 => 0,
+        1..=3 => {
+            // First, middle and last byte (some the same when n < 3).
+            let at = |i: usize| u64::from(b.get(i).copied().unwrap_or(0));
+            at(0) | (at(n / 2) << (8 * (n / 2))) | (at(n - 1) << (8 * (n - 1)))
+        }
+        4..=7 => {
+            let lo = u64::from(u32::from_le_bytes(word(b, 0)));
+            let hi = u64::from(u32::from_le_bytes(word(b, n - 4)));
+            lo | (hi << (8 * (n - 4)))
+        }
+        _ => u64::from_le_bytes(word(b, 0)),
+    }
+}
+
+/// The hash of a subject, from its four parts (daemon, feature, user,
+/// host) wherever they are: the readers hash the parts in the line, the
+/// importer's table keeps the hash of each subject it holds. The daemon is
+/// left out (a log has one or a few; keys are compared anyway).
+#[inline]
+pub(super) fn subject_hash(parts: [&[u8]; 4]) -> u32 {
     let mut h = Fx::default();
-    h.write(key);
-    h.finish()
-}
-
-/// Keys up to this long sit inside their entry of [`Known`].
-const INLINE_KEY: usize = 48;
-
-/// One entry of [`Known`]: a cache line with the key inside.
-#[derive(Clone, Copy)]
-#[repr(align(64))]
-struct Entry {
-    hash: u64,
-    id: u32,
-    /// Key length; 0 marks an empty entry (no key is empty).
-    len: u32,
-    key: [u8; INLINE_KEY],
-}
-
-const EMPTY: Entry = Entry {
-    hash: 0,
-    id: 0,
-    len: 0,
-    key: [0; INLINE_KEY],
-};
-
-/// Subjects the importer has met, by key, with their index among all
-/// subjects of the file: a read-only snapshot the readers look each line
-/// up in, so that a known subject needs no work in the importer. Open
-/// addressing with the key inside the entry, so that a lookup reads one
-/// cache line: a log's lines come in time order, every one about another
-/// subject, and a pointer to follow per line would double the misses.
-#[derive(Default)]
-pub(super) struct Known {
-    entries: Vec<Entry>,
-    /// Keys too long for an entry.
-    long: FxMap<Box<[u8]>, u32>,
-}
-
-impl Known {
-    /// A snapshot of `keys` (key, index).
-    pub(super) fn new<'a>(keys: impl ExactSizeIterator<Item = (&'a [u8], u32)>) -> Self {
-        // Two thirds full: short probes, and 64-byte entries spread over
-        // no more memory than needed (it is read at random, once a line).
-        let size = (keys.len() * 3 / 2).max(16);
-        let mut known = Known {
-            entries: vec![EMPTY; size],
-            long: FxMap::default(),
-        };
-        for (key, id) in keys {
-            if key.len() > INLINE_KEY || key.is_empty() {
-                known.long.insert(key.into(), id);
-                continue;
-            }
-            let hash = fx_hash(key);
-            let mut i = home(hash, size);
-            while known.entries[i].len != 0 {
-                i = if i + 1 == size { 0 } else { i + 1 };
-            }
-            let e = &mut known.entries[i];
-            e.hash = hash;
-            e.id = id;
-            e.len = key.len() as u32;
-            e.key[..key.len()].copy_from_slice(key);
+    for p in parts.iter().skip(1) {
+        for c in p.chunks(8) {
+            h.add(load(c));
         }
-        known
+        // The lengths keep the parts apart ("ab","c" from "a","bc").
+        h.add(p.len() as u64);
     }
-
-    /// Reads the entry a key of hash `hash` starts at: a load whose value
-    /// hardly matters, issued early so that its cache miss overlaps others.
-    #[inline]
-    fn touch(&self, hash: u64) -> u32 {
-        self.entries
-            .get(home(hash, self.entries.len()))
-            .map_or(0, |e| e.len)
-    }
-
-    /// The index of `key`, whose hash is `hash`.
-    #[inline]
-    pub(super) fn get(&self, key: &[u8], hash: u64) -> Option<u32> {
-        if key.len() > INLINE_KEY || key.is_empty() {
-            return self.long.get(key).copied();
-        }
-        let size = self.entries.len();
-        let mut i = home(hash, size);
-        loop {
-            let e = self.entries.get(i)?;
-            if e.len == 0 {
-                return None;
-            }
-            if e.hash == hash && e.key.get(..e.len as usize) == Some(key) {
-                return Some(e.id);
-            }
-            i = if i + 1 == size { 0 } else { i + 1 };
-        }
-    }
+    (h.finish() >> 32) as u32
 }
 
-/// The first entry to try for `hash` among `size` (the high bits of
-/// `hash × size`: any size, no division).
+/// True when `a` and `b` hold the same bytes: a word at a time (names are
+/// short; a call to the library's comparison costs more than the
+/// comparing).
 #[inline]
-fn home(hash: u64, size: usize) -> usize {
-    ((u128::from(hash) * size as u128) >> 64) as usize
+pub(super) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && a.chunks(8)
+            .zip(b.chunks(8))
+            .all(|(x, y)| load(x) == load(y))
 }
 
-/// Marks a subject id of a [`Rec`] as an index among all subjects met
-/// ([`Known`]) rather than in the block's [`Table`].
-pub(super) const GLOBAL: u32 = 1 << 31;
-
-/// A line's subject waiting to be looked up: its key in [`Table::keys`],
-/// the key's hash, and the record that gets the subject's id.
-struct Waiting {
-    start: usize,
-    len: usize,
-    hash: u64,
-    rec: u32,
+/// True when `key` (four parts, each ended by a NUL) has these parts.
+#[inline]
+pub(super) fn key_is(key: &[u8], parts: [&[u8]; 4]) -> bool {
+    let mut at = 0;
+    parts.iter().all(|p| {
+        let end = at + p.len();
+        let same = key.get(at..end).is_some_and(|k| same_bytes(k, p)) && key.get(end) == Some(&0);
+        at = end + 1;
+        same
+    }) && at == key.len()
 }
 
-/// Subjects looked up together: their cache misses overlap.
-const BATCH: usize = 16;
-
-/// The names of one block: subjects (daemon, feature, user, host), texts
-/// (products and reasons) and problem messages, each numbered in order of
-/// first appearance.
+/// The names of one block: the block's text (the subjects of its lines are
+/// read there), subjects of lines that are not in it (decoded, or too long
+/// to point into), texts (products and reasons) and problem messages, each
+/// numbered in order of first appearance.
 #[derive(Default)]
 pub(super) struct Table {
-    subject_ids: FxMap<Box<[u8]>, u32>,
-    subjects: Vec<Subject>,
+    /// The block's bytes.
+    pub text: Vec<u8>,
+    /// Subject keys of the lines whose parts are not pointed at in `text`:
+    /// four parts, each ended by a NUL.
+    keys: Vec<u8>,
     text_ids: FxMap<Box<[u8]>, u32>,
     texts: Vec<Box<str>>,
     messages: Vec<Box<str>>,
-    /// Keys of the subjects waiting to be looked up.
-    keys: Vec<u8>,
-    waiting: Vec<Waiting>,
     /// Lines that were not UTF-8 and were read as Windows-1252.
     pub windows_1252: u64,
 }
 
 impl Table {
-    /// Subject `id`.
-    pub(super) fn subject(&self, id: u32) -> &Subject {
-        &self.subjects[id as usize]
-    }
     /// Text `id`.
     pub(super) fn text(&self, id: u32) -> &str {
         &self.texts[id as usize]
@@ -379,71 +338,82 @@ impl Table {
     pub(super) fn message(&self, id: u32) -> &str {
         &self.messages[id as usize]
     }
-    /// Number of subjects.
-    pub(super) fn subjects_len(&self) -> usize {
-        self.subjects.len()
-    }
     /// Number of texts.
     pub(super) fn texts_len(&self) -> usize {
         self.texts.len()
     }
-    /// Forgets the messages (the sequential reader's table lives for the
-    /// whole file; its messages are used once).
-    pub(super) fn clear_messages(&mut self) {
+    /// Forgets what a line left (the sequential reader's table lives for
+    /// the whole file; its messages and keys are used once).
+    pub(super) fn clear_line(&mut self) {
         self.messages.clear();
+        self.keys.clear();
+    }
+    /// Empties the table for another block, keeping its memory; returns the
+    /// text it held.
+    pub(super) fn reset(&mut self) -> Vec<u8> {
+        self.keys.clear();
+        self.text_ids.clear();
+        self.texts.clear();
+        self.messages.clear();
+        self.windows_1252 = 0;
+        std::mem::take(&mut self.text)
     }
 
-    /// Notes the subject of record `rec`, to be looked up by
-    /// [`Table::resolve`].
+    /// The daemon, feature, user and host of `rec`, a line with a subject.
     #[inline]
-    fn wait_subject(&mut self, rec: u32, daemon: &str, feature: &str, user: &str, host: &str) {
-        let start = self.keys.len();
-        for part in [daemon, feature, user, host] {
-            self.keys.extend_from_slice(part.as_bytes());
+    pub(super) fn parts(&self, rec: &Rec) -> [&[u8]; 4] {
+        if rec.long {
+            let mut rest = self.keys.get(rec.a as usize..).unwrap_or_default();
+            return std::array::from_fn(|_| {
+                let end = memchr::memchr(0, rest).unwrap_or(rest.len());
+                let (part, tail) = rest.split_at(end);
+                rest = tail.get(1..).unwrap_or_default();
+                part
+            });
+        }
+        let line = self.text.get(rec.a as usize..).unwrap_or_default();
+        std::array::from_fn(|i| {
+            let at = usize::from(rec.parts[2 * i]);
+            let len = usize::from(rec.parts[2 * i + 1]);
+            line.get(at..at + len).unwrap_or_default()
+        })
+    }
+
+    /// Notes where the subject of `rec` is: in the block's text when the
+    /// line is there (`at`, the offset of the line that starts at `base`)
+    /// and the parts are near its start, else copied into `keys`.
+    #[inline]
+    fn locate(&mut self, rec: &mut Rec, parts: [&str; 4], base: usize, at: Option<u32>) {
+        let parts = parts.map(str::as_bytes);
+        rec.hash = subject_hash(parts);
+        if let Some(at) = at {
+            let mut packed = [0u8; 8];
+            let fits = parts.iter().enumerate().all(|(i, p)| {
+                // Every part is a piece of the line: its address less the
+                // line's is where it starts in the line.
+                let off = (p.as_ptr() as usize).wrapping_sub(base);
+                match (u8::try_from(off), u8::try_from(p.len())) {
+                    (Ok(o), Ok(n)) => {
+                        packed[2 * i] = o;
+                        packed[2 * i + 1] = n;
+                        true
+                    }
+                    _ => false,
+                }
+            });
+            if fits {
+                rec.a = at;
+                rec.parts = packed;
+                return;
+            }
+        }
+        rec.long = true;
+        rec.a = self.keys.len() as u32;
+        for p in parts {
+            self.keys.extend_from_slice(p);
             // No name holds a NUL: the parts cannot run into each other.
             self.keys.push(0);
         }
-        let key = self.keys.get(start..).unwrap_or_default();
-        self.waiting.push(Waiting {
-            start,
-            len: key.len(),
-            hash: fx_hash(key),
-            rec,
-        });
-    }
-
-    /// Gives the records read since the last call their subjects: an index
-    /// in `known` (with [`GLOBAL`]), else one of the table's own. Done in
-    /// batches whose snapshot entries are all read first: lines come in
-    /// time order, each about another subject, so nearly every lookup
-    /// misses the cache, and misses issued together overlap.
-    pub(super) fn resolve(&mut self, known: &Known, recs: &mut [Rec]) {
-        let waiting = std::mem::take(&mut self.waiting);
-        for batch in waiting.chunks(BATCH) {
-            let touched = batch.iter().fold(0, |acc, w| acc ^ known.touch(w.hash));
-            std::hint::black_box(touched);
-            for w in batch {
-                let key = self.keys.get(w.start..w.start + w.len).unwrap_or_default();
-                let id = match known.get(key, w.hash) {
-                    Some(g) => g | GLOBAL,
-                    None => match self.subject_ids.get(key) {
-                        Some(&id) => id,
-                        None => {
-                            let id = self.subjects.len() as u32;
-                            self.subject_ids.insert(key.into(), id);
-                            self.subjects.push(Subject::from_key(key));
-                            id
-                        }
-                    },
-                };
-                if let Some(r) = recs.get_mut(w.rec as usize) {
-                    r.a = id;
-                }
-            }
-        }
-        self.keys.clear();
-        self.waiting = waiting;
-        self.waiting.clear();
     }
 
     fn text_id(&mut self, text: &str) -> u32 {
@@ -462,9 +432,10 @@ impl Table {
     }
 }
 
-/// Reads one line (decoded, line end included or not) that will be record
-/// `at` of the block; its subject waits in `t` for [`Table::resolve`].
-pub(super) fn parse_line(text: &str, at: u32, t: &mut Table) -> Rec {
+/// Reads one line (decoded, line end included or not); `at` is where it
+/// starts in the block's text ([`Table::text`]) when it is there as it is.
+pub(super) fn parse_line(text: &str, at: Option<u32>, t: &mut Table) -> Rec {
+    let base = text.as_ptr() as usize;
     let text = clean(text);
     if text.is_empty() {
         return Rec::untimed(Kind::Blank, 0);
@@ -478,32 +449,35 @@ pub(super) fn parse_line(text: &str, at: u32, t: &mut Table) -> Rec {
     };
     let lmgrd = env.daemon == "lmgrd";
     let mut rec = Rec {
-        count: NO_COUNT,
         // At most 23:59:59.
         tod: env.tod as u32,
-        a: 0,
-        product: NONE,
-        reason: NONE,
-        flag: 0,
-        kind: Kind::Unknown,
         lmgrd,
         divider: lmgrd && is_divider(env.msg),
+        ..Rec::untimed(Kind::Unknown, 0)
     };
     let msg = env.msg;
     if let Some(rest) = msg.strip_prefix("OUT: ") {
-        event(&mut rec, Kind::Out, "OUT", env.daemon, rest, at, t);
+        event(&mut rec, Kind::Out, "OUT", env.daemon, rest, (base, at), t);
     } else if let Some(rest) = msg.strip_prefix("IN: ") {
-        event(&mut rec, Kind::In, "IN", env.daemon, rest, at, t);
+        event(&mut rec, Kind::In, "IN", env.daemon, rest, (base, at), t);
     } else if let Some(rest) = msg.strip_prefix("REMOVING ") {
         match parse_removing(rest) {
             Some((feature, user, host)) => {
                 rec.kind = Kind::Removing;
-                t.wait_subject(at, env.daemon, feature, user, host);
+                t.locate(&mut rec, [env.daemon, feature, user, host], base, at);
             }
             None => bad_event(&mut rec, "REMOVING", rest, t),
         }
     } else if let Some(rest) = msg.strip_prefix("DENIED: ") {
-        event(&mut rec, Kind::Denied, "DENIED", env.daemon, rest, at, t);
+        event(
+            &mut rec,
+            Kind::Denied,
+            "DENIED",
+            env.daemon,
+            rest,
+            (base, at),
+            t,
+        );
     } else if msg.starts_with("UNSUPPORTED: ") {
         rec.kind = Kind::Unsupported;
     } else if msg.starts_with("QUEUED: ") || msg.starts_with("DEQUEUED: ") {
@@ -546,13 +520,23 @@ pub(super) fn parse_line(text: &str, at: u32, t: &mut Table) -> Rec {
     rec
 }
 
+/// An `OUT:`/`IN:`/`DENIED:` line; `(base, at)` is the start of the line and
+/// where it is in the block (see [`parse_line`]).
 #[inline]
-fn event(rec: &mut Rec, kind: Kind, word: &str, daemon: &str, rest: &str, at: u32, t: &mut Table) {
+fn event(
+    rec: &mut Rec,
+    kind: Kind,
+    word: &str,
+    daemon: &str,
+    rest: &str,
+    (base, at): (usize, Option<u32>),
+    t: &mut Table,
+) {
     let Some(ev) = parse_event(rest) else {
         return bad_event(rec, word, rest, t);
     };
     rec.kind = kind;
-    t.wait_subject(at, daemon, ev.feature, ev.user, ev.host);
+    t.locate(rec, [daemon, ev.feature, ev.user, ev.host], base, at);
     // A count past what the sentinel leaves is as absurd as the sentinel:
     // both are refused the same way.
     rec.count = ev.count.map_or(NO_COUNT, |n| n.min(NO_COUNT - 1));

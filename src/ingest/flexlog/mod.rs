@@ -33,6 +33,7 @@ mod grammar;
 mod importer;
 mod lines;
 mod parallel;
+mod subjects;
 #[cfg(test)]
 mod tests;
 
@@ -43,7 +44,8 @@ use super::{ImportOptions, Report, SourceKind};
 use crate::usage::Usage;
 use grammar::{clean, decode_windows_1252, decode_windows_1252_or_utf8, envelope};
 use importer::Importer;
-use lines::{Known, Table, parse_line};
+use lines::{Table, parse_line};
+use subjects::Known;
 
 /// The reasons a line is skipped, as they appear in [`Report::skipped`].
 pub mod reasons {
@@ -189,7 +191,6 @@ pub fn read_debug_log_sequential<R: BufRead>(
     report.kind = Some(SourceKind::DebugLog);
     let mut st = Importer::new(opts);
     let mut table = Table::default();
-    let known = Known::default();
     st.begin_block(&table);
     let mut raw = Vec::with_capacity(256);
     let mut decoded = String::new();
@@ -212,11 +213,10 @@ pub fn read_debug_log_sequential<R: BufRead>(
                 decoded.as_str()
             }
         };
-        let mut rec = parse_line(text, 0, &mut table);
-        table.resolve(&known, std::slice::from_mut(&mut rec));
+        let rec = parse_line(text, None, &mut table);
         st.sync(&table);
         st.line(report.lines_read, &rec, &table, usage, &mut report);
-        table.clear_messages();
+        table.clear_line();
     }
     st.finish(usage, &mut report);
     report

@@ -2,14 +2,16 @@
 //! [`Rec`]s on a worker thread (one per rayon thread, so
 //! `RAYON_NUM_THREADS` applies), handed back in file order to the calling
 //! thread, which runs the importer over them while the workers read on.
-//! Workers stay a few blocks ahead at most, which bounds memory.
+//! Workers stay a few blocks ahead at most, which bounds memory; the
+//! buffers of a block the importer is done with go back to the workers.
 
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock, mpsc};
 
 use super::grammar::decode_windows_1252;
-use super::lines::{Known, Rec, Table, parse_line};
+use super::lines::{Rec, Table, parse_line};
+use super::subjects::Known;
 use crate::ingest::blocks::BlockReader;
 
 /// Bytes per block (4 MB: large enough that per-block work does not show,
@@ -17,45 +19,54 @@ use crate::ingest::blocks::BlockReader;
 pub(super) const BLOCK: usize = 4 << 20;
 
 /// One block, read.
+#[derive(Default)]
 pub(super) struct Parsed {
     /// One record per line, in order.
     pub recs: Vec<Rec>,
-    /// The names the records refer to.
+    /// The names the records refer to, and the block's text.
     pub table: Table,
 }
 
-/// Reads the lines of `buf` (whole lines; the last one may lack its `\n`);
-/// subjects in `known` are given by their index there.
-pub(super) fn parse_block(buf: &[u8], known: &Known) -> Parsed {
-    let mut table = Table::default();
-    let mut recs = Vec::with_capacity(memchr::memchr_iter(b'\n', buf).count() + 1);
+/// Reads the lines of `buf` (whole lines; the last one may lack its `\n`)
+/// into `into`, whose memory is reused (it is emptied first); `buf` becomes
+/// the table's text, which the records point into. Subjects in `known` are
+/// given by their index there.
+pub(super) fn parse_block(buf: Vec<u8>, known: &Known, into: &mut Parsed) {
+    let Parsed { recs, table } = into;
+    recs.clear();
+    // The text a reused table held went back to the reader's pool already.
+    let _ = table.reset();
+    // Lines of a generated log are 40 to 60 bytes; a short guess only
+    // costs a regrowth.
+    recs.reserve(buf.len() / 40);
     // Every line of a UTF-8 block is UTF-8 (`\n` is never inside a
     // character): one check for the block instead of one per line.
-    let utf8 = std::str::from_utf8(buf).ok();
+    let utf8 = std::str::from_utf8(&buf).ok();
     let mut decoded = String::new();
     let mut start = 0;
-    let ends = memchr::memchr_iter(b'\n', buf)
+    let ends = memchr::memchr_iter(b'\n', &buf)
         .chain((buf.last().is_some_and(|&b| b != b'\n')).then_some(buf.len()));
     for end in ends {
-        let line = match utf8.and_then(|text| text.get(start..end)) {
-            Some(line) => line,
+        let at = u32::try_from(start).ok();
+        let (line, at) = match utf8.and_then(|text| text.get(start..end)) {
+            Some(line) => (line, at),
             None => {
                 let raw = buf.get(start..end).unwrap_or_default();
                 match std::str::from_utf8(raw) {
-                    Ok(line) => line,
+                    Ok(line) => (line, at),
                     Err(_) => {
                         decode_windows_1252(raw, &mut decoded);
                         table.windows_1252 += 1;
-                        &decoded
+                        (decoded.as_str(), None)
                     }
                 }
             }
         };
         start = end + 1;
-        recs.push(parse_line(line, recs.len() as u32, &mut table));
+        recs.push(parse_line(line, at, table));
     }
-    table.resolve(known, &mut recs);
-    Parsed { recs, table }
+    table.text = buf;
+    known.resolve(recs);
 }
 
 /// Reads `src` in blocks of about `block` bytes cut after a newline, and
@@ -67,7 +78,7 @@ pub(super) fn run<R: Read + Send>(
     src: R,
     block: usize,
     known: &RwLock<Arc<Known>>,
-    mut consume: impl FnMut(Parsed),
+    mut consume: impl FnMut(&Parsed),
 ) -> Option<io::Error> {
     let mut blocks = BlockReader::new(src, block);
     let first = match blocks.next_block() {
@@ -77,13 +88,16 @@ pub(super) fn run<R: Read + Send>(
     };
     if blocks.eof && blocks.carry.is_empty() {
         // One block: no thread is worth starting.
-        consume(parse_block(&first, &snapshot(known)));
+        let mut parsed = Parsed::default();
+        parse_block(first, &snapshot(known), &mut parsed);
+        consume(&parsed);
         return None;
     }
     let workers = rayon::current_num_threads().max(1);
     let feed = Mutex::new(Feed {
         blocks,
         first: Some(first),
+        spare: Vec::new(),
         next: 0,
         merged: 0,
         ahead: 2 * workers as u64 + 2,
@@ -103,10 +117,13 @@ pub(super) fn run<R: Read + Send>(
         let mut next = 0u64;
         for (idx, parsed) in rx.iter() {
             waiting.insert(idx, parsed);
-            while let Some(parsed) = waiting.remove(&next) {
-                consume(parsed);
+            while let Some(mut parsed) = waiting.remove(&next) {
+                consume(&parsed);
                 next += 1;
+                let text = parsed.table.reset();
                 let mut f = feed.lock().unwrap_or_else(PoisonError::into_inner);
+                f.blocks.pool.push(text);
+                f.spare.push(parsed);
                 f.merged = next;
                 wake.notify_all();
             }
@@ -122,10 +139,13 @@ fn snapshot(known: &RwLock<Arc<Known>>) -> Arc<Known> {
     Arc::clone(&known.read().unwrap_or_else(PoisonError::into_inner))
 }
 
-/// What the workers share: the source and how far they may read ahead.
+/// What the workers share: the source, the memory of blocks done with, and
+/// how far they may read ahead.
 struct Feed<R> {
     blocks: BlockReader<R>,
     first: Option<Vec<u8>>,
+    /// Blocks the importer is done with, for their memory.
+    spare: Vec<Parsed>,
     /// Index of the next block to hand out.
     next: u64,
     /// Blocks consumed.
@@ -145,7 +165,7 @@ fn work<R: Read>(
     tx: &mpsc::Sender<(u64, Parsed)>,
 ) {
     loop {
-        let (idx, buf) = {
+        let (idx, buf, mut parsed) = {
             let mut f = feed.lock().unwrap_or_else(PoisonError::into_inner);
             while !f.stop && f.next >= f.merged + f.ahead {
                 f = wake.wait(f).unwrap_or_else(PoisonError::into_inner);
@@ -160,7 +180,7 @@ fn work<R: Read>(
             match block {
                 Ok(Some(b)) => {
                     f.next += 1;
-                    (f.next - 1, b)
+                    (f.next - 1, b, f.spare.pop().unwrap_or_default())
                 }
                 Ok(None) => return,
                 Err(e) => {
@@ -171,12 +191,7 @@ fn work<R: Read>(
                 }
             }
         };
-        let parsed = parse_block(&buf, &snapshot(known));
-        feed.lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .blocks
-            .pool
-            .push(buf);
+        parse_block(buf, &snapshot(known), &mut parsed);
         if tx.send((idx, parsed)).is_err() {
             return;
         }

@@ -884,3 +884,66 @@ fn denials_with_a_quoted_version_are_read() {
     );
     assert_eq!(rfc(u.denials[0].at), "2025-03-04T14:30:01Z");
 }
+
+/// Two users whose subjects (daemon `vd`, feature `F`, host `h`) have the
+/// same hash: found by trying `u0`, `u1`, ... (the hash is fixed, so the
+/// pair is too).
+fn users_with_one_hash() -> (String, String) {
+    let mut seen = std::collections::HashMap::new();
+    for i in 0..2_000_000u32 {
+        let user = format!("u{i}");
+        let h = lines::subject_hash([b"vd", b"F", user.as_bytes(), b"h"]);
+        if let Some(first) = seen.insert(h, user.clone()) {
+            return (first, user);
+        }
+    }
+    panic!("no two of 2 million users share a hash");
+}
+
+#[test]
+fn subjects_that_share_a_hash_stay_apart() {
+    let (a, b) = users_with_one_hash();
+    // Enough lines between the two users' checkouts that, in small blocks,
+    // the readers of the later lines already know `a` by its hash and
+    // guess it for `b`: the importer must tell them apart by their names.
+    let mut log = String::from(" 9:00:00 (lmgrd) TIMESTAMP 3/1/2024\n");
+    log += &format!(" 9:01:00 (vd) OUT: \"F\" {a}@h\n");
+    for _ in 0..40 {
+        log += " 9:01:30 (vd) Some chatter\n";
+    }
+    log += &format!(" 9:02:00 (vd) OUT: \"F\" {b}@h\n");
+    log += &format!(" 9:03:00 (vd) IN: \"F\" {b}@h\n");
+    for _ in 0..40 {
+        log += " 9:03:30 (vd) Some chatter\n";
+    }
+    log += &format!(" 9:04:00 (vd) IN: \"F\" {a}@h\n");
+    let (u, r) = import(&log);
+    // EST, UTC-5: a holds F 9:01-9:04, b 9:02-9:03; each IN closes its
+    // own user's checkout.
+    let s = sessions(&u);
+    assert_eq!(
+        s,
+        vec![
+            (
+                "F".to_string(),
+                b.clone(),
+                "h".to_string(),
+                "2024-03-01T14:02:00Z".to_string(),
+                "2024-03-01T14:03:00Z".to_string(),
+                0,
+                0
+            ),
+            (
+                "F".to_string(),
+                a.clone(),
+                "h".to_string(),
+                "2024-03-01T14:01:00Z".to_string(),
+                "2024-03-01T14:04:00Z".to_string(),
+                0,
+                0
+            ),
+        ]
+    );
+    assert_eq!(count(&r, counts::SESSIONS), 2);
+    assert_eq!(r.lines_used, 5);
+}
