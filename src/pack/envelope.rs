@@ -22,6 +22,7 @@ use rust_decimal::Decimal;
 
 use crate::term::TermPlan;
 use crate::term::problem::{Problem, Solution};
+use crate::term::search::{reassigned, shifted_seats};
 
 /// A plan held fixed: its seats and the tokens it leaves uncovered, per
 /// year.
@@ -139,27 +140,13 @@ fn moved(
     b: usize,
     deltas: &[(usize, i64)],
 ) -> Option<Held> {
-    let mut seats = sol.seats.clone();
-    for &(j, delta) in deltas {
-        for year in seats.get_mut(a..=b)? {
-            let s = i64::from(*year.get(j)?) + delta;
-            if s < i64::from(p.lo[j]) || s > i64::from(p.hi[j]) {
-                return None;
-            }
-            year[j] = u32::try_from(s).ok()?;
-        }
-        if p.adds_only && (1..p.years).any(|k| seats[k][j] < seats[k - 1][j]) {
-            return None;
-        }
-    }
+    let seats = shifted_seats(p, sol, a, b, deltas)?;
     let mut need = sol.need.clone();
     for k in a..=b {
         let mut picks = sol.picks.get(k)?.clone();
-        p.cap(k, &mut picks, &seats[k]);
-        if p.holders(&picks).iter().zip(&seats[k]).any(|(h, s)| h > s) {
+        if !reassigned(p, k, &mut picks, &seats[k]) {
             return None;
         }
-        p.fill(k, &mut picks, &seats[k]);
         need[k] = p.need(k, &picks);
     }
     Some(Held { seats, need })

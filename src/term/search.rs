@@ -757,6 +757,43 @@ fn first_better_move(p: &Problem<'_>, sol: &Solution) -> Option<Solution> {
     (refilled.cost < sol.cost).then_some(refilled)
 }
 
+/// `sol`'s seats changed by `deltas` (subscription, seats) in years
+/// `a..=b`; `None` when they break a seat limit or the seat-change rule.
+pub fn shifted_seats(
+    p: &Problem<'_>,
+    sol: &Solution,
+    a: usize,
+    b: usize,
+    deltas: &[(usize, i64)],
+) -> Option<Vec<Vec<u32>>> {
+    let mut seats = sol.seats.clone();
+    for &(j, delta) in deltas {
+        for year in seats.get_mut(a..=b)? {
+            let s = i64::from(*year.get(j)?) + delta;
+            if s < i64::from(p.lo[j]) || s > i64::from(p.hi[j]) {
+                return None;
+            }
+            year[j] = u32::try_from(s).ok()?;
+        }
+        if p.adds_only && (1..p.years).any(|k| seats[k][j] < seats[k - 1][j]) {
+            return None;
+        }
+    }
+    Some(seats)
+}
+
+/// Year `k`'s `picks` re-assigned to `seats`: holders beyond a
+/// subscription's seats moved off, free seats filled; false when the
+/// holders cannot fit.
+pub fn reassigned(p: &Problem<'_>, k: usize, picks: &mut [u32], seats: &[u32]) -> bool {
+    p.cap(k, picks, seats);
+    if p.holders(picks).iter().zip(seats).any(|(h, s)| h > s) {
+        return false;
+    }
+    p.fill(k, picks, seats);
+    true
+}
+
 /// `sol` with subscription seats changed by `deltas` in years `a..=b`,
 /// holders re-assigned; `None` when the seats break a limit or rule.
 fn moved(
@@ -766,30 +803,12 @@ fn moved(
     b: usize,
     deltas: &[(usize, i64)],
 ) -> Option<Solution> {
-    let mut seats = sol.seats.clone();
-    for &(j, delta) in deltas {
-        for year in &mut seats[a..=b] {
-            let s = i64::from(year[j]) + delta;
-            if s < i64::from(p.lo[j]) || s > i64::from(p.hi[j]) {
-                return None;
-            }
-            year[j] = s as u32;
-        }
-        if p.adds_only && (1..p.years).any(|k| seats[k][j] < seats[k - 1][j]) {
-            return None;
-        }
-    }
+    let seats = shifted_seats(p, sol, a, b, deltas)?;
     let mut picks = sol.picks.clone();
     for k in a..=b {
-        p.cap(k, &mut picks[k], &seats[k]);
-        if p.holders(&picks[k])
-            .iter()
-            .zip(&seats[k])
-            .any(|(h, s)| h > s)
-        {
+        if !reassigned(p, k, &mut picks[k], &seats[k]) {
             return None;
         }
-        p.fill(k, &mut picks[k], &seats[k]);
     }
     Some(p.solution(picks, seats))
 }

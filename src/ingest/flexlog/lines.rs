@@ -19,6 +19,7 @@ use super::grammar::{
     banner_date, clean, envelope, is_divider, parse_event, parse_long_date, parse_mdy,
     parse_removing, preview, slog_body,
 };
+use crate::ingest::sessions_csv::load;
 use crate::time::day_of_date;
 
 /// No name (an absent product or reason).
@@ -244,32 +245,6 @@ impl Fx {
 
 /// A hash map with [`Fx`].
 pub(super) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
-
-/// Up to 8 bytes as a little-endian integer (zero above them), read as at
-/// most two overlapping words rather than byte by byte.
-#[inline]
-fn load(b: &[u8]) -> u64 {
-    fn word<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
-        b.get(at..at + N)
-            .and_then(|w| w.try_into().ok())
-            .unwrap_or([0; N])
-    }
-    let n = b.len();
-    match n {
-        0 => 0,
-        1..=3 => {
-            // First, middle and last byte (some the same when n < 3).
-            let at = |i: usize| u64::from(b.get(i).copied().unwrap_or(0));
-            at(0) | (at(n / 2) << (8 * (n / 2))) | (at(n - 1) << (8 * (n - 1)))
-        }
-        4..=7 => {
-            let lo = u64::from(u32::from_le_bytes(word(b, 0)));
-            let hi = u64::from(u32::from_le_bytes(word(b, n - 4)));
-            lo | (hi << (8 * (n - 4)))
-        }
-        _ => u64::from_le_bytes(word(b, 0)),
-    }
-}
 
 /// The hash of a subject, from its four parts (daemon, feature, user,
 /// host) wherever they are: the readers hash the parts in the line, the

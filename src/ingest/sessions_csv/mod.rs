@@ -179,6 +179,10 @@ use sequential::*;
 #[cfg(test)]
 mod tests;
 
+/// Up to 8 bytes as an integer: the FlexNet log reader hashes names the
+/// same way.
+pub(crate) use names::load;
+
 /// Reads a session CSV into `usage` (see the module doc).
 pub fn read_sessions<R: Read + Send>(
     file: &str,

@@ -50,7 +50,7 @@ pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 /// most two overlapping words rather than byte by byte: this runs for
 /// every name of every row.
 #[inline]
-pub(super) fn load(b: &[u8]) -> u64 {
+pub(crate) fn load(b: &[u8]) -> u64 {
     pub(super) fn word<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
         b.get(at..at + N)
             .and_then(|w| w.try_into().ok())
