@@ -192,6 +192,22 @@ pub(super) struct Event<'a> {
     pub reason: Option<&'a str>,
 }
 
+impl<'a> Event<'a> {
+    /// `feature user@host` with nothing after it.
+    #[inline]
+    fn bare(feature: &'a str, user: &'a str, host: &'a str) -> Event<'a> {
+        Event {
+            feature,
+            user,
+            host,
+            product: None,
+            count: None,
+            flag: None,
+            reason: None,
+        }
+    }
+}
+
 /// Parses `"FEATURE" user@host  [cdstring] (N licenses) (INACTIVE)`; the
 /// feature may be unquoted, the user may hold spaces (split at the last `@`
 /// before the suffixes). A quoted version (`"v2023.12"`) before or after
@@ -219,15 +235,7 @@ pub(super) fn parse_event(s: &str) -> Option<Event<'_>> {
         rest = trim_start(&q[end + 1..]);
     }
     if let Some((user, host)) = plain_user_host(rest) {
-        return Some(Event {
-            feature,
-            user,
-            host,
-            product: None,
-            count: None,
-            flag: None,
-            reason: None,
-        });
+        return Some(Event::bare(feature, user, host));
     }
     // The suffixes start at the first " [", " (" or " \"": user names hold
     // spaces but not brackets or quotes.
@@ -241,15 +249,7 @@ pub(super) fn parse_event(s: &str) -> Option<Event<'_>> {
         None => (rest, ""),
     };
     let (user, host) = split_user_host(trim_end(who))?;
-    let mut ev = Event {
-        feature,
-        user,
-        host,
-        product: None,
-        count: None,
-        flag: None,
-        reason: None,
-    };
+    let mut ev = Event::bare(feature, user, host);
     loop {
         suffixes = trim_start(suffixes);
         if let Some(r) = suffixes.strip_prefix('[') {
