@@ -276,6 +276,21 @@ pub(crate) fn calendar_routes(
     (route, mappers)
 }
 
+/// The usage's use-days of routed pairs: (slot of `index`, day).
+fn use_day_slots<'a>(
+    usage: &'a Usage,
+    route: &'a [Option<(ProductIdx, usize, u32)>],
+    index: &'a PairIndex,
+) -> impl Iterator<Item = (usize, i32)> + 'a {
+    usage.use_days.iter().filter_map(|d| {
+        let &Some((product, _, _)) = route.get(d.product as usize)? else {
+            return None;
+        };
+        let slot = index.slot(d.user, product)?;
+        Some((slot, crate::time::day_of_date(d.date)))
+    })
+}
+
 /// Per slot of `index`, the local dates (the product's zone) on which a
 /// charged session (not free under the grace) of the pair starts; and the
 /// dates of its use-days, which are use on their own date.
@@ -328,14 +343,8 @@ fn charged_starts(
         });
     // A use-day from a usage report is use on its own date, never a
     // session running on from the day before.
-    for d in &usage.use_days {
-        let Some(&Some((product, _, _))) = route.get(d.product as usize) else {
-            continue;
-        };
-        if let Some(slot) = index.slot(d.user, product) {
-            let day = crate::time::day_of_date(d.date);
-            starts.set_range(slot, day, day);
-        }
+    for (slot, day) in use_day_slots(usage, &route, index) {
+        starts.set_range(slot, day, day);
     }
     starts
 }
@@ -460,15 +469,9 @@ fn boundary_count(
             a
         });
     // A use-day is use on its own date, and starts there.
-    for d in &usage.use_days {
-        let Some(&Some((product, _, _))) = route.get(d.product as usize) else {
-            continue;
-        };
-        if let Some(slot) = index.slot(d.user, product) {
-            let day = crate::time::day_of_date(d.date);
-            used.set_range(slot, day, day);
-            starts.set_range(slot, day, day);
-        }
+    for (slot, day) in use_day_slots(usage, &route, &index) {
+        used.set_range(slot, day, day);
+        starts.set_range(slot, day, day);
     }
     Ok(used.count_without(&starts))
 }

@@ -1,8 +1,7 @@
 //! Integration tests: the command line as a user runs it — exact outputs,
 //! exit codes, and clear messages on bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use proptest::prelude::*;
 use tokenplan::ingest::{ImportOptions, import_bytes};
@@ -10,6 +9,13 @@ use tokenplan::meter::{meter, meter_summary};
 use tokenplan::progress::NoProgress;
 use tokenplan::scenario::Scenario;
 use tokenplan::usage::Usage;
+
+use super::cli_support::*;
+
+/// A fresh directory for one test's files.
+fn dir(test: &str) -> PathBuf {
+    scratch("cli", test)
+}
 
 /// A scenario with two CalendarDay products in New York.
 const SCENARIO: &str = r#"Scenario(
@@ -40,37 +46,6 @@ bob,ACD,WS1,2025-03-03T14:00:00Z,2025-03-03T15:00:00Z
 amy,RVT,WS3,2025-03-04T01:00:00Z,2025-03-04T10:00:00Z
 amy,ACD,WS3,2025-03-05T15:00:00Z,2025-03-05T15:00:00Z
 ";
-
-/// A fresh directory for one test's files.
-fn dir(test: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("tokenplan-cli-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, content).unwrap();
-    p
-}
-
-/// Runs tokenplan; returns (exit code, stdout, stderr).
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tokenplan"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 #[test]
 fn meter_csv_by_user_product_is_exact() {

@@ -4,7 +4,6 @@
 //! target before and after, the recommendation's pool line, RLM `DENY`
 //! with `last_attempt` 0, and the `size` command's outputs.
 
-use std::process::Command;
 use std::str::FromStr;
 
 use proptest::prelude::*;
@@ -19,6 +18,8 @@ use tokenplan::plan::pool_lines;
 use tokenplan::progress::NoProgress;
 use tokenplan::scenario::Scenario;
 use tokenplan::usage::Usage;
+
+use super::cli_support::*;
 
 /// The IBM fixture: a day of a TLSTOK pool that was full, with denials.
 const LOG: &str = include_str!("../data/ibm_tlstok_denials.log");
@@ -527,18 +528,6 @@ proptest! {
 
 // ---------------------------------------------------------------------------
 // The `size` command (SPEC §7): JSON, CSV and table.
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tokenplan"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
 
 /// With the scenario's default target (0.01): 15 tokens (see the first
 /// test); 9 logged checkouts, 4 added back.

@@ -4,7 +4,6 @@
 //! workbooks are written here with rust_xlsxwriter (real date cells).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
@@ -19,6 +18,8 @@ use tokenplan::progress::NoProgress;
 use tokenplan::scenario::Scenario;
 use tokenplan::time::day_of_date;
 use tokenplan::usage::Usage;
+
+use super::cli_support::*;
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -65,19 +66,6 @@ fn messages(r: &Report) -> Vec<String> {
 
 fn date(s: &str) -> i32 {
     day_of_date(chrono::NaiveDate::from_str(s).unwrap())
-}
-
-/// Runs tokenplan; returns (exit code, stdout, stderr).
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tokenplan"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 fn path(name: &str) -> String {

@@ -6,6 +6,7 @@
 
 mod audit_golden;
 mod cli;
+mod cli_support;
 mod denials;
 mod flexlog;
 mod fuzz_seeds;

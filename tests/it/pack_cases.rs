@@ -20,15 +20,22 @@ use super::term_fixture::*;
 /// no growth; 2 seats of S held today. Users: u00 uses A 80 days, u01 A
 /// 20 days, u02 B every day of the 365-day window.
 fn tiny() -> (Scenario, Metered, Usage) {
+    two_years(Some("900"), 20)
+}
+
+/// The two-year term of [`tiny`] with S renewing at `renewal` and u01
+/// using A `u01_days` days.
+fn two_years(renewal: Option<&str>, u01_days: u32) -> (Scenario, Metered, Usage) {
     let mut s = scenario(
         &[("A", "10"), ("B", "1")],
-        &[("S", "1000", Some("900"), &["A"])],
+        &[("S", "1000", renewal, &["A"])],
         flat("2.00"),
         2,
     );
     s.contract.discount_rate = d("0.25");
     s.contract.current_seats = BTreeMap::from([("S".to_string(), 2)]);
-    let (mut metered, usage) = history(&["A", "B"], 3, &[(0, 0, 80), (1, 0, 20), (2, 1, 365)]);
+    let pairs = [(0, 0, 80), (1, 0, u01_days), (2, 1, 365)];
+    let (mut metered, usage) = history(&["A", "B"], 3, &pairs);
     price_charges(&mut metered, &s);
     (s, metered, usage)
 }
@@ -192,17 +199,7 @@ fn tornado_hand_computed() {
 /// and u01 uses A 21 days (210 tokens). Today (tokens at 2.00) u00 holds
 /// one seat (1,000 < 1,600) and u01 is on tokens (420 < 1,000).
 fn even() -> (Scenario, Metered, Usage) {
-    let mut s = scenario(
-        &[("A", "10"), ("B", "1")],
-        &[("S", "1000", None, &["A"])],
-        flat("2.00"),
-        2,
-    );
-    s.contract.discount_rate = d("0.25");
-    s.contract.current_seats = BTreeMap::from([("S".to_string(), 2)]);
-    let (mut metered, usage) = history(&["A", "B"], 3, &[(0, 0, 80), (1, 0, 21), (2, 1, 365)]);
-    price_charges(&mut metered, &s);
-    (s, metered, usage)
+    two_years(None, 21)
 }
 
 /// Break-evens by hand on [`even`]:
@@ -592,9 +589,9 @@ fn break_evens_on_the_sample_are_confirmed_by_full_re_plans() {
     let summed =
         |p: &TermPlan| -> Vec<u32> { p.years.iter().map(|y| y.seats.iter().sum()).collect() };
 
-    let cent = d("0.01");
-    let mut checked = 0;
-    for (c, below) in [(&b.token_below, true), (&b.token_above, false)] {
+    // A crossing's price, the neighbouring cent with today's answer (one
+    // cent towards today, checked) and the seats there.
+    let neighbours = |c: &Crossing, below: bool| -> Option<(Decimal, Decimal, Vec<u32>)> {
         let Crossing::At {
             price,
             last_same,
@@ -602,19 +599,24 @@ fn break_evens_on_the_sample_are_confirmed_by_full_re_plans() {
             ..
         } = c
         else {
-            panic!("the sample's token price changes the seats in range: {c:?}");
+            return None;
         };
+        let cent = d("0.01");
         assert_eq!(
             *last_same,
             if below { *price + cent } else { *price - cent }
         );
-        let at = plan_at(&with_token_price(&s, *price));
-        assert_eq!(
-            all(&plan_at(&with_token_price(&s, *last_same))),
-            all(&today)
-        );
+        Some((*price, *last_same, seats.clone()))
+    };
+    let mut checked = 0;
+    for (c, below) in [(&b.token_below, true), (&b.token_above, false)] {
+        let Some((price, last_same, seats)) = neighbours(c, below) else {
+            panic!("the sample's token price changes the seats in range: {c:?}");
+        };
+        let at = plan_at(&with_token_price(&s, price));
+        assert_eq!(all(&plan_at(&with_token_price(&s, last_same))), all(&today));
         assert_ne!(all(&at), all(&today), "token {price}");
-        assert_eq!(*seats, summed(&at));
+        assert_eq!(seats, summed(&at));
         checked += 1;
     }
     assert_eq!(b.token_below.price(), Some(d("2.99")));
@@ -623,30 +625,20 @@ fn break_evens_on_the_sample_are_confirmed_by_full_re_plans() {
         let of = |p: &TermPlan| -> Vec<u32> { p.years.iter().map(|y| y.seats[j]).collect() };
         assert_eq!(sub.seats_today, of(&today));
         for (c, below) in [(&sub.more_seats, true), (&sub.fewer_seats, false)] {
-            let Crossing::At {
-                price,
-                last_same,
-                seats,
-                ..
-            } = c
-            else {
+            let Some((price, last_same, seats)) = neighbours(c, below) else {
                 continue;
             };
-            assert_eq!(
-                *last_same,
-                if below { *price + cent } else { *price - cent }
-            );
             let moved = |p: &TermPlan| {
                 of(p)
                     .iter()
                     .zip(&sub.seats_today)
                     .any(|(n, t)| if below { n > t } else { n < t })
             };
-            let at = plan_at(&with_subscription_price(&s, &sub.code, *price));
-            let inside = plan_at(&with_subscription_price(&s, &sub.code, *last_same));
+            let at = plan_at(&with_subscription_price(&s, &sub.code, price));
+            let inside = plan_at(&with_subscription_price(&s, &sub.code, last_same));
             assert!(!moved(&inside), "{} {last_same}", sub.code);
             assert!(moved(&at), "{} {price}", sub.code);
-            assert_eq!(*seats, of(&at));
+            assert_eq!(seats, of(&at));
             checked += 1;
         }
     }

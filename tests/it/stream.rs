@@ -14,6 +14,13 @@ use tokenplan::progress::NoProgress;
 use tokenplan::scenario::Scenario;
 use tokenplan::usage::Usage;
 
+use super::cli_support::*;
+
+/// A fresh directory for one test's files.
+fn dir(test: &str) -> PathBuf {
+    scratch("stream", test)
+}
+
 /// Every rule: CalendarDay in two zones (one with a grace), Rolling24h,
 /// Hourly, a shared DailyPeak pool and a Concurrent pool.
 const MIXED: &str = r#"Scenario(
@@ -40,37 +47,6 @@ const MIXED: &str = r#"Scenario(
     forecast: Forecast(history_days: 365, growth_per_year: "0.05"),
 )
 "#;
-
-/// A fresh directory for one test's files.
-fn dir(test: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("tokenplan-stream-{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, content).unwrap();
-    p
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Runs tokenplan; returns (exit code, stdout, stderr).
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tokenplan"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// `args` run stored and streamed: the same exit code and output, byte for
 /// byte, and the same diagnostics but for the streamed run's line naming
